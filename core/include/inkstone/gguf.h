@@ -15,6 +15,12 @@
 // reads only the first MBs of a dropped file): the metadata and tensor infos must be complete,
 // but tensor data may lie past the end of the bytes. Alignment and overlap are still checked;
 // the "inside the file" check is deferred and reported by data_complete() / data_end().
+//
+// Tensor data checks (full mode): each offset is a multiple of the alignment (bad_alignment), no
+// two tensors overlap (bad_offset), and every tensor ends inside the bytes. A tensor past the end
+// is reported as `truncated` when the tensors are packed the way writers lay them out (sorted by
+// offset, each at the aligned end of the previous one, the first at 0): that is a cut-off file.
+// Otherwise it is `bad_offset` (an offset that points somewhere it should not).
 #pragma once
 
 #include <cstddef>
@@ -36,8 +42,8 @@ inline constexpr uint64_t kGgufMaxArrayElements = 1u << 24;        // 16M elemen
 inline constexpr int kGgufMaxArrayDepth = 8;                       // nested arrays
 inline constexpr uint32_t kGgufMaxDims = 4;                        // n_dims in 1..4
 inline constexpr int64_t kGgufMaxDim = int64_t{1} << 40;           // each ne[i] in 1..2^40
-inline constexpr uint32_t kGgufDefaultAlignment = 32;
-inline constexpr uint32_t kGgufMaxAlignment = 1u << 16;            // power of two, <= 64 KiB
+inline constexpr uint64_t kGgufMaxTotalArrayElements = 1u << 26;   // all arrays together: 64M
+inline constexpr uint32_t kGgufDefaultAlignment = 32;              // general.alignment: u32, 2^k
 
 // ---------------------------------------------------------------- metadata values
 enum class gguf_type : uint32_t {

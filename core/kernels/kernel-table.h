@@ -1,0 +1,127 @@
+// The kernel table: every piece of arithmetic the forward pass does, as plain function pointers.
+//
+// A table is picked once (dispatch.cpp) and the forward pass calls kernels only through it, so a
+// faster implementation (wasmsimd, native SIMD, xnnpack) plugs in by filling a table, never by
+// editing forward.cpp. Names follow XNNPACK: what, then `__` and how (`q8_0_matvec__ref`).
+//
+// Conventions shared by all kernels:
+// - Weights are a row-major matrix W (rows, cols) in one of the weight formats below, rows laid
+//   out back to back (ggml layout: row r starts at r * weight_row_bytes(format, cols)).
+// - Matrix products compute only output rows [row_begin, row_end). A thread pool splits the rows;
+//   each output element is reduced by exactly one call in a fixed order, so the result is
+//   bit-identical for any number of threads.
+// - Activations are contiguous float32; shapes are given in comments as (outer, inner).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace inkstone {
+
+// Weight storage formats the kernels know. Dense indices (not ggml type ids).
+enum class weight_format : int { f32 = 0, f16 = 1, q4_0 = 2, q8_0 = 3 };
+inline constexpr int kNumWeightFormats = 4;
+
+// Bytes of one row of `cols` weights. Quantized formats need cols % 32 == 0.
+inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
+  switch (format) {
+    case weight_format::f32: return static_cast<size_t>(cols) * 4;
+    case weight_format::f16: return static_cast<size_t>(cols) * 2;
+    case weight_format::q4_0: return static_cast<size_t>(cols / 32) * 18;
+    case weight_format::q8_0: return static_cast<size_t>(cols / 32) * 34;
+  }
+  return 0;
+}
+
+// y (rows) = W (rows, cols) x (cols), rows [row_begin, row_end) only.
+using matvec_fn = void (*)(const uint8_t* w, int64_t cols, const float* x, float* y,
+                           int64_t row_begin, int64_t row_end);
+
+// Y (n, rows) = X (n, cols) W^T, output columns [row_begin, row_end) of every Y row only.
+using matmul_fn = void (*)(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+
+// out (cols) = row `row` of W, dequantized (embedding lookup).
+using get_rows_fn = void (*)(const uint8_t* w, int64_t cols, int64_t row, float* out);
+
+// out (n) = x / sqrt(mean(x^2) + eps) * weight. out may alias x.
+using rmsnorm_fn = void (*)(const float* x, const float* weight, int64_t n, float eps, float* out);
+
+// In place on x (n_head, head_dim): rotate adjacent pairs (x[2i], x[2i+1]) of every head by the
+// angle whose cosine and sine are cos[i], sin[i] (i < head_dim / 2; one position's table).
+using rope_fn = void (*)(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                         const float* sin);
+
+// In place: x (n) = softmax(x). Entries equal to -inf get probability 0.
+using softmax_fn = void (*)(float* x, int64_t n);
+
+// In place: gate (n) = silu(gate) * up, silu(z) = z / (1 + exp(-z)).
+using silu_mul_fn = void (*)(float* gate, const float* up, int64_t n);
+
+// In place: x (n) += y (n).
+using add_fn = void (*)(float* x, const float* y, int64_t n);
+
+// Geometry of multi-head attention over the KV cache. The cache holds one row per position,
+// row stride kv_stride floats = n_head_kv * head_dim; query head h reads kv head
+// h / (n_head / n_head_kv).
+struct attention_shape {
+  int64_t n_head;
+  int64_t n_head_kv;
+  int64_t head_dim;
+};
+
+// One query token that sees positions 0 .. n_pos-1 of the cache.
+//   q     (n_head, head_dim)           roped query
+//   k, v  (n_pos, n_head_kv*head_dim)  cache rows (k roped)
+//   att   (n_head, att_stride)         out: softmax weights, att[h * att_stride + j], j < n_pos
+//   out   (n_head, head_dim)           out: sum_j att_j v_j per head
+using attention_fn = void (*)(const float* q, const float* k, const float* v, int64_t n_pos,
+                              const attention_shape& shape, float* att, int64_t att_stride,
+                              float* out);
+
+// Batched causal attention for a prompt chunk: query i (i < n_tok) sits at position pos0 + i and
+// sees positions 0 .. pos0 + i. q and out are (n_tok, n_head * head_dim). att is scratch
+// (n_head, att_stride >= pos0 + n_tok); on return it holds the weights of the last query.
+using attention_causal_fn = void (*)(const float* q, const float* k, const float* v, int64_t pos0,
+                                     int64_t n_tok, const attention_shape& shape, float* att,
+                                     int64_t att_stride, float* out);
+
+// Optional prepacked fully-connected operator for F32 weights (XNNPACK). create() is called once
+// per weight when a session is created and returns null on failure; run() computes
+// Y (n, rows) = X (n, cols) W^T for the whole matrix and returns false on failure.
+using fc_create_fn = void* (*)(const float* w, int64_t rows, int64_t cols);
+using fc_run_fn = bool (*)(void* fc, const float* x, int64_t n, float* y);
+using fc_delete_fn = void (*)(void* fc);
+
+struct kernel_table {
+  const char* name;  // "ref", "xnnpack", "wasmsimd"
+
+  matvec_fn matvec[kNumWeightFormats];      // indexed by weight_format
+  matmul_fn matmul[kNumWeightFormats];      // indexed by weight_format
+  get_rows_fn get_rows[kNumWeightFormats];  // indexed by weight_format
+
+  rmsnorm_fn f32_rmsnorm;
+  rope_fn f32_rope;
+  softmax_fn f32_softmax;
+  silu_mul_fn f32_silu_mul;
+  add_fn f32_add;
+  attention_fn f32_attention;
+  attention_causal_fn f32_attention_causal;
+
+  // Null unless the table has a prepacked F32 fully-connected path.
+  fc_create_fn f32_fc_create;
+  fc_run_fn f32_fc_run;
+  fc_delete_fn f32_fc_delete;
+};
+
+// Which table to use. `automatic` picks the fastest available (xnnpack on native when built
+// with it, else wasmsimd on Emscripten when present, else ref).
+enum class kernel_choice { automatic, ref, xnnpack };
+
+// The table for a choice, or null when that choice is not compiled in.
+const kernel_table* select_kernels(kernel_choice choice);
+
+// The scalar ground truth; always available.
+const kernel_table& ref_kernels();
+
+}  // namespace inkstone
