@@ -1,0 +1,53 @@
+// Picks a kernel table once. The ref table is always present; xnnpack (native, F32
+// fully-connected) and wasmsimd tables are added by their own directories when compiled in.
+#include "kernel-table.h"
+#include "ref/ref-kernels.h"
+
+namespace inkstone {
+
+#if defined(INK_XNNPACK)
+// core/kernels/xnnpack/fully-connected.cpp: the ref table with the XNNPACK F32 operator, or null
+// when XNNPACK fails to initialise on this machine.
+const kernel_table* xnnpack_kernels();
+#endif
+
+const kernel_table& ref_kernels() {
+  static const kernel_table table = {
+      .name = "ref",
+      .matvec = {f32_matvec__ref, f16_matvec__ref, q4_0_matvec__ref, q8_0_matvec__ref},
+      .matmul = {f32_matmul__ref, f16_matmul__ref, q4_0_matmul__ref, q8_0_matmul__ref},
+      .get_rows = {f32_get_rows__ref, f16_get_rows__ref, q4_0_get_rows__ref, q8_0_get_rows__ref},
+      .f32_rmsnorm = f32_rmsnorm__ref,
+      .f32_rope = f32_rope__ref,
+      .f32_softmax = f32_softmax__ref,
+      .f32_silu_mul = f32_silu_mul__ref,
+      .f32_add = f32_add__ref,
+      .f32_attention = f32_attention__ref,
+      .f32_attention_causal = f32_attention_causal__ref,
+      .f32_fc_create = nullptr,
+      .f32_fc_run = nullptr,
+      .f32_fc_delete = nullptr,
+  };
+  return table;
+}
+
+const kernel_table* select_kernels(kernel_choice choice) {
+  switch (choice) {
+    case kernel_choice::ref:
+      return &ref_kernels();
+    case kernel_choice::xnnpack:
+#if defined(INK_XNNPACK)
+      return xnnpack_kernels();
+#else
+      return nullptr;
+#endif
+    case kernel_choice::automatic:
+#if defined(INK_XNNPACK)
+      if (const kernel_table* t = xnnpack_kernels()) return t;
+#endif
+      return &ref_kernels();
+  }
+  return nullptr;
+}
+
+}  // namespace inkstone

@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""Independent numpy reference of the llama forward pass (Inkstone).
+
+Written from docs/model-conventions.md only: it has its own minimal GGUF v2/v3 reader and its own
+dequantizers (it does not import tools/gguf/gguf_writer.py), so a bug shared with the writer or
+with the C++ runtime cannot hide. Computation is in float64 on the dequantized weights, so the
+goldens are the exact maths for the weights stored in the file; float32 implementations are
+expected to agree within a small tolerance.
+
+  /usr/bin/python3 tools/reference/llama_ref.py model.gguf --tokens 1,5,9 [--out file]
+
+prints (or writes) one line per position: `logits <pos> v0 v1 ... v(n_vocab-1)` (%.9g).
+"""
+import argparse
+import struct
+import sys
+
+import numpy as np
+
+# ---------------------------------------------------------------------------- GGUF reading
+
+# metadata value type ids (GGUF spec)
+_U8, _I8, _U16, _I16, _U32, _I32, _F32, _BOOL, _STR, _ARR, _U64, _I64, _F64 = range(13)
+_SCALARS = {_U8: "<B", _I8: "<b", _U16: "<H", _I16: "<h", _U32: "<I", _I32: "<i", _F32: "<f",
+            _BOOL: "<B", _U64: "<Q", _I64: "<q", _F64: "<d"}
+
+# tensor type ids -> (block elements, block bytes)
+TYPE_F32, TYPE_F16, TYPE_Q4_0, TYPE_Q8_0 = 0, 1, 2, 8
+_BLOCK = {TYPE_F32: (1, 4), TYPE_F16: (1, 2), TYPE_Q4_0: (32, 18), TYPE_Q8_0: (32, 34)}
+
+
+class GGUFError(Exception):
+    pass
+
+
+class _Cursor:
+    def __init__(self, buf):
+        self.buf = buf
+        self.pos = 0
+
+    def take(self, n):
+        if n < 0 or self.pos + n > len(self.buf):
+            raise GGUFError(f"truncated at byte {self.pos} (need {n})")
+        b = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def unpack(self, fmt):
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def string(self):
+        n = self.unpack("<Q")
+        return self.take(n).decode("utf-8")
+
+    def value(self, vtype):
+        if vtype in _SCALARS:
+            v = self.unpack(_SCALARS[vtype])
+            return bool(v) if vtype == _BOOL else v
+        if vtype == _STR:
+            return self.string()
+        if vtype == _ARR:
+            etype = self.unpack("<I")
+            n = self.unpack("<Q")
+            return [self.value(etype) for _ in range(n)]
+        raise GGUFError(f"unknown value type {vtype}")
+
+
+class GGUFFile:
+    """metadata: dict key -> python value; tensors: dict name -> (ne tuple, type, abs offset)."""
+
+    def __init__(self, path):
+        with open(path, "rb") as f:
+            self.buf = f.read()
+        c = _Cursor(self.buf)
+        if c.take(4) != b"GGUF":
+            raise GGUFError("bad magic")
+        self.version = c.unpack("<I")
+        if self.version not in (2, 3):
+            raise GGUFError(f"unsupported version {self.version}")
+        n_tensors = c.unpack("<Q")
+        n_kv = c.unpack("<Q")
+        self.metadata = {}
+        self.types = {}
+        for _ in range(n_kv):
+            key = c.string()
+            vtype = c.unpack("<I")
+            self.metadata[key] = c.value(vtype)
+            self.types[key] = vtype
+        infos = []
+        for _ in range(n_tensors):
+            name = c.string()
+            n_dims = c.unpack("<I")
+            ne = tuple(c.unpack("<Q") for _ in range(n_dims))
+            ttype = c.unpack("<I")
+            off = c.unpack("<Q")
+            infos.append((name, ne, ttype, off))
+        align = self.metadata.get("general.alignment", 32)
+        data_start = (c.pos + align - 1) // align * align
+        self.tensors = {name: (ne, t, data_start + off) for name, ne, t, off in infos}
+
+    def tensor(self, name):
+        """float64 array in PyTorch order (rows, cols): shape = reversed(ne)."""
+        ne, ttype, off = self.tensors[name]
+        n = int(np.prod(ne)) if ne else 1
+        if ttype not in _BLOCK:
+            raise GGUFError(f"{name}: tensor type {ttype} not supported by the reference")
+        blk_n, blk_b = _BLOCK[ttype]
+        raw = self.buf[off:off + n // blk_n * blk_b]
+        if len(raw) != n // blk_n * blk_b:
+            raise GGUFError(f"{name}: data past end of file")
+        vals = dequantize(raw, ttype, n)
+        return vals.reshape(tuple(reversed(ne)))
+
+
+def dequantize(raw, ttype, n):
+    """Bytes of n elements of ggml type ttype -> float64 values."""
+    if ttype == TYPE_F32:
+        return np.frombuffer(raw, dtype="<f4").astype(np.float64)
+    if ttype == TYPE_F16:
+        return np.frombuffer(raw, dtype="<f2").astype(np.float64)
+    nb = n // 32
+    if ttype == TYPE_Q8_0:
+        # block: f16 d, int8 q[32]; x = d * q
+        blocks = np.frombuffer(raw, dtype=np.uint8).reshape(nb, 34)
+        d = blocks[:, 0:2].copy().view("<f2").astype(np.float64)            # (nb, 1)
+        q = blocks[:, 2:].view(np.int8).astype(np.float64)                  # (nb, 32)
+        return (d * q).reshape(-1)
+    if ttype == TYPE_Q4_0:
+        # block: f16 d, uint8 qs[16]; element j<16 = low nibble of qs[j], j>=16 = high nibble
+        # of qs[j-16]; x = d * (nibble - 8)
+        blocks = np.frombuffer(raw, dtype=np.uint8).reshape(nb, 18)
+        d = blocks[:, 0:2].copy().view("<f2").astype(np.float64)
+        qs = blocks[:, 2:]
+        nib = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float64) - 8.0
+        return (d * nib).reshape(-1)
+    raise GGUFError(f"tensor type {ttype} not supported")
+
+
+# ---------------------------------------------------------------------------- model
+
+class Model:
+    def __init__(self, path):
+        g = GGUFFile(path)
+        md = g.metadata
+        if md.get("general.architecture") != "llama":
+            raise GGUFError("architecture is not llama")
+        self.n_embd = md["llama.embedding_length"]
+        self.n_layer = md["llama.block_count"]
+        self.n_ff = md["llama.feed_forward_length"]
+        self.n_head = md["llama.attention.head_count"]
+        self.n_head_kv = md.get("llama.attention.head_count_kv", self.n_head)
+        self.head_dim = self.n_embd // self.n_head
+        self.rope_base = float(md.get("llama.rope.freq_base", 10000.0))
+        self.eps = float(md.get("llama.attention.layer_norm_rms_epsilon", 1e-5))
+        self.n_ctx = md["llama.context_length"]
+        assert md.get("llama.rope.dimension_count", self.head_dim) == self.head_dim
+        self.tok_embd = g.tensor("token_embd.weight")                      # (n_vocab, n_embd)
+        self.n_vocab = self.tok_embd.shape[0]
+        self.out_norm = g.tensor("output_norm.weight")                     # (n_embd)
+        self.output = (g.tensor("output.weight") if "output.weight" in g.tensors
+                       else self.tok_embd)                                 # (n_vocab, n_embd)
+        self.layers = []
+        for i in range(self.n_layer):
+            t = lambda s: g.tensor(f"blk.{i}.{s}.weight")  # noqa: E731
+            self.layers.append(dict(
+                attn_norm=t("attn_norm"), wq=t("attn_q"), wk=t("attn_k"), wv=t("attn_v"),
+                wo=t("attn_output"), ffn_norm=t("ffn_norm"), w_gate=t("ffn_gate"),
+                w_up=t("ffn_up"), w_down=t("ffn_down")))
+
+
+def rmsnorm(x, w, eps):
+    """x: (n, n_embd) rows normalised independently, times weight w (n_embd)."""
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
+
+
+def rope(x, base):
+    """x: (n_pos, n_heads, head_dim); rotate adjacent pairs (2i, 2i+1) of position p by
+    p * base^(-2i/head_dim)."""
+    n_pos, _, hd = x.shape
+    i = np.arange(hd // 2, dtype=np.float64)
+    theta = base ** (-2.0 * i / hd)                                        # (hd/2)
+    ang = np.arange(n_pos, dtype=np.float64)[:, None] * theta[None, :]     # (n_pos, hd/2)
+    cos = np.cos(ang)[:, None, :]
+    sin = np.sin(ang)[:, None, :]
+    x0 = x[..., 0::2]
+    x1 = x[..., 1::2]
+    out = np.empty_like(x)
+    out[..., 0::2] = x0 * cos - x1 * sin
+    out[..., 1::2] = x0 * sin + x1 * cos
+    return out
+
+
+def silu(z):
+    return z / (1.0 + np.exp(-z))
+
+
+def forward(m, tokens, return_attn=False):
+    """tokens: list of ids at positions 0..n-1 -> logits (n, n_vocab) float64."""
+    n = len(tokens)
+    hd, nh, nkv = m.head_dim, m.n_head, m.n_head_kv
+    group = nh // nkv
+    x = m.tok_embd[np.asarray(tokens)]                                      # (n, n_embd)
+    causal = np.tril(np.ones((n, n), dtype=bool))
+    attns = []
+    for L in m.layers:
+        h = rmsnorm(x, L["attn_norm"], m.eps)                               # (n, n_embd)
+        q = (h @ L["wq"].T).reshape(n, nh, hd)                              # (n, n_head, hd)
+        k = (h @ L["wk"].T).reshape(n, nkv, hd)                             # (n, n_head_kv, hd)
+        v = (h @ L["wv"].T).reshape(n, nkv, hd)
+        q = rope(q, m.rope_base)
+        k = rope(k, m.rope_base)
+        o = np.empty((n, nh, hd))
+        layer_attn = np.empty((nh, n, n))
+        for hq in range(nh):
+            kh = hq // group
+            s = q[:, hq, :] @ k[:, kh, :].T / np.sqrt(hd)                   # (n, n)
+            s = np.where(causal, s, -np.inf)
+            s = s - s.max(axis=1, keepdims=True)
+            a = np.exp(s)
+            a /= a.sum(axis=1, keepdims=True)
+            layer_attn[hq] = a
+            o[:, hq, :] = a @ v[:, kh, :]
+        attns.append(layer_attn)
+        x = x + o.reshape(n, nh * hd) @ L["wo"].T
+        h = rmsnorm(x, L["ffn_norm"], m.eps)
+        x = x + (silu(h @ L["w_gate"].T) * (h @ L["w_up"].T)) @ L["w_down"].T
+    logits = rmsnorm(x, m.out_norm, m.eps) @ m.output.T                     # (n, n_vocab)
+    return (logits, attns) if return_attn else logits
+
+
+def format_logits(logits):
+    return "".join(f"logits {p} " + " ".join("%.9g" % v for v in row) + "\n"
+                   for p, row in enumerate(logits))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model")
+    ap.add_argument("--tokens", required=True, help="comma-separated token ids")
+    ap.add_argument("--out", help="write here instead of stdout")
+    a = ap.parse_args(argv)
+    tokens = [int(t) for t in a.tokens.split(",") if t.strip()]
+    m = Model(a.model)
+    text = format_logits(forward(m, tokens))
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
