@@ -31,22 +31,17 @@ const kernel_table& ref_kernels() {
   return table;
 }
 
-const kernel_table* select_kernels(kernel_choice choice) {
-  switch (choice) {
-    case kernel_choice::ref:
-      return &ref_kernels();
-    case kernel_choice::xnnpack:
+const kernel_table* select_kernels(std::string_view name) {
+  if (name == "ref") return &ref_kernels();
 #if defined(INK_XNNPACK)
-      return xnnpack_kernels();
-#else
-      return nullptr;
-#endif
-    case kernel_choice::automatic:
-#if defined(INK_XNNPACK)
-      if (const kernel_table* t = xnnpack_kernels()) return t;
-#endif
-      return &ref_kernels();
+  if (name == "xnnpack") return xnnpack_kernels();
+  if (name == "auto") {
+    const kernel_table* t = xnnpack_kernels();
+    return t != nullptr ? t : &ref_kernels();
   }
+#else
+  if (name == "auto") return &ref_kernels();
+#endif
   return nullptr;
 }
 

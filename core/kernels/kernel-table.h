@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace inkstone {
 
@@ -114,12 +115,10 @@ struct kernel_table {
   fc_delete_fn f32_fc_delete;
 };
 
-// Which table to use. `automatic` picks the fastest available (xnnpack on native when built
-// with it, else wasmsimd on Emscripten when present, else ref).
-enum class kernel_choice { automatic, ref, xnnpack };
-
-// The table for a choice, or null when that choice is not compiled in.
-const kernel_table* select_kernels(kernel_choice choice);
+// The table named "ref", "xnnpack" (native builds with XNNPACK) or "auto" (the fastest compiled
+// in: xnnpack on native when it initialises, else ref; wasmsimd will slot in here). Null when the
+// name is unknown or that table is not available in this build.
+const kernel_table* select_kernels(std::string_view name);
 
 // The scalar ground truth; always available.
 const kernel_table& ref_kernels();

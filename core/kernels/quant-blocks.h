@@ -5,12 +5,13 @@
 //   Q4_0: value j = d * ((qs[j] & 0x0F) - 8)        for j < 16
 //         value j = d * ((qs[j - 16] >> 4) - 8)     for j >= 16
 //
-// `d` is an IEEE half stored as its 16 bits. Blocks are read with memcpy-free struct access: GGUF
-// tensor data is aligned (32 bytes by default) and the structs have alignment 2.
+// `d` is an IEEE half stored as its 16 bits (convert with fp16_to_fp32). Blocks are read through
+// the structs: GGUF tensor data is aligned (32 bytes by default) and the structs need only 2.
 #pragma once
 
 #include <cstdint>
-#include <cstring>
+
+#include "inkstone/fp16.h"  // fp16_to_fp32 for the block scales
 
 namespace inkstone {
 
@@ -28,32 +29,5 @@ struct block_q4_0 {
   uint8_t qs[kQk4_0 / 2];   // nibbles: low = elements 0..15, high = elements 16..31
 };
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 must match ggml's layout");
-
-// IEEE 754 binary16 bits -> float, exact for every input (subnormals, inf, nan included).
-// Integer-only so native and wasm agree bit for bit.
-inline float fp16_bits_to_f32(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1Fu;
-  uint32_t mant = h & 0x3FFu;
-  uint32_t bits;
-  if (exp == 0x1Fu) {
-    bits = sign | 0x7F800000u | (mant << 13);  // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112u) << 23) | (mant << 13);  // normal: rebias 15 -> 127
-  } else if (mant == 0) {
-    bits = sign;  // signed zero
-  } else {
-    // Subnormal half: normalise the mantissa.
-    exp = 113u;
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3FFu) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
 
 }  // namespace inkstone

@@ -13,7 +13,8 @@ Simplified side), for the Simplified text.
 
 Ambiguity rule: n_p = times marked 平, n_z = times marked 仄. A character with
 min(n_p, n_z) / (n_p + n_z) >= kBothShare (0.15) is B; otherwise the majority. Characters seen
-fewer than kMinCount times in total are dropped (tone unknown).
+marked 平 or 仄 fewer than kMinCount times in total are B when they were marked ○ (the
+annotation's "either") at least kMinCount times, and dropped (tone unknown) otherwise.
 
 Usage: build-tones.py CORPUS_DIST_DIR OUT_TSV  (prints coverage statistics)
 """
@@ -63,7 +64,7 @@ def main():
         subprocess.run(["opencc", "-c", "t2s", "-i", src, "-o", dst], check=True)
         simp = open(dst, encoding="utf-8").read().split("\n")[: len(texts)]
 
-    counts = collections.defaultdict(lambda: [0, 0])  # char -> [n_p, n_z]
+    counts = collections.defaultdict(lambda: [0, 0, 0])  # char -> [n_p, n_z, n_either]
     n_marks = collections.Counter()
     n_simp_ok = 0
     for t, s, m in zip(texts, simp, marks):
@@ -81,10 +82,14 @@ def main():
                     counts[c][0] += 1
                 elif k == "仄":
                     counts[c][1] += 1
+                elif k == "○":
+                    counts[c][2] += 1
 
     table = {}
-    for c, (p, z) in counts.items():
+    for c, (p, z, o) in counts.items():
         if p + z < kMinCount:
+            if o >= kMinCount:
+                table[c] = "B"
             continue
         share = min(p, z) / (p + z)
         table[c] = "B" if share >= kBothShare else ("P" if p > z else "Z")

@@ -69,7 +69,9 @@ class Block(nn.Module):
         self.ffn_up = nn.Linear(cfg.n_embd, cfg.n_ff, bias=False)
         self.ffn_down = nn.Linear(cfg.n_ff, cfg.n_embd, bias=False)
 
-    def forward(self, x, cos, sin, mask):
+    def forward(self, x, cos, sin, mask, cache=None):
+        """x: (B, T, n_embd). cache: None, or a dict whose "k"/"v" (B, Hkv, T_past, hd) hold the
+        earlier positions; it is extended in place (incremental decoding)."""
         cfg = self.cfg
         B, T, _ = x.shape
         hd = cfg.head_dim
@@ -78,6 +80,10 @@ class Block(nn.Module):
         k = self.attn_k(h).view(B, T, cfg.n_head_kv, hd).transpose(1, 2)   # (B, Hkv, T, hd)
         v = self.attn_v(h).view(B, T, cfg.n_head_kv, hd).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if cache is not None:
+            if "k" in cache:
+                k, v = torch.cat((cache["k"], k), dim=2), torch.cat((cache["v"], v), dim=2)
+            cache["k"], cache["v"] = k, v
         if cfg.n_head_kv != cfg.n_head:
             rep = cfg.n_head // cfg.n_head_kv
             k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
@@ -118,6 +124,20 @@ class Llama(nn.Module):
         mask = torch.ones(T, T, dtype=torch.bool, device=tokens.device).triu(1)
         for b in self.blocks:
             x = b(x, cos, sin, mask)
+        return self.output_norm(x) @ self.token_embd.weight.t()
+
+    def forward_cached(self, tokens, caches):
+        """Incremental forward: tokens (B, T_new) continue the positions already in caches
+        (a list of n_layer dicts, empty at the start) -> logits (B, T_new, V)."""
+        past = caches[0]["k"].shape[2] if caches and "k" in caches[0] else 0
+        if not caches:
+            caches.extend({} for _ in self.blocks)
+        T = tokens.shape[1]
+        x = self.token_embd(tokens)
+        cos, sin = self.rope_cos[past:past + T], self.rope_sin[past:past + T]
+        mask = torch.ones(T, past + T, dtype=torch.bool).triu(past + 1)
+        for b, c in zip(self.blocks, caches):
+            x = b(x, cos, sin, mask, c)
         return self.output_norm(x) @ self.token_embd.weight.t()
 
     def gguf_names(self):

@@ -17,10 +17,9 @@
 // the "inside the file" check is deferred and reported by data_complete() / data_end().
 //
 // Tensor data checks (full mode): each offset is a multiple of the alignment (bad_alignment), no
-// two tensors overlap (bad_offset), and every tensor ends inside the bytes. A tensor past the end
-// is reported as `truncated` when the tensors are packed the way writers lay them out (sorted by
-// offset, each at the aligned end of the previous one, the first at 0): that is a cut-off file.
-// Otherwise it is `bad_offset` (an offset that points somewhere it should not).
+// two tensors overlap (bad_offset), and every tensor ends inside the bytes (bad_offset; the
+// message says when the file looks cut off). `truncated` is reserved for header reads that pass
+// the end of the bytes.
 #pragma once
 
 #include <cstddef>

@@ -151,7 +151,7 @@ class result {
 #define INK_TRY(expr)                                           \
   do {                                                          \
     ::inkstone::status ink_try_status_ = (expr);                \
-    if (!ink_try_status_.ok()) return std::move(ink_try_status_); \
+    if (!ink_try_status_.ok()) return ink_try_status_;            \
   } while (0)
 
 #define INK_TRY_CTX(expr, context)                                               \

@@ -12,7 +12,7 @@ namespace {
 float f16_at(const uint8_t* row, int64_t j) {
   uint16_t h;
   std::memcpy(&h, row + j * 2, 2);
-  return fp16_bits_to_f32(h);
+  return fp16_to_fp32(h);
 }
 
 float f16_row_dot(const uint8_t* row, int64_t cols, const float* x) {

@@ -21,7 +21,7 @@ float q4_0_row_dot(const uint8_t* row, int64_t cols, const float* x) {
     const float* xb = x + b * kQk4_0;
     float s = 0.0f;
     for (int j = 0; j < kQk4_0; ++j) s += static_cast<float>(q4_0_value(blocks[b], j)) * xb[j];
-    acc += fp16_bits_to_f32(blocks[b].d) * s;
+    acc += fp16_to_fp32(blocks[b].d) * s;
   }
   return acc;
 }
@@ -46,7 +46,7 @@ void q4_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out)
   const auto* blocks =
       reinterpret_cast<const block_q4_0*>(w + row * weight_row_bytes(weight_format::q4_0, cols));
   for (int64_t b = 0; b < cols / kQk4_0; ++b) {
-    const float d = fp16_bits_to_f32(blocks[b].d);
+    const float d = fp16_to_fp32(blocks[b].d);
     for (int j = 0; j < kQk4_0; ++j) out[b * kQk4_0 + j] = d * static_cast<float>(q4_0_value(blocks[b], j));
   }
 }

@@ -15,7 +15,7 @@ float q8_0_row_dot(const uint8_t* row, int64_t cols, const float* x) {
     const float* xb = x + b * kQk8_0;
     float s = 0.0f;
     for (int j = 0; j < kQk8_0; ++j) s += static_cast<float>(blocks[b].qs[j]) * xb[j];
-    acc += fp16_bits_to_f32(blocks[b].d) * s;
+    acc += fp16_to_fp32(blocks[b].d) * s;
   }
   return acc;
 }
@@ -40,7 +40,7 @@ void q8_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out)
   const auto* blocks =
       reinterpret_cast<const block_q8_0*>(w + row * weight_row_bytes(weight_format::q8_0, cols));
   for (int64_t b = 0; b < cols / kQk8_0; ++b) {
-    const float d = fp16_bits_to_f32(blocks[b].d);
+    const float d = fp16_to_fp32(blocks[b].d);
     for (int j = 0; j < kQk8_0; ++j) out[b * kQk8_0 + j] = d * static_cast<float>(blocks[b].qs[j]);
   }
 }

@@ -1,0 +1,105 @@
+// Prosody of classical Chinese verse: tone (平仄) and rhyme tables, and an analyser that reads
+// any poem and reports per-character tones, rhymes and the standard faults of regulated verse.
+//
+// Tables are plain text (assets/prosody/*.tsv, built by tools/prosody/, provenance in
+// tools/prosody/README.md). The browser passes the file contents as strings; native code reads
+// the files with load_prosody_tables().
+//   tones.tsv        "字\tP" (平) / "字\tZ" (仄) / "字\tB" (both); '#' lines are comments
+//   rhyme-*.tsv      "字\t10,11" (rhyme groups 1..63 of every reading, primary first);
+//                    "@group\t10\t唐" names a group; "@book\t中华新韵" names the rhyme book
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "inkstone/status.h"
+
+namespace inkstone {
+
+// Tone classes are bit sets so that "fits" is a single AND: level = 平, oblique = 仄.
+enum class tone_class : uint8_t { unknown = 0, level = 1, oblique = 2, both = 3 };
+
+inline constexpr int kMaxRhymeGroups = 63;  // group ids 1..63, bit g of a uint64_t mask
+
+// ------------------------------------------------------------------ UTF-8 helpers
+// Decodes UTF-8 into code points; an invalid or truncated sequence becomes U+FFFD.
+std::u32string decode_code_points(std::string_view text);
+void append_code_point(std::string& out, char32_t cp);
+std::string encode_code_points(std::u32string_view cps);
+// CJK unified ideographs (basic, extension A..F, compatibility): what a poem line is made of.
+bool is_han(char32_t cp);
+
+// ------------------------------------------------------------------ tables
+class prosody_tables {
+ public:
+  // Parses the two tables (either may be empty). Errors: invalid_argument with the line number.
+  static result<prosody_tables> parse(std::string_view tones_tsv, std::string_view rhyme_tsv);
+
+  tone_class tone_of(char32_t cp) const;
+  uint64_t rhyme_groups_of(char32_t cp) const;  // 0: unknown
+  // Name of group g ("唐"), or its number as text when the table names none.
+  std::string rhyme_group_name(int g) const;
+  int n_rhyme_groups() const { return n_rhyme_groups_; }  // highest group id seen
+  const std::string& rhyme_book() const { return rhyme_book_; }
+  size_t n_tones() const { return tones_.size(); }
+  size_t n_rhymes() const { return rhymes_.size(); }
+
+ private:
+  std::unordered_map<char32_t, tone_class> tones_;
+  std::unordered_map<char32_t, uint64_t> rhymes_;
+  std::vector<std::string> group_names_;  // index = group id
+  std::string rhyme_book_;
+  int n_rhyme_groups_ = 0;
+};
+
+// Reads and parses the two files (io_error when one cannot be read).
+result<prosody_tables> load_prosody_tables(const std::string& tones_path,
+                                           const std::string& rhyme_path);
+
+// Lowest group id in a mask (0 for an empty mask).
+int first_rhyme_group(uint64_t mask);
+
+// ------------------------------------------------------------------ analyser
+// One character of the analysed poem. Lines are split at ，。？！；、：,.?!; and newlines.
+struct char_analysis {
+  char32_t ch = 0;
+  int line = 0;    // 0-based line (clause) index
+  int column = 0;  // 0-based character index within the line
+  tone_class tone = tone_class::unknown;
+  bool rhyme_position = false;
+  uint64_t rhyme_groups = 0;  // filled at rhyme positions
+};
+
+// Fault kinds: "shi_nian" 失黏, "shi_dui" 失對, "gu_ping" 孤平, "san_ping_wei" 三平尾,
+// "chu_yun" 出韵 (rhyme outside the poem's group), "ze_yun" (仄 at a rhyme position of a 平-rhymed
+// regulated poem).
+struct prosody_fault {
+  std::string kind;
+  std::string name;  // Chinese name ("失黏")
+  int line = 0;      // 0-based
+  int column = 0;    // 0-based
+  std::string message;
+};
+
+struct poem_analysis {
+  std::vector<std::vector<char_analysis>> lines;
+  // "五言絕句" / "七言絕句" / "五言律詩" / "七言律詩" when the shape is regulated (4 or 8 lines of
+  // 5 or 7 characters), else "" (then only tones and rhymes are reported, no faults).
+  std::string form;
+  uint64_t rhyme_groups = 0;  // the group(s) the rhyme positions share (0 when none/unknown)
+  std::vector<prosody_fault> faults;
+
+  // {"form":..,"rhyme_groups":[..],"rhyme_group_names":[..],"lines":[[{"ch":"床","tone":"P",
+  //  "rhyme":false},..],..],"faults":[{"kind":..,"name":..,"line":..,"column":..,"message":..}]}
+  // tone: "P" 平, "Z" 仄, "B" both, "?" unknown. Lines and columns are 0-based.
+  std::string to_json(const prosody_tables& tables) const;
+};
+
+// Faults are only reported where the tones involved are definite (P or Z): a character the table
+// marks both/unknown is never counted against the poem.
+poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables);
+
+}  // namespace inkstone

@@ -1,0 +1,386 @@
+// The form spec: a small JSON parser of our own (objects, arrays, strings with escapes, numbers,
+// true/false/null; depth-limited) and the mapping from a spec object to a form_spec.
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "inkstone/constraints.h"
+
+namespace inkstone {
+
+namespace {
+
+// ------------------------------------------------------------------ JSON values
+struct json_value {
+  enum kind_t { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string string;
+  std::vector<json_value> array;
+  std::vector<std::pair<std::string, json_value>> object;
+
+  const json_value* find(std::string_view key) const {
+    for (const auto& [k, v] : object) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+};
+
+constexpr int kMaxDepth = 16;
+
+class json_parser {
+ public:
+  explicit json_parser(std::string_view text) : text_(text) {}
+
+  result<json_value> parse_document() {
+    json_value v;
+    INK_TRY(parse_value(v, 0));
+    skip_space();
+    if (pos_ != text_.size()) return error("unexpected text after the value");
+    return v;
+  }
+
+ private:
+  status error(std::string_view what) const {
+    return make_error(status_code::invalid_argument, "form spec: ", what, " at offset ", pos_);
+  }
+
+  void skip_space() {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
+            text_[pos_] == '\r')) {
+      pos_++;
+    }
+  }
+
+  bool consume(std::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  status parse_value(json_value& out, int depth) {
+    if (depth > kMaxDepth) return error("nesting too deep");
+    skip_space();
+    if (pos_ >= text_.size()) return error("unexpected end");
+    const char c = text_[pos_];
+    if (c == '{') return parse_object(out, depth);
+    if (c == '[') return parse_array(out, depth);
+    if (c == '"') {
+      out.kind = json_value::kString;
+      return parse_string(out.string);
+    }
+    if (consume("true")) {
+      out.kind = json_value::kBool;
+      out.boolean = true;
+      return status::success();
+    }
+    if (consume("false")) {
+      out.kind = json_value::kBool;
+      return status::success();
+    }
+    if (consume("null")) return status::success();
+    if (c == '-' || (c >= '0' && c <= '9')) return parse_number(out);
+    return error("unexpected character");
+  }
+
+  status parse_number(json_value& out) {
+    size_t start = pos_;
+    if (text_[pos_] == '-') pos_++;
+    while (pos_ < text_.size() &&
+           ((text_[pos_] >= '0' && text_[pos_] <= '9') || text_[pos_] == '.' ||
+            text_[pos_] == 'e' || text_[pos_] == 'E' || text_[pos_] == '+' || text_[pos_] == '-')) {
+      pos_++;
+    }
+    std::string num(text_.substr(start, pos_ - start));
+    char* end = nullptr;
+    out.number = std::strtod(num.c_str(), &end);
+    if (end != num.c_str() + num.size() || !std::isfinite(out.number)) {
+      pos_ = start;
+      return error("bad number");
+    }
+    out.kind = json_value::kNumber;
+    return status::success();
+  }
+
+  status parse_hex4(uint32_t& out) {
+    if (pos_ + 4 > text_.size()) return error("bad \\u escape");
+    out = 0;
+    for (int k = 0; k < 4; k++) {
+      const char h = text_[pos_++];
+      int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                         : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      if (d < 0) return error("bad \\u escape");
+      out = out * 16 + d;
+    }
+    return status::success();
+  }
+
+  status parse_string(std::string& out) {
+    pos_++;  // opening quote
+    while (true) {
+      if (pos_ >= text_.size()) return error("unterminated string");
+      const char c = text_[pos_++];
+      if (c == '"') return status::success();
+      if (static_cast<uint8_t>(c) < 0x20) return error("control character in string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= text_.size()) return error("unterminated string");
+      const char e = text_[pos_++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          uint32_t cp = 0;
+          INK_TRY(parse_hex4(cp));
+          if (cp >= 0xD800 && cp <= 0xDBFF && consume("\\u")) {
+            uint32_t lo = 0;
+            INK_TRY(parse_hex4(lo));
+            if (lo < 0xDC00 || lo > 0xDFFF) return error("bad surrogate pair");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            return error("lone surrogate");
+          }
+          append_code_point(out, cp);
+          break;
+        }
+        default: return error("bad escape");
+      }
+    }
+  }
+
+  status parse_array(json_value& out, int depth) {
+    out.kind = json_value::kArray;
+    pos_++;
+    skip_space();
+    if (consume("]")) return status::success();
+    while (true) {
+      json_value v;
+      INK_TRY(parse_value(v, depth + 1));
+      out.array.push_back(std::move(v));
+      skip_space();
+      if (consume(",")) continue;
+      if (consume("]")) return status::success();
+      return error("expected , or ]");
+    }
+  }
+
+  status parse_object(json_value& out, int depth) {
+    out.kind = json_value::kObject;
+    pos_++;
+    skip_space();
+    if (consume("}")) return status::success();
+    while (true) {
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != '"') return error("expected a key");
+      std::string key;
+      INK_TRY(parse_string(key));
+      skip_space();
+      if (!consume(":")) return error("expected :");
+      json_value v;
+      INK_TRY(parse_value(v, depth + 1));
+      out.object.emplace_back(std::move(key), std::move(v));
+      skip_space();
+      if (consume(",")) continue;
+      if (consume("}")) return status::success();
+      return error("expected , or }");
+    }
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// ------------------------------------------------------------------ typed getters
+status key_error(std::string_view key, std::string_view what) {
+  return make_error(status_code::invalid_argument, "form spec: \"", key, "\": ", what);
+}
+
+status get_bool(const json_value& obj, std::string_view key, bool& out) {
+  const json_value* v = obj.find(key);
+  if (v == nullptr || v->kind == json_value::kNull) return status::success();
+  if (v->kind != json_value::kBool) return key_error(key, "expected true or false");
+  out = v->boolean;
+  return status::success();
+}
+
+status get_string(const json_value& obj, std::string_view key, std::string& out) {
+  const json_value* v = obj.find(key);
+  if (v == nullptr || v->kind == json_value::kNull) return status::success();
+  if (v->kind != json_value::kString) return key_error(key, "expected a string");
+  out = v->string;
+  return status::success();
+}
+
+status get_int(const json_value& obj, std::string_view key, int lo, int hi, int& out) {
+  const json_value* v = obj.find(key);
+  if (v == nullptr || v->kind == json_value::kNull) return status::success();
+  if (v->kind != json_value::kNumber || v->number != std::floor(v->number) || v->number < lo ||
+      v->number > hi) {
+    return key_error(key, "expected an integer in " + std::to_string(lo) + ".." +
+                              std::to_string(hi));
+  }
+  out = static_cast<int>(v->number);
+  return status::success();
+}
+
+// Tone template text: 平/P/p, 仄/Z/z, anything else in 中 * - . ? 0 = either.
+status parse_tones(std::string_view text, std::string_view key, std::vector<tone_req>& out) {
+  for (char32_t c : decode_code_points(text)) {
+    if (c == U'平' || c == U'P' || c == U'p') {
+      out.push_back(tone_req::level);
+    } else if (c == U'仄' || c == U'Z' || c == U'z') {
+      out.push_back(tone_req::oblique);
+    } else if (c == U'中' || c == U'*' || c == U'-' || c == U'.' || c == U'?' || c == U'0') {
+      out.push_back(tone_req::any);
+    } else {
+      return key_error(key, "tone template characters are 平/仄/中 or P/Z/*");
+    }
+  }
+  return status::success();
+}
+
+result<form_spec> spec_from_object(const json_value& root, const prosody_tables& tables) {
+  if (root.kind != json_value::kObject) {
+    return make_error(status_code::invalid_argument, "form spec: expected an object");
+  }
+  static const char* const kKnown[] = {
+      "form",  "start",     "first_line_rhymes", "tones", "rhyme",      "rhyme_group",
+      "rhyme_with", "heads", "no_repeat",        "banned", "title",     "free_after",
+      "newline", "lines",  "name"};
+  for (const auto& [k, v] : root.object) {
+    bool known = false;
+    for (const char* n : kKnown) known = known || k == n;
+    if (!known) return key_error(k, "unknown key");
+  }
+
+  bool tones = true, rhyme = true;
+  INK_TRY(get_bool(root, "tones", tones));
+  INK_TRY(get_bool(root, "rhyme", rhyme));
+  std::string heads;
+  INK_TRY(get_string(root, "heads", heads));
+
+  form_spec form;
+  const json_value* lines = root.find("lines");
+  std::string kind;
+  INK_TRY(get_string(root, "form", kind));
+  if (lines != nullptr && !kind.empty()) {
+    return make_error(status_code::invalid_argument,
+                      "form spec: give either \"form\" or \"lines\", not both");
+  }
+  if (!kind.empty()) {
+    preset_options opt;
+    INK_TRY(get_string(root, "start", opt.start));
+    const json_value* flr = root.find("first_line_rhymes");
+    if (flr != nullptr && flr->kind != json_value::kNull) {
+      bool b = false;
+      INK_TRY(get_bool(root, "first_line_rhymes", b));
+      opt.first_line_rhymes = b ? 1 : 0;
+    }
+    opt.enforce_tones = tones;
+    opt.enforce_rhyme = rhyme;
+    opt.heads = decode_code_points(heads);
+    auto preset = make_preset(kind, opt);
+    if (!preset.ok()) return std::move(preset).error().with_context("form spec");
+    form = std::move(preset).value();
+  } else if (lines != nullptr) {
+    if (lines->kind != json_value::kArray || lines->array.empty() || lines->array.size() > 64) {
+      return key_error("lines", "expected an array of 1..64 line objects");
+    }
+    form.name = "custom";
+    form.enforce_tones = tones;
+    form.enforce_rhyme = rhyme;
+    std::u32string head_cps = decode_code_points(heads);
+    if (head_cps.size() > lines->array.size()) {
+      return key_error("heads", "more characters than lines");
+    }
+    for (size_t i = 0; i < lines->array.size(); i++) {
+      const json_value& lv = lines->array[i];
+      const std::string key = "lines[" + std::to_string(i) + "]";
+      if (lv.kind != json_value::kObject) return key_error(key, "expected an object");
+      form_line line;
+      line.punct = i % 2 == 0 ? "，" : "。";
+      INK_TRY_CTX(get_int(lv, "chars", 1, 64, line.n_chars), key);
+      INK_TRY_CTX(get_bool(lv, "rhyme", line.rhyme), key);
+      INK_TRY_CTX(get_string(lv, "punct", line.punct), key);
+      std::string tone_text, head;
+      INK_TRY_CTX(get_string(lv, "tones", tone_text), key);
+      INK_TRY_CTX(get_string(lv, "head", head), key);
+      INK_TRY(parse_tones(tone_text, key + ".tones", line.tones));
+      if (!line.tones.empty() && line.tones.size() != static_cast<size_t>(line.n_chars)) {
+        return key_error(key + ".tones", "length differs from chars");
+      }
+      std::u32string hc = decode_code_points(head);
+      if (hc.size() > 1 || (hc.size() == 1 && !is_han(hc[0]))) {
+        return key_error(key + ".head", "expected one Han character");
+      }
+      if (!hc.empty()) line.head = hc[0];
+      if (i < head_cps.size()) line.head = head_cps[i];
+      form.lines.push_back(std::move(line));
+    }
+  } else {
+    return make_error(status_code::invalid_argument,
+                      "form spec: needs \"form\" (a preset) or \"lines\"");
+  }
+  for (const form_line& l : form.lines) {
+    if (l.head != 0 && !is_han(l.head)) return key_error("heads", "expected Han characters");
+  }
+
+  INK_TRY(get_string(root, "name", form.name));
+  INK_TRY(get_bool(root, "no_repeat", form.no_repeat));
+  std::string banned;
+  INK_TRY(get_string(root, "banned", banned));
+  form.banned = decode_code_points(banned);
+
+  int group = 0;
+  INK_TRY(get_int(root, "rhyme_group", 0, kMaxRhymeGroups, group));
+  if (group > 0) form.rhyme_mask = uint64_t{1} << group;
+  std::string rhyme_with;
+  INK_TRY(get_string(root, "rhyme_with", rhyme_with));
+  if (!rhyme_with.empty()) {
+    std::u32string cps = decode_code_points(rhyme_with);
+    const uint64_t mask = cps.size() == 1 ? tables.rhyme_groups_of(cps[0]) : 0;
+    if (mask == 0) return key_error("rhyme_with", "expected one character with a known rhyme");
+    form.rhyme_mask = form.rhyme_mask != 0 ? (form.rhyme_mask & mask) : mask;
+    if (form.rhyme_mask == 0) return key_error("rhyme_with", "contradicts rhyme_group");
+  }
+
+  std::string title;
+  INK_TRY(get_string(root, "title", title));
+  if (title == "free") {
+    form.free_before_end = "\n";
+  } else if (!title.empty() && title != "given") {
+    return key_error("title", "expected \"free\" or \"given\"");
+  }
+  INK_TRY(get_bool(root, "free_after", form.free_after));
+
+  std::string newline = "none";
+  INK_TRY(get_string(root, "newline", newline));
+  if (newline != "none" && newline != "couplet" && newline != "line") {
+    return key_error("newline", "expected \"none\", \"couplet\" or \"line\"");
+  }
+  for (size_t i = 0; i < form.lines.size(); i++) {
+    if (newline == "line" || (newline == "couplet" && i % 2 == 1)) form.lines[i].punct += "\n";
+  }
+  return form;
+}
+
+}  // namespace
+
+result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables) {
+  INK_ASSIGN_OR_RETURN(json_value root, json_parser(json).parse_document());
+  return spec_from_object(root, tables);
+}
+
+}  // namespace inkstone

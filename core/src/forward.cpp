@@ -1,0 +1,139 @@
+// The llama forward pass (docs/model-conventions.md), for a chunk of n tokens at positions
+// pos0 .. pos0 + n - 1. Reads top to bottom; every tensor carries its shape; all arithmetic goes
+// through the kernel table; nothing is allocated.
+#include <algorithm>
+#include <cassert>
+
+#include "kv-cache.h"
+#include "session-internal.h"
+#include "thread-pool.h"
+
+namespace inkstone {
+
+// y (n, rows) = x (n, cols) W^T, split by output rows over the thread pool.
+void session::linear(const linear_op& op, const float* x, int n, float* y) {
+  if (op.fc != nullptr && kt_->f32_fc_run(op.fc, x, n, y)) return;
+  const int f = static_cast<int>(op.format);
+  if (n == 1) {
+    const matvec_fn matvec = kt_->matvec[f];
+    pool_->parallel_for(op.rows, [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
+    return;
+  }
+  const matmul_fn matmul = kt_->matmul[f];
+  pool_->parallel_for(op.rows, [&](int64_t r0, int64_t r1) {
+    matmul(op.w, op.rows, op.cols, x, n, y, r0, r1);
+  });
+}
+
+status session::forward(const int32_t* tokens, int n, float* all_logits) {
+  const llama_hparams& hp = model_->hp;
+  const kernel_table& k = *kt_;
+  const int pos0 = position();
+  const int n_embd = hp.n_embd;
+  const int head_dim = hp.head_dim;
+  const int q_dim = hp.n_head * head_dim;      // n_head * head_dim
+  const int kv_dim = hp.n_head_kv * head_dim;  // n_head_kv * head_dim
+  const int n_ff = hp.n_ff;
+  const attention_shape shape{hp.n_head, hp.n_head_kv, head_dim};
+  assert(n > 0 && n <= n_batch_ && pos0 + n <= n_ctx_);
+
+  float* x = x_.data();              // (n, n_embd) residual stream
+  float* xb = xb_.data();            // (n, n_embd)
+  float* xb2 = xb2_.data();          // (n, n_embd)
+  float* q = q_.data();              // (n, q_dim)
+  float* att_out = att_out_.data();  // (n, q_dim)
+  float* hb = hb_.data();            // (n, n_ff)
+  float* hb2 = hb2_.data();          // (n, n_ff)
+  float* att = att_.data();          // (n_head, n_ctx)
+
+  // Token embeddings: x[i] = token_embd[tokens[i]].
+  const tensor_view& embd = model_->token_embd;  // (n_vocab, n_embd)
+  for (int i = 0; i < n; ++i) {
+    k.get_rows[static_cast<int>(to_weight_format(embd.type))](embd.data, n_embd, tokens[i],
+                                                                x + size_t(i) * n_embd);
+  }
+
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const layer_weights& lw = model_->layers[l];
+    const linear_op* ops = &linears_[size_t(l) * kNumLayerLinears];
+    float* k_cache = kv_->k_row(l, 0);  // (n_ctx, kv_dim)
+    float* v_cache = kv_->v_row(l, 0);  // (n_ctx, kv_dim)
+    float* k_new = kv_->k_row(l, pos0);  // (n, kv_dim) rows of this chunk
+    float* v_new = kv_->v_row(l, pos0);  // (n, kv_dim)
+
+    // Attention norm: xb = rmsnorm(x) * attn_norm                      (n, n_embd)
+    const float* attn_norm = reinterpret_cast<const float*>(lw.attn_norm.data);  // (n_embd)
+    for (int i = 0; i < n; ++i) {
+      k.f32_rmsnorm(x + size_t(i) * n_embd, attn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+    }
+
+    // Projections: q = xb Wq^T (n, q_dim); k, v = xb Wk^T, xb Wv^T straight into the cache.
+    linear(ops[kWq], xb, n, q);
+    linear(ops[kWk], xb, n, k_new);
+    linear(ops[kWv], xb, n, v_new);
+
+    // RoPE on q (n, n_head, head_dim) and the new k rows (n, n_head_kv, head_dim).
+    for (int i = 0; i < n; ++i) {
+      const float* cos = rope_cos_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
+      const float* sin = rope_sin_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
+      k.f32_rope(q + size_t(i) * q_dim, hp.n_head, head_dim, cos, sin);
+      k.f32_rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
+    }
+
+    // Causal attention over the cache: att_out (n, q_dim); att holds the last query's weights.
+    if (n == 1) {
+      k.f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
+    } else {
+      k.f32_attention_causal(q, k_cache, v_cache, pos0, n, shape, att, n_ctx_, att_out);
+    }
+
+    // Probe: the newest token's weights for this layer, (n_head, n_pos) of (n_layer, n_head, n_pos).
+    if (record_attention_) {
+      const int n_pos = pos0 + n;
+      float* dst = probe_att_.data() + size_t(l) * hp.n_head * n_pos;
+      for (int h = 0; h < hp.n_head; ++h) {
+        for (int j = 0; j < n_pos; ++j) dst[size_t(h) * n_pos + j] = att[size_t(h) * n_ctx_ + j];
+      }
+    }
+
+    // Output projection and residual: x += att_out Wo^T                (n, n_embd)
+    linear(ops[kWo], att_out, n, xb2);
+    k.f32_add(x, xb2, size_t(n) * n_embd);
+
+    // FFN norm: xb = rmsnorm(x) * ffn_norm                             (n, n_embd)
+    const float* ffn_norm = reinterpret_cast<const float*>(lw.ffn_norm.data);  // (n_embd)
+    for (int i = 0; i < n; ++i) {
+      k.f32_rmsnorm(x + size_t(i) * n_embd, ffn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+    }
+
+    // SwiGLU: hb = silu(xb Wgate^T) * (xb Wup^T)                       (n, n_ff)
+    linear(ops[kWGate], xb, n, hb);
+    linear(ops[kWUp], xb, n, hb2);
+    k.f32_silu_mul(hb, hb2, size_t(n) * n_ff);
+
+    // Down projection and residual: x += hb Wdown^T                    (n, n_embd)
+    linear(ops[kWDown], hb, n, xb2);
+    k.f32_add(x, xb2, size_t(n) * n_embd);
+  }
+
+  // Final norm and logits: every row into all_logits (n, n_vocab), or only the last row.
+  const float* out_norm = reinterpret_cast<const float*>(model_->output_norm.data);  // (n_embd)
+  const linear_op& out = linears_.back();  // (n_vocab, n_embd)
+  const int first = all_logits != nullptr ? 0 : n - 1;
+  for (int i = first; i < n; ++i) {
+    k.f32_rmsnorm(x + size_t(i) * n_embd, out_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+  }
+  if (all_logits != nullptr) {
+    linear(out, xb, n, all_logits);  // (n, n_vocab)
+    std::copy_n(all_logits + size_t(n - 1) * hp.n_vocab, hp.n_vocab, logits_.data());
+  } else {
+    linear(out, xb + size_t(n - 1) * n_embd, 1, logits_.data());  // (n_vocab)
+  }
+
+  tokens_.insert(tokens_.end(), tokens, tokens + n);
+  logits_valid_ = true;
+  probe_n_pos_ = record_attention_ ? position() : 0;
+  return status::success();
+}
+
+}  // namespace inkstone

@@ -1,0 +1,149 @@
+#include "inkstone/generator.h"
+
+#include <algorithm>
+
+namespace inkstone {
+
+const char* stop_reason_name(stop_reason r) {
+  switch (r) {
+    case stop_reason::none: return "";
+    case stop_reason::eos: return "eos";
+    case stop_reason::max_tokens: return "max_tokens";
+    case stop_reason::context_full: return "context_full";
+  }
+  return "";
+}
+
+generator::generator(const model& m, std::unique_ptr<session> s)
+    : model_(&m), session_(std::move(s)), decoder_(m.vocab) {}
+
+result<std::unique_ptr<generator>> generator::create(const model& m, session_options options) {
+  INK_ASSIGN_OR_RETURN(std::unique_ptr<session> s, session::create(m, std::move(options)));
+  return std::unique_ptr<generator>(new generator(m, std::move(s)));
+}
+
+result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_options options) {
+  begun_ = false;
+  const int n_vocab = model_->hp.n_vocab;
+  if (prompt.empty()) return make_error(status_code::invalid_argument, "begin: the prompt is empty");
+  for (int32_t t : prompt) {
+    if (t < 0 || t >= n_vocab) {
+      return make_error(status_code::invalid_argument, "begin: prompt token ", t,
+                        " is outside the vocabulary (", n_vocab, ")");
+    }
+  }
+  if (options.max_tokens < 0) return make_error(status_code::invalid_argument, "begin: max_tokens must be >= 0");
+  if (options.probes.top_alternatives < 0) {
+    return make_error(status_code::invalid_argument, "begin: probes.top_alternatives must be >= 0");
+  }
+  if (!options.slide_window && prompt.size() > size_t(session_->n_ctx())) {
+    return make_error(status_code::context_full, "begin: the prompt (", prompt.size(),
+                      " tokens) is longer than the context (", session_->n_ctx(), ")");
+  }
+
+  sampler_params sp;
+  sp.seed = options.seed;
+  sp.temperature = options.temperature;
+  sp.top_k = options.top_k;
+  sp.top_p = options.top_p;
+  sp.min_p = options.min_p;
+  sp.repeat_penalty = options.repeat_penalty;
+  sp.repeat_last_n = options.repeat_last_n;
+  sp.logit_bias = options.logit_bias;
+  auto s = sampler::create(n_vocab, std::move(sp));
+  if (!s.ok()) return std::move(s).error().with_context("begin");
+  sampler_ = std::make_unique<sampler>(std::move(s).value());
+  options_ = std::move(options);
+  probes_.configure(options_.probes, n_vocab, model_->hp.n_layer, model_->hp.n_head,
+                    session_->n_ctx());
+  session_->set_slide_window(options_.slide_window, 1);
+  session_->set_record_attention(options_.probes.attention);
+
+  // Reuse the KV rows of the prefix shared with what is cached; always recompute at least the
+  // last prompt token so its logits (and attention probe) are fresh.
+  const auto start = std::chrono::steady_clock::now();
+  const std::span<const int32_t> cached = session_->tokens();
+  size_t common = 0;
+  while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common]) ++common;
+  common = std::min(common, prompt.size() - 1);
+  INK_TRY_CTX(session_->truncate(static_cast<int>(common)), "begin");
+  const status st = session_->prefill(prompt.subspan(common));
+  if (!st.ok()) {
+    session_->reset();
+    return std::move(st).with_context("begin");
+  }
+  const auto end = std::chrono::steady_clock::now();
+
+  sampler_->reset(prompt);
+  decoder_.reset();
+  text_.clear();
+  n_generated_ = 0;
+  done_ = false;
+  begun_ = true;
+  begin_result r;
+  r.n_prompt = static_cast<int>(prompt.size());
+  r.n_reused = static_cast<int>(common);
+  r.prefill_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  return r;
+}
+
+result<step_result> generator::step() {
+  if (!begun_) return make_error(status_code::invalid_state, "step: call begin first");
+  if (done_) return make_error(status_code::invalid_state, "step: generation is done; call begin");
+  const int32_t token = sampler_->sample(session_->logits(), options_.filter);
+  return finish_step(token, true);
+}
+
+result<step_result> generator::force(int32_t token) {
+  if (!begun_) return make_error(status_code::invalid_state, "force: call begin first");
+  if (done_) return make_error(status_code::invalid_state, "force: generation is done; call begin");
+  if (token < 0 || token >= model_->hp.n_vocab) {
+    return make_error(status_code::invalid_argument, "force: token ", token,
+                      " is outside the vocabulary (", model_->hp.n_vocab, ")");
+  }
+  sampler_->evaluate(session_->logits(), options_.filter);
+  return finish_step(token, false);
+}
+
+result<step_result> generator::finish_step(int32_t token, bool drawn) {
+  step_result r;
+  r.token = token;
+  const sample_info& info = sampler_->last();
+  r.prob = drawn ? info.prob : sampler_->prob_of(token);
+  r.draw = drawn ? info.draw : -1.0f;
+  r.masked_mass = info.masked_mass;
+  r.report = info.report;
+  if (probes_.any()) probes_.record(*sampler_, *session_, session_->logits());
+  r.probes = probes_.view();
+  sampler_->accept(token, options_.filter);
+  ++n_generated_;
+
+  if (options_.stop_at_eos && token == model_->vocab.eos()) {
+    text_ = decoder_.flush();
+    r.text = text_;
+    r.done = done_ = true;
+    r.reason = stop_reason::eos;
+    return r;
+  }
+  text_ = decoder_.push(token);
+  if (options_.max_tokens > 0 && n_generated_ >= options_.max_tokens) {
+    text_ += decoder_.flush();
+    r.text = text_;
+    r.done = done_ = true;
+    r.reason = stop_reason::max_tokens;
+    return r;
+  }
+  const status st = session_->decode(token);
+  if (st.code == status_code::context_full) {
+    text_ += decoder_.flush();
+    r.text = text_;
+    r.done = done_ = true;
+    r.reason = stop_reason::context_full;
+    return r;
+  }
+  if (!st.ok()) return std::move(st).with_context("step");
+  r.text = text_;
+  return r;
+}
+
+}  // namespace inkstone

@@ -1,0 +1,278 @@
+// Loading a llama model: hyper-parameters from `llama.*` metadata, weight views by their
+// standard names, validated against docs/model-conventions.md.
+#include "inkstone/model.h"
+
+#include <climits>
+#include <string>
+
+namespace inkstone {
+
+const char* ggml_type_name(ggml_type t) {
+  switch (t) {
+    case ggml_type::f32: return "f32";
+    case ggml_type::f16: return "f16";
+    case ggml_type::q4_0: return "q4_0";
+    case ggml_type::q8_0: return "q8_0";
+  }
+  return "unknown";
+}
+
+bool is_supported_type(uint32_t type_id) {
+  return type_id == 0 || type_id == 1 || type_id == 2 || type_id == 8;
+}
+
+size_t row_bytes(ggml_type t, int64_t cols) {
+  if (cols < 0) return 0;
+  const size_t n = static_cast<size_t>(cols);
+  switch (t) {
+    case ggml_type::f32: return 4 * n;
+    case ggml_type::f16: return 2 * n;
+    case ggml_type::q8_0: return n % kQuantBlock ? 0 : n / kQuantBlock * kQ8_0BlockBytes;
+    case ggml_type::q4_0: return n % kQuantBlock ? 0 : n / kQuantBlock * kQ4_0BlockBytes;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- model helpers
+
+int64_t model::n_params() const {
+  int64_t n = 0;
+  for (const gguf_tensor_info& t : gguf.tensors()) n += static_cast<int64_t>(t.n_elements);
+  return n;
+}
+
+size_t model::weight_bytes() const {
+  size_t n = 0;
+  for (const gguf_tensor_info& t : gguf.tensors()) n += static_cast<size_t>(t.n_bytes);
+  return n;
+}
+
+size_t model::kv_cache_bytes(int n_ctx) const {
+  return static_cast<size_t>(hp.n_layer) * static_cast<size_t>(n_ctx) *
+         static_cast<size_t>(hp.n_head_kv) * static_cast<size_t>(hp.head_dim) * 2 * sizeof(float);
+}
+
+size_t model::scratch_bytes(int n_ctx) const {
+  const size_t q = static_cast<size_t>(hp.n_head) * hp.head_dim;
+  const size_t kv = static_cast<size_t>(hp.n_head_kv) * hp.head_dim;
+  const size_t n_floats = 3 * static_cast<size_t>(hp.n_embd)      // x, xb, xb2
+                          + q + 2 * kv                              // q, k, v
+                          + static_cast<size_t>(hp.n_head) * n_ctx  // attention scores
+                          + 2 * static_cast<size_t>(hp.n_ff)        // gate, up
+                          + static_cast<size_t>(hp.n_vocab);        // logits
+  return n_floats * sizeof(float);
+}
+
+size_t model::estimated_memory(int n_ctx) const {
+  return weight_bytes() + kv_cache_bytes(n_ctx) + scratch_bytes(n_ctx);
+}
+
+std::string_view model::name() const {
+  const gguf_kv* kv = gguf.find("general.name");
+  if (!kv || kv->value.type != gguf_type::string) return {};
+  return kv->value.str;
+}
+
+// ---------------------------------------------------------------- loading
+
+namespace {
+
+// A positive integer hyper-parameter that fits in int.
+status read_dim(const gguf_file& g, std::string_view key, int* out) {
+  INK_ASSIGN_OR_RETURN(int64_t v, g.get_int(key));
+  if (v <= 0 || v > INT_MAX) {
+    return make_error(status_code::bad_shape, "metadata key ", key, " = ", v,
+                      " is out of range (1..", INT_MAX, ")");
+  }
+  *out = static_cast<int>(v);
+  return {};
+}
+
+status read_dim_or(const gguf_file& g, std::string_view key, int fallback, int* out) {
+  if (!g.has(key)) {
+    *out = fallback;
+    return {};
+  }
+  return read_dim(g, key, out);
+}
+
+status read_float_or(const gguf_file& g, std::string_view key, float fallback, float* out) {
+  if (!g.has(key)) {
+    *out = fallback;
+    return {};
+  }
+  INK_ASSIGN_OR_RETURN(double v, g.get_float(key));
+  if (!(v > 0.0) || v > 1e30) {  // also rejects NaN
+    return make_error(status_code::bad_shape, "metadata key ", key, " = ", v,
+                      " is out of range");
+  }
+  *out = static_cast<float>(v);
+  return {};
+}
+
+status read_hparams(const gguf_file& g, llama_hparams* hp) {
+  INK_TRY(read_dim(g, "llama.context_length", &hp->n_ctx));
+  INK_TRY(read_dim(g, "llama.embedding_length", &hp->n_embd));
+  INK_TRY(read_dim(g, "llama.block_count", &hp->n_layer));
+  INK_TRY(read_dim(g, "llama.feed_forward_length", &hp->n_ff));
+  INK_TRY(read_dim(g, "llama.attention.head_count", &hp->n_head));
+  INK_TRY(read_dim_or(g, "llama.attention.head_count_kv", hp->n_head, &hp->n_head_kv));
+  INK_TRY(read_float_or(g, "llama.rope.freq_base", 10000.0f, &hp->rope_base));
+  INK_TRY(read_float_or(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &hp->rms_eps));
+  if (hp->n_embd % hp->n_head != 0) {
+    return make_error(status_code::bad_shape, "embedding_length ", hp->n_embd,
+                      " is not a multiple of head_count ", hp->n_head);
+  }
+  if (hp->n_head % hp->n_head_kv != 0) {
+    return make_error(status_code::bad_shape, "head_count ", hp->n_head,
+                      " is not a multiple of head_count_kv ", hp->n_head_kv);
+  }
+  hp->head_dim = hp->n_embd / hp->n_head;
+  if (hp->head_dim % 2 != 0) {
+    return make_error(status_code::bad_shape, "head_dim ", hp->head_dim,
+                      " is odd (RoPE rotates pairs)");
+  }
+  int rope_dims = 0;
+  INK_TRY(read_dim_or(g, "llama.rope.dimension_count", hp->head_dim, &rope_dims));
+  if (rope_dims != hp->head_dim) {
+    return make_error(status_code::bad_shape, "rope.dimension_count ", rope_dims,
+                      " differs from head_dim ", hp->head_dim, " (partial RoPE is not supported)");
+  }
+  // n_vocab: llama.vocab_size when present, else the token list length.
+  if (g.has("llama.vocab_size")) return read_dim(g, "llama.vocab_size", &hp->n_vocab);
+  if (!g.has("tokenizer.ggml.tokens")) {
+    return make_error(status_code::bad_tokenizer,
+                      "neither llama.vocab_size nor tokenizer.ggml.tokens is present");
+  }
+  INK_ASSIGN_OR_RETURN(gguf_array tokens, g.get_array("tokenizer.ggml.tokens"));
+  if (tokens.empty() || tokens.size() > static_cast<uint64_t>(INT_MAX)) {
+    return make_error(status_code::bad_tokenizer, "tokenizer.ggml.tokens has ", tokens.size(),
+                      " entries");
+  }
+  hp->n_vocab = static_cast<int>(tokens.size());
+  return {};
+}
+
+enum class tensor_kind { norm, matrix };
+
+struct tensor_loader {
+  const gguf_file& g;
+
+  status get(const std::string& name, tensor_kind kind, int64_t rows, int64_t cols,
+             tensor_view* out) const {
+    const gguf_tensor_info* t = g.find_tensor(name);
+    if (!t) return make_error(status_code::missing_tensor, "tensor ", name, " is missing");
+    return view(*t, kind, rows, cols, out);
+  }
+
+  status view(const gguf_tensor_info& t, tensor_kind kind, int64_t rows, int64_t cols,
+              tensor_view* out) const {
+    const std::string ctx = "tensor " + std::string(t.name);
+    if (!is_supported_type(t.type_id)) {
+      const ggml_type_traits* info = ggml_type_info(t.type_id);
+      return make_error(status_code::unsupported_tensor_type, ctx, ": type ",
+                        info ? info->name : "unknown", " is not supported");
+    }
+    const ggml_type type = static_cast<ggml_type>(t.type_id);
+    if (kind == tensor_kind::norm) {
+      if (type != ggml_type::f32) {
+        return make_error(status_code::unsupported_tensor_type, ctx, ": type ",
+                          ggml_type_name(type), " is not supported for a norm weight (f32 only)");
+      }
+      if (t.n_dims != 1 || t.ne[0] != cols) {
+        return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t),
+                          ", expected (", cols, ")");
+      }
+    } else if (t.n_dims != 2 || t.ne[0] != cols || t.ne[1] != rows) {
+      return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t), ", expected (",
+                        rows, ", ", cols, ")");
+    }
+    const size_t rb = row_bytes(type, t.ne[0]);
+    if (rb == 0 || t.n_bytes != static_cast<uint64_t>(rb) * static_cast<uint64_t>(t.ne[1])) {
+      return make_error(status_code::bad_shape, ctx, ": row length ", t.ne[0],
+                        " does not fit type ", ggml_type_name(type));
+    }
+    out->name = t.name;
+    out->type = type;
+    out->n_dims = t.n_dims;
+    for (int d = 0; d < 4; ++d) out->ne[d] = t.ne[d];
+    out->data = t.data;
+    out->n_bytes = static_cast<size_t>(t.n_bytes);
+    return {};
+  }
+
+  // "(rows, cols)" in the doc's row-major order.
+  static std::string shape_string(const gguf_tensor_info& t) {
+    std::string s = "(";
+    for (int d = t.n_dims - 1; d >= 0; --d) {
+      s += std::to_string(t.ne[d]);
+      if (d > 0) s += ", ";
+    }
+    return s + ")";
+  }
+};
+
+status load_weights(model& m) {
+  const llama_hparams& hp = m.hp;
+  const tensor_loader L{m.gguf};
+  const int64_t q_dim = static_cast<int64_t>(hp.n_head) * hp.head_dim;
+  const int64_t kv_dim = static_cast<int64_t>(hp.n_head_kv) * hp.head_dim;
+  INK_TRY(L.get("token_embd.weight", tensor_kind::matrix, hp.n_vocab, hp.n_embd, &m.token_embd));
+  INK_TRY(L.get("output_norm.weight", tensor_kind::norm, 1, hp.n_embd, &m.output_norm));
+  if (m.gguf.find_tensor("output.weight")) {
+    INK_TRY(L.get("output.weight", tensor_kind::matrix, hp.n_vocab, hp.n_embd, &m.output));
+    m.tied_output = false;
+  } else {
+    m.output = m.token_embd;
+    m.tied_output = true;
+  }
+  m.layers.resize(static_cast<size_t>(hp.n_layer));
+  for (int i = 0; i < hp.n_layer; ++i) {
+    layer_weights& l = m.layers[static_cast<size_t>(i)];
+    const std::string p = "blk." + std::to_string(i) + ".";
+    INK_TRY(L.get(p + "attn_norm.weight", tensor_kind::norm, 1, hp.n_embd, &l.attn_norm));
+    INK_TRY(L.get(p + "attn_q.weight", tensor_kind::matrix, q_dim, hp.n_embd, &l.wq));
+    INK_TRY(L.get(p + "attn_k.weight", tensor_kind::matrix, kv_dim, hp.n_embd, &l.wk));
+    INK_TRY(L.get(p + "attn_v.weight", tensor_kind::matrix, kv_dim, hp.n_embd, &l.wv));
+    INK_TRY(L.get(p + "attn_output.weight", tensor_kind::matrix, hp.n_embd, q_dim, &l.wo));
+    INK_TRY(L.get(p + "ffn_norm.weight", tensor_kind::norm, 1, hp.n_embd, &l.ffn_norm));
+    INK_TRY(L.get(p + "ffn_gate.weight", tensor_kind::matrix, hp.n_ff, hp.n_embd, &l.w_gate));
+    INK_TRY(L.get(p + "ffn_up.weight", tensor_kind::matrix, hp.n_ff, hp.n_embd, &l.w_up));
+    INK_TRY(L.get(p + "ffn_down.weight", tensor_kind::matrix, hp.n_embd, hp.n_ff, &l.w_down));
+  }
+  return {};
+}
+
+status check_architecture(const gguf_file& g) {
+  INK_ASSIGN_OR_RETURN(std::string_view arch, g.get_string("general.architecture"));
+  if (arch != "llama") {
+    return make_error(status_code::unsupported_architecture, "architecture \"", arch,
+                      "\" is not supported (llama only)");
+  }
+  return {};
+}
+
+status load(std::span<const uint8_t> bytes, const load_options& options, model& m) {
+  gguf_parse_options gopt;
+  gopt.header_only = options.header_only;
+  INK_ASSIGN_OR_RETURN(m.gguf, gguf_file::parse(bytes, gopt));
+  INK_TRY(check_architecture(m.gguf));
+  INK_TRY_CTX(read_hparams(m.gguf, &m.hp), "hyper-parameters");
+  INK_TRY(load_weights(m));
+  INK_ASSIGN_OR_RETURN(m.vocab, tokenizer::from_gguf(m.gguf));
+  if (m.vocab.n_vocab() != m.hp.n_vocab) {
+    return make_error(status_code::bad_tokenizer, "tokenizer has ", m.vocab.n_vocab(),
+                      " tokens but the model has n_vocab ", m.hp.n_vocab);
+  }
+  return {};
+}
+
+}  // namespace
+
+result<model> load_model(std::span<const uint8_t> bytes, load_options options) {
+  model m;
+  INK_TRY_CTX(load(bytes, options, m), "load model");
+  return m;
+}
+
+}  // namespace inkstone

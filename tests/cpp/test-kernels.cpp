@@ -1,0 +1,388 @@
+// Every kernel of the ref table (and XNNPACK's F32 fully-connected when built) against plain
+// double-precision loops written here from the maths, over awkward sizes.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "inkstone/fp16.h"
+#include "kernel-table.h"
+#include "quant-blocks.h"
+
+using namespace inkstone;
+
+namespace {
+
+// Reductions in float over up to 4096 terms: error relative to sum |a_j b_j| stays ~sqrt(n) eps.
+constexpr double kMaxRelErrF32 = 2e-5;
+constexpr double kMaxRelErrF16 = 2e-5;   // weights widened exactly; same float reduction
+constexpr double kMaxRelErrQ8_0 = 2e-5;  // d * q is exact in float; only the order differs
+constexpr double kMaxRelErrQ4_0 = 2e-5;
+constexpr double kMaxRelErrXnnpack = 1e-4;  // different blocking/FMA order
+constexpr double kMaxAbsErrElementwise = 1e-6;
+
+const int64_t kCols[] = {32, 64, 96, 4096};
+const int64_t kRows[] = {1, 3, 17};
+
+// A tiny deterministic generator (independent of the standard library's distributions).
+struct lcg {
+  uint64_t s;
+  explicit lcg(uint64_t seed) : s(seed * 2862933555777941757ull + 3037000493ull) {}
+  uint32_t next() {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(s >> 33);
+  }
+  float uniform(float lo, float hi) { return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f; }
+};
+
+std::vector<float> random_vec(lcg& r, size_t n, float lo = -1.0f, float hi = 1.0f) {
+  std::vector<float> v(n);
+  for (auto& x : v) x = r.uniform(lo, hi);
+  return v;
+}
+
+// A random weight matrix in `format`, plus its exact dequantization (written from the layout
+// described in quant-blocks.h, not with the kernels' helpers).
+struct weights {
+  std::vector<uint8_t> bytes;
+  std::vector<double> dense;  // (rows, cols)
+};
+
+void put_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+
+weights make_weights(weight_format format, int64_t rows, int64_t cols, uint64_t seed) {
+  lcg r(seed);
+  weights w;
+  w.dense.resize(size_t(rows * cols));
+  w.bytes.resize(weight_row_bytes(format, cols) * rows);
+  uint8_t* p = w.bytes.data();
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j0 = 0; j0 < cols;) {
+      double* d_out = &w.dense[size_t(i * cols + j0)];
+      switch (format) {
+        case weight_format::f32: {
+          const float v = r.uniform(-1, 1);
+          std::memcpy(p, &v, 4);
+          p += 4;
+          d_out[0] = v;
+          j0 += 1;
+          break;
+        }
+        case weight_format::f16: {
+          const uint16_t h = fp32_to_fp16(r.uniform(-1, 1));
+          put_u16(p, h);
+          p += 2;
+          d_out[0] = fp16_to_fp32(h);
+          j0 += 1;
+          break;
+        }
+        case weight_format::q8_0: {
+          const uint16_t dh = fp32_to_fp16(r.uniform(0.001f, 0.02f));
+          put_u16(p, dh);
+          const double d = fp16_to_fp32(dh);
+          for (int j = 0; j < 32; ++j) {
+            const int8_t q = static_cast<int8_t>(static_cast<int>(r.next() % 255) - 127);
+            p[2 + j] = static_cast<uint8_t>(q);
+            d_out[j] = d * q;
+          }
+          p += 34;
+          j0 += 32;
+          break;
+        }
+        case weight_format::q4_0: {
+          const uint16_t dh = fp32_to_fp16(r.uniform(0.01f, 0.2f));
+          put_u16(p, dh);
+          const double d = fp16_to_fp32(dh);
+          for (int j = 0; j < 16; ++j) {
+            const uint8_t byte = static_cast<uint8_t>(r.next() & 0xFF);
+            p[2 + j] = byte;
+            d_out[j] = d * ((byte & 0x0F) - 8);
+            d_out[j + 16] = d * ((byte >> 4) - 8);
+          }
+          p += 18;
+          j0 += 32;
+          break;
+        }
+      }
+    }
+  }
+  return w;
+}
+
+double max_rel_err_matvec(const weights& w, int64_t rows, int64_t cols, const float* x,
+                          const float* y) {
+  double worst = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    double ref = 0, mag = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      ref += w.dense[size_t(i * cols + j)] * x[j];
+      mag += std::fabs(w.dense[size_t(i * cols + j)] * x[j]);
+    }
+    worst = std::max(worst, std::fabs(y[i] - ref) / std::max(mag, 1e-30));
+  }
+  return worst;
+}
+
+const char* format_name(weight_format f) {
+  switch (f) {
+    case weight_format::f32: return "f32";
+    case weight_format::f16: return "f16";
+    case weight_format::q4_0: return "q4_0";
+    case weight_format::q8_0: return "q8_0";
+  }
+  return "?";
+}
+
+double tolerance(weight_format f) {
+  switch (f) {
+    case weight_format::f32: return kMaxRelErrF32;
+    case weight_format::f16: return kMaxRelErrF16;
+    case weight_format::q4_0: return kMaxRelErrQ4_0;
+    case weight_format::q8_0: return kMaxRelErrQ8_0;
+  }
+  return 0;
+}
+
+const weight_format kFormats[] = {weight_format::f32, weight_format::f16, weight_format::q4_0,
+                                  weight_format::q8_0};
+
+}  // namespace
+
+TEST_CASE("quant blocks: ggml sizes and Q4_0 nibble order") {
+  CHECK(sizeof(block_q8_0) == 34);
+  CHECK(sizeof(block_q4_0) == 18);
+  // One Q4_0 block, d = 1: qs[0] = 0x1F -> element 0 = 0xF - 8 = 7, element 16 = 0x1 - 8 = -7.
+  std::vector<uint8_t> b(18, 0x88);  // every other element = 0
+  put_u16(b.data(), fp32_to_fp16(1.0f));
+  b[2] = 0x1F;
+  float out[32];
+  ref_kernels().get_rows[int(weight_format::q4_0)](b.data(), 32, 0, out);
+  CHECK(out[0] == 7.0f);
+  CHECK(out[16] == -7.0f);
+  CHECK(out[1] == 0.0f);
+  CHECK(out[17] == 0.0f);
+}
+
+TEST_CASE("matvec and get_rows (ref) match dequantize-then-dot in double") {
+  const kernel_table& k = ref_kernels();
+  for (weight_format f : kFormats) {
+    for (int64_t cols : kCols) {
+      for (int64_t rows : kRows) {
+        CAPTURE(format_name(f));
+        CAPTURE(cols);
+        CAPTURE(rows);
+        const weights w = make_weights(f, rows, cols, uint64_t(cols * 31 + rows));
+        lcg r(7 + cols);
+        const std::vector<float> x = random_vec(r, cols);
+        std::vector<float> y(rows, 123.0f);
+        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y.data(), 0, rows);
+        CHECK(max_rel_err_matvec(w, rows, cols, x.data(), y.data()) <= tolerance(f));
+
+        // Rows split into two calls give the same bits (no dependence on the split).
+        std::vector<float> y2(rows, 0.0f);
+        const int64_t mid = rows / 2;
+        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y2.data(), 0, mid);
+        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y2.data(), mid, rows);
+        CHECK(std::memcmp(y.data(), y2.data(), rows * sizeof(float)) == 0);
+
+        // get_rows is the exact dequantization.
+        std::vector<float> row(cols);
+        k.get_rows[int(f)](w.bytes.data(), cols, rows - 1, row.data());
+        bool exact = true;
+        for (int64_t j = 0; j < cols; ++j) exact &= double(row[j]) == w.dense[size_t((rows - 1) * cols + j)];
+        CHECK(exact);
+      }
+    }
+  }
+}
+
+TEST_CASE("matmul (ref) equals matvec per row, bit for bit, and matches double") {
+  const kernel_table& k = ref_kernels();
+  for (weight_format f : kFormats) {
+    for (int64_t cols : {int64_t{32}, int64_t{96}}) {
+      const int64_t rows = 17, n = 5;
+      CAPTURE(format_name(f));
+      const weights w = make_weights(f, rows, cols, 99 + cols);
+      lcg r(3);
+      const std::vector<float> x = random_vec(r, size_t(n * cols));
+      std::vector<float> y(size_t(n * rows));
+      k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y.data(), 0, 7);
+      k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y.data(), 7, rows);
+      for (int64_t t = 0; t < n; ++t) {
+        std::vector<float> yv(rows);
+        k.matvec[int(f)](w.bytes.data(), cols, x.data() + t * cols, yv.data(), 0, rows);
+        CHECK(std::memcmp(yv.data(), y.data() + t * rows, rows * sizeof(float)) == 0);
+        CHECK(max_rel_err_matvec(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
+              tolerance(f));
+      }
+    }
+  }
+}
+
+TEST_CASE("rmsnorm, softmax, silu_mul, add (ref) match double") {
+  const kernel_table& k = ref_kernels();
+  for (int64_t n : {1, 3, 64, 4096}) {
+    CAPTURE(n);
+    lcg r{uint64_t(n)};
+    const std::vector<float> x = random_vec(r, n, -3, 3);
+    const std::vector<float> w = random_vec(r, n, 0.5, 1.5);
+    const float eps = 1e-5f;
+
+    std::vector<float> out(n);
+    k.f32_rmsnorm(x.data(), w.data(), n, eps, out.data());
+    double ss = 0;
+    for (float v : x) ss += double(v) * v;
+    const double scale = 1.0 / std::sqrt(ss / n + eps);
+    double worst = 0;
+    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(out[i] - x[i] * scale * w[i]));
+    CHECK(worst <= 1e-5);  // values up to ~5 in magnitude
+
+    std::vector<float> sm = x;
+    k.f32_softmax(sm.data(), n);
+    double mx = x[0], sum = 0;
+    for (float v : x) mx = std::max(mx, double(v));
+    for (float v : x) sum += std::exp(double(v) - mx);
+    worst = 0;
+    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(sm[i] - std::exp(x[i] - mx) / sum));
+    CHECK(worst <= kMaxAbsErrElementwise);
+
+    std::vector<float> g = x;
+    k.f32_silu_mul(g.data(), w.data(), n);
+    worst = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double ref = double(x[i]) / (1.0 + std::exp(-double(x[i]))) * w[i];
+      worst = std::max(worst, std::fabs(g[i] - ref) / std::max(1.0, std::fabs(ref)));
+    }
+    CHECK(worst <= kMaxAbsErrElementwise);
+
+    std::vector<float> a = x;
+    k.f32_add(a.data(), w.data(), n);
+    bool exact = true;
+    for (int64_t i = 0; i < n; ++i) exact &= a[i] == x[i] + w[i];
+    CHECK(exact);
+  }
+}
+
+TEST_CASE("softmax gives -inf entries probability 0") {
+  float x[4] = {1.0f, -INFINITY, 2.0f, -INFINITY};
+  ref_kernels().f32_softmax(x, 4);
+  CHECK(x[1] == 0.0f);
+  CHECK(x[3] == 0.0f);
+  CHECK(x[0] + x[2] == doctest::Approx(1.0));
+}
+
+TEST_CASE("rope (ref) rotates adjacent pairs per head") {
+  const int64_t n_head = 3, head_dim = 8;
+  const int pos = 5;
+  const double base = 10000.0;
+  lcg r(11);
+  const std::vector<float> x = random_vec(r, n_head * head_dim);
+  std::vector<float> cs(head_dim / 2), sn(head_dim / 2);
+  for (int i = 0; i < head_dim / 2; ++i) {
+    const double a = pos * std::pow(base, -2.0 * i / head_dim);
+    cs[i] = float(std::cos(a));
+    sn[i] = float(std::sin(a));
+  }
+  std::vector<float> y = x;
+  ref_kernels().f32_rope(y.data(), n_head, head_dim, cs.data(), sn.data());
+  double worst = 0;
+  for (int64_t h = 0; h < n_head; ++h) {
+    for (int i = 0; i < head_dim / 2; ++i) {
+      const double a = pos * std::pow(base, -2.0 * i / head_dim);
+      const double x0 = x[h * head_dim + 2 * i], x1 = x[h * head_dim + 2 * i + 1];
+      worst = std::max(worst, std::fabs(y[h * head_dim + 2 * i] - (x0 * std::cos(a) - x1 * std::sin(a))));
+      worst = std::max(worst, std::fabs(y[h * head_dim + 2 * i + 1] - (x0 * std::sin(a) + x1 * std::cos(a))));
+    }
+  }
+  CHECK(worst <= kMaxAbsErrElementwise);
+}
+
+TEST_CASE("attention (ref) matches double, with grouped-query heads; causal batch == one by one") {
+  const attention_shape shape{4, 2, 8};  // 4 query heads share 2 kv heads
+  const int64_t kv_dim = shape.n_head_kv * shape.head_dim, q_dim = shape.n_head * shape.head_dim;
+  const int64_t n_ctx = 20;
+  lcg r(5);
+  const std::vector<float> k = random_vec(r, n_ctx * kv_dim, -2, 2);
+  const std::vector<float> v = random_vec(r, n_ctx * kv_dim);
+  const std::vector<float> q = random_vec(r, 3 * q_dim, -2, 2);
+  for (int64_t n_pos : {1, 5, 17}) {
+    CAPTURE(n_pos);
+    std::vector<float> att(shape.n_head * n_ctx), out(q_dim);
+    ref_kernels().f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att.data(), n_ctx, out.data());
+    double worst = 0;
+    for (int64_t h = 0; h < shape.n_head; ++h) {
+      const int64_t kvh = h / 2;
+      std::vector<double> s(n_pos);
+      double mx = -1e300, sum = 0;
+      for (int64_t j = 0; j < n_pos; ++j) {
+        double dot = 0;
+        for (int64_t d = 0; d < 8; ++d) dot += double(q[h * 8 + d]) * k[j * kv_dim + kvh * 8 + d];
+        s[j] = dot / std::sqrt(8.0);
+        mx = std::max(mx, s[j]);
+      }
+      for (auto& e : s) sum += (e = std::exp(e - mx));
+      double row_sum = 0;
+      for (int64_t j = 0; j < n_pos; ++j) {
+        worst = std::max(worst, std::fabs(att[h * n_ctx + j] - s[j] / sum));
+        row_sum += att[h * n_ctx + j];
+      }
+      CHECK(row_sum == doctest::Approx(1.0).epsilon(1e-5));
+      for (int64_t d = 0; d < 8; ++d) {
+        double o = 0;
+        for (int64_t j = 0; j < n_pos; ++j) o += s[j] / sum * v[j * kv_dim + kvh * 8 + d];
+        worst = std::max(worst, std::fabs(out[h * 8 + d] - o));
+      }
+    }
+    CHECK(worst <= 1e-5);
+  }
+
+  // Causal batch of 3 queries at positions 4, 5, 6 == each query alone.
+  std::vector<float> att(shape.n_head * n_ctx), out(3 * q_dim), att1(shape.n_head * n_ctx), out1(q_dim);
+  ref_kernels().f32_attention_causal(q.data(), k.data(), v.data(), 4, 3, shape, att.data(), n_ctx, out.data());
+  for (int i = 0; i < 3; ++i) {
+    ref_kernels().f32_attention(q.data() + i * q_dim, k.data(), v.data(), 4 + i + 1, shape, att1.data(), n_ctx, out1.data());
+    CHECK(std::memcmp(out1.data(), out.data() + i * q_dim, q_dim * sizeof(float)) == 0);
+  }
+  CHECK(std::memcmp(att1.data(), att.data(), att.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("select_kernels") {
+  CHECK(select_kernels("ref") == &ref_kernels());
+  CHECK(select_kernels("auto") != nullptr);
+  CHECK(select_kernels("bogus") == nullptr);
+#if defined(INK_XNNPACK)
+  CHECK(select_kernels("xnnpack") != nullptr);
+#else
+  CHECK(select_kernels("xnnpack") == nullptr);
+#endif
+}
+
+#if defined(INK_XNNPACK)
+TEST_CASE("xnnpack f32 fully-connected matches double (batch 1 and 5)") {
+  const kernel_table* k = select_kernels("xnnpack");
+  REQUIRE(k != nullptr);
+  REQUIRE(static_cast<bool>(k->f32_fc_create));
+  for (int64_t cols : kCols) {
+    for (int64_t rows : kRows) {
+      CAPTURE(cols);
+      CAPTURE(rows);
+      const weights w = make_weights(weight_format::f32, rows, cols, uint64_t(cols + rows));
+      void* fc = k->f32_fc_create(reinterpret_cast<const float*>(w.bytes.data()), rows, cols);
+      REQUIRE(fc != nullptr);
+      for (int64_t n : {1, 5}) {
+        lcg r{uint64_t(n)};
+        const std::vector<float> x = random_vec(r, size_t(n * cols));
+        std::vector<float> y(size_t(n * rows));
+        REQUIRE(k->f32_fc_run(fc, x.data(), n, y.data()));
+        for (int64_t t = 0; t < n; ++t) {
+          CHECK(max_rel_err_matvec(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
+                kMaxRelErrXnnpack);
+        }
+      }
+      k->f32_fc_delete(fc);
+    }
+  }
+}
+#endif

@@ -1,0 +1,180 @@
+// Demo and test page for site/art (painter) and site/card (poem card).
+// window.artDemo is the hook the E2E tests drive; the form is for people.
+import { paintPoem, InkPainting } from '../../../site/art/ink-painter.js';
+import { findMotifs } from '../../../site/art/motifs.js';
+
+/** Sample poems covering the motif table (public-domain Tang poems). */
+export const SAMPLES = [
+  { title: '山居秋暝', poem: '空山新雨後，天氣晚來秋。\n明月松間照，清泉石上流。\n竹喧歸浣女，蓮動下漁舟。\n隨意春芳歇，王孫自可留。' },
+  { title: '江雪', poem: '千山鳥飛絕，萬徑人蹤滅。\n孤舟蓑笠翁，獨釣寒江雪。' },
+  { title: '靜夜思', poem: '床前明月光，疑是地上霜。\n舉頭望明月，低頭思故鄉。' },
+  { title: '登鸛雀樓', poem: '白日依山盡，黃河入海流。\n欲窮千里目，更上一層樓。' },
+  { title: '绝句', poem: '两个黄鹂鸣翠柳，一行白鹭上青天。\n窗含西岭千秋雪，门泊东吴万里船。' },
+  { title: '枫桥夜泊', poem: '月落乌啼霜满天，江枫渔火对愁眠。\n姑苏城外寒山寺，夜半钟声到客船。' },
+  { title: '清明', poem: '清明时节雨纷纷，路上行人欲断魂。\n借问酒家何处有，牧童遥指杏花村。' },
+  { title: '山行', poem: '远上寒山石径斜，白云生处有人家。\n停车坐爱枫林晚，霜叶红于二月花。' },
+  { title: '梅花', poem: '墙角数枝梅，凌寒独自开。\n遥知不是雪，为有暗香来。' },
+];
+
+/** @param {Blob} blob */
+async function blobToBase64(blob) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/**
+ * Counts pixels that differ clearly from the paper colour.
+ * @param {HTMLCanvasElement} canvas
+ */
+function inkStats(canvas) {
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const lum = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+    if (lum < 180) ink++;
+  }
+  return { inkFraction: ink / (canvas.width * canvas.height) };
+}
+
+/**
+ * Samples the mean colour of a disc (to check, e.g., that a moon was drawn).
+ * @param {HTMLCanvasElement} canvas
+ * @param {number} x
+ * @param {number} y
+ * @param {number} r
+ */
+function meanColor(canvas, x, y, r) {
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const { data } = ctx.getImageData(Math.round(x - r), Math.round(y - r), Math.round(2 * r), Math.round(2 * r));
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
+  return sum.map((v) => v / (data.length / 4));
+}
+
+const api = {
+  SAMPLES,
+  findMotifs,
+  /**
+   * @param {{poem: string, title?: string, seed?: number, width?: number, height?: number, progress?: number}} o
+   */
+  async paint(o) {
+    const canvas = document.createElement('canvas');
+    canvas.width = o.width ?? 1024;
+    canvas.height = o.height ?? 1024;
+    const t0 = performance.now();
+    const result = paintPoem(canvas, o);
+    const ms = performance.now() - t0;
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    return { ...result, ms, png: await blobToBase64(/** @type {Blob} */ (blob)), ...inkStats(canvas) };
+  },
+  /** Paints the same poem line by line with InkPainting; returns the motifs after each line. */
+  grow(/** @type {{poem: string, seed?: number}} */ o) {
+    const canvas = document.createElement('canvas');
+    canvas.width = 512;
+    canvas.height = 512;
+    const painting = new InkPainting(canvas, { seed: o.seed });
+    const lines = o.poem.split('\n');
+    return lines.map((_, i) => painting.setPoem(lines.slice(0, i + 1).join('\n')).motifs);
+  },
+  /** @param {{poem: string, title?: string, seed?: number, sealText?: string, lang?: string}} o */
+  async card(o) {
+    const { renderCard, cardToPngBlob } = await import('../../../site/card/poem-card.js');
+    const t0 = performance.now();
+    const canvas = await renderCard(o);
+    const ms = performance.now() - t0;
+    const blob = await cardToPngBlob(canvas);
+    return { ms, width: canvas.width, height: canvas.height, png: await blobToBase64(blob), ...inkStats(canvas) };
+  },
+  meanColor,
+};
+/** @type {any} */ (window).artDemo = api;
+
+// --- The page for people ----------------------------------------------------
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const art = /** @type {HTMLCanvasElement} */ ($('art'));
+const status = $('status');
+const params = new URLSearchParams(location.search);
+
+function readForm() {
+  return {
+    title: /** @type {HTMLInputElement} */ ($('title')).value,
+    poem: /** @type {HTMLTextAreaElement} */ ($('poem')).value,
+    seed: Number(/** @type {HTMLInputElement} */ ($('seed')).value) >>> 0,
+  };
+}
+
+function paintForm() {
+  const o = readForm();
+  const t0 = performance.now();
+  const result = paintPoem(art, o);
+  status.textContent = `${Math.round(performance.now() - t0)} ms · motifs: ${result.motifs.join(' ')} · drawn: ${result.drawn.join(' ')}`;
+}
+
+$('controls').addEventListener('submit', (e) => {
+  e.preventDefault();
+  paintForm();
+});
+
+$('stream').addEventListener('click', async () => {
+  const o = readForm();
+  const painting = new InkPainting(art, { seed: o.seed, title: o.title });
+  const chars = [...o.poem];
+  for (let i = 1; i <= chars.length; i++) {
+    const r = painting.setPoem(chars.slice(0, i).join(''));
+    status.textContent = r.motifs.join(' ');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+});
+
+$('card').addEventListener('click', async () => {
+  const o = readForm();
+  const { renderCard } = await import('../../../site/card/poem-card.js');
+  const canvas = await renderCard({ ...o, lang: 'zh-Hant' });
+  $('gallery').replaceChildren(canvas);
+});
+
+async function main() {
+  const view = params.get('view');
+  if (params.has('poem')) /** @type {HTMLTextAreaElement} */ ($('poem')).value = params.get('poem') ?? '';
+  if (params.has('seed')) /** @type {HTMLInputElement} */ ($('seed')).value = params.get('seed') ?? '0';
+  if (params.has('title')) /** @type {HTMLInputElement} */ ($('title')).value = params.get('title') ?? '';
+  if (params.has('sample')) {
+    const s = SAMPLES[Number(params.get('sample'))];
+    /** @type {HTMLTextAreaElement} */ ($('poem')).value = s.poem;
+    /** @type {HTMLInputElement} */ ($('title')).value = s.title;
+  }
+  if (view === 'gallery') {
+    document.body.classList.add('gallery');
+    art.remove();
+    const seed = Number(params.get('seed') ?? 7);
+    for (const s of SAMPLES) {
+      const c = document.createElement('canvas');
+      c.width = 600;
+      c.height = 600;
+      paintPoem(c, { ...s, seed });
+      $('gallery').append(c);
+    }
+    status.textContent = 'done';
+    return;
+  }
+  if (view === 'card') {
+    art.remove();
+    const o = readForm();
+    const { renderCard } = await import('../../../site/card/poem-card.js');
+    const canvas = await renderCard({ ...o, lang: 'zh-Hant' });
+    canvas.style.width = '900px';
+    $('gallery').replaceChildren(canvas);
+    status.textContent = 'done';
+    return;
+  }
+  paintForm();
+  status.textContent += ' · done';
+}
+
+main().catch((err) => {
+  status.textContent = `error: ${err.message}`;
+});

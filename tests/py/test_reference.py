@@ -1,0 +1,350 @@
+"""Checks of the numpy reference (tools/reference/llama_ref.py) and of the fixtures, against
+hand computations written here with plain Python scalars (no shared code with the reference).
+
+  /usr/bin/python3 -m unittest discover tests/py
+"""
+import json
+import math
+import os
+import struct
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "gguf"))
+
+import gguf_check  # noqa: E402
+import gguf_writer as gw  # noqa: E402
+import llama_ref  # noqa: E402
+
+FIX = os.path.join(ROOT, "tests", "fixtures")
+kMaxAbsDiffScalar = 1e-9     # float64 reference vs float64 scalar loops
+
+
+# ---------------------------------------------------------------------------- scalar forward
+
+def scalar_forward(model_path, tokens):
+    """The forward pass of docs/model-conventions.md with Python floats and loops only.
+    Weights are taken from the reference's reader (dequantization is tested separately)."""
+    m = llama_ref.Model(model_path)
+    E = m.n_embd
+    hd, nh, nkv = m.head_dim, m.n_head, m.n_head_kv
+
+    def mat(w):
+        return [list(map(float, row)) for row in w]
+
+    def matvec(w, x):
+        return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
+
+    def rmsnorm(x, w):
+        s = 1.0 / math.sqrt(sum(v * v for v in x) / len(x) + m.eps)
+        return [v * s * float(wi) for v, wi in zip(x, w)]
+
+    def rope(vec, p):
+        out = list(vec)
+        for h in range(len(vec) // hd):
+            for i in range(hd // 2):
+                a = p * m.rope_base ** (-2.0 * i / hd)
+                x0, x1 = vec[h * hd + 2 * i], vec[h * hd + 2 * i + 1]
+                out[h * hd + 2 * i] = x0 * math.cos(a) - x1 * math.sin(a)
+                out[h * hd + 2 * i + 1] = x0 * math.sin(a) + x1 * math.cos(a)
+        return out
+
+    layers = [{k: (mat(v) if v.ndim == 2 else list(v)) for k, v in L.items()} for L in m.layers]
+    emb, out_w = mat(m.tok_embd), mat(m.output)
+    k_cache = [[] for _ in layers]
+    v_cache = [[] for _ in layers]
+    all_logits = []
+    for p, tok in enumerate(tokens):
+        x = list(emb[tok])
+        for li, L in enumerate(layers):
+            h = rmsnorm(x, L["attn_norm"])
+            q = rope(matvec(L["wq"], h), p)
+            k_cache[li].append(rope(matvec(L["wk"], h), p))
+            v_cache[li].append(matvec(L["wv"], h))
+            o = []
+            for hq in range(nh):
+                kh = hq // (nh // nkv)
+                s = [sum(q[hq * hd + d] * kj[kh * hd + d] for d in range(hd)) / math.sqrt(hd)
+                     for kj in k_cache[li]]
+                mx = max(s)
+                e = [math.exp(v - mx) for v in s]
+                a = [v / sum(e) for v in e]
+                o += [sum(a[j] * v_cache[li][j][kh * hd + d] for j in range(p + 1))
+                      for d in range(hd)]
+            x = [xi + yi for xi, yi in zip(x, matvec(L["wo"], o))]
+            h = rmsnorm(x, L["ffn_norm"])
+            g = matvec(L["w_gate"], h)
+            u = matvec(L["w_up"], h)
+            f = [gi / (1.0 + math.exp(-gi)) * ui for gi, ui in zip(g, u)]
+            x = [xi + yi for xi, yi in zip(x, matvec(L["w_down"], f))]
+        all_logits.append(matvec(out_w, rmsnorm(x, m.out_norm)))
+    return np.array(all_logits)
+
+
+def write_model(path, *, n_vocab, n_embd, n_head, n_head_kv, n_ff, n_layer, seed, wtype=0,
+                tweak=None):
+    rng = np.random.default_rng(seed)
+    hd = n_embd // n_head
+    w = gw.GGUFWriter()
+    gw.add_llama_hparams(w, n_vocab=n_vocab, n_embd=n_embd, n_layer=n_layer, n_head=n_head,
+                         n_head_kv=n_head_kv, n_ff=n_ff, n_ctx=16)
+    t = {"token_embd.weight": rng.standard_normal((n_vocab, n_embd)) * 0.5}
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        t[p + "attn_norm.weight"] = rng.uniform(0.8, 1.2, n_embd)
+        t[p + "attn_q.weight"] = rng.standard_normal((n_head * hd, n_embd)) * 0.4
+        t[p + "attn_k.weight"] = rng.standard_normal((n_head_kv * hd, n_embd)) * 0.4
+        t[p + "attn_v.weight"] = rng.standard_normal((n_head_kv * hd, n_embd)) * 0.3
+        t[p + "attn_output.weight"] = rng.standard_normal((n_embd, n_head * hd)) * 0.3
+        t[p + "ffn_norm.weight"] = rng.uniform(0.8, 1.2, n_embd)
+        t[p + "ffn_gate.weight"] = rng.standard_normal((n_ff, n_embd)) * 0.3
+        t[p + "ffn_up.weight"] = rng.standard_normal((n_ff, n_embd)) * 0.3
+        t[p + "ffn_down.weight"] = rng.standard_normal((n_embd, n_ff)) * 0.3
+    t["output_norm.weight"] = rng.uniform(0.8, 1.2, n_embd)
+    if tweak:
+        tweak(t)
+    for name, x in t.items():
+        w.add_tensor(name, x, gw.GGML_F32 if x.ndim == 1 else wtype)
+    w.write(path)
+    return {k: np.asarray(v, dtype=np.float32).astype(np.float64) for k, v in t.items()}
+
+
+class ForwardTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_one_layer_one_head_step_by_step(self):
+        path = os.path.join(self.tmp.name, "m.gguf")
+        W = write_model(path, n_vocab=7, n_embd=4, n_head=1, n_head_kv=1, n_ff=6, n_layer=1,
+                        seed=5)
+        toks = [3, 1, 5]
+        eps = 1e-5
+
+        def norm(x, w):
+            return x / np.sqrt(np.mean(x * x) + eps) * w
+
+        def rot(v, p):                          # head_dim 4: pairs (0,1) and (2,3)
+            a0, a1 = p * 1.0, p * 10000.0 ** -0.5
+            return np.array([v[0] * math.cos(a0) - v[1] * math.sin(a0),
+                             v[0] * math.sin(a0) + v[1] * math.cos(a0),
+                             v[2] * math.cos(a1) - v[3] * math.sin(a1),
+                             v[2] * math.sin(a1) + v[3] * math.cos(a1)])
+
+        xs = [W["token_embd.weight"][t] for t in toks]
+        hs = [norm(x, W["blk.0.attn_norm.weight"]) for x in xs]
+        qs = [rot(W["blk.0.attn_q.weight"] @ h, p) for p, h in enumerate(hs)]
+        ks = [rot(W["blk.0.attn_k.weight"] @ h, p) for p, h in enumerate(hs)]
+        vs = [W["blk.0.attn_v.weight"] @ h for h in hs]
+        expect = []
+        for p in range(3):
+            s = np.array([qs[p] @ ks[j] / 2.0 for j in range(p + 1)])   # sqrt(4) = 2
+            a = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+            o = sum(a[j] * vs[j] for j in range(p + 1))
+            x = xs[p] + W["blk.0.attn_output.weight"] @ o
+            h = norm(x, W["blk.0.ffn_norm.weight"])
+            g = W["blk.0.ffn_gate.weight"] @ h
+            x = x + W["blk.0.ffn_down.weight"] @ (g / (1 + np.exp(-g)) *
+                                                   (W["blk.0.ffn_up.weight"] @ h))
+            expect.append(W["token_embd.weight"] @ norm(x, W["output_norm.weight"]))  # tied
+        got = llama_ref.forward(llama_ref.Model(path), toks)
+        np.testing.assert_allclose(got, np.array(expect), rtol=0, atol=kMaxAbsDiffScalar)
+
+    def test_position_zero_attention_is_v(self):
+        """At position 0 softmax has one element, so the attention output is v whatever q and k
+        are: with Wo = I and ffn_down = 0, x = e + v."""
+        path = os.path.join(self.tmp.name, "m.gguf")
+
+        def tweak(t):
+            t["blk.0.attn_output.weight"] = np.eye(8)
+            t["blk.0.ffn_down.weight"] = np.zeros((8, 16))
+        W = write_model(path, n_vocab=9, n_embd=8, n_head=2, n_head_kv=1, n_ff=16, n_layer=1,
+                        seed=6, tweak=tweak)
+        m = llama_ref.Model(path)
+        logits, attns = llama_ref.forward(m, [4], return_attn=True)
+        self.assertTrue(np.all(attns[0][:, 0, 0] == 1.0))
+        e = W["token_embd.weight"][4]
+        h = e / np.sqrt(np.mean(e * e) + 1e-5) * W["blk.0.attn_norm.weight"]
+        v = W["blk.0.attn_v.weight"] @ h                       # (4,): one kv head for 2 heads
+        x = e + np.concatenate([v, v])
+        want = W["token_embd.weight"] @ (x / np.sqrt(np.mean(x * x) + 1e-5) *
+                                         W["output_norm.weight"])
+        np.testing.assert_allclose(logits[0], want, rtol=0, atol=1e-12)
+
+    def test_fixture_models_match_scalar_loops(self):
+        for name in ("tiny-llama-f32", "tiny-gqa-untied-q8_0", "tiny-llama-defaults-f32",
+                     "tiny-gpt2-f32"):
+            path = os.path.join(FIX, "models", name + ".gguf")
+            toks = [1, 40, 300, 7] if "gpt2" not in name else [316, 40, 300, 7]
+            want = scalar_forward(path, toks)
+            got = llama_ref.forward(llama_ref.Model(path), toks)
+            np.testing.assert_allclose(got, want, rtol=0, atol=kMaxAbsDiffScalar, err_msg=name)
+
+
+class RopeTest(unittest.TestCase):
+    def test_position_one_by_hand(self):
+        # head_dim 4, base 10000: pair 0 turns by 1 rad, pair 1 by 10000^(-1/2) = 0.01 rad
+        x = np.array([[[1.0, 0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0, 1.0]]])   # positions 0, 1
+        y = llama_ref.rope(x, 10000.0)
+        np.testing.assert_allclose(y[0, 0], [1.0, 0.0, 0.0, 1.0], atol=1e-15)
+        np.testing.assert_allclose(y[1, 0], [math.cos(1), math.sin(1), -math.sin(0.01),
+                                             math.cos(0.01)], atol=1e-15)
+
+    def test_adjacent_pairs_not_halves(self):
+        # only x[2] is set: in the adjacent-pair layout it pairs with x[3], not with x[0]
+        x = np.zeros((2, 1, 4)); x[1, 0, 2] = 1.0
+        y = llama_ref.rope(x, 10000.0)[1, 0]
+        self.assertEqual(y[0], 0.0)
+        self.assertEqual(y[1], 0.0)
+        self.assertAlmostEqual(y[2], math.cos(0.01), places=15)
+        self.assertAlmostEqual(y[3], math.sin(0.01), places=15)
+
+
+class DequantTest(unittest.TestCase):
+    def test_q8_0_block(self):
+        qs = list(range(-16, 16))
+        raw = struct.pack("<e", 0.5) + struct.pack("<32b", *qs)
+        self.assertEqual(raw[:2], b"\x00\x38")                    # f16 0.5
+        got = llama_ref.dequantize(raw, 8, 32)
+        self.assertEqual(got.tolist(), [0.5 * q for q in qs])
+
+    def test_q4_0_block(self):
+        qs = bytes([0x1F] + [(j << 4) | (15 - j) for j in range(1, 16)])
+        raw = struct.pack("<e", 0.25) + qs
+        got = llama_ref.dequantize(raw, 2, 32).tolist()
+        self.assertEqual(got[0], (0xF - 8) * 0.25)                # low nibble of qs[0]
+        self.assertEqual(got[16], (0x1 - 8) * 0.25)               # high nibble of qs[0]
+        for j in range(1, 16):
+            self.assertEqual(got[j], (15 - j - 8) * 0.25)
+            self.assertEqual(got[16 + j], (j - 8) * 0.25)
+
+    def test_f16(self):
+        raw = bytes([0x00, 0x3C, 0x00, 0xC0, 0x00, 0x00, 0x55, 0x35])   # 1, -2, 0, 0.333...
+        got = llama_ref.dequantize(raw, 1, 4).tolist()
+        self.assertEqual(got[:3], [1.0, -2.0, 0.0])
+        self.assertEqual(got[3], 0.333251953125)
+
+    def test_reference_agrees_with_writer_decoder(self):
+        """Two independent dequantizers (reference vs tools/gguf) on every fixture tensor."""
+        for name in ("tiny-llama-f16", "tiny-llama-q8_0", "tiny-llama-q4_0"):
+            g = llama_ref.GGUFFile(os.path.join(FIX, "models", name + ".gguf"))
+            for tname, (ne, t, off) in g.tensors.items():
+                n = int(np.prod(ne))
+                blk = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34)}[t]
+                raw = g.buf[off:off + n // blk[0] * blk[1]]
+                np.testing.assert_array_equal(g.tensor(tname).reshape(-1),
+                                              gw.decode_tensor(raw, t, n), err_msg=tname)
+
+
+class TokenizerRefTest(unittest.TestCase):
+    """Encodings derived by hand from the vocabularies listed in tests/fixtures/README.md."""
+
+    def test_llama(self):
+        import tokenizer_ref
+        tok = tokenizer_ref.Tokenizer(os.path.join(FIX, "models", "tiny-llama-f32.gguf"))
+        # ▁the▁moon: he(-1) the(-2) ▁the(-3) mo(-10) ▁mo(-11) on(-14) ▁moon(-27)
+        self.assertEqual(tok.encode("the moon"), [295, 319])
+        # ▁cat: no pair is a piece; c is not a piece -> <0x63> = 3 + 0x63
+        self.assertEqual(tok.encode("cat"), [278, 3 + 0x63, 259, 274])
+        # ▁明月: ▁明(-24) then ▁明月(-30)
+        self.assertEqual(tok.encode("明月"), [322])
+
+    def test_gpt2(self):
+        import tokenizer_ref
+        tok = tokenizer_ref.Tokenizer(os.path.join(FIX, "models", "tiny-gpt2-f32.gguf"))
+        # pieces It | 's | " 2024"; Ġ2024: "0 2"(51) -> "02 4"(52) -> "2 024"(53); Ġ = byte 32
+        self.assertEqual(tok.encode("It's 2024"), [313, 305, 32, 309])
+
+
+def read_golden(path):
+    blocks = []
+    with open(path) as f:
+        model = f.readline().split()[1]
+        for line in f:
+            w = line.split()
+            if w[0] == "seq":
+                blocks.append(([int(t) for t in w[2:]], []))
+                assert int(w[1]) == len(blocks[-1][0])
+            else:
+                assert w[0] == "logits" and int(w[1]) == len(blocks[-1][1])
+                blocks[-1][1].append([float(v) for v in w[2:]])
+    return model, blocks
+
+
+class FixtureTest(unittest.TestCase):
+    def test_goldens_are_the_reference(self):
+        files = sorted(os.listdir(os.path.join(FIX, "golden")))
+        self.assertGreaterEqual(len(files), 8)
+        for fname in files:
+            model, blocks = read_golden(os.path.join(FIX, "golden", fname))
+            m = llama_ref.Model(os.path.join(ROOT, model))
+            self.assertGreaterEqual(len(blocks), 4)
+            self.assertIn(1, [len(s) for s, _ in blocks])
+            for seq, logits in blocks:
+                want = llama_ref.forward(m, seq)
+                self.assertEqual(len(logits), len(seq))
+                self.assertEqual(len(logits[0]), m.n_vocab)
+                np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12)  # %.9g
+
+    def test_goldens_are_not_trivial(self):
+        _, blocks = read_golden(os.path.join(FIX, "golden", "tiny-llama-f32.txt"))
+        for _, logits in blocks:
+            for row in logits:
+                p = np.exp(np.array(row) - max(row))
+                p /= p.sum()
+                self.assertGreater(p.max(), 5.0 / len(row))       # far from uniform
+
+    def test_broken_manifest(self):
+        codes = set()
+        with open(os.path.join(ROOT, "docs", "status-codes.md")) as f:
+            for line in f:
+                if line.startswith("| `"):
+                    codes.add(line.split("`")[1])
+        with open(os.path.join(FIX, "broken", "manifest.json")) as f:
+            manifest = json.load(f)
+        self.assertGreaterEqual(len(manifest), 24)
+        for e in manifest:
+            self.assertIn(e["code"], codes, e["file"])
+            with open(os.path.join(FIX, "broken", e["file"]), "rb") as f:
+                self.assertEqual(gguf_check.check(f.read()), e["code"], e["file"])
+
+    def test_valid_models_pass_the_checker(self):
+        for fname in sorted(os.listdir(os.path.join(FIX, "models"))):
+            if fname.endswith(".gguf"):
+                with open(os.path.join(FIX, "models", fname), "rb") as f:
+                    self.assertEqual(gguf_check.check(f.read(), model=fname != "all-types.gguf"),
+                                     "ok", fname)
+
+    def test_all_types_expected(self):
+        g = llama_ref.GGUFFile(os.path.join(FIX, "models", "all-types.gguf"))
+        with open(os.path.join(FIX, "models", "all-types.expected.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        n_kv = 0
+        for line in lines:
+            if line.startswith("#") or line.startswith("tensor ") or line.startswith("values "):
+                continue
+            key, tname, text = (line.split(" ", 2) + [""])[:3]
+            n_kv += 1
+            v = g.metadata[key]
+            if tname == "str":
+                self.assertEqual(json.loads(text), v)
+            elif tname in ("f32", "f64"):
+                self.assertEqual(float(text), v)
+            elif tname == "bool":
+                self.assertEqual(text == "true", v)
+            elif not tname.startswith("arr"):
+                self.assertEqual(int(text), v)
+            else:
+                self.assertEqual(int(text.split(" ", 1)[0]), len(v), key)
+        self.assertEqual(n_kv, len(g.metadata))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,198 @@
+"""Train the Inkstone poetry model on the output of tools/corpus/prepare.py (CPU, PyTorch 1.13).
+
+Every training window is 257 tokens of the packed training stream starting at a sequence's <s>
+(so position 0 is always <s>, as at inference); the model is trained on windows[:, :-1] ->
+windows[:, 1:]. The window starts of step s come from numpy's default_rng([seed, s]), so the data
+order depends only on the seed and the step, and a resumed run sees the same batches.
+
+Schedule: linear warm-up then cosine decay to 10% over --total-steps. With --total-steps 0 the
+trainer measures its own speed over the first steps and plans as many steps as fit before the
+deadline (--deadline, a UTC time, or --max-seconds), less a safety margin; if the machine slows
+down, the plan is shortened at a checkpoint so the run still finishes its decay. The planned
+total is logged and saved in the checkpoint; pass it back with --total-steps to replay a run.
+
+Checkpoints (model, optimizer, step, plan) go to --ckpt every --ckpt-every seconds and at the
+end; a run started with the same --ckpt resumes from the latest one.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Config, Llama  # noqa: E402
+
+
+def log(f, **kv):
+    kv["time"] = datetime.datetime.utcnow().strftime("%H:%M:%S")
+    line = json.dumps(kv, ensure_ascii=False)
+    print(line, flush=True)
+    f.write(line + "\n")
+    f.flush()
+
+
+def batch(stream, starts, rng, bsz, win):
+    idx = rng.choice(starts, size=bsz)
+    return torch.from_numpy(np.stack([stream[i:i + win + 1] for i in idx]).astype(np.int64))
+
+
+def lr_at(step, total, peak, warmup, floor=0.1):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def quick_val(model, val_stream, val_starts, n_win, win):
+    """Mean loss (nats/token) on the first n_win validation windows (a fixed set)."""
+    model.eval()
+    starts = val_starts[val_starts + win + 1 <= len(val_stream)][:n_win]
+    tot, n = 0.0, 0
+    for i in range(0, len(starts), 16):
+        x = torch.from_numpy(np.stack([val_stream[s:s + win + 1] for s in starts[i:i + 16]])
+                             .astype(np.int64))
+        logits = model(x[:, :-1])
+        tot += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1),
+                               reduction="sum").item()
+        n += x[:, 1:].numel()
+    model.train()
+    return tot / n
+
+
+def save(path, model, opt, step, total, cfg, args, tokens):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                "total_steps": total, "config": cfg.__dict__, "args": vars(args),
+                "tokens": tokens}, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="output dir of tools/corpus/prepare.py")
+    ap.add_argument("--ckpt", required=True, help="checkpoint dir (latest: ckpt.pt)")
+    ap.add_argument("--deadline", default="", help="UTC wall clock to stop by, e.g. 16:38")
+    ap.add_argument("--max-seconds", type=float, default=0)
+    ap.add_argument("--total-steps", type=int, default=0, help="0: plan from measured speed")
+    ap.add_argument("--margin", type=float, default=0.12, help="share of time kept in reserve")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--warmup", type=int, default=150)
+    ap.add_argument("--wd", type=float, default=0.1)
+    ap.add_argument("--ckpt-every", type=float, default=600)
+    ap.add_argument("--n-embd", type=int, default=256)
+    ap.add_argument("--n-layer", type=int, default=4)
+    ap.add_argument("--n-head", type=int, default=4)
+    ap.add_argument("--n-ff", type=int, default=704)
+    ap.add_argument("--n-ctx", type=int, default=256)
+    args = ap.parse_args()
+
+    t0 = time.time()
+    if args.deadline:
+        now = datetime.datetime.utcnow()
+        hh, mm = map(int, args.deadline.split(":")[:2])
+        dl = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        deadline = t0 + (dl - now).total_seconds()
+    elif args.max_seconds:
+        deadline = t0 + args.max_seconds
+    else:
+        deadline = float("inf")
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    vocab = json.load(open(os.path.join(args.data, "vocab.json"), encoding="utf-8"))
+    cfg = Config(n_vocab=len(vocab["tokens"]), n_embd=args.n_embd, n_layer=args.n_layer,
+                 n_head=args.n_head, n_head_kv=args.n_head, n_ff=args.n_ff, n_ctx=args.n_ctx)
+    stream = np.fromfile(os.path.join(args.data, "train.bin"), dtype=np.uint16)
+    starts = np.load(os.path.join(args.data, "train_idx.npy"))
+    win = cfg.n_ctx
+    starts = starts[starts + win + 1 <= len(stream)]
+    val_stream = np.fromfile(os.path.join(args.data, "val.bin"), dtype=np.uint16)
+    val_starts = np.load(os.path.join(args.data, "val_idx.npy"))
+
+    model = Llama(cfg)
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    os.makedirs(args.ckpt, exist_ok=True)
+    path = os.path.join(args.ckpt, "ckpt.pt")
+    logf = open(os.path.join(args.ckpt, "train.log"), "a", encoding="utf-8")
+    step, total, tokens = 0, args.total_steps, 0
+    if os.path.exists(path):
+        ck = torch.load(path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, tokens = ck["step"], ck["tokens"]
+        total = args.total_steps or ck["total_steps"]
+        log(logf, event="resume", step=step, total_steps=total)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(logf, event="start", params=n_params, config=cfg.__dict__, args=vars(args),
+        train_tokens=int(len(stream)), seconds_left=round(deadline - t0))
+
+    measure_from, measure_t = step + 3, None
+    last_ckpt = time.time()
+    run_t0, run_step0 = time.time(), step
+    loss_ema = None
+    while True:
+        if total and step >= total:
+            break
+        if time.time() > deadline:
+            log(logf, event="deadline", step=step)
+            break
+        if step == measure_from:
+            measure_t = time.time()
+        if not total and measure_t and step == measure_from + 20:
+            sec = (time.time() - measure_t) / 20
+            total = step + int((deadline - time.time()) * (1 - args.margin) / sec)
+            log(logf, event="plan", sec_per_step=round(sec, 3),
+                tok_per_s=round(args.batch * win / sec), total_steps=total,
+                planned_tokens=total * args.batch * win)
+        rng = np.random.default_rng([args.seed, step])
+        x = batch(stream, starts, rng, args.batch, win)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, total or 10**9, args.lr, args.warmup)
+        logits = model(x[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), x[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        tokens += args.batch * win
+        loss_ema = loss.item() if loss_ema is None else 0.98 * loss_ema + 0.02 * loss.item()
+        if step % 50 == 0:
+            el = time.time() - run_t0
+            log(logf, step=step, loss=round(loss.item(), 4), loss_ema=round(loss_ema, 4),
+                lr=round(opt.param_groups[0]["lr"], 6), gnorm=round(gn.item(), 3),
+                tok_per_s=round((step - run_step0) * args.batch * win / el), tokens=tokens)
+        if time.time() - last_ckpt > args.ckpt_every:
+            vl = quick_val(model, val_stream, val_starts, 64, win)
+            save(path, model, opt, step, total, cfg, args, tokens)
+            last_ckpt = time.time()
+            # Re-plan when the machine got slower: keep the decay finishing before the deadline.
+            sec = (time.time() - run_t0) / max(1, step - run_step0)
+            fit = step + int((deadline - time.time()) * (1 - args.margin / 2) / sec)
+            if total and not args.total_steps and fit < total:
+                log(logf, event="replan", old_total=total, total_steps=fit)
+                total = fit
+            log(logf, event="ckpt", step=step, val_loss=round(vl, 4), tokens=tokens)
+    vl = quick_val(model, val_stream, val_starts, 64, win)
+    save(path, model, opt, step, total, cfg, args, tokens)
+    log(logf, event="done", step=step, total_steps=total, tokens=tokens, val_loss=round(vl, 4),
+        seconds=round(time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,648 @@
+// Embind bindings: translation only. Every function takes JS values, calls the core, and returns
+// a plain object — { ok: true, ... } or { ok: false, code, message, detail } — so nothing ever
+// throws across the boundary. `code` is the JS-facing category of docs/status-codes.md and
+// `detail` the fine code name. The contract is wasm_bindings/API.md.
+//
+// Values from JS are checked for type before conversion (a wrong type becomes invalid_argument,
+// never an Embind exception).
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "inkstone/constraints.h"
+#include "inkstone/generator.h"
+#include "inkstone/gguf.h"
+#include "inkstone/model.h"
+#include "inkstone/prosody.h"
+#include "inkstone/status.h"
+#include "inkstone/tokenizer.h"
+
+using emscripten::val;
+
+namespace inkstone {
+namespace {
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+constexpr bool kThreads = true;
+#else
+constexpr bool kThreads = false;
+#endif
+
+// ---------------------------------------------------------------- result objects
+
+val error_object(const status& s) {
+  val o = val::object();
+  o.set("ok", false);
+  o.set("code", std::string(code_category(s.code)));
+  o.set("message", s.message);
+  o.set("detail", std::string(code_name(s.code)));
+  return o;
+}
+
+val error_object(status_code code, std::string message) {
+  return error_object(status(code, std::move(message)));
+}
+
+val ok_object() {
+  val o = val::object();
+  o.set("ok", true);
+  return o;
+}
+
+// A Float32Array that owns a copy (wasm memory may move or be overwritten by the next step).
+val float_array_copy(std::span<const float> data) {
+  return val(emscripten::typed_memory_view(data.size(), data.data())).call<val>("slice");
+}
+
+// ---------------------------------------------------------------- reading JS values
+
+bool is_present(const val& v) { return !v.isUndefined() && !v.isNull(); }
+
+// Reads options.key as a number when present. Returns false (and sets *err) on a wrong type.
+bool read_number(const val& options, const char* key, double* out, status* err) {
+  if (!is_present(options)) return true;
+  const val v = options[key];
+  if (!is_present(v)) return true;
+  if (!v.isNumber()) {
+    *err = make_error(status_code::invalid_argument, "options.", key, " must be a number");
+    return false;
+  }
+  *out = v.as<double>();
+  if (std::isnan(*out)) {
+    *err = make_error(status_code::invalid_argument, "options.", key, " is NaN");
+    return false;
+  }
+  return true;
+}
+
+bool read_int(const val& options, const char* key, int64_t lo, int64_t hi, int64_t* out,
+              status* err) {
+  double d = static_cast<double>(*out);
+  if (!read_number(options, key, &d, err)) return false;
+  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    *err = make_error(status_code::invalid_argument, "options.", key, " must be an integer in [",
+                      lo, ", ", hi, "]");
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool read_float(const val& options, const char* key, float* out, status* err) {
+  double d = *out;
+  if (!read_number(options, key, &d, err)) return false;
+  *out = static_cast<float>(d);
+  return true;
+}
+
+bool read_bool(const val& options, const char* key, bool* out, status* err) {
+  if (!is_present(options)) return true;
+  const val v = options[key];
+  if (!is_present(v)) return true;
+  if (v.typeOf().as<std::string>() != "boolean") {
+    *err = make_error(status_code::invalid_argument, "options.", key, " must be a boolean");
+    return false;
+  }
+  *out = v.as<bool>();
+  return true;
+}
+
+// A JS array (or typed array) of integer token ids in [0, n_vocab).
+result<std::vector<int32_t>> read_tokens(const val& v, int32_t n_vocab, const char* what) {
+  const bool typed = is_present(v) && val::global("ArrayBuffer").call<bool>("isView", v);
+  if (!is_present(v) || (!v.isArray() && !typed)) {
+    return make_error(status_code::invalid_argument, what, " must be an array of token ids");
+  }
+  const std::vector<double> raw = emscripten::convertJSArrayToNumberVector<double>(v);
+  std::vector<int32_t> out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const double d = raw[i];
+    if (!(d == std::floor(d)) || d < 0 || d >= n_vocab) {
+      return make_error(status_code::invalid_argument, what, "[", i, "] is not a token id in [0, ",
+                        n_vocab, ")");
+    }
+    out.push_back(static_cast<int32_t>(d));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- prosody tables (module-wide)
+
+// Shared so that a constraint engine keeps the tables it was built with alive even if the page
+// loads other tables later.
+std::shared_ptr<const prosody_tables>& current_tables() {
+  static std::shared_ptr<const prosody_tables> tables = std::make_shared<prosody_tables>();
+  return tables;
+}
+
+// ---------------------------------------------------------------- model reports
+
+// A metadata value as JS: scalars as numbers/booleans/strings, short arrays as arrays, long
+// arrays (token lists, merges) as a summary string.
+val meta_value(const gguf_value& v) {
+  constexpr uint64_t kMaxArrayShown = 64;
+  switch (v.type) {
+    case gguf_type::u8: case gguf_type::u16: case gguf_type::u32: case gguf_type::u64:
+      return val(static_cast<double>(v.bits));
+    case gguf_type::i8: return val(static_cast<double>(static_cast<int8_t>(v.bits)));
+    case gguf_type::i16: return val(static_cast<double>(static_cast<int16_t>(v.bits)));
+    case gguf_type::i32: return val(static_cast<double>(static_cast<int32_t>(v.bits)));
+    case gguf_type::i64: return val(static_cast<double>(static_cast<int64_t>(v.bits)));
+    case gguf_type::f32: {
+      float f;
+      const uint32_t b = static_cast<uint32_t>(v.bits);
+      std::memcpy(&f, &b, sizeof f);
+      return val(static_cast<double>(f));
+    }
+    case gguf_type::f64: {
+      double d;
+      std::memcpy(&d, &v.bits, sizeof d);
+      return val(d);
+    }
+    case gguf_type::boolean: return val(v.bits != 0);
+    case gguf_type::string: return val(std::string(v.str));
+    case gguf_type::array: {
+      const gguf_array& a = v.arr;
+      if (a.size() > kMaxArrayShown || a.elem_type() == gguf_type::array) {
+        return val("[" + std::to_string(a.size()) + " x " + gguf_type_name(a.elem_type()) + "]");
+      }
+      val out = val::array();
+      for (uint64_t i = 0; i < a.size(); ++i) {
+        int64_t n;
+        double d;
+        if (a.elem_type() == gguf_type::string) {
+          out.call<void>("push", std::string(a.string_at(i)));
+        } else if (a.elem_type() == gguf_type::boolean) {
+          out.call<void>("push", a.bool_at(i));
+        } else if (a.int_at(i, &n)) {
+          out.call<void>("push", static_cast<double>(n));
+        } else if (a.float_at(i, &d)) {
+          out.call<void>("push", d);
+        }
+      }
+      return out;
+    }
+  }
+  return val::null();
+}
+
+val meta_object(const gguf_file& g) {
+  val meta = val::object();
+  for (const gguf_kv& kv : g.kvs()) meta.set(std::string(kv.key), meta_value(kv.value));
+  return meta;
+}
+
+val weight_types(const gguf_file& g) {
+  std::set<std::string> names;
+  for (const gguf_tensor_info& t : g.tensors()) {
+    const ggml_type_traits* info = ggml_type_info(t.type_id);
+    names.insert(info ? info->name : "type " + std::to_string(t.type_id));
+  }
+  val out = val::array();
+  for (const std::string& n : names) out.call<void>("push", n);
+  return out;
+}
+
+void set_hparams(val& o, const model& m) {
+  const llama_hparams& hp = m.hp;
+  o.set("architecture", std::string("llama"));
+  o.set("name", std::string(m.name()));
+  o.set("nVocab", hp.n_vocab);
+  o.set("nCtxTrain", hp.n_ctx);
+  o.set("nCtx", hp.n_ctx);
+  o.set("nEmbd", hp.n_embd);
+  o.set("nLayer", hp.n_layer);
+  o.set("nHead", hp.n_head);
+  o.set("nHeadKv", hp.n_head_kv);
+  o.set("nFf", hp.n_ff);
+  o.set("headDim", hp.head_dim);
+  o.set("ropeBase", hp.rope_base);
+  o.set("rmsEps", hp.rms_eps);
+  o.set("tiedOutput", m.tied_output);
+  o.set("tokenizer", std::string(tokenizer_kind_name(m.vocab.kind())));
+  o.set("bos", m.vocab.bos());
+  o.set("eos", m.vocab.eos());
+  o.set("nParams", static_cast<double>(m.n_params()));
+  o.set("weightBytes", static_cast<double>(m.weight_bytes()));
+}
+
+// Text of a token for display: its decoded bytes when they are whole UTF-8, else the piece.
+std::string display_text(const tokenizer& vocab, int32_t id) {
+  std::string bytes = vocab.token_bytes(id);
+  std::string pending = bytes, out;
+  utf8_take_complete(pending, out);
+  if (pending.empty() && out == bytes) return bytes;
+  return std::string(vocab.token_piece(id));
+}
+
+// ---------------------------------------------------------------- Session
+
+class Session {
+ public:
+  Session(uint8_t* bytes, size_t n_bytes, std::unique_ptr<model> m,
+          std::unique_ptr<generator> g)
+      : bytes_(bytes), n_bytes_(n_bytes), model_(std::move(m)), gen_(std::move(g)) {}
+
+  // Order matters: the generator and filter point into the model, the model into the bytes.
+  ~Session() {
+    gen_.reset();
+    filter_.reset();
+    model_.reset();
+    std::free(bytes_);
+  }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  val info() const {
+    val o = val::object();
+    set_hparams(o, *model_);
+    const session& s = gen_->get_session();
+    o.set("nCtx", s.n_ctx());
+    o.set("weightTypes", weight_types(model_->gguf));
+    o.set("fileBytes", static_cast<double>(n_bytes_));
+    o.set("memoryBytes", static_cast<double>(n_bytes_ + s.memory_bytes()));
+    o.set("kernels", std::string(s.kernels_name()));
+    o.set("nThreads", s.n_threads());
+    o.set("meta", meta_object(model_->gguf));
+    return o;
+  }
+
+  val tokenize(std::string text, bool add_bos) const {
+    const std::vector<int32_t> ids = model_->vocab.encode(text, add_bos);
+    val o = ok_object();
+    o.set("tokens", val::array(ids.begin(), ids.end()));
+    return o;
+  }
+
+  val detokenize(val tokens) const {
+    auto ids = read_tokens(tokens, model_->vocab.n_vocab(), "detokenize: tokens");
+    if (!ids.ok()) return error_object(ids.error());
+    const bool strip = model_->vocab.kind() == tokenizer_kind::llama &&
+                       model_->vocab.add_space_prefix();
+    val o = ok_object();
+    o.set("text", model_->vocab.decode(*ids, strip));
+    return o;
+  }
+
+  std::string token_piece(int id) const { return std::string(model_->vocab.token_piece(id)); }
+
+  val begin(val tokens, val options) {
+    auto prompt = read_tokens(tokens, model_->vocab.n_vocab(), "begin: prompt");
+    if (!prompt.ok()) return error_object(prompt.error());
+    generate_options g;
+    status err;
+    if (!read_options(options, &g, &err)) return error_object(std::move(err).with_context("begin"));
+
+    filter_.reset();
+    if (is_present(options) && is_present(options["constraint"])) {
+      const val spec = options["constraint"];
+      if (!spec.isString()) {
+        return error_object(status_code::invalid_argument,
+                            "begin: options.constraint must be a JSON string");
+      }
+      tables_ = current_tables();
+      auto engine = make_constraint_filter(spec.as<std::string>(), model_->vocab, *tables_);
+      if (!engine.ok()) return error_object(std::move(engine).error().with_context("begin"));
+      filter_ = std::move(engine).value();
+      g.filter = filter_.get();
+    }
+    auto r = gen_->begin(*prompt, std::move(g));
+    if (!r.ok()) return error_object(r.error());
+    val o = ok_object();
+    o.set("nPrompt", r->n_prompt);
+    o.set("nReused", r->n_reused);
+    o.set("prefillMs", r->prefill_ms);
+    return o;
+  }
+
+  val step() { return step_object(gen_->step()); }
+
+  val force_token(int token) { return step_object(gen_->force(token)); }
+
+  int position() const { return gen_->position(); }
+
+ private:
+  bool read_options(const val& options, generate_options* g, status* err) {
+    if (is_present(options) && options.typeOf().as<std::string>() != "object") {
+      *err = make_error(status_code::invalid_argument, "options must be an object");
+      return false;
+    }
+    // The seed: a number (integer up to 2^53) or a decimal string (full 64 bits).
+    if (is_present(options) && is_present(options["seed"])) {
+      const val seed = options["seed"];
+      if (seed.isString()) {
+        const std::string s = seed.as<std::string>();
+        char* end = nullptr;
+        g->seed = std::strtoull(s.c_str(), &end, 10);
+        if (s.empty() || *end != '\0') {
+          *err = make_error(status_code::invalid_argument, "options.seed: not a decimal integer");
+          return false;
+        }
+      } else {
+        int64_t seed_int = 0;
+        if (!read_int(options, "seed", 0, int64_t{1} << 53, &seed_int, err)) return false;
+        g->seed = static_cast<uint64_t>(seed_int);
+      }
+    }
+    int64_t top_k = g->top_k, repeat_last_n = g->repeat_last_n, max_tokens = g->max_tokens;
+    if (!read_float(options, "temperature", &g->temperature, err)) return false;
+    if (!read_int(options, "topK", -1, 1 << 30, &top_k, err)) return false;
+    if (!read_float(options, "topP", &g->top_p, err)) return false;
+    if (!read_float(options, "minP", &g->min_p, err)) return false;
+    if (!read_float(options, "repeatPenalty", &g->repeat_penalty, err)) return false;
+    if (!read_int(options, "repeatLastN", 0, 1 << 30, &repeat_last_n, err)) return false;
+    if (!read_int(options, "maxTokens", 0, 1 << 30, &max_tokens, err)) return false;
+    if (!read_bool(options, "slideWindow", &g->slide_window, err)) return false;
+    if (!read_bool(options, "stopAtEos", &g->stop_at_eos, err)) return false;
+    g->top_k = static_cast<int32_t>(top_k);
+    g->repeat_last_n = static_cast<int32_t>(repeat_last_n);
+    g->max_tokens = static_cast<int32_t>(max_tokens);
+
+    if (is_present(options) && is_present(options["logitBias"])) {
+      const val bias = options["logitBias"];
+      if (bias.typeOf().as<std::string>() != "object") {
+        *err = make_error(status_code::invalid_argument, "options.logitBias must be an object");
+        return false;
+      }
+      const val keys = val::global("Object").call<val>("keys", bias);
+      const int n = keys["length"].as<int>();
+      for (int i = 0; i < n; ++i) {
+        const std::string key = keys[i].as<std::string>();
+        char* end = nullptr;
+        const long id = std::strtol(key.c_str(), &end, 10);
+        if (key.empty() || *end != '\0' || id < 0 || id >= model_->vocab.n_vocab()) {
+          *err = make_error(status_code::invalid_argument, "options.logitBias: \"", key,
+                            "\" is not a token id");
+          return false;
+        }
+        const val b = bias[key];
+        if (!b.isNumber()) {
+          *err = make_error(status_code::invalid_argument, "options.logitBias[", key,
+                            "] must be a number");
+          return false;
+        }
+        g->logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b.as<double>()));
+      }
+    }
+
+    if (is_present(options) && is_present(options["probes"])) {
+      const val probes = options["probes"];
+      int64_t top = 0;
+      if (!read_int(probes, "topAlternatives", 0, 1 << 20, &top, err)) return false;
+      g->probes.top_alternatives = static_cast<int>(top);
+      if (!read_bool(probes, "attention", &g->probes.attention, err)) return false;
+      bool logits = false;
+      if (!read_bool(probes, "distribution", &g->probes.distribution, err)) return false;
+      if (!read_bool(probes, "logits", &logits, err)) return false;
+      g->probes.distribution = g->probes.distribution || logits;
+    }
+    return true;
+  }
+
+  val step_object(const result<step_result>& r) const {
+    if (!r.ok()) return error_object(r.error());
+    const step_result& s = *r;
+    val o = ok_object();
+    o.set("token", s.token);
+    o.set("text", std::string(s.text));
+    o.set("prob", s.prob);
+    o.set("done", s.done);
+    if (s.reason == stop_reason::none) {
+      o.set("reason", val::null());
+    } else {
+      o.set("reason", std::string(stop_reason_name(s.reason)));
+    }
+    o.set("draw", s.draw);
+    if (filter_) {
+      o.set("maskedMass", s.masked_mass);
+      if (!s.report.top_rule.empty()) o.set("rule", s.report.top_rule);
+      if (s.report.relaxed) o.set("relaxed", true);
+    }
+    const step_probes& p = s.probes;
+    if (!p.alternatives.empty()) {
+      val alternatives = val::array();
+      for (const token_prob& tp : p.alternatives) {
+        val a = val::object();
+        a.set("token", tp.token);
+        a.set("text", display_text(model_->vocab, tp.token));
+        a.set("prob", tp.prob);
+        alternatives.call<void>("push", a);
+      }
+      o.set("alternatives", alternatives);
+    }
+    if (!p.attention.empty()) {
+      o.set("attention", float_array_copy(p.attention));
+      o.set("nPos", p.n_pos);
+      o.set("nLayer", p.n_layer);
+      o.set("nHead", p.n_head);
+    }
+    if (!p.logits.empty()) o.set("logits", float_array_copy(p.logits));
+    if (!p.probs.empty()) o.set("distribution", float_array_copy(p.probs));
+    return o;
+  }
+
+  uint8_t* bytes_;
+  size_t n_bytes_;
+  std::unique_ptr<model> model_;
+  std::unique_ptr<generator> gen_;
+  std::shared_ptr<const prosody_tables> tables_;
+  std::unique_ptr<constraint_engine> filter_;
+};
+
+// ---------------------------------------------------------------- module functions
+
+// Takes ownership of bytes [ptr, ptr + len) (malloc'ed by the caller) in every case.
+val create_session(uintptr_t ptr, double len, val options) {
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(ptr);
+  const size_t n_bytes = static_cast<size_t>(len);
+  if (bytes == nullptr) {
+    return error_object(status_code::invalid_argument, "create session: null model bytes");
+  }
+  session_options so;
+  status err;
+  int64_t n_ctx = 0, n_threads = 1, n_batch = so.n_batch;
+  double max_memory = static_cast<double>(so.max_memory_bytes);
+  if (!read_int(options, "nCtx", 0, 1 << 20, &n_ctx, &err) ||
+      !read_int(options, "nThreads", 1, 64, &n_threads, &err) ||
+      !read_int(options, "nBatch", 1, 4096, &n_batch, &err) ||
+      !read_number(options, "maxMemoryBytes", &max_memory, &err)) {
+    std::free(bytes);
+    return error_object(std::move(err).with_context("create session"));
+  }
+  so.n_ctx = static_cast<int>(n_ctx);
+  so.n_threads = kThreads ? static_cast<int>(n_threads) : 1;
+  so.n_batch = static_cast<int>(n_batch);
+  so.max_memory_bytes = static_cast<size_t>(max_memory);
+
+  auto loaded = load_model({bytes, n_bytes});
+  if (!loaded.ok()) {
+    std::free(bytes);
+    return error_object(loaded.error());
+  }
+  auto m = std::make_unique<model>(std::move(loaded).value());
+
+  // The session allocates with std::vector and this build has no exceptions, so a failed
+  // allocation would abort. Ask the allocator first and report out_of_memory instead.
+  const size_t need = session::estimate_memory(*m, so);
+  void* probe = std::malloc(need + (size_t{16} << 20));
+  if (probe == nullptr) {
+    m.reset();
+    std::free(bytes);
+    return error_object(status_code::out_of_memory,
+                        "create session: cannot allocate " + std::to_string(need) +
+                            " bytes for the KV cache and scratch in wasm memory");
+  }
+  std::free(probe);
+
+  auto g = generator::create(*m, so);
+  if (!g.ok()) {
+    m.reset();
+    std::free(bytes);
+    return error_object(g.error());
+  }
+  auto s = std::make_unique<Session>(bytes, n_bytes, std::move(m), std::move(g).value());
+  val o = ok_object();
+  o.set("session", val(std::move(s)));
+  return o;
+}
+
+// Header-only report of a GGUF file (or a prefix of it). Does not take ownership of ptr.
+val inspect_model(uintptr_t ptr, double len) {
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(ptr),
+                                       static_cast<size_t>(len));
+  gguf_parse_options po;
+  po.header_only = true;
+  auto parsed = gguf_file::parse(bytes, po);
+  if (!parsed.ok()) return error_object(std::move(parsed).error().with_context("inspect"));
+  const gguf_file& g = *parsed;
+
+  val info = val::object();
+  const gguf_kv* arch = g.find("general.architecture");
+  info.set("architecture", arch && arch->value.type == gguf_type::string
+                               ? std::string(arch->value.str) : std::string());
+  const gguf_kv* name = g.find("general.name");
+  info.set("name", name && name->value.type == gguf_type::string ? std::string(name->value.str)
+                                                                 : std::string());
+  info.set("weightTypes", weight_types(g));
+  info.set("fileBytes", static_cast<double>(g.data_end()));
+  info.set("meta", meta_object(g));
+
+  val header = val::object();
+  header.set("version", g.version());
+  header.set("alignment", g.alignment());
+  header.set("nTensors", static_cast<double>(g.tensors().size()));
+  header.set("nKv", static_cast<double>(g.kvs().size()));
+  header.set("dataOffset", static_cast<double>(g.data_offset()));
+  header.set("dataEnd", static_cast<double>(g.data_end()));
+  header.set("bytesGiven", static_cast<double>(bytes.size()));
+  header.set("dataComplete", g.data_complete());
+  constexpr size_t kMaxTensorsListed = 1024;
+  val tensors = val::array();
+  for (size_t i = 0; i < g.tensors().size() && i < kMaxTensorsListed; ++i) {
+    const gguf_tensor_info& t = g.tensors()[i];
+    val ti = val::object();
+    ti.set("name", std::string(t.name));
+    const ggml_type_traits* traits = ggml_type_info(t.type_id);
+    ti.set("type", traits ? std::string(traits->name) : "type " + std::to_string(t.type_id));
+    val shape = val::array();
+    for (int d = 0; d < t.n_dims; ++d) shape.call<void>("push", static_cast<double>(t.ne[d]));
+    ti.set("shape", shape);
+    ti.set("bytes", static_cast<double>(t.n_bytes));
+    tensors.call<void>("push", ti);
+  }
+  header.set("tensors", tensors);
+  info.set("header", header);
+
+  // Would Inkstone run it? The same checks as loading, without the tensor data.
+  load_options lo;
+  lo.header_only = true;
+  auto m = load_model(bytes, lo);
+  if (m.ok()) {
+    set_hparams(info, *m);
+    info.set("runnable", true);
+  } else {
+    info.set("runnable", false);
+    val problem = val::object();
+    problem.set("code", std::string(code_category(m.code())));
+    problem.set("detail", std::string(code_name(m.code())));
+    problem.set("message", m.error().message);
+    info.set("problem", problem);
+  }
+  val o = ok_object();
+  o.set("info", info);
+  return o;
+}
+
+val set_prosody_tables(std::string tones_tsv, std::string rhyme_tsv) {
+  auto t = prosody_tables::parse(tones_tsv, rhyme_tsv);
+  if (!t.ok()) return error_object(std::move(t).error().with_context("prosody tables"));
+  auto tables = std::make_shared<prosody_tables>(std::move(t).value());
+  val o = ok_object();
+  o.set("nTones", static_cast<double>(tables->n_tones()));
+  o.set("nRhymes", static_cast<double>(tables->n_rhymes()));
+  o.set("nRhymeGroups", tables->n_rhyme_groups());
+  o.set("rhymeBook", tables->rhyme_book());
+  current_tables() = std::move(tables);
+  return o;
+}
+
+val analyse_poem_json(std::string text) {
+  const std::shared_ptr<const prosody_tables> tables = current_tables();
+  val o = ok_object();
+  o.set("json", analyse_poem(text, *tables).to_json(*tables));
+  return o;
+}
+
+val form_presets() {
+  val out = val::array();
+  for (const std::string& n : preset_names()) out.call<void>("push", n);
+  return out;
+}
+
+val build_info() {
+  val o = val::object();
+  o.set("threads", kThreads);
+  o.set("simd", true);
+  o.set("apiVersion", 1);
+  return o;
+}
+
+// Tests only: a real wasm abort, as a broken invariant would cause.
+void abort_for_test() { std::abort(); }
+
+}  // namespace
+}  // namespace inkstone
+
+EMSCRIPTEN_BINDINGS(inkstone) {
+  using namespace emscripten;
+  using inkstone::Session;
+  class_<Session>("Session")
+      .function("info", &Session::info)
+      .function("tokenize", &Session::tokenize)
+      .function("detokenize", &Session::detokenize)
+      .function("tokenPiece", &Session::token_piece)
+      .function("begin", &Session::begin)
+      .function("step", &Session::step)
+      .function("forceToken", &Session::force_token)
+      .function("position", &Session::position);
+  function("createSession", &inkstone::create_session);
+  function("inspectModel", &inkstone::inspect_model);
+  function("setProsodyTables", &inkstone::set_prosody_tables);
+  function("analysePoem", &inkstone::analyse_poem_json);
+  function("formPresets", &inkstone::form_presets);
+  function("buildInfo", &inkstone::build_info);
+  function("abortForTest", &inkstone::abort_for_test);
+}

@@ -1,0 +1,157 @@
+// The page <-> worker protocol. web/client.js is the only page-side user; web/worker.js the only
+// worker-side one. Bump PROTOCOL_VERSION whenever a message changes shape.
+//
+// Requests (page -> worker):   { id, type, payload }
+// Replies  (worker -> page):   { id, ok: true, result } | { id, ok: false, error: { code, message } }
+// Events   (worker -> page):   { type: 'token', id, ...TokenEvent }    one per generated token,
+//                                                                       id = the generate request
+//                              { type: 'fatal', error: { code: 'crashed', message } }
+//                                                                       the wasm aborted; every
+//                                                                       pending request is dead
+//                                                                       and the worker must be
+//                                                                       replaced
+// Every request gets exactly one reply, except after a `fatal` event (none follow).
+//
+// Request types and their payload -> result:
+//   init        { wasmBase, build: 'auto'|'inkstone'|'inkstone-mt', nThreads, cancelBuffer?,
+//                 wasmBinary? }                      -> InitResult
+//               cancelBuffer: a SharedArrayBuffer (Int32Array[1]) the page writes the id of a
+//               generate request to cancel into (only when crossOriginIsolated).
+//               wasmBinary: the .wasm bytes (Node tests; browsers fetch from wasmBase).
+//   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads }     -> ModelInfo
+//   inspect     { bytes: ArrayBuffer (a prefix of the file is enough) }  -> ModelInfo (header)
+//   info        {}                                                       -> ModelInfo
+//   tokenize    { text, addBos }                                         -> { tokens }
+//   detokenize  { tokens }                                               -> { text }
+//   generate    { prompt?: string, promptTokens?: number[], addBos?, options: SamplingOptions }
+//               -> token events, then GenerateSummary. A cancelled generation replies
+//                  { ok: false, error: { code: 'aborted' } }.
+//   cancel      { target: id of a generate request }                     -> {}
+//               Handled at once (not queued behind the generation it cancels).
+//   unload      {}                                                       -> {}
+//   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event.
+//
+// Requests other than `cancel` run one at a time in arrival order. The worker never waits for a
+// reply from the page: token events are posted as they are produced, and between tokens the
+// worker yields to its event loop (or reads cancelBuffer) to notice a cancel.
+
+export const PROTOCOL_VERSION = 1;
+
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'generate'|'cancel'|'unload'|'crash'} RequestType */
+
+/**
+ * @typedef {object} Request
+ * @property {number} id
+ * @property {RequestType} type
+ * @property {any} payload
+ */
+
+/**
+ * @typedef {object} WireError
+ * @property {string} code     one of the ErrorCode values in errors.js
+ * @property {string} message
+ */
+
+/**
+ * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: WireError}} Reply
+ */
+
+/**
+ * @typedef {object} InitResult
+ * @property {number} protocolVersion
+ * @property {'inkstone'|'inkstone-mt'} build
+ * @property {number} nThreads          threads the session will use (1 for the plain build)
+ */
+
+/**
+ * @typedef {object} Alternative
+ * @property {number} token
+ * @property {string} text   the token's piece (byte tokens shown as <0xNN>)
+ * @property {number} prob   probability in the final (sampled) distribution
+ */
+
+/**
+ * One generated token.
+ * @typedef {object} TokenEvent
+ * @property {'token'} type
+ * @property {number} id             the generate request
+ * @property {number} index          0-based index among the generated tokens
+ * @property {number} token
+ * @property {string} text           streamed UTF-8-safe text ("" while a character is incomplete)
+ * @property {number} prob           probability of the chosen token (final distribution)
+ * @property {boolean} forced        true when the token was forced, not sampled
+ * @property {Alternative[]} [alternatives]  top alternatives (probes.topAlternatives > 0)
+ * @property {Float32Array} [attention]      (nLayer, nHead, nPos) weights of this step
+ * @property {number} [nPos]                 positions the attention covers
+ * @property {number} [maskedMass]           probability removed by the constraint this step
+ * @property {number} [draw]                 the uniform draw (-1 when greedy)
+ * @property {Float32Array} [logits]         raw logits this token was chosen from
+ * @property {Float32Array} [distribution]   final distribution over the vocabulary
+ * @property {string} [rule]                 the constraint rule that removed the most mass
+ * @property {number} ms                     wall time of this step in the worker
+ */
+
+/**
+ * @typedef {object} GenerateSummary
+ * @property {'done'} type
+ * @property {number} id
+ * @property {number[]} tokens       generated token ids
+ * @property {string} text           generated text
+ * @property {number} nPrompt        prompt tokens
+ * @property {'eos'|'max_tokens'|'context_full'|'stop'} reason
+ * @property {{prefillMs: number, firstTokenMs: number, decodeMs: number, totalMs: number}} timings
+ *           firstTokenMs: from the request to the first token (prefill included)
+ * @property {number} tokensPerSecond   generated tokens / decode time
+ */
+
+/**
+ * Probes recorded per step (cheap when off).
+ * @typedef {object} ProbeOptions
+ * @property {number} [topAlternatives]  N best alternatives with probabilities (0: off)
+ * @property {boolean} [attention]       attention weights of every layer/head
+ * @property {boolean} [distribution]    the whole final distribution
+ * @property {boolean} [logits]          the raw logits
+ */
+
+/**
+ * Sampling options (wasm_bindings/API.md `begin`).
+ * @typedef {object} SamplingOptions
+ * @property {number} [seed]
+ * @property {number} [temperature]      0 = greedy
+ * @property {number} [topK]
+ * @property {number} [topP]
+ * @property {number} [minP]
+ * @property {number} [repeatPenalty]
+ * @property {number} [repeatLastN]
+ * @property {number} [maxTokens]
+ * @property {Record<number, number>} [logitBias]
+ * @property {string|object|null} [constraint]  constraint spec (JSON string or object)
+ * @property {ProbeOptions} [probes]
+ * @property {boolean} [slideWindow]
+ * @property {boolean} [stopAtEos]
+ * @property {number[]} [forceTokens]    tokens to force first (replay / classroom), in order
+ */
+
+/**
+ * Model report (wasm_bindings/API.md `info()` / `inspectModel`).
+ * @typedef {object} ModelInfo
+ * @property {string} architecture
+ * @property {string} name
+ * @property {number} nVocab
+ * @property {number} nCtx
+ * @property {number} nEmbd
+ * @property {number} nLayer
+ * @property {number} nHead
+ * @property {number} nHeadKv
+ * @property {number} nFf
+ * @property {number} headDim
+ * @property {string} tokenizer
+ * @property {number} bos
+ * @property {number} eos
+ * @property {number} nParams
+ * @property {string[]} weightTypes
+ * @property {number} fileBytes
+ * @property {number} [memoryBytes]
+ * @property {Record<string, any>} meta
+ * @property {any} [header]    inspect only: GGUF version, tensors, completeness
+ */
