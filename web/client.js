@@ -78,6 +78,7 @@ import { PROTOCOL_VERSION } from './protocol.js';
  * @property {string} [sha256]   expected SHA-256 (hex) of the bytes; checked before use
  * @property {import('./model-store.js').ModelStore} [store] fetch URLs through this cache
  * @property {number} [nCtx]     context size (0: the model's)
+ * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default 1.5 GiB)
  */
 
 /**
@@ -86,6 +87,8 @@ import { PROTOCOL_VERSION } from './protocol.js';
  * @property {(error: InkstoneError) => void} reject
  * @property {((event: any) => void) | undefined} onEvent
  */
+
+/** @typedef {{nCtx?: number, maxMemoryBytes?: number}} ModelSettings */
 
 const DEFAULT_WASM_BASE = new URL('../build-wasm/wasm_bindings/', import.meta.url);
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -105,10 +108,12 @@ export class Inkstone extends EventTarget {
   #nextId = 1;
   /** @type {Int32Array | null} */
   #cancelFlag = null;
-  /** @type {{blob: Blob, nCtx: number} | null} what to reload after a crash */
+  /** @type {{blob: Blob, settings: ModelSettings} | null} what to reload after a crash */
   #lastModel = null;
   /** @type {ModelInfo | null} */
   #info = null;
+  /** @type {{tones: string, rhyme: string} | null} prosody tables, re-sent after a crash */
+  #prosody = null;
   #disposed = false;
   #crashes = 0;
   /** the current worker finished `init` (a worker that dies before that is not restarted) */
@@ -269,7 +274,8 @@ export class Inkstone extends EventTarget {
 
   async #recover() {
     await this.#start();
-    if (this.#lastModel) await this.#loadBlob(this.#lastModel.blob, this.#lastModel.nCtx);
+    if (this.#prosody) await this.#send('prosody', this.#prosody);
+    if (this.#lastModel) await this.#loadBlob(this.#lastModel.blob, this.#lastModel.settings);
   }
 
   /** Waits for a restart in progress, then for the worker. */
@@ -287,7 +293,9 @@ export class Inkstone extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async load(source, options = {}) {
-    const { onProgress, signal, sha256, store, nCtx = 0 } = options;
+    const { onProgress, signal, sha256, store, nCtx = 0, maxMemoryBytes } = options;
+    /** @type {ModelSettings} */
+    const settings = { nCtx, maxMemoryBytes };
     if (signal && signal.aborted) throw abortError(signal);
     await this.#whenReady();
     /** @type {ArrayBuffer} */
@@ -315,29 +323,29 @@ export class Inkstone extends EventTarget {
     if (signal && signal.aborted) throw abortError(signal);
     // Keep the bytes as a Blob (the browser may keep it off-heap) to reload after a crash.
     const blob = source instanceof Blob ? source : new Blob([bytes]);
-    const info = await this.#loadBytes(bytes, nCtx, onProgress, signal);
-    this.#lastModel = { blob, nCtx };
+    const info = await this.#loadBytes(bytes, settings, onProgress, signal);
+    this.#lastModel = { blob, settings };
     return info;
   }
 
   /**
    * @param {Blob} blob
-   * @param {number} nCtx
+   * @param {ModelSettings} settings
    */
-  async #loadBlob(blob, nCtx) {
-    return this.#loadBytes(await blob.arrayBuffer(), nCtx);
+  async #loadBlob(blob, settings) {
+    return this.#loadBytes(await blob.arrayBuffer(), settings);
   }
 
   /**
    * @param {ArrayBuffer} bytes  transferred to the worker
-   * @param {number} nCtx
+   * @param {ModelSettings} settings
    * @param {LoadOptions['onProgress']} [onProgress]
    * @param {AbortSignal} [signal]
    */
-  async #loadBytes(bytes, nCtx, onProgress, signal) {
+  async #loadBytes(bytes, settings, onProgress, signal) {
     const total = bytes.byteLength;
     if (onProgress) onProgress({ phase: 'load', loaded: 0, total });
-    const info = await this.#send('load', { bytes, nCtx }, [bytes]);
+    const info = await this.#send('load', { bytes, ...settings }, [bytes]);
     if (signal && signal.aborted) {
       await this.#send('unload', {});
       throw abortError(signal);
@@ -365,8 +373,7 @@ export class Inkstone extends EventTarget {
         return await this.#send('inspect', { bytes: prefix }, [prefix]);
       } catch (err) {
         // A header longer than the prefix reads as truncated: try a longer prefix.
-        if (!(err instanceof InkstoneError) || err.code !== 'invalid_model') throw err;
-        if (!/truncat|past the end/i.test(err.message)) throw err;
+        if (!(err instanceof InkstoneError) || err.detail !== 'truncated') throw err;
         last = err;
       }
     }
@@ -401,6 +408,46 @@ export class Inkstone extends EventTarget {
     await this.#whenReady();
     const r = await this.#send('detokenize', { tokens });
     return r.text;
+  }
+
+  // -------------------------------------------------------------- poetry
+
+  /**
+   * Sets the tone and rhyme tables used by constraints (`constraint` in generate options) and
+   * by analyse(): the text of assets/prosody/tones.tsv and of one rhyme-*.tsv, or URLs of them.
+   * @param {{tones: string | URL, rhyme: string | URL}} tables  text, or URLs when `fetch: true`
+   * @param {{fetch?: boolean, signal?: AbortSignal}} [options]
+   * @returns {Promise<{nTones: number, nRhymes: number, nRhymeGroups: number, rhymeBook: string}>}
+   */
+  async setProsody(tables, options = {}) {
+    const text = async (/** @type {string | URL} */ v) => {
+      if (!options.fetch) return String(v);
+      return new TextDecoder().decode(await download(v, { signal: options.signal }));
+    };
+    const payload = { tones: await text(tables.tones), rhyme: await text(tables.rhyme) };
+    await this.#whenReady();
+    const result = await this.#send('prosody', payload);
+    this.#prosody = payload;
+    return result;
+  }
+
+  /**
+   * Tones, rhymes and the faults of regulated verse for any poem text.
+   * @param {string} text
+   * @returns {Promise<import('./protocol.js').PoemAnalysis>}
+   */
+  async analyse(text) {
+    await this.#whenReady();
+    return this.#send('analyse', { text });
+  }
+
+  /**
+   * Names of the preset forms ("五言絕句", ...) usable as {"form": name} in a constraint.
+   * @returns {Promise<string[]>}
+   */
+  async formPresets() {
+    await this.#whenReady();
+    return (await this.#send('presets', {})).forms;
   }
 
   // -------------------------------------------------------------- generation
@@ -516,7 +563,10 @@ export class Inkstone extends EventTarget {
     await this.#send('unload', {});
   }
 
-  /** Tests only: makes the wasm abort; the pending call rejects with `crashed`. */
+  /**
+   * Tests only: makes the wasm abort at once (even mid-generation). This call and everything
+   * pending reject with `crashed`; with autoRecover the worker restarts and reloads the model.
+   */
   async debugCrash() {
     await this.#whenReady();
     await this.#send('crash', {});

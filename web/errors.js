@@ -35,27 +35,29 @@ export class InkstoneError extends Error {
   /**
    * @param {ErrorCode} code
    * @param {string} message
-   * @param {{cause?: unknown}} [options]
+   * @param {{cause?: unknown, detail?: string}} [options]
    */
   constructor(code, message, options) {
     super(message, options);
     this.name = 'InkstoneError';
     /** @type {ErrorCode} */
     this.code = code;
+    /** The fine code from the runtime ("bad_magic", "truncated", ...), when there is one. */
+    this.detail = (options && options.detail) || '';
   }
 }
 
 /**
- * Rebuilds an InkstoneError from a wire error ({code, message}); unknown codes become `crashed`
- * only if they came from a crash, otherwise `invalid_state` — never silently dropped.
- * @param {{code?: string, message?: string} | undefined | null} wire
+ * Rebuilds an InkstoneError from a wire error ({code, message, detail?}); an unknown code
+ * becomes `invalid_state` (never silently dropped).
+ * @param {{code?: string, message?: string, detail?: string} | undefined | null} wire
  * @returns {InkstoneError}
  */
 export function fromWire(wire) {
   const code = /** @type {ErrorCode} */ (
     wire && ERROR_CODES.includes(/** @type {ErrorCode} */ (wire.code)) ? wire.code : 'invalid_state'
   );
-  return new InkstoneError(code, (wire && wire.message) || code);
+  return new InkstoneError(code, (wire && wire.message) || code, { detail: wire ? wire.detail : '' });
 }
 
 /**

@@ -18,7 +18,8 @@
 //               cancelBuffer: a SharedArrayBuffer (Int32Array[1]) the page writes the id of a
 //               generate request to cancel into (only when crossOriginIsolated).
 //               wasmBinary: the .wasm bytes (Node tests; browsers fetch from wasmBase).
-//   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads }     -> ModelInfo
+//   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads, maxMemoryBytes }
+//                                                                        -> ModelInfo
 //   inspect     { bytes: ArrayBuffer (a prefix of the file is enough) }  -> ModelInfo (header)
 //   info        {}                                                       -> ModelInfo
 //   tokenize    { text, addBos }                                         -> { tokens }
@@ -27,9 +28,17 @@
 //               -> token events, then GenerateSummary. A cancelled generation replies
 //                  { ok: false, error: { code: 'aborted' } }.
 //   cancel      { target: id of a generate request }                     -> {}
-//               Handled at once (not queued behind the generation it cancels).
+//               Handled at once (not queued behind the generation it cancels). Its reply is
+//               posted when the worker reads it, so token events of the target that arrive
+//               after this reply were computed after the cancel was seen: at most one.
+//   prosody     { tones: string, rhyme: string }  the contents of assets/prosody/tones.tsv and
+//               a rhyme-*.tsv; used by every later constraint and analyse
+//                                                  -> { nTones, nRhymes, nRhymeGroups, rhymeBook }
+//   analyse     { text }                           -> PoemAnalysis (tones, rhymes, faults)
+//   presets     {}                                 -> { forms: string[] } names of preset forms
 //   unload      {}                                                       -> {}
-//   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event.
+//   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event. Handled at
+//               once, like cancel (so it can strike in the middle of a generation).
 //
 // Requests other than `cancel` run one at a time in arrival order. The worker never waits for a
 // reply from the page: token events are posted as they are produced, and between tokens the
@@ -37,7 +46,17 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'generate'|'cancel'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'unload'|'crash'} RequestType */
+
+/**
+ * What `analyse` returns (core/include/inkstone/prosody.h, poem_analysis::to_json).
+ * @typedef {object} PoemAnalysis
+ * @property {string} form   "五言絕句" ... or "" when the shape is not regulated
+ * @property {number[]} rhyme_groups
+ * @property {string[]} rhyme_group_names
+ * @property {{ch: string, tone: 'P'|'Z'|'B'|'?', rhyme: boolean}[][]} lines
+ * @property {{kind: string, name: string, line: number, column: number, message: string}[]} faults
+ */
 
 /**
  * @typedef {object} Request
@@ -50,6 +69,7 @@ export const PROTOCOL_VERSION = 1;
  * @typedef {object} WireError
  * @property {string} code     one of the ErrorCode values in errors.js
  * @property {string} message
+ * @property {string} [detail] the runtime's fine code (docs/status-codes.md), when known
  */
 
 /**

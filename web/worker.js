@@ -2,7 +2,8 @@
 //
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
-//                                                  detokenize | generate | cancel | unload | crash
+//                                                  detokenize | generate | cancel | prosody |
+//                                                  analyse | presets | unload | crash
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
 //                    { type: 'fatal', error }      the wasm aborted; this worker is finished
@@ -43,10 +44,11 @@ const DEFAULT_OPTIONS = Object.freeze({
 
 /** A failure that becomes an { ok: false, error } reply. */
 class ReplyError extends Error {
-  /** @param {string} code @param {string} message */
-  constructor(code, message) {
+  /** @param {string} code @param {string} message @param {string} [detail] */
+  constructor(code, message, detail) {
     super(message);
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -80,9 +82,9 @@ function replyOk(id, result, transfer) {
   post({ id, ok: true, result }, transfer);
 }
 
-/** @param {number} id @param {string} code @param {string} message */
-function replyError(id, code, message) {
-  post({ id, ok: false, error: { code, message } });
+/** @param {number} id @param {string} code @param {string} message @param {string} [detail] */
+function replyError(id, code, message, detail) {
+  post({ id, ok: false, error: detail ? { code, message, detail } : { code, message } });
 }
 
 /** The wasm (or this worker) died: tell the page once, refuse everything after. */
@@ -101,6 +103,11 @@ scope.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   if (request.type === 'cancel') {
     cancelled.add(request.payload && request.payload.target);
     replyOk(request.id, {});
+    return;
+  }
+  if (request.type === 'crash') {
+    // Tests only, handled at once (even mid-generation) like a real abort would strike.
+    void run(request);
     return;
   }
   queue.push(request);
@@ -138,7 +145,7 @@ async function run(request) {
     await dispatch(request);
   } catch (err) {
     if (err instanceof ReplyError) {
-      replyError(request.id, err.code, err.message);
+      replyError(request.id, err.code, err.message, err.detail);
       return;
     }
     // Anything else thrown while the wasm is in use (RuntimeError from abort() or a trap, an
@@ -175,6 +182,16 @@ async function dispatch(request) {
     }
     case 'generate':
       return generate(id, payload);
+    case 'prosody': {
+      const r = checked(requireWasm().setProsodyTables(String(payload.tones ?? ''), String(payload.rhyme ?? '')));
+      return replyOk(id, { nTones: r.nTones, nRhymes: r.nRhymes, nRhymeGroups: r.nRhymeGroups, rhymeBook: r.rhymeBook });
+    }
+    case 'analyse': {
+      const r = checked(requireWasm().analysePoem(String(payload.text ?? '')));
+      return replyOk(id, JSON.parse(r.json));
+    }
+    case 'presets':
+      return replyOk(id, { forms: requireWasm().formPresets() });
     case 'unload':
       if (session) session.delete();
       session = null;
@@ -264,11 +281,11 @@ function placeInHeap(bytes, what) {
 
 /** @param {any} r an {ok, code, message} object from the bindings */
 function checked(r) {
-  if (!r.ok) throw new ReplyError(r.code, r.message);
+  if (!r.ok) throw new ReplyError(r.code, r.message, r.detail);
   return r;
 }
 
-/** @param {{bytes: ArrayBuffer, nCtx?: number, nThreads?: number}} payload */
+/** @param {{bytes: ArrayBuffer, nCtx?: number, nThreads?: number, maxMemoryBytes?: number}} payload */
 function load(payload) {
   requireWasm();
   if (!(payload.bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(payload.bytes)) {
@@ -279,10 +296,13 @@ function load(payload) {
     session = null;
   }
   const ptr = placeInHeap(payload.bytes, 'load model');
-  const r = wasm.createSession(ptr, payload.bytes.byteLength, {
+  /** @type {Record<string, number>} */
+  const options = {
     nCtx: clampInt(payload.nCtx || 0, 0, 1 << 20),
     nThreads: clampInt(payload.nThreads || nThreadsDefault, 1, nThreadsDefault),
-  });
+  };
+  if (payload.maxMemoryBytes) options.maxMemoryBytes = Number(payload.maxMemoryBytes);
+  const r = wasm.createSession(ptr, payload.bytes.byteLength, options);
   // On failure the bindings freed ptr already; on success the session owns it.
   session = checked(r).session;
   return session.info();

@@ -1,5 +1,6 @@
 // Picks a kernel table once. The ref table is always present; xnnpack (native, F32
-// fully-connected) and wasmsimd tables are added by their own directories when compiled in.
+// fully-connected) and wasmsimd (Emscripten, SIMD128) tables come from their own directories when
+// compiled in. "auto" = wasmsimd on Emscripten, else xnnpack when it initialises, else ref.
 #include "kernel-table.h"
 #include "ref/ref-kernels.h"
 
@@ -9,6 +10,10 @@ namespace inkstone {
 // core/kernels/xnnpack/fully-connected.cpp: the ref table with the XNNPACK F32 operator, or null
 // when XNNPACK fails to initialise on this machine.
 const kernel_table* xnnpack_kernels();
+#endif
+#if defined(INK_WASMSIMD)
+// core/kernels/wasmsimd/: the SIMD128 table (Emscripten builds).
+const kernel_table* wasmsimd_kernels();
 #endif
 
 const kernel_table& ref_kernels() {
@@ -33,6 +38,10 @@ const kernel_table& ref_kernels() {
 
 const kernel_table* select_kernels(std::string_view name) {
   if (name == "ref") return &ref_kernels();
+#if defined(INK_WASMSIMD)
+  if (name == "wasmsimd") return wasmsimd_kernels();
+  if (name == "auto") return wasmsimd_kernels();
+#endif
 #if defined(INK_XNNPACK)
   if (name == "xnnpack") return xnnpack_kernels();
   if (name == "auto") {

@@ -26,10 +26,14 @@ inline constexpr int kNumWeightFormats = 4;
 // Bytes of one row of `cols` weights. Quantized formats need cols % 32 == 0.
 inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
   switch (format) {
-    case weight_format::f32: return static_cast<size_t>(cols) * 4;
-    case weight_format::f16: return static_cast<size_t>(cols) * 2;
-    case weight_format::q4_0: return static_cast<size_t>(cols / 32) * 18;
-    case weight_format::q8_0: return static_cast<size_t>(cols / 32) * 34;
+    case weight_format::f32:
+      return static_cast<size_t>(cols) * 4;
+    case weight_format::f16:
+      return static_cast<size_t>(cols) * 2;
+    case weight_format::q4_0:
+      return static_cast<size_t>(cols / 32) * 18;
+    case weight_format::q8_0:
+      return static_cast<size_t>(cols / 32) * 34;
   }
   return 0;
 }
@@ -115,9 +119,9 @@ struct kernel_table {
   fc_delete_fn f32_fc_delete;
 };
 
-// The table named "ref", "xnnpack" (native builds with XNNPACK) or "auto" (the fastest compiled
-// in: xnnpack on native when it initialises, else ref; wasmsimd will slot in here). Null when the
-// name is unknown or that table is not available in this build.
+// The table named "ref", "xnnpack" (native builds with XNNPACK), "wasmsimd" (Emscripten builds)
+// or "auto" (the fastest compiled in: wasmsimd on Emscripten; xnnpack on native when it
+// initialises; else ref). Null when the name is unknown or not available in this build.
 const kernel_table* select_kernels(std::string_view name);
 
 // The scalar ground truth; always available.

@@ -25,8 +25,8 @@ struct block_q8_0 {
 static_assert(sizeof(block_q8_0) == 34, "block_q8_0 must match ggml's layout");
 
 struct block_q4_0 {
-  uint16_t d;               // scale, fp16 bits
-  uint8_t qs[kQk4_0 / 2];   // nibbles: low = elements 0..15, high = elements 16..31
+  uint16_t d;              // scale, fp16 bits
+  uint8_t qs[kQk4_0 / 2];  // nibbles: low = elements 0..15, high = elements 16..31
 };
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 must match ggml's layout");
 

@@ -28,6 +28,7 @@ constexpr uint8_t kRelaxOrder[] = {kTone, kRepeat, kRhyme, kBanned, kHead, kStru
 
 constexpr uint8_t kUsed = 1;       // used_ bit: the character appears in the body
 constexpr uint8_t kUsedRhyme = 2;  // used_ bit: the character was a rhyme
+constexpr uint8_t kReserved = 4;   // used_ bit: an acrostic head (kept for its line)
 
 const char* const kRuleNames[kNumConstraintRules] = {"structure", "head",   "banned",
                                                      "rhyme",     "repeat", "tone"};
@@ -174,6 +175,9 @@ void constraint_engine::reset() {
   free_tail_.clear();
   pending_.clear();
   used_.assign(dense_chars_.size(), 0);
+  for (const form_line& l : form_.lines) {
+    if (l.head != 0 && dense_of(l.head) != 0) used_[dense_of(l.head)] |= kReserved;
+  }
   rhyme_mask_ = form_.rhyme_mask;
   if (phase_ == 1 && items_.empty()) phase_ = 2;
 }
@@ -206,7 +210,7 @@ uint8_t constraint_engine::fail_bits_char(const item& it, char32_t cp, uint32_t 
     uint64_t want = rhyme_mask != 0 ? rhyme_mask : ~uint64_t{0};
     if ((rhyme & want) == 0 || (used_[dense] & kUsedRhyme)) bits |= kRhyme;
   }
-  if (form_.no_repeat && (used_[dense] & kUsed)) bits |= kRepeat;
+  if (form_.no_repeat && (used_[dense] & (kUsed | kReserved)) && cp != it.head) bits |= kRepeat;
   if (it.tone != 0 && form_.enforce_tones && (tone & it.tone) == 0) bits |= kTone;
   return bits;
 }

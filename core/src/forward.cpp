@@ -16,18 +16,18 @@ void session::linear(const linear_op& op, const float* x, int n, float* y) {
   const int f = static_cast<int>(op.format);
   if (n == 1) {
     const matvec_fn matvec = kt_->matvec[f];
-    pool_->parallel_for(op.rows, [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
+    pool_->parallel_for(op.rows,
+                        [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
     return;
   }
   const matmul_fn matmul = kt_->matmul[f];
-  pool_->parallel_for(op.rows, [&](int64_t r0, int64_t r1) {
-    matmul(op.w, op.rows, op.cols, x, n, y, r0, r1);
-  });
+  pool_->parallel_for(
+      op.rows, [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); });
 }
 
 status session::forward(const int32_t* tokens, int n, float* all_logits) {
   const llama_hparams& hp = model_->hp;
-  const kernel_table& k = *kt_;
+  const kernel_table& kt = *kt_;
   const int pos0 = position();
   const int n_embd = hp.n_embd;
   const int head_dim = hp.head_dim;
@@ -49,22 +49,22 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   // Token embeddings: x[i] = token_embd[tokens[i]].
   const tensor_view& embd = model_->token_embd;  // (n_vocab, n_embd)
   for (int i = 0; i < n; ++i) {
-    k.get_rows[static_cast<int>(to_weight_format(embd.type))](embd.data, n_embd, tokens[i],
-                                                                x + size_t(i) * n_embd);
+    kt.get_rows[static_cast<int>(to_weight_format(embd.type))](embd.data, n_embd, tokens[i],
+                                                              x + size_t(i) * n_embd);
   }
 
   for (int l = 0; l < hp.n_layer; ++l) {
     const layer_weights& lw = model_->layers[l];
     const linear_op* ops = &linears_[size_t(l) * kNumLayerLinears];
-    float* k_cache = kv_->k_row(l, 0);  // (n_ctx, kv_dim)
-    float* v_cache = kv_->v_row(l, 0);  // (n_ctx, kv_dim)
+    float* k_cache = kv_->k_row(l, 0);   // (n_ctx, kv_dim)
+    float* v_cache = kv_->v_row(l, 0);   // (n_ctx, kv_dim)
     float* k_new = kv_->k_row(l, pos0);  // (n, kv_dim) rows of this chunk
     float* v_new = kv_->v_row(l, pos0);  // (n, kv_dim)
 
     // Attention norm: xb = rmsnorm(x) * attn_norm                      (n, n_embd)
     const float* attn_norm = reinterpret_cast<const float*>(lw.attn_norm.data);  // (n_embd)
     for (int i = 0; i < n; ++i) {
-      k.f32_rmsnorm(x + size_t(i) * n_embd, attn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+      kt.f32_rmsnorm(x + size_t(i) * n_embd, attn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
     }
 
     // Projections: q = xb Wq^T (n, q_dim); k, v = xb Wk^T, xb Wv^T straight into the cache.
@@ -76,18 +76,19 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
     for (int i = 0; i < n; ++i) {
       const float* cos = rope_cos_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
       const float* sin = rope_sin_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
-      k.f32_rope(q + size_t(i) * q_dim, hp.n_head, head_dim, cos, sin);
-      k.f32_rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
+      kt.f32_rope(q + size_t(i) * q_dim, hp.n_head, head_dim, cos, sin);
+      kt.f32_rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
     }
 
     // Causal attention over the cache: att_out (n, q_dim); att holds the last query's weights.
     if (n == 1) {
-      k.f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
+      kt.f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
     } else {
-      k.f32_attention_causal(q, k_cache, v_cache, pos0, n, shape, att, n_ctx_, att_out);
+      kt.f32_attention_causal(q, k_cache, v_cache, pos0, n, shape, att, n_ctx_, att_out);
     }
 
-    // Probe: the newest token's weights for this layer, (n_head, n_pos) of (n_layer, n_head, n_pos).
+    // Probe: the newest token's weights for this layer, (n_head, n_pos) of (n_layer, n_head,
+    // n_pos).
     if (record_attention_) {
       const int n_pos = pos0 + n;
       float* dst = probe_att_.data() + size_t(l) * hp.n_head * n_pos;
@@ -98,22 +99,22 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
 
     // Output projection and residual: x += att_out Wo^T                (n, n_embd)
     linear(ops[kWo], att_out, n, xb2);
-    k.f32_add(x, xb2, size_t(n) * n_embd);
+    kt.f32_add(x, xb2, size_t(n) * n_embd);
 
     // FFN norm: xb = rmsnorm(x) * ffn_norm                             (n, n_embd)
     const float* ffn_norm = reinterpret_cast<const float*>(lw.ffn_norm.data);  // (n_embd)
     for (int i = 0; i < n; ++i) {
-      k.f32_rmsnorm(x + size_t(i) * n_embd, ffn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+      kt.f32_rmsnorm(x + size_t(i) * n_embd, ffn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
     }
 
     // SwiGLU: hb = silu(xb Wgate^T) * (xb Wup^T)                       (n, n_ff)
     linear(ops[kWGate], xb, n, hb);
     linear(ops[kWUp], xb, n, hb2);
-    k.f32_silu_mul(hb, hb2, size_t(n) * n_ff);
+    kt.f32_silu_mul(hb, hb2, size_t(n) * n_ff);
 
     // Down projection and residual: x += hb Wdown^T                    (n, n_embd)
     linear(ops[kWDown], hb, n, xb2);
-    k.f32_add(x, xb2, size_t(n) * n_embd);
+    kt.f32_add(x, xb2, size_t(n) * n_embd);
   }
 
   // Final norm and logits: every row into all_logits (n, n_vocab), or only the last row.
@@ -121,7 +122,7 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   const linear_op& out = linears_.back();  // (n_vocab, n_embd)
   const int first = all_logits != nullptr ? 0 : n - 1;
   for (int i = first; i < n; ++i) {
-    k.f32_rmsnorm(x + size_t(i) * n_embd, out_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+    kt.f32_rmsnorm(x + size_t(i) * n_embd, out_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
   }
   if (all_logits != nullptr) {
     linear(out, xb, n, all_logits);  // (n, n_vocab)

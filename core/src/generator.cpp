@@ -6,10 +6,14 @@ namespace inkstone {
 
 const char* stop_reason_name(stop_reason r) {
   switch (r) {
-    case stop_reason::none: return "";
-    case stop_reason::eos: return "eos";
-    case stop_reason::max_tokens: return "max_tokens";
-    case stop_reason::context_full: return "context_full";
+    case stop_reason::none:
+      return "";
+    case stop_reason::eos:
+      return "eos";
+    case stop_reason::max_tokens:
+      return "max_tokens";
+    case stop_reason::context_full:
+      return "context_full";
   }
   return "";
 }
@@ -25,14 +29,16 @@ result<std::unique_ptr<generator>> generator::create(const model& m, session_opt
 result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_options options) {
   begun_ = false;
   const int n_vocab = model_->hp.n_vocab;
-  if (prompt.empty()) return make_error(status_code::invalid_argument, "begin: the prompt is empty");
+  if (prompt.empty())
+    return make_error(status_code::invalid_argument, "begin: the prompt is empty");
   for (int32_t t : prompt) {
     if (t < 0 || t >= n_vocab) {
       return make_error(status_code::invalid_argument, "begin: prompt token ", t,
                         " is outside the vocabulary (", n_vocab, ")");
     }
   }
-  if (options.max_tokens < 0) return make_error(status_code::invalid_argument, "begin: max_tokens must be >= 0");
+  if (options.max_tokens < 0)
+    return make_error(status_code::invalid_argument, "begin: max_tokens must be >= 0");
   if (options.probes.top_alternatives < 0) {
     return make_error(status_code::invalid_argument, "begin: probes.top_alternatives must be >= 0");
   }
@@ -64,7 +70,8 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
   const auto start = std::chrono::steady_clock::now();
   const std::span<const int32_t> cached = session_->tokens();
   size_t common = 0;
-  while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common]) ++common;
+  while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common])
+    ++common;
   common = std::min(common, prompt.size() - 1);
   INK_TRY_CTX(session_->truncate(static_cast<int>(common)), "begin");
   const status st = session_->prefill(prompt.subspan(common));

@@ -11,9 +11,10 @@
 //   孤平        a line ending 仄平 whose last five characters hold at most one 平 before the
 //               rhyme (仄平仄仄平; 七言: 仄仄仄平仄仄平)
 //   三平尾      a line ending in three 平
-//   出韵        a rhyme character outside the group shared by most rhyme characters
+//   出韵        a rhyme character outside the group shared by most rhyme characters (ties:
+//               the group of the rhyme of line 2)
 //   仄韵        (ze_yun) a 仄 character at a rhyme position of a 平-rhymed poem. A poem whose rhyme
-//               characters are mostly 仄 is read as 仄韵 (古绝): only 出韵 is checked.
+//               characters (lines 2, 4, ...) are more than half 仄 is read as 仄韵 (古绝): only 出韵 is checked.
 #include <algorithm>
 #include <bit>
 
@@ -124,17 +125,20 @@ poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables) 
     }
   }
 
-  // The poem's group: the group most rhyme characters (lines 2, 4, ...) share.
+  // The poem's group: the group most rhyme positions share; ties go to the group(s) of the
+  // first rhyme of line 2.
   int best_count = 0;
+  const uint64_t first_rhyme = n_lines > 1 ? p.lines[1].back().rhyme_groups : 0;
   for (int g = 1; g <= kMaxRhymeGroups; g++) {
     int count = 0;
-    for (int l = 1; l < n_lines; l += 2) count += (p.lines[l].back().rhyme_groups >> g) & 1;
-    if (count > best_count) {
+    for (const auto& line : p.lines) count += (line.back().rhyme_groups >> g) & 1;
+    if (count > best_count) p.rhyme_groups = 0;
+    if (count > 0 && count >= best_count) {
+      p.rhyme_groups |= uint64_t{1} << g;
       best_count = count;
-      p.rhyme_groups = 0;
     }
-    if (count == best_count && count > 0) p.rhyme_groups |= uint64_t{1} << g;
   }
+  if ((p.rhyme_groups & first_rhyme) != 0) p.rhyme_groups &= first_rhyme;
 
   const size_t n = p.lines[0].size();
   bool regulated = (n_lines == 4 || n_lines == 8) && (n == 5 || n == 7);
@@ -154,7 +158,7 @@ poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables) 
   }
   int n_ze = 0;
   for (int l = 1; l < n_lines; l += 2) n_ze += p.lines[l].back().tone == tone_class::oblique;
-  if (2 * n_ze >= n_lines / 2) {
+  if (2 * n_ze > n_lines / 2) {
     p.form += " (仄韵)";
     return p;
   }

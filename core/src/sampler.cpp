@@ -40,11 +40,13 @@ bool before(const token_prob& a, const token_prob& b) {
 }  // namespace
 
 result<sampler> sampler::create(int32_t n_vocab, sampler_params params) {
-  if (n_vocab <= 0) return make_error(status_code::invalid_argument, "sampler: n_vocab must be > 0");
+  if (n_vocab <= 0)
+    return make_error(status_code::invalid_argument, "sampler: n_vocab must be > 0");
   if (!(params.temperature >= 0.0f) || !std::isfinite(params.temperature)) {
     return make_error(status_code::invalid_argument, "sampler: temperature must be >= 0");
   }
-  if (!(params.top_p >= 0.0f)) return make_error(status_code::invalid_argument, "sampler: top_p must be >= 0");
+  if (!(params.top_p >= 0.0f))
+    return make_error(status_code::invalid_argument, "sampler: top_p must be >= 0");
   if (!(params.min_p >= 0.0f) || params.min_p > 1.0f) {
     return make_error(status_code::invalid_argument, "sampler: min_p must be in [0, 1]");
   }
@@ -59,7 +61,8 @@ result<sampler> sampler::create(int32_t n_vocab, sampler_params params) {
       return make_error(status_code::invalid_argument, "sampler: logit_bias token ", token,
                         " is outside the vocabulary (", n_vocab, ")");
     }
-    if (std::isnan(bias)) return make_error(status_code::invalid_argument, "sampler: logit_bias is NaN");
+    if (std::isnan(bias))
+      return make_error(status_code::invalid_argument, "sampler: logit_bias is NaN");
   }
   sampler s;
   s.params_ = std::move(params);

@@ -21,10 +21,14 @@ enum linear_slot : int { kWq, kWk, kWv, kWo, kWGate, kWUp, kWDown, kNumLayerLine
 
 inline weight_format to_weight_format(ggml_type t) {
   switch (t) {
-    case ggml_type::f32: return weight_format::f32;
-    case ggml_type::f16: return weight_format::f16;
-    case ggml_type::q4_0: return weight_format::q4_0;
-    case ggml_type::q8_0: return weight_format::q8_0;
+    case ggml_type::f32:
+      return weight_format::f32;
+    case ggml_type::f16:
+      return weight_format::f16;
+    case ggml_type::q4_0:
+      return weight_format::q4_0;
+    case ggml_type::q8_0:
+      return weight_format::q8_0;
   }
   return weight_format::f32;
 }

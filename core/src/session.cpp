@@ -20,7 +20,10 @@ struct memory_plan {
   size_t total() const { return kv + scratch + packed; }
 };
 
-int resolve_ctx(const model& m, const session_options& o) { return o.n_ctx > 0 ? o.n_ctx : m.hp.n_ctx; }
+// 0 means the model's context length; negative stays negative (rejected by create()).
+int resolve_ctx(const model& m, const session_options& o) {
+  return o.n_ctx == 0 ? m.hp.n_ctx : o.n_ctx;
+}
 
 memory_plan plan_memory(const model& m, const session_options& o, int n_ctx, bool packs_f32) {
   const llama_hparams& hp = m.hp;
@@ -28,20 +31,22 @@ memory_plan plan_memory(const model& m, const session_options& o, int n_ctx, boo
   const size_t q_dim = size_t(hp.n_head) * hp.head_dim;
   memory_plan p;
   p.kv = kv_cache::bytes(hp.n_layer, n_ctx, hp.n_head_kv * hp.head_dim);
-  size_t floats = b * hp.n_embd * 3     // x, xb, xb2
-                  + b * q_dim * 2       // q, att_out
-                  + b * hp.n_ff * 2     // hb, hb2
-                  + size_t(hp.n_head) * n_ctx                   // att
-                  + size_t(hp.n_vocab)                          // logits
-                  + size_t(n_ctx) * hp.head_dim                 // rope cos + sin
-                  + size_t(hp.n_layer) * hp.n_head * n_ctx;     // attention probe
+  size_t floats = b * hp.n_embd * 3                          // x, xb, xb2
+                  + b * q_dim * 2                            // q, att_out
+                  + b * hp.n_ff * 2                          // hb, hb2
+                  + size_t(hp.n_head) * n_ctx                // att
+                  + size_t(hp.n_vocab)                       // logits
+                  + size_t(n_ctx) * hp.head_dim              // rope cos + sin
+                  + size_t(hp.n_layer) * hp.n_head * n_ctx;  // attention probe
   p.scratch = floats * sizeof(float) + size_t(n_ctx) * 2 * sizeof(int32_t);
   if (packs_f32) {
     auto add = [&](const tensor_view& t) {
       if (t.type == ggml_type::f32) p.packed += t.n_bytes;
     };
     for (const layer_weights& lw : m.layers) {
-      for (const tensor_view* t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) add(*t);
+      for (const tensor_view* t :
+           {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down})
+        add(*t);
     }
     add(m.output);
   }
@@ -65,6 +70,9 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
 #if defined(INK_XNNPACK)
                       ", xnnpack",
 #endif
+#if defined(INK_WASMSIMD)
+                      ", wasmsimd",
+#endif
                       ")");
   }
   const int n_ctx = resolve_ctx(m, o);
@@ -72,19 +80,24 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
     return make_error(status_code::invalid_argument, "create session: n_ctx ", n_ctx,
                       " must be in [1, ", kMaxCtx, "]");
   }
-  if (o.n_batch <= 0) return make_error(status_code::invalid_argument, "create session: n_batch must be > 0");
+  if (o.n_batch <= 0)
+    return make_error(status_code::invalid_argument, "create session: n_batch must be > 0");
   if (o.n_threads <= 0 || o.n_threads > 256) {
-    return make_error(status_code::invalid_argument, "create session: n_threads must be in [1, 256]");
+    return make_error(status_code::invalid_argument,
+                      "create session: n_threads must be in [1, 256]");
   }
   if (o.n_keep < 0 || o.n_keep >= n_ctx) {
-    return make_error(status_code::invalid_argument, "create session: n_keep must be in [0, n_ctx)");
+    return make_error(status_code::invalid_argument,
+                      "create session: n_keep must be in [0, n_ctx)");
   }
-  if (hp.head_dim % 2 != 0) return make_error(status_code::bad_shape, "create session: head_dim must be even");
+  if (hp.head_dim % 2 != 0)
+    return make_error(status_code::bad_shape, "create session: head_dim must be even");
   const memory_plan plan = plan_memory(m, o, n_ctx, kt->f32_fc_create != nullptr);
   if (o.max_memory_bytes != 0 && plan.total() > o.max_memory_bytes) {
     return make_error(status_code::out_of_memory, "create session: needs ", plan.total(),
                       " bytes (KV cache ", plan.kv, ", scratch ", plan.scratch, ", packed weights ",
-                      plan.packed, ") for n_ctx ", n_ctx, ", over the limit of ", o.max_memory_bytes);
+                      plan.packed, ") for n_ctx ", n_ctx, ", over the limit of ",
+                      o.max_memory_bytes);
   }
 
   std::unique_ptr<session> s(new session());
@@ -227,14 +240,16 @@ status session::prefill(std::span<const int32_t> tokens, std::span<float> all_lo
     }
   }
   if (!all_logits.empty() && all_logits.size() != tokens.size() * size_t(n_vocab)) {
-    return make_error(status_code::invalid_argument, "prefill: all_logits must hold n_tokens * n_vocab");
+    return make_error(status_code::invalid_argument,
+                      "prefill: all_logits must hold n_tokens * n_vocab");
   }
   if (!slide_window_ && position() + tokens.size() > size_t(n_ctx_)) {
-    return make_error(status_code::context_full, "context full: ", position(), " + ",
-                      tokens.size(), " tokens exceed n_ctx ", n_ctx_);
+    return make_error(status_code::context_full, "context full: ", position(), " + ", tokens.size(),
+                      " tokens exceed n_ctx ", n_ctx_);
   }
   // Chunks of n_batch tokens; when sliding, chunks also fit in half the window.
-  const int chunk = slide_window_ ? std::max(1, std::min(n_batch_, (n_ctx_ - n_keep_) / 2)) : n_batch_;
+  const int chunk =
+      slide_window_ ? std::max(1, std::min(n_batch_, (n_ctx_ - n_keep_) / 2)) : n_batch_;
   for (size_t i = 0; i < tokens.size(); i += chunk) {
     const int n = static_cast<int>(std::min<size_t>(chunk, tokens.size() - i));
     INK_TRY(make_room(n));

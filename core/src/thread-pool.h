@@ -29,7 +29,8 @@ class thread_pool {
       fn(int64_t{0}, n);
       return;
     }
-    run(n, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
+    run(
+        n, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
   }
 
  private:

@@ -40,6 +40,7 @@ import { PALETTE, rgba, mix, paperTile, tracePolygon, traceCurve, brushStroke, d
  * @property {MotifId[]} motifs     the motifs found in the poem and title, in table order
  * @property {string[]} drawn       what was drawn, including defaults (debugging aid)
  * @property {number} layers        how many layers were drawn
+ * @property {{x: number, y: number, r: number} | null} moon  where the moon was placed (pixels), if any
  */
 
 /**
@@ -78,7 +79,7 @@ function planMountain(rng, o) {
   const x0 = o.cx - o.width / 2;
   const x1 = o.cx + o.width / 2;
   /** @param {number} t @param {number} base */
-  const rough = (t, base) => base * (1 + 0.16 * noise(t * 5 + 3)) + 0.025 * noise(t * 31 + 7) * Math.min(1, base * 4);
+  const rough = (t, base) => base * (1 + 0.2 * noise(t * 5 + 3) + 0.07 * noise(t * 14 + 11)) + 0.03 * noise(t * 37 + 7) * Math.min(1, base * 4);
   /** @param {number} x */
   const ridge = (x) => {
     if (x <= x0 || x >= x1) return o.baseY;
@@ -140,7 +141,7 @@ function planMountainAvoiding(rng, o, keepOut) {
  * @param {Ctx} ctx
  * @param {Rng} rng
  * @param {Mountain} m
- * @param {{u: number, tone: readonly number[], alpha: number, texture: number, paper?: boolean, snow?: boolean, tint?: readonly number[] | null, dots?: boolean}} o
+ * @param {{u: number, tone: readonly number[], alpha: number, texture: number, paper?: boolean, snow?: boolean, tint?: readonly number[] | null, dots?: boolean, solid?: boolean}} o
  */
 function drawMountain(ctx, rng, m, o) {
   const top = m.baseY - m.height;
@@ -149,7 +150,8 @@ function drawMountain(ctx, rng, m, o) {
     const g = ctx.createLinearGradient(0, top, 0, m.baseY);
     g.addColorStop(0, rgba(PALETTE.paper, 1));
     g.addColorStop(0.7, rgba(PALETTE.paper, 0.96));
-    g.addColorStop(1, rgba(PALETTE.paper, 0.3));
+    g.addColorStop(0.9, rgba(PALETTE.paper, 0.6));
+    g.addColorStop(1, rgba(PALETTE.paper, 0));
     ctx.fillStyle = g;
     tracePolygon(ctx, m.outline);
     ctx.fill();
@@ -157,10 +159,11 @@ function drawMountain(ctx, rng, m, o) {
   // 2. Layered washes, darkest under the ridge, melting away downward.
   const washAlpha = o.snow ? o.alpha * 0.35 : o.alpha;
   const g = ctx.createLinearGradient(0, top, 0, m.baseY);
+  const body = o.solid ? 0.8 : 0.3;
   g.addColorStop(0, rgba(o.tone, washAlpha * 0.55));
-  g.addColorStop(0.35, rgba(o.tone, washAlpha * 0.4));
-  g.addColorStop(0.75, rgba(o.tone, washAlpha * 0.12));
-  g.addColorStop(1, rgba(o.tone, 0));
+  g.addColorStop(0.35, rgba(o.tone, washAlpha * (0.1 + body * 0.5)));
+  g.addColorStop(0.75, rgba(o.tone, washAlpha * body * 0.4));
+  g.addColorStop(1, rgba(o.tone, o.solid ? washAlpha * 0.2 : 0));
   wash(ctx, rng, m.outline, { fill: g, passes: 2, jitter: 1.5 * o.u, bleed: 1.6 * o.u });
   if (o.tint) {
     const t = ctx.createLinearGradient(0, top, 0, m.baseY);
@@ -185,7 +188,9 @@ function drawMountain(ctx, rng, m, o) {
       const x = m.x0 + (span * i) / 60;
       const y = f(x);
       upper.push([x, y]);
-      lower.push([x, y + depth * (0.6 + 0.4 * Math.sin(i * 0.37 + rng.next()))]);
+      // The band thins to nothing where the ridge comes down to the foot.
+      const fade = Math.max(0, Math.min(1, (m.baseY - y) / (m.height * 0.2) - 0.2));
+      lower.push([x, y + depth * fade * (0.6 + 0.4 * Math.sin(i * 0.37 + rng.next()))]);
     }
     ctx.fillStyle = rgba(o.tone, washAlpha * 0.22);
     ctx.filter = `blur(${(2 * o.u).toFixed(2)}px)`;
@@ -194,7 +199,7 @@ function drawMountain(ctx, rng, m, o) {
     ctx.filter = 'none';
   }
   // 3. 皴 texture: bundles of thin, wavy strokes running down the slopes.
-  const bundles = Math.round(o.texture * (span * m.height) / (o.u * o.u * 900));
+  const bundles = Math.round(o.texture * (span * m.height) / (o.u * o.u * 600));
   for (let b = 0; b < bundles; b++) {
     const f = rng.chance(0.55) ? m.ridge : rng.pick(ridges);
     const x = rng.range(m.x0 + span * 0.03, m.x1 - span * 0.03);
@@ -210,7 +215,7 @@ function drawMountain(ctx, rng, m, o) {
     const shade = dir > 0 ? 1 : 0.55;
     const len = rng.range(0.04, 0.11) * Math.min(local, m.height * 0.7) + 4 * o.u;
     const dx = dir * rng.range(0.25, 0.6) * len * Math.min(1, Math.abs(slope) + 0.3);
-    const alpha = (0.05 + 0.2 * (1 - r)) * shade * (o.snow ? 0.8 : 1);
+    const alpha = (0.06 + 0.26 * (1 - r)) * shade * (o.snow ? 0.8 : 1);
     const n = rng.int(2, 5);
     for (let k = 0; k < n; k++) {
       const ox = (k - n / 2) * rng.range(1.5, 3.5) * o.u * -dir;
@@ -222,7 +227,7 @@ function drawMountain(ctx, rng, m, o) {
   // 4. Outline: the ridge in a confident stroke that dries out, folds lighter.
   strokeAlong(ctx, rng, m, m.ridge, { u: o.u, tone: o.tone, alpha: Math.min(0.9, o.alpha * 1.6), width: 2.6 * o.u });
   for (const f of m.folds) {
-    strokeAlong(ctx, rng, m, f, { u: o.u, tone: o.tone, alpha: o.alpha * 0.9, width: 1.7 * o.u, onlyInside: true });
+    strokeAlong(ctx, rng, m, f, { u: o.u, tone: o.tone, alpha: o.alpha * 0.75, width: 1.8 * o.u, onlyInside: true, short: true });
   }
   // 5. Moss dots along the ridges.
   if (o.dots !== false) {
@@ -243,14 +248,14 @@ function drawMountain(ctx, rng, m, o) {
  * @param {Rng} rng
  * @param {Mountain} m
  * @param {(x: number) => number} f
- * @param {{u: number, tone: readonly number[], alpha: number, width: number, onlyInside?: boolean}} o
+ * @param {{u: number, tone: readonly number[], alpha: number, width: number, onlyInside?: boolean, short?: boolean}} o
  */
 function strokeAlong(ctx, rng, m, f, o) {
   const span = m.x1 - m.x0;
   const step = 3 * o.u;
   let x = m.x0 + span * 0.01;
   while (x < m.x1) {
-    const len = rng.range(0.06, 0.22) * span + 10 * o.u;
+    const len = (o.short ? rng.range(0.03, 0.09) : rng.range(0.06, 0.22)) * span + 10 * o.u;
     /** @type {Point[]} */
     const pts = [];
     for (let xx = x; xx < Math.min(m.x1, x + len); xx += step) {
@@ -263,7 +268,7 @@ function strokeAlong(ctx, rng, m, f, o) {
       if (rng.chance(0.35)) dryStroke(ctx, rng, pts, { width: o.width * 1.2, color: o.tone, alpha: o.alpha, hairs: 4, dryness: 0.3 });
       else brushStroke(ctx, rng, pts, { width: o.width * rng.range(0.7, 1.3), color: o.tone, alpha: o.alpha, start: 0.4, end: 0.1 });
     }
-    x += Math.max(step * 2, pts.length * step) + rng.range(0, 0.05) * span;
+    x += Math.max(step * 2, pts.length * step) + rng.range(0, o.short ? 0.12 : 0.05) * span;
   }
 }
 
@@ -325,7 +330,7 @@ function trunk(ctx, rng, x, y, h, lean, u, thick = 1) {
     px += Math.cos(a) * (h / n);
     py += Math.sin(a) * (h / n);
   }
-  const width = Math.max(2.2 * u, h * 0.06) * thick;
+  const width = Math.max(2.2 * u, h * 0.032) * thick;
   brushStroke(ctx, rng, spine, { width, color: PALETTE.ink, alpha: 0.82, start: 1, end: 0.25, wobble: 0.35 });
   dryStroke(ctx, rng, spine.slice(0, 7), { width: width * 0.9, color: PALETTE.ink, alpha: 0.35, hairs: 4, dryness: 0.5 });
   /** @type {Point[]} */
@@ -381,12 +386,14 @@ function drawPine(ctx, rng, x, y, h, u, lean) {
       // Wash under the needles.
       ctx.fillStyle = rgba(mix(PALETTE.ink, PALETTE.green, 0.35), 0.2);
       ctx.beginPath();
-      ctx.ellipse(fx, fy - r * 0.15, r * 1.05, r * 0.4, 0, 0, Math.PI * 2);
+      ctx.ellipse(fx, fy, r * 0.9, r * 0.36, 0, 0, Math.PI * 2);
       ctx.fill();
-      const needles = 11;
+      // 车轮松针: needles radiating like the spokes of a wheel, flattened.
+      const needles = 18;
       for (let k = 0; k < needles; k++) {
-        const a = Math.PI + (k / (needles - 1)) * Math.PI + rng.range(-0.05, 0.05);
-        hairLine(ctx, fx, fy, fx + Math.cos(a) * r, fy + Math.sin(a) * r * 0.55, 0, 0.9 * u, rgba(PALETTE.ink, 0.75));
+        const a = (k / needles) * Math.PI * 2 + rng.range(-0.08, 0.08);
+        const rr = r * rng.range(0.75, 1);
+        hairLine(ctx, fx, fy, fx + Math.cos(a) * rr, fy + Math.sin(a) * rr * 0.42, 0, 0.9 * u, rgba(PALETTE.ink, Math.sin(a) < 0 ? 0.8 : 0.5));
       }
     }
   }
@@ -413,7 +420,7 @@ function drawWillow(ctx, rng, x, y, h, u, lean) {
       const len = h * rng.range(0.25, 0.6);
       const drift = (lean * 1.6 + rng.range(-0.1, 0.1)) * len;
       hairLine(ctx, ax, ay, sx, sy, rng.range(-4, 4) * u, 0.8 * u, rgba(color, 0.5));
-      hairLine(ctx, sx, sy, sx + drift, sy + len, -drift * 0.3, rng.range(0.6, 1.1) * u, rgba(color, rng.range(0.35, 0.65)));
+      hairLine(ctx, sx, sy, sx + drift, sy + len, -drift * 0.3 + rng.range(-1, 1) * len * 0.12, rng.range(0.5, 0.9) * u, rgba(color, rng.range(0.25, 0.5)));
       // Small leaves along the strand.
       for (let l = 0; l < 5; l++) {
         const t = rng.range(0.2, 1);
@@ -451,10 +458,13 @@ function drawLeafTree(ctx, rng, x, y, h, u, lean, o) {
   const leafColor = o.autumn ? PALETTE.ochre : mix(PALETTE.ink, PALETTE.green, 0.2);
   for (const [tx, ty] of tips) {
     const r = h * rng.range(0.1, 0.17);
-    ctx.fillStyle = rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0.1);
+    ctx.save();
+    ctx.filter = `blur(${(r * 0.25).toFixed(2)}px)`;
+    ctx.fillStyle = rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0.07);
     ctx.beginPath();
-    ctx.ellipse(tx, ty, r * 1.2, r * 0.75, 0, 0, Math.PI * 2);
+    ctx.ellipse(tx, ty, r * 0.9, r * 0.55, 0, 0, Math.PI * 2);
     ctx.fill();
+    ctx.restore();
     const dots = Math.round(r / u) * 1.3;
     for (let d = 0; d < dots; d++) {
       const a = rng.range(0, Math.PI * 2);
@@ -518,7 +528,7 @@ function drawBranch(ctx, rng, x, y, dir, len, u, depth = 0) {
     py += Math.sin(a) * (len / n) + (depth === 0 ? 0 : 0.6 * u);
     pts.push([px, py]);
   }
-  const width = Math.max(1.4 * u, (depth === 0 ? 9 : 4.5 / depth) * u);
+  const width = Math.max(1.6 * u, (depth === 0 ? 12 : 6 / depth) * u);
   brushStroke(ctx, rng, pts, { width, color: PALETTE.ink, alpha: 0.85, start: 1, end: 0.2, wobble: 0.5 });
   if (depth === 0) dryStroke(ctx, rng, pts.slice(0, 5), { width: width * 1.1, color: PALETTE.ink, alpha: 0.4, hairs: 5, dryness: 0.5 });
   if (depth < 2) {
@@ -529,9 +539,10 @@ function drawBranch(ctx, rng, x, y, dir, len, u, depth = 0) {
     }
   }
   for (let i = 2; i <= n; i++) {
-    if (!rng.chance(0.6)) continue;
+    if (!rng.chance(0.75)) continue;
     const [bx, by] = pts[i];
-    blossomDot(ctx, rng, bx + rng.range(-3, 3) * u, by + rng.range(-3, 3) * u, rng.range(2.5, 4.2) * u);
+    blossomDot(ctx, rng, bx + rng.range(-3, 3) * u, by + rng.range(-3, 3) * u, rng.range(3.5, 6) * u);
+    if (rng.chance(0.5)) blossomDot(ctx, rng, bx + rng.range(-9, 9) * u, by + rng.range(-7, 7) * u, rng.range(2.5, 4.5) * u);
     if (rng.chance(0.4)) inkDot(ctx, rng, bx + rng.range(-5, 5) * u, by + rng.range(-4, 4) * u, 1.2 * u, PALETTE.ink, 0.8);
   }
 }
@@ -796,7 +807,8 @@ export function paintPoem(canvas, options) {
   const H = canvas.height;
   const u = Math.min(W, H) / 1000;
   const seed = (options.seed ?? 0) >>> 0;
-  const root = new Rng(seed ^ 0x1ec0ffee);
+  // The title (fixed while a poem streams) varies the composition along with the seed.
+  const root = new Rng(seed ^ 0x1ec0ffee).fork(`title:${options.title ?? ''}`);
   const motifs = findMotifs(options.poem ?? '', options.title ?? '');
   /** @type {Set<MotifId>} */
   const has = new Set(motifs.map((m) => m.id));
@@ -824,13 +836,19 @@ export function paintPoem(canvas, options) {
   const peakCount = Math.min(3, count('mountain'));
   const massifRng = root.fork('massif');
   const massifPlans = [
-    { cx: W * (0.5 + side * massifRng.range(0.18, 0.28)), width: W * massifRng.range(0.6, 0.78), height: H * massifRng.range(0.4, 0.52), peaks: massifRng.int(4, 6) },
-    { cx: W * (0.5 + side * massifRng.range(-0.02, 0.12)), width: W * massifRng.range(0.4, 0.55), height: H * massifRng.range(0.2, 0.3), peaks: massifRng.int(3, 5) },
+    { cx: W * (0.5 + side * massifRng.range(0.18, 0.28)), width: W * massifRng.range(0.6, 0.78), height: H * massifRng.range(0.4, 0.52), peaks: massifRng.int(6, 9) },
+    { cx: W * (0.5 + side * massifRng.range(-0.02, 0.12)), width: W * massifRng.range(0.4, 0.55), height: H * massifRng.range(0.2, 0.3), peaks: massifRng.int(4, 6) },
     { cx: W * (0.5 - side * massifRng.range(0.25, 0.4)), width: W * massifRng.range(0.35, 0.5), height: H * massifRng.range(0.17, 0.25), peaks: massifRng.int(3, 4) },
   ];
   const massif = massifPlans.map((p, i) => planMountainAvoiding(root.fork(`massif${i}`), { ...p, baseY: horizon + H * (0.03 + 0.012 * i) }, keepOut));
   const nearRng = root.fork('near');
-  const near = planMountain(nearRng, { cx: W * (0.5 + nearSide * nearRng.range(0.3, 0.4)), baseY: H * 1.02, width: W * nearRng.range(0.55, 0.75), height: H * nearRng.range(0.13, 0.17), peaks: 3, sharp: 2 });
+  const near = planMountain(nearRng, { cx: W * (0.5 + nearSide * nearRng.range(0.24, 0.32)), baseY: H * 1.03, width: W * nearRng.range(0.75, 0.95), height: H * nearRng.range(0.15, 0.2), peaks: 4, sharp: 3.2 });
+  const shoalRng = root.fork('shoal');
+  const shoal = planMountain(shoalRng, { cx: W * (0.5 + nearSide * shoalRng.range(0.02, 0.12)), baseY: H * 1.03, width: W * shoalRng.range(0.35, 0.5), height: H * shoalRng.range(0.06, 0.09), peaks: 3, sharp: 2.6 });
+  /** @param {number} x @returns {number} the near ground's top at x */
+  const groundY = (x) => Math.min(near.ridge(x), shoal.ridge(x));
+  const isletRng = root.fork('islet');
+  const islet = planMountain(isletRng, { cx: W * (0.5 - nearSide * isletRng.range(0.12, 0.3)), baseY: horizon + H * isletRng.range(0.1, 0.16), width: W * isletRng.range(0.22, 0.34), height: H * isletRng.range(0.025, 0.045), peaks: 3, sharp: 2.2 });
 
   // Sky occupancy for placing the moon, the sun and birds.
   /**
@@ -912,21 +930,23 @@ export function paintPoem(canvas, options) {
     let tone = null;
     let top = 0;
     let bottom = 0;
-    if (snowy) [tone, top, bottom] = [mix(PALETTE.ink, PALETTE.indigo, 0.4), 0.2, 0.06];
-    else if (night) [tone, top, bottom] = [PALETTE.indigo, 0.2, 0.03];
+    if (snowy) [tone, top, bottom] = [mix(PALETTE.ink, PALETTE.indigo, 0.4), 0.2, 0.08];
+    else if (night) [tone, top, bottom] = [PALETTE.indigo, 0.15, 0.05];
     if (tone) {
       ctx.save();
       ctx.beginPath();
       ctx.rect(0, 0, W, H);
       if (moonAt) ctx.arc(moonAt[0], moonAt[1], moonR * 1.02, 0, Math.PI * 2);
       ctx.clip('evenodd');
-      const g = ctx.createLinearGradient(0, 0, 0, horizon + H * 0.05);
+      const g = ctx.createLinearGradient(0, 0, 0, H);
+      const hz = horizon / H;
       g.addColorStop(0, rgba(tone, top));
-      g.addColorStop(0.7, rgba(tone, (top + bottom) / 2));
-      g.addColorStop(1, rgba(tone, 0));
-      ctx.filter = `blur(${(6 * u).toFixed(2)}px)`;
+      g.addColorStop(hz * 0.6, rgba(tone, (top + bottom) / 2));
+      g.addColorStop(hz, rgba(tone, bottom));
+      g.addColorStop(Math.min(1, hz + 0.12), rgba(tone, bottom * 0.3));
+      g.addColorStop(1, rgba(tone, bottom * 0.6));
       ctx.fillStyle = g;
-      ctx.fillRect(-20 * u, -20 * u, W + 40 * u, horizon + H * 0.05 + 20 * u);
+      ctx.fillRect(0, 0, W, H);
       ctx.restore();
       // Uneven brushing of the sky wash: a few broad soft streaks.
       for (let i = 0; i < 6; i++) mistBand(ctx, sky, sky.range(-0.2, 0.8) * W, sky.range(0.05, 0.45) * H, W * sky.range(0.4, 0.8), H * 0.06, 0.12, u);
@@ -1000,6 +1020,36 @@ export function paintPoem(canvas, options) {
     drawn.push('far-ranges');
   });
 
+  if (watery) {
+    // 倒影: the far shore mirrored in the water, faint and blurred.
+    layers.push(() => {
+      const r = root.fork('reflection');
+      const mirror = has.has('mountain') ? massif.slice(0, peakCount) : [farRanges[1]];
+      for (const m of mirror) {
+        const axis = horizon + H * 0.035;
+        /** @type {Point[]} */
+        const flipped = m.outline.map(([x, y]) => [x, axis + (m.baseY - y) * 0.45]);
+        ctx.save();
+        ctx.filter = `blur(${(5 * u).toFixed(2)}px)`;
+        const g = ctx.createLinearGradient(0, axis, 0, axis + m.height * 0.45);
+        g.addColorStop(0, rgba(PALETTE.indigo, 0));
+        g.addColorStop(0.2, rgba(PALETTE.indigo, 0.11));
+        g.addColorStop(1, rgba(PALETTE.indigo, 0));
+        ctx.fillStyle = g;
+        tracePolygon(ctx, flipped);
+        ctx.fill();
+        ctx.restore();
+        for (let i = 0; i < 10; i++) {
+          const x = r.range(m.x0, m.x1);
+          const y = axis + r.range(0, m.height * 0.3);
+          const w = r.range(8, 30) * u;
+          hairLine(ctx, x - w, y, x + w, y, 0, 1.2 * u, rgba(PALETTE.paper, 0.8));
+        }
+      }
+      drawn.push('reflection');
+    });
+  }
+
   if (has.has('mountain')) {
     layers.push(() => {
       const r = root.fork('massif-draw');
@@ -1008,10 +1058,11 @@ export function paintPoem(canvas, options) {
       for (const i of order) {
         const m = massif[i];
         const tone = mix(PALETTE.ink, PALETTE.indigo, i === 0 ? 0.15 : 0.35);
-        drawMountain(ctx, r, m, { u, tone, alpha: i === 0 ? 0.5 : 0.38, texture: i === 0 ? 1 : 0.6, snow: snowy, tint });
-        mistBand(ctx, r, m.x0, m.baseY - m.height * 0.06, m.x1 - m.x0, H * 0.06, 0.9, u);
+        drawMountain(ctx, r, m, { u, tone, alpha: i === 0 ? 0.62 : 0.45, texture: i === 0 ? 1.2 : 0.7, snow: snowy, tint });
+        mistBand(ctx, r, m.x0 - W * 0.05, m.baseY - m.height * 0.03, m.x1 - m.x0 + W * 0.1, H * 0.08, 0.9, u);
       }
       drawn.push(`mountains:${order.length}`);
+      mistBand(ctx, r, -0.1 * W, horizon + H * 0.035, W * 1.2, H * 0.05, 0.55, u);
       if (has.has('waterfall')) {
         const m = massif[0];
         const x = (m.x0 + m.x1) / 2 + side * -0.08 * (m.x1 - m.x0);
@@ -1053,11 +1104,12 @@ export function paintPoem(canvas, options) {
       const r = root.fork('water');
       const top = horizon + H * 0.04;
       const bottom = near.ridge(W / 2 - nearSide * W * 0.1);
-      const g = ctx.createLinearGradient(0, top, 0, H);
-      g.addColorStop(0, rgba(PALETTE.indigo, 0.05));
-      g.addColorStop(0.3, rgba(PALETTE.indigo, 0.0));
+      const g = ctx.createLinearGradient(0, horizon, 0, H);
+      g.addColorStop(0, rgba(PALETTE.indigo, 0));
+      g.addColorStop(0.12, rgba(PALETTE.indigo, 0.045));
+      g.addColorStop(0.45, rgba(PALETTE.indigo, 0.0));
       ctx.fillStyle = g;
-      ctx.fillRect(0, top, W, H - top);
+      ctx.fillRect(0, horizon, W, H - horizon);
       const lines = 26 + 10 * Math.min(3, count('water'));
       for (let i = 0; i < lines; i++) {
         const y = top + Math.pow(r.next(), 1.3) * (Math.max(bottom, top + H * 0.1) - top + H * 0.1);
@@ -1066,13 +1118,21 @@ export function paintPoem(canvas, options) {
         const depth = (y - top) / (H - top);
         hairLine(ctx, x - w / 2, y, x + w / 2, y, r.range(-1, 1) * u, (0.6 + depth) * u, rgba(mix(PALETTE.ink, PALETTE.indigo, 0.5), 0.1 + 0.22 * depth));
       }
+      const isletTone = mix(PALETTE.ink, PALETTE.indigo, 0.3);
+      drawMountain(ctx, r, islet, { u, tone: isletTone, alpha: 0.45, texture: 0.8, dots: true });
+      for (let i = 0; i < 6; i++) {
+        const x = r.range(islet.x0, islet.x1);
+        const w = r.range(20, 60) * u;
+        hairLine(ctx, x - w, islet.baseY + r.range(2, 8) * u, x + w, islet.baseY + r.range(2, 8) * u, 0, 0.8 * u, rgba(isletTone, 0.25));
+      }
       drawn.push('water');
     });
   }
 
   layers.push(() => {
     const r = root.fork('near-draw');
-    drawMountain(ctx, r, near, { u, tone: PALETTE.ink, alpha: 0.55, texture: 1.4, snow: snowy, tint: autumn ? PALETTE.ochre : null });
+    drawMountain(ctx, r, near, { u, tone: PALETTE.ink, alpha: 0.6, texture: 1.8, solid: true, snow: snowy, tint: autumn ? PALETTE.ochre : null });
+    drawMountain(ctx, r, shoal, { u, tone: mix(PALETTE.ink, PALETTE.indigo, 0.2), alpha: 0.5, texture: 1.5, solid: true, snow: snowy });
     if (has.has('rock')) {
       for (let i = 0; i < 2; i++) {
         const x = W / 2 - nearSide * W * r.range(0.0, 0.15);
@@ -1087,17 +1147,20 @@ export function paintPoem(canvas, options) {
   // Vegetation on the near bank, from the outer edge inward.
   layers.push(() => {
     const r = root.fork('trees');
-    const outer = nearSide > 0 ? near.x1 : near.x0;
+    // Trees gather around the bank's crest (its highest visible point).
+    let crest = W / 2;
+    for (let x = W * 0.08; x <= W * 0.92; x += W / 100) if (near.ridge(x) < near.ridge(crest)) crest = x;
     const inward = -nearSide;
-    const usable = Math.min(W * 0.9, (near.x1 - near.x0) * 0.75);
-    /** @param {number} f fraction of the way from the outer edge inward */
+    const usable = W * 0.45;
+    /** @param {number} f position: 0 = a little outside the crest, 1 = far inward toward the water */
     const spot = (f) => {
-      const x = Math.max(W * 0.04, Math.min(W * 0.96, outer + inward * (usable * f + W * 0.03)));
-      return /** @type {Point} */ ([x, near.ridge(x) + 3 * u]);
+      const shift = has.has('pavilion') ? 0.32 : 0.15; // leave the inner bank to the pavilion
+      const x = Math.max(W * 0.06, Math.min(W * 0.94, crest + inward * usable * (f - shift)));
+      return /** @type {Point} */ ([x, groundY(x) + 3 * u]);
     };
     /** @type {Array<(x: number, y: number) => void>} */
     const trees = [];
-    const hTree = H * 0.3;
+    const hTree = Math.min(W, H) * 0.4;
     if (has.has('pine')) for (let i = 0; i < Math.min(3, count('pine') + 1); i++) trees.push((x, y) => drawPine(ctx, r, x, y, hTree * r.range(0.8, 1.15), u, lean));
     if (has.has('willow')) for (let i = 0; i < Math.min(2, count('willow')); i++) trees.push((x, y) => drawWillow(ctx, r, x, y, hTree * r.range(0.8, 1), u, lean));
     if (has.has('tree') || autumn) for (let i = 0; i < 2; i++) trees.push((x, y) => drawLeafTree(ctx, r, x, y, hTree * r.range(0.6, 0.9), u, lean, { autumn }));
@@ -1107,7 +1170,7 @@ export function paintPoem(canvas, options) {
       drawn.push('default-trees');
     }
     trees.forEach((draw, i) => {
-      const [x, y] = spot(0.05 + (i / Math.max(1, trees.length)) * 0.45 + r.range(-0.03, 0.03));
+      const [x, y] = spot(0.08 + (i / Math.max(1, trees.length)) * 0.3 + r.range(-0.03, 0.03));
       draw(x, y);
     });
     if (has.has('bamboo')) {
@@ -1134,15 +1197,24 @@ export function paintPoem(canvas, options) {
     layers.push(() => {
       const r = root.fork('structures');
       const inner = nearSide > 0 ? near.x0 : near.x1;
-      const x = Math.max(W * 0.08, Math.min(W * 0.92, inner - nearSide * -1 * (near.x1 - near.x0) * 0.22));
-      const y = near.ridge(x) + 2 * u;
+      let crest = W / 2;
+      for (let xx = W * 0.08; xx <= W * 0.92; xx += W / 100) if (groundY(xx) < groundY(crest)) crest = xx;
+      // The pavilion stands on the bank between its crest and the water, where the ground is high enough.
+      let x = crest;
+      for (let k = 1; k <= 30; k++) {
+        const xx = crest - nearSide * W * 0.01 * k;
+        if (xx < W * 0.08 || xx > W * 0.92 || groundY(xx) > H * 0.93) break;
+        x = xx;
+      }
+      x = crest + (x - crest) * 0.8;
+      const y = groundY(x) + 2 * u;
       if (has.has('pavilion')) {
         drawPavilion(ctx, r, x, y, 70 * u, u, count('pavilion') > 1);
         drawn.push('pavilion');
       }
       if (has.has('bridge')) {
         const bx = inner + nearSide * (near.x1 - near.x0) * 0.02;
-        const by = near.ridge(bx) + 12 * u;
+        const by = Math.min(groundY(bx) + 12 * u, H * 0.95);
         const len = W * 0.12 * -nearSide;
         ctx.strokeStyle = rgba(PALETTE.ink, 0.8);
         ctx.lineWidth = 2 * u;
@@ -1159,7 +1231,7 @@ export function paintPoem(canvas, options) {
       }
       if (has.has('figure') && !has.has('boat')) {
         const fx = x + nearSide * (has.has('pavilion') ? 55 * u : 0);
-        drawFigure(ctx, fx, near.ridge(fx) + 2 * u, 22 * u, u);
+        drawFigure(ctx, fx, groundY(fx) + 2 * u, 22 * u, u);
         drawn.push('figure');
       }
     });
@@ -1257,7 +1329,7 @@ export function paintPoem(canvas, options) {
     ctx.restore();
   }
   ctx.restore();
-  return { motifs: motifs.map((m) => m.id), drawn, layers: n };
+  return { motifs: motifs.map((m) => m.id), drawn, layers: n, moon: moonAt ? { x: moonAt[0], y: moonAt[1], r: moonR } : null };
 }
 
 /**

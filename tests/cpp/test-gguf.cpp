@@ -367,7 +367,8 @@ TEST_CASE("gguf: caps") {
     gguf_builder b;
     b.tensor("a", 0, {}, f32_bytes({1}));
     b.tensor("b", 0, {1, 1, 1, 2}, f32_bytes({1, 2}));
-    auto r = gguf_file::parse(b.build());
+    const bytes_t file = b.build();  // the views need the bytes alive
+    auto r = gguf_file::parse(file);
     REQUIRE(r.ok());
     CHECK(r.value().find_tensor("a")->n_elements == 1);
     gguf_builder c;

@@ -127,20 +127,28 @@ double max_rel_err_matvec(const weights& w, int64_t rows, int64_t cols, const fl
 
 const char* format_name(weight_format f) {
   switch (f) {
-    case weight_format::f32: return "f32";
-    case weight_format::f16: return "f16";
-    case weight_format::q4_0: return "q4_0";
-    case weight_format::q8_0: return "q8_0";
+    case weight_format::f32:
+      return "f32";
+    case weight_format::f16:
+      return "f16";
+    case weight_format::q4_0:
+      return "q4_0";
+    case weight_format::q8_0:
+      return "q8_0";
   }
   return "?";
 }
 
 double tolerance(weight_format f) {
   switch (f) {
-    case weight_format::f32: return kMaxRelErrF32;
-    case weight_format::f16: return kMaxRelErrF16;
-    case weight_format::q4_0: return kMaxRelErrQ4_0;
-    case weight_format::q8_0: return kMaxRelErrQ8_0;
+    case weight_format::f32:
+      return kMaxRelErrF32;
+    case weight_format::f16:
+      return kMaxRelErrF16;
+    case weight_format::q4_0:
+      return kMaxRelErrQ4_0;
+    case weight_format::q8_0:
+      return kMaxRelErrQ8_0;
   }
   return 0;
 }
@@ -191,7 +199,8 @@ TEST_CASE("matvec and get_rows (ref) match dequantize-then-dot in double") {
         std::vector<float> row(cols);
         k.get_rows[int(f)](w.bytes.data(), cols, rows - 1, row.data());
         bool exact = true;
-        for (int64_t j = 0; j < cols; ++j) exact &= double(row[j]) == w.dense[size_t((rows - 1) * cols + j)];
+        for (int64_t j = 0; j < cols; ++j)
+          exact &= double(row[j]) == w.dense[size_t((rows - 1) * cols + j)];
         CHECK(exact);
       }
     }
@@ -236,7 +245,8 @@ TEST_CASE("rmsnorm, softmax, silu_mul, add (ref) match double") {
     for (float v : x) ss += double(v) * v;
     const double scale = 1.0 / std::sqrt(ss / n + eps);
     double worst = 0;
-    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(out[i] - x[i] * scale * w[i]));
+    for (int64_t i = 0; i < n; ++i)
+      worst = std::max(worst, std::fabs(out[i] - x[i] * scale * w[i]));
     CHECK(worst <= 1e-5);  // values up to ~5 in magnitude
 
     std::vector<float> sm = x;
@@ -245,7 +255,8 @@ TEST_CASE("rmsnorm, softmax, silu_mul, add (ref) match double") {
     for (float v : x) mx = std::max(mx, double(v));
     for (float v : x) sum += std::exp(double(v) - mx);
     worst = 0;
-    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(sm[i] - std::exp(x[i] - mx) / sum));
+    for (int64_t i = 0; i < n; ++i)
+      worst = std::max(worst, std::fabs(sm[i] - std::exp(x[i] - mx) / sum));
     CHECK(worst <= kMaxAbsErrElementwise);
 
     std::vector<float> g = x;
@@ -292,8 +303,10 @@ TEST_CASE("rope (ref) rotates adjacent pairs per head") {
     for (int i = 0; i < head_dim / 2; ++i) {
       const double a = pos * std::pow(base, -2.0 * i / head_dim);
       const double x0 = x[h * head_dim + 2 * i], x1 = x[h * head_dim + 2 * i + 1];
-      worst = std::max(worst, std::fabs(y[h * head_dim + 2 * i] - (x0 * std::cos(a) - x1 * std::sin(a))));
-      worst = std::max(worst, std::fabs(y[h * head_dim + 2 * i + 1] - (x0 * std::sin(a) + x1 * std::cos(a))));
+      worst = std::max(worst,
+                       std::fabs(y[h * head_dim + 2 * i] - (x0 * std::cos(a) - x1 * std::sin(a))));
+      worst = std::max(
+          worst, std::fabs(y[h * head_dim + 2 * i + 1] - (x0 * std::sin(a) + x1 * std::cos(a))));
     }
   }
   CHECK(worst <= kMaxAbsErrElementwise);
@@ -310,7 +323,8 @@ TEST_CASE("attention (ref) matches double, with grouped-query heads; causal batc
   for (int64_t n_pos : {1, 5, 17}) {
     CAPTURE(n_pos);
     std::vector<float> att(shape.n_head * n_ctx), out(q_dim);
-    ref_kernels().f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att.data(), n_ctx, out.data());
+    ref_kernels().f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att.data(), n_ctx,
+                                out.data());
     double worst = 0;
     for (int64_t h = 0; h < shape.n_head; ++h) {
       const int64_t kvh = h / 2;
@@ -339,10 +353,13 @@ TEST_CASE("attention (ref) matches double, with grouped-query heads; causal batc
   }
 
   // Causal batch of 3 queries at positions 4, 5, 6 == each query alone.
-  std::vector<float> att(shape.n_head * n_ctx), out(3 * q_dim), att1(shape.n_head * n_ctx), out1(q_dim);
-  ref_kernels().f32_attention_causal(q.data(), k.data(), v.data(), 4, 3, shape, att.data(), n_ctx, out.data());
+  std::vector<float> att(shape.n_head * n_ctx), out(3 * q_dim), att1(shape.n_head * n_ctx),
+      out1(q_dim);
+  ref_kernels().f32_attention_causal(q.data(), k.data(), v.data(), 4, 3, shape, att.data(), n_ctx,
+                                     out.data());
   for (int i = 0; i < 3; ++i) {
-    ref_kernels().f32_attention(q.data() + i * q_dim, k.data(), v.data(), 4 + i + 1, shape, att1.data(), n_ctx, out1.data());
+    ref_kernels().f32_attention(q.data() + i * q_dim, k.data(), v.data(), 4 + i + 1, shape,
+                                att1.data(), n_ctx, out1.data());
     CHECK(std::memcmp(out1.data(), out.data() + i * q_dim, q_dim * sizeof(float)) == 0);
   }
   CHECK(std::memcmp(att1.data(), att.data(), att.size() * sizeof(float)) == 0);

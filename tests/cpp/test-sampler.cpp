@@ -97,7 +97,8 @@ TEST_CASE("sampler: table of hand-computed final distributions") {
   }
   {
     // T = 0.5: proportional to p^2: 0.25, 0.0625, 0.015625, 0.015625 (sum 0.34375).
-    row r{"temperature 0.5", plain(), {{0, 0.727273}, {1, 0.181818}, {2, 0.0454545}, {3, 0.0454545}}};
+    row r{
+        "temperature 0.5", plain(), {{0, 0.727273}, {1, 0.181818}, {2, 0.0454545}, {3, 0.0454545}}};
     r.params.temperature = 0.5f;
     rows.push_back(r);
   }
@@ -110,7 +111,9 @@ TEST_CASE("sampler: table of hand-computed final distributions") {
   }
   {
     // Bias +ln(8) on token 3: weights 0.5, 0.25, 0.125, 1.0 (sum 1.875).
-    row r{"logit bias", plain(), {{3, 1.0 / 1.875}, {0, 0.5 / 1.875}, {1, 0.25 / 1.875}, {2, 0.125 / 1.875}}};
+    row r{"logit bias",
+          plain(),
+          {{3, 1.0 / 1.875}, {0, 0.5 / 1.875}, {1, 0.25 / 1.875}, {2, 0.125 / 1.875}}};
     r.params.logit_bias = {{3, std::log(8.0f)}};
     rows.push_back(r);
   }
@@ -294,6 +297,8 @@ TEST_CASE("sampler: invalid parameters are rejected with invalid_argument") {
   CHECK(bad([](sampler_params& p) { p.min_p = 2; }) == status_code::invalid_argument);
   CHECK(bad([](sampler_params& p) { p.repeat_penalty = 0; }) == status_code::invalid_argument);
   CHECK(bad([](sampler_params& p) { p.repeat_last_n = -1; }) == status_code::invalid_argument);
-  CHECK(bad([](sampler_params& p) { p.logit_bias = {{4, 1.0f}}; }) == status_code::invalid_argument);
+  CHECK(bad([](sampler_params& p) {
+          p.logit_bias = {{4, 1.0f}};
+        }) == status_code::invalid_argument);
   CHECK(sampler::create(0, sampler_params{}).code() == status_code::invalid_argument);
 }

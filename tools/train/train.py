@@ -5,11 +5,13 @@ Every training window is 257 tokens of the packed training stream starting at a 
 windows[:, 1:]. The window starts of step s come from numpy's default_rng([seed, s]), so the data
 order depends only on the seed and the step, and a resumed run sees the same batches.
 
-Schedule: linear warm-up then cosine decay to 10% over --total-steps. With --total-steps 0 the
-trainer measures its own speed over the first steps and plans as many steps as fit before the
-deadline (--deadline, a UTC time, or --max-seconds), less a safety margin; if the machine slows
-down, the plan is shortened at a checkpoint so the run still finishes its decay. The planned
-total is logged and saved in the checkpoint; pass it back with --total-steps to replay a run.
+Schedule: linear warm-up over --warmup steps, times a cosine decay to 10% of --lr.
+  --schedule time (default): the cosine runs over wall-clock progress from the first start to
+    --deadline (or --max-seconds), and the run stops at the deadline. The machine is shared, so
+    its speed is unknown in advance; this always finishes the decay on time. The progress of
+    every step is saved in the checkpoint ("progress"); pass it back with --replay PROGRESS.json
+    to replay the same schedule (and the same number of steps) deterministically.
+  --schedule steps: the cosine runs over --total-steps (deterministic given the seed).
 
 Checkpoints (model, optimizer, step, plan) go to --ckpt every --ckpt-every seconds and at the
 end; a run started with the same --ckpt resumes from the latest one.
@@ -43,11 +45,11 @@ def batch(stream, starts, rng, bsz, win):
     return torch.from_numpy(np.stack([stream[i:i + win + 1] for i in idx]).astype(np.int64))
 
 
-def lr_at(step, total, peak, warmup, floor=0.1):
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    t = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+def lr_at(step, progress, peak, warmup, floor=0.1):
+    """progress in [0, 1]: share of the schedule done (steps or wall clock)."""
+    t = min(1.0, max(0.0, progress))
+    return peak * min(1.0, (step + 1) / warmup) * (floor + (1 - floor) * 0.5 *
+                                                    (1 + math.cos(math.pi * t)))
 
 
 @torch.no_grad()
@@ -67,11 +69,10 @@ def quick_val(model, val_stream, val_starts, n_win, win):
     return tot / n
 
 
-def save(path, model, opt, step, total, cfg, args, tokens):
+def save(path, model, opt, step, cfg, args, tokens, extra):
     tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                "total_steps": total, "config": cfg.__dict__, "args": vars(args),
-                "tokens": tokens}, tmp)
+    torch.save(dict({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                     "config": cfg.__dict__, "args": vars(args), "tokens": tokens}, **extra), tmp)
     os.replace(tmp, path)
 
 
@@ -81,8 +82,9 @@ def main():
     ap.add_argument("--ckpt", required=True, help="checkpoint dir (latest: ckpt.pt)")
     ap.add_argument("--deadline", default="", help="UTC wall clock to stop by, e.g. 16:38")
     ap.add_argument("--max-seconds", type=float, default=0)
-    ap.add_argument("--total-steps", type=int, default=0, help="0: plan from measured speed")
-    ap.add_argument("--margin", type=float, default=0.12, help="share of time kept in reserve")
+    ap.add_argument("--schedule", choices=("time", "steps"), default="time")
+    ap.add_argument("--total-steps", type=int, default=0, help="for --schedule steps")
+    ap.add_argument("--replay", default="", help="JSON list of per-step progress to replay")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
@@ -129,40 +131,50 @@ def main():
     os.makedirs(args.ckpt, exist_ok=True)
     path = os.path.join(args.ckpt, "ckpt.pt")
     logf = open(os.path.join(args.ckpt, "train.log"), "a", encoding="utf-8")
-    step, total, tokens = 0, args.total_steps, 0
+    step, tokens, progress_log = 0, 0, []
+    t_begin = t0
     if os.path.exists(path):
         ck = torch.load(path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, tokens = ck["step"], ck["tokens"]
-        total = args.total_steps or ck["total_steps"]
-        log(logf, event="resume", step=step, total_steps=total)
+        progress_log = ck.get("progress", [0.0] * step)[:step]  # old ckpts: warm-up only
+        t_begin = ck.get("t_begin", t0)
+        log(logf, event="resume", step=step)
+    replay = json.load(open(args.replay)) if args.replay else None
+    if args.schedule == "steps" and not args.total_steps and not replay:
+        sys.exit("--schedule steps needs --total-steps")
     n_params = sum(p.numel() for p in model.parameters())
     log(logf, event="start", params=n_params, config=cfg.__dict__, args=vars(args),
         train_tokens=int(len(stream)), seconds_left=round(deadline - t0))
 
-    measure_from, measure_t = step + 3, None
+    def progress():
+        if replay is not None:
+            return replay[step]
+        if args.schedule == "steps":
+            return step / args.total_steps
+        return (time.time() - t_begin) / (deadline - t_begin)
+
+    def extra():
+        return {"t_begin": t_begin, "progress": progress_log}
+
     last_ckpt = time.time()
     run_t0, run_step0 = time.time(), step
     loss_ema = None
     while True:
-        if total and step >= total:
+        if replay is not None and step >= len(replay):
             break
-        if time.time() > deadline:
+        if args.schedule == "steps" and replay is None and step >= args.total_steps:
+            break
+        if replay is None and time.time() > deadline:
             log(logf, event="deadline", step=step)
             break
-        if step == measure_from:
-            measure_t = time.time()
-        if not total and measure_t and step == measure_from + 20:
-            sec = (time.time() - measure_t) / 20
-            total = step + int((deadline - time.time()) * (1 - args.margin) / sec)
-            log(logf, event="plan", sec_per_step=round(sec, 3),
-                tok_per_s=round(args.batch * win / sec), total_steps=total,
-                planned_tokens=total * args.batch * win)
+        prog = round(progress(), 6)
+        progress_log.append(prog)
         rng = np.random.default_rng([args.seed, step])
         x = batch(stream, starts, rng, args.batch, win)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, total or 10**9, args.lr, args.warmup)
+            g["lr"] = lr_at(step, prog, args.lr, args.warmup)
         logits = model(x[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), x[:, 1:].reshape(-1))
         opt.zero_grad(set_to_none=True)
@@ -175,24 +187,20 @@ def main():
         if step % 50 == 0:
             el = time.time() - run_t0
             log(logf, step=step, loss=round(loss.item(), 4), loss_ema=round(loss_ema, 4),
-                lr=round(opt.param_groups[0]["lr"], 6), gnorm=round(gn.item(), 3),
+                lr=round(opt.param_groups[0]["lr"], 6), progress=prog, gnorm=round(gn.item(), 3),
                 tok_per_s=round((step - run_step0) * args.batch * win / el), tokens=tokens)
         if time.time() - last_ckpt > args.ckpt_every:
             vl = quick_val(model, val_stream, val_starts, 64, win)
-            save(path, model, opt, step, total, cfg, args, tokens)
+            save(path, model, opt, step, cfg, args, tokens, extra())
             last_ckpt = time.time()
-            # Re-plan when the machine got slower: keep the decay finishing before the deadline.
-            sec = (time.time() - run_t0) / max(1, step - run_step0)
-            fit = step + int((deadline - time.time()) * (1 - args.margin / 2) / sec)
-            if total and not args.total_steps and fit < total:
-                log(logf, event="replan", old_total=total, total_steps=fit)
-                total = fit
             log(logf, event="ckpt", step=step, val_loss=round(vl, 4), tokens=tokens)
     vl = quick_val(model, val_stream, val_starts, 64, win)
-    save(path, model, opt, step, total, cfg, args, tokens)
-    log(logf, event="done", step=step, total_steps=total, tokens=tokens, val_loss=round(vl, 4),
-        seconds=round(time.time() - t0))
-
+    save(path, model, opt, step, cfg, args, tokens, extra())
+    with open(os.path.join(args.ckpt, "progress.json"), "w") as f:
+        json.dump(progress_log, f)
+    log(logf, event="done", step=step, tokens=tokens, val_loss=round(vl, 4),
+        seconds=round(time.time() - t0), run_seconds=round(time.time() - t_begin),
+        tok_per_s=round((step - run_step0) * args.batch * win / (time.time() - run_t0)))
 
 if __name__ == "__main__":
     main()

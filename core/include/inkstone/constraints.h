@@ -18,7 +18,7 @@
 //   head       — the acrostic character at the head of a line
 //   banned     — characters the user banned
 //   rhyme      — rhyme positions: a character of the poem's rhyme group (and not a repeated rhyme)
-//   repeat     — no character used twice (when asked)
+//   repeat     — no character used twice (when asked); acrostic heads are kept for their lines
 //   tone       — the tone template (when enforced)
 // When no token is allowed at a step, rules are dropped for that step only, in the order
 // tone, repeat, rhyme, banned, head, structure, until something is allowed; the report says

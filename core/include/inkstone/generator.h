@@ -39,17 +39,18 @@ namespace inkstone {
 // Mirrors the options of `begin` in wasm_bindings/API.md.
 struct generate_options {
   uint64_t seed = 0;
-  float temperature = 0.8f;     // 0 = greedy
-  int32_t top_k = 40;           // <= 0: off
-  float top_p = 0.95f;          // >= 1: off
-  float min_p = 0.05f;          // 0: off
-  float repeat_penalty = 1.0f;  // 1: off
-  int32_t repeat_last_n = 64;   // 0: off
-  int32_t max_tokens = 256;     // 0: no limit (until EOS or context full)
+  float temperature = 0.8f;                           // 0 = greedy
+  int32_t top_k = 40;                                 // <= 0: off
+  float top_p = 0.95f;                                // >= 1: off
+  float min_p = 0.05f;                                // 0: off
+  float repeat_penalty = 1.0f;                        // 1: off
+  int32_t repeat_last_n = 64;                         // 0: off
+  int32_t max_tokens = 256;                           // 0: no limit (until EOS or context full)
   std::vector<std::pair<int32_t, float>> logit_bias;  // (token, bias)
   token_filter* filter = nullptr;  // constraint hook; not owned, must outlive the generation
   probe_options probes;
-  bool slide_window = false;  // on a full context slide (keep BOS + recent half) instead of stopping
+  bool slide_window =
+      false;  // on a full context slide (keep BOS + recent half) instead of stopping
   bool stop_at_eos = true;
 };
 
@@ -58,8 +59,8 @@ enum class stop_reason { none, eos, max_tokens, context_full };
 const char* stop_reason_name(stop_reason r);
 
 struct begin_result {
-  int n_prompt = 0;      // prompt tokens
-  int n_reused = 0;      // of them, taken from the KV cache of the previous sequence
+  int n_prompt = 0;  // prompt tokens
+  int n_reused = 0;  // of them, taken from the KV cache of the previous sequence
   double prefill_ms = 0;
 };
 

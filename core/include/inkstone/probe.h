@@ -21,7 +21,7 @@ namespace inkstone {
 class session;
 
 struct probe_options {
-  int top_alternatives = 0;   // N; 0: off
+  int top_alternatives = 0;  // N; 0: off
   bool attention = false;
   bool distribution = false;
 };

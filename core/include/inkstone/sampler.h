@@ -70,12 +70,12 @@ class pcg32 {
 
 struct sampler_params {
   uint64_t seed = 0;
-  float temperature = 0.8f;     // 0 = greedy (argmax)
-  int32_t top_k = 40;           // <= 0: off
-  float top_p = 0.95f;          // >= 1: off
-  float min_p = 0.05f;          // <= 0: off
-  float repeat_penalty = 1.0f;  // 1: off; must be > 0
-  int32_t repeat_last_n = 64;   // window of the history penalised; 0: off
+  float temperature = 0.8f;                           // 0 = greedy (argmax)
+  int32_t top_k = 40;                                 // <= 0: off
+  float top_p = 0.95f;                                // >= 1: off
+  float min_p = 0.05f;                                // <= 0: off
+  float repeat_penalty = 1.0f;                        // 1: off; must be > 0
+  int32_t repeat_last_n = 64;                         // window of the history penalised; 0: off
   std::vector<std::pair<int32_t, float>> logit_bias;  // (token, added to its logit)
 };
 
@@ -87,11 +87,11 @@ struct token_prob {
 
 // What the last evaluate()/sample() computed.
 struct sample_info {
-  int32_t token = -1;      // the chosen token (sample) or -1 (evaluate only)
-  float prob = 0;          // its probability in the final distribution (0 if it was cut)
-  float draw = -1;         // the uniform draw in [0, 1); -1 when greedy or not drawn
-  float masked_mass = 0;   // probability (T = 1) removed by the filter this step
-  filter_report report;    // the filter's own report (default when no filter)
+  int32_t token = -1;         // the chosen token (sample) or -1 (evaluate only)
+  float prob = 0;             // its probability in the final distribution (0 if it was cut)
+  float draw = -1;            // the uniform draw in [0, 1); -1 when greedy or not drawn
+  float masked_mass = 0;      // probability (T = 1) removed by the filter this step
+  filter_report report;       // the filter's own report (default when no filter)
   bool mask_ignored = false;  // the filter banned every candidate; the mask was not applied
 };
 
@@ -130,13 +130,13 @@ class sampler {
   sampler_params params_;
   int32_t n_vocab_ = 0;
   pcg32 rng_;
-  std::vector<int32_t> history_;      // ring of the last repeat_last_n tokens
-  size_t history_next_ = 0;           // ring write index
+  std::vector<int32_t> history_;  // ring of the last repeat_last_n tokens
+  size_t history_next_ = 0;       // ring write index
   size_t history_size_ = 0;
-  std::vector<float> logits_;         // (n_vocab) working logits
-  std::vector<float> probs_;          // (n_vocab) softmax at T = 1 for the filter
-  std::vector<uint8_t> allowed_;      // (n_vocab) filter mask
-  std::vector<uint8_t> seen_;         // (n_vocab) scratch for distinct penalty tokens
+  std::vector<float> logits_;           // (n_vocab) working logits
+  std::vector<float> probs_;            // (n_vocab) softmax at T = 1 for the filter
+  std::vector<uint8_t> allowed_;        // (n_vocab) filter mask
+  std::vector<uint8_t> seen_;           // (n_vocab) scratch for distinct penalty tokens
   std::vector<token_prob> candidates_;  // (n_vocab) capacity; first n_kept_ are live
   size_t n_kept_ = 0;
   sample_info info_;

@@ -29,15 +29,15 @@
 namespace inkstone {
 
 struct session_options {
-  int n_ctx = 0;             // positions in the KV cache; 0: the model's context length
-  int n_batch = 64;          // prompt tokens per batched forward
-  int n_threads = 1;         // rows of each matrix product are split over this many threads
+  int n_ctx = 0;                 // positions in the KV cache; 0: the model's context length
+  int n_batch = 64;              // prompt tokens per batched forward
+  int n_threads = 1;             // rows of each matrix product are split over this many threads
   std::string kernels = "auto";  // "auto", "ref", "xnnpack"
   // Cap on what the session allocates (KV cache + scratch + probe buffers + packed weights);
   // 0: no cap. Over the cap: out_of_memory at creation.
   size_t max_memory_bytes = size_t{1536} << 20;
-  bool slide_window = false;  // see the file comment
-  int n_keep = 1;             // tokens kept at the start when sliding
+  bool slide_window = false;      // see the file comment
+  int n_keep = 1;                 // tokens kept at the start when sliding
   bool record_attention = false;  // record the newest token's attention weights (probe)
 };
 
@@ -109,8 +109,8 @@ class session {
   bool record_attention_ = false;
   size_t memory_bytes_ = 0;
 
-  std::vector<int32_t> tokens_;  // tokens in the cache, one per position
-  std::vector<int32_t> retained_;  // scratch for sliding (capacity n_ctx)
+  std::vector<int32_t> tokens_;     // tokens in the cache, one per position
+  std::vector<int32_t> retained_;   // scratch for sliding (capacity n_ctx)
   std::vector<linear_op> linears_;  // per layer: wq, wk, wv, wo, w_gate, w_up, w_down; then output
 
   // Scratch (B = n_batch, allocated once).
@@ -126,7 +126,8 @@ class session {
   bool logits_valid_ = false;
   std::vector<float> rope_cos_;  // (n_ctx, head_dim / 2)
   std::vector<float> rope_sin_;  // (n_ctx, head_dim / 2)
-  std::vector<float> probe_att_;  // (n_layer, n_head, n_ctx) capacity; (n_layer, n_head, n_pos) used
+  std::vector<float>
+      probe_att_;  // (n_layer, n_head, n_ctx) capacity; (n_layer, n_head, n_pos) used
   int probe_n_pos_ = 0;
 };
 

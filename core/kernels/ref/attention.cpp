@@ -17,9 +17,9 @@ void f32_attention__ref(const float* q, const float* k, const float* v, int64_t 
   const int64_t group = shape.n_head / shape.n_head_kv;  // query heads per kv head
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   for (int64_t h = 0; h < shape.n_head; ++h) {
-    const float* qh = q + h * head_dim;                  // (head_dim)
-    const int64_t kv_offset = (h / group) * head_dim;    // this head's slice of a cache row
-    float* ah = att + h * att_stride;                    // (n_pos)
+    const float* qh = q + h * head_dim;                // (head_dim)
+    const int64_t kv_offset = (h / group) * head_dim;  // this head's slice of a cache row
+    float* ah = att + h * att_stride;                  // (n_pos)
     // Scores against every visible position.
     for (int64_t j = 0; j < n_pos; ++j) {
       const float* kj = k + j * kv_stride + kv_offset;  // (head_dim)

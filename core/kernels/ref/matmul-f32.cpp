@@ -30,7 +30,8 @@ void f32_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, i
 void f32_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                      float* y, int64_t row_begin, int64_t row_end) {
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t) f32_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
+  for (int64_t t = 0; t < n; ++t)
+    f32_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
 }
 
 void f32_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {

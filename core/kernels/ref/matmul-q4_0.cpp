@@ -38,7 +38,8 @@ void q4_0_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, 
 void q4_0_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                       float* y, int64_t row_begin, int64_t row_end) {
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t) q4_0_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
+  for (int64_t t = 0; t < n; ++t)
+    q4_0_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
 }
 
 void q4_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {
@@ -47,7 +48,8 @@ void q4_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out)
       reinterpret_cast<const block_q4_0*>(w + row * weight_row_bytes(weight_format::q4_0, cols));
   for (int64_t b = 0; b < cols / kQk4_0; ++b) {
     const float d = fp16_to_fp32(blocks[b].d);
-    for (int j = 0; j < kQk4_0; ++j) out[b * kQk4_0 + j] = d * static_cast<float>(q4_0_value(blocks[b], j));
+    for (int j = 0; j < kQk4_0; ++j)
+      out[b * kQk4_0 + j] = d * static_cast<float>(q4_0_value(blocks[b], j));
   }
 }
 

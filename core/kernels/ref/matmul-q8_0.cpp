@@ -32,7 +32,8 @@ void q8_0_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, 
 void q8_0_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                       float* y, int64_t row_begin, int64_t row_end) {
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t) q8_0_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
+  for (int64_t t = 0; t < n; ++t)
+    q8_0_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
 }
 
 void q8_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {

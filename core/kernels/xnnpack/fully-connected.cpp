@@ -52,7 +52,7 @@ void f32_fc_delete__xnnpack(void* handle) {
 }  // namespace
 
 const kernel_table* xnnpack_kernels() {
-  static const kernel_table* table = [] () -> const kernel_table* {
+  static const kernel_table* table = []() -> const kernel_table* {
     if (xnn_initialize(/*allocator=*/nullptr) != xnn_status_success) return nullptr;
     static kernel_table t = ref_kernels();
     t.name = "xnnpack";

@@ -2,6 +2,7 @@
 // window.artDemo is the hook the E2E tests drive; the form is for people.
 import { paintPoem, InkPainting } from '../../../site/art/ink-painter.js';
 import { findMotifs } from '../../../site/art/motifs.js';
+import { decodeShare } from '../../../site/share/share-codec.js';
 
 /** Sample poems covering the motif table (public-domain Tang poems). */
 export const SAMPLES = [
@@ -79,7 +80,7 @@ const api = {
     const lines = o.poem.split('\n');
     return lines.map((_, i) => painting.setPoem(lines.slice(0, i + 1).join('\n')).motifs);
   },
-  /** @param {{poem: string, title?: string, seed?: number, sealText?: string, lang?: string}} o */
+  /** @param {import('../../../site/card/poem-card.js').CardOptions} o */
   async card(o) {
     const { renderCard, cardToPngBlob } = await import('../../../site/card/poem-card.js');
     const t0 = performance.now();
@@ -137,7 +138,30 @@ $('card').addEventListener('click', async () => {
   $('gallery').replaceChildren(canvas);
 });
 
+/**
+ * Shows a shared poem from the URL fragment, as text only; a bad link shows
+ * its error code and message instead.
+ */
+function showShared() {
+  if (!location.hash.startsWith('#p')) return false;
+  const result = decodeShare(location.hash);
+  $('share').hidden = false;
+  if (!result.ok) {
+    $('share-error').textContent = `${result.code}: ${result.message}`;
+    $('share-error').dataset.code = result.code;
+    return true;
+  }
+  const { state } = result;
+  $('share-title').textContent = state.prompt.title;
+  $('share-poem').textContent = state.poem;
+  /** @type {HTMLInputElement} */ ($('title')).value = state.prompt.title;
+  /** @type {HTMLTextAreaElement} */ ($('poem')).value = state.poem;
+  /** @type {HTMLInputElement} */ ($('seed')).value = String(state.sampling.seed);
+  return true;
+}
+
 async function main() {
+  showShared();
   const view = params.get('view');
   if (params.has('poem')) /** @type {HTMLTextAreaElement} */ ($('poem')).value = params.get('poem') ?? '';
   if (params.has('seed')) /** @type {HTMLInputElement} */ ($('seed')).value = params.get('seed') ?? '0';

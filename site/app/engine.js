@@ -1,0 +1,175 @@
+// The playground's use of the Inkstone client (web/client.js): load the default model with
+// progress, and turn a poem request into a streaming generation.
+//
+// Prompt format of the poetry model (GGUF `inkstone.prompt_format`):
+//   <s> + form tag (<五绝> <七绝> <五律> <七律> <其他>) + title + "\n", then the body, then </s>.
+// A given opening ("first line", or the prefix kept when the user picks another character) is
+// forced token by token at the start of the body, so the constraint engine walks through it
+// like generated text and the seeded sampler starts after it: the same opening and seed give the
+// same poem again (share-link replay relies on this).
+
+import { Inkstone, ModelStore } from '../web/client.js';
+import { planForm } from './forms.js';
+
+/** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
+/** @typedef {import('../web/protocol.js').GenerateSummary} GenerateSummary */
+/** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
+/** @typedef {import('./forms.js').FormChoice} FormChoice */
+
+/** Where the default model lives, relative to the page. */
+export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
+
+/** Sampling settings the playground does not show; fixed so that replays stay identical. */
+const FIXED_SAMPLING = Object.freeze({ minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 });
+/** How many alternatives each step records (for the character popover). */
+const TOP_ALTERNATIVES = 8;
+
+/**
+ * @typedef {object} PoemRequest
+ * @property {string} title       Simplified
+ * @property {string} opening     given start of the body (Simplified), may be ''
+ * @property {FormChoice} choice
+ * @property {string} rhymeBook   'xinyun' | 'pingshui' (assets/prosody/rhyme-<id>.tsv)
+ * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {AbortSignal} [signal]
+ */
+
+export class PoemEngine {
+  /** @type {Inkstone} */
+  #ink;
+  /** @type {ModelInfo | null} */
+  info = null;
+  /** model id for share links: the first 16 hex digits of the model's SHA-256 */
+  modelId = '';
+  /** @type {Promise<ModelInfo> | null} */
+  #loading = null;
+  /** @type {Map<number, string>} */
+  #pieces = new Map();
+  /** the rhyme book the worker has */
+  #rhymeBook = '';
+
+  /** @param {{wasmBase: string, build: 'auto'|'inkstone'|'inkstone-mt'}} options */
+  constructor(options) {
+    this.#ink = new Inkstone({ wasmBase: options.wasmBase, build: options.build });
+  }
+
+  get ready() {
+    return this.info !== null;
+  }
+
+  /**
+   * Downloads (or reads from the cache) and loads the model.
+   * @param {string} url
+   * @param {(p: {phase: string, loaded: number, total: number}) => void} onProgress
+   * @returns {Promise<ModelInfo>}
+   */
+  load(url, onProgress) {
+    if (!this.#loading) {
+      this.#loading = this.#load(url, onProgress);
+      this.#loading.catch(() => {
+        this.#loading = null;
+      });
+    }
+    return this.#loading;
+  }
+
+  /**
+   * @param {string} url
+   * @param {(p: {phase: string, loaded: number, total: number}) => void} onProgress
+   */
+  async #load(url, onProgress) {
+    const absolute = new URL(url, location.href).href;
+    /** @type {ModelStore | undefined} */
+    let store = new ModelStore();
+    try {
+      await caches.keys();
+    } catch {
+      store = undefined; // no Cache API (opaque origin, private mode): download every time
+    }
+    const info = await this.#ink.load(absolute, { onProgress, store });
+    this.info = info;
+    if (store) {
+      const entry = (await store.list()).find((e) => e.url === absolute);
+      if (entry && entry.sha256) this.modelId = entry.sha256.slice(0, 16);
+    }
+    if (!this.modelId) this.modelId = fallbackModelId(info);
+    return info;
+  }
+
+  /**
+   * Gives the worker the tone table and a rhyme book (constraints and the analyser use them).
+   * @param {string} book  rhyme book id: assets/prosody/rhyme-<book>.tsv
+   */
+  async useRhymeBook(book) {
+    if (this.#rhymeBook === book) return;
+    const base = new URL('assets/prosody/', location.href);
+    await this.#ink.setProsody(
+      { tones: new URL('tones.tsv', base), rhyme: new URL(`rhyme-${book}.tsv`, base) },
+      { fetch: true },
+    );
+    this.#rhymeBook = book;
+  }
+
+  /**
+   * Tones, rhymes and faults of a poem (the wasm analyser).
+   * @param {string} text
+   * @returns {Promise<import('../web/protocol.js').PoemAnalysis>}
+   */
+  analyse(text) {
+    return this.#ink.analyse(text);
+  }
+
+  /**
+   * Streams a poem: yields token events, then the summary.
+   * @param {PoemRequest} request
+   * @returns {AsyncGenerator<TokenEvent | GenerateSummary>}
+   */
+  async *write(request) {
+    const plan = planForm(request.choice);
+    await this.useRhymeBook(request.rhymeBook || 'xinyun');
+    const prompt = `${plan.tag}${request.title}\n`;
+    const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];
+    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string}} */
+    const options = {
+      prompt,
+      signal: request.signal,
+      seed: request.sampling.seed >>> 0,
+      temperature: request.sampling.temperature,
+      topK: request.sampling.topK,
+      topP: request.sampling.topP,
+      ...FIXED_SAMPLING,
+      maxTokens: plan.maxTokens + forceTokens.length,
+      constraint: plan.constraint ? JSON.stringify(plan.constraint) : null,
+      probes: { topAlternatives: TOP_ALTERNATIVES, logits: true },
+      forceTokens,
+    };
+    yield* this.#ink.generate(options);
+  }
+
+  /**
+   * Text of a token (for forbidden characters, which only come as ids).
+   * @param {number} id
+   * @returns {Promise<string>}
+   */
+  async piece(id) {
+    const known = this.#pieces.get(id);
+    if (known !== undefined) return known;
+    const text = await this.#ink.detokenize([id]);
+    this.#pieces.set(id, text);
+    return text;
+  }
+
+  /** The client, for events (crash / recovered). */
+  get client() {
+    return this.#ink;
+  }
+}
+
+/**
+ * A model id when no hash is available: name and size.
+ * @param {ModelInfo} info
+ */
+function fallbackModelId(info) {
+  const name = String(info.name || 'model').replace(/[^0-9A-Za-z._:-]+/g, '-').slice(0, 40) || 'model';
+  return `${name}:${info.fileBytes || info.nParams || 0}`;
+}

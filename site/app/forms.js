@@ -1,0 +1,172 @@
+// Poem forms as the playground offers them: what the user picks, which form tag the model is
+// prompted with, which constraint spec the worker gets (core/include/inkstone/constraints.h,
+// "The spec is a JSON object"), and the shape the finished poem must have.
+//
+// A form choice is also written into share links as a slug (site/share/share-codec.js
+// `form.preset`, [a-z0-9-]): 'wuyan-jueju', 'qiyan-jueju', 'wuyan-lushi', 'qiyan-lushi',
+// 'cangtou-5', 'cangtou-7', 'free', with '-pingqi' / '-zeqi' appended when the user chose the
+// opening tone pattern explicitly.
+
+/** @typedef {'wuyan-jueju'|'qiyan-jueju'|'wuyan-lushi'|'qiyan-lushi'|'cangtou'|'free'} FormId */
+/** @typedef {''|'平起'|'仄起'} Start */
+
+/**
+ * @typedef {object} FormChoice  what the controls hold
+ * @property {FormId} form
+ * @property {Start} start          opening pattern (preset forms); '' = the usual one
+ * @property {string} acrostic      藏頭 characters (cangtou only), already simplified
+ * @property {5|7} lineLength       characters per line (cangtou only)
+ * @property {boolean} tones        enforce 平仄
+ * @property {boolean} rhyme        enforce rhyme
+ */
+
+/**
+ * @typedef {object} FormPlan  what a generation needs
+ * @property {string} tag               the model's form tag, e.g. '<七绝>'
+ * @property {object | null} constraint constraint spec (null: unconstrained)
+ * @property {number[] | null} shape    characters per line, or null (free form)
+ * @property {number} maxTokens
+ */
+
+/** Preset forms: id → [constraint preset name, model tag, lines, characters per line]. */
+export const PRESETS = Object.freeze({
+  'wuyan-jueju': { preset: '五言絕句', tag: '<五绝>', lines: 4, chars: 5 },
+  'qiyan-jueju': { preset: '七言絕句', tag: '<七绝>', lines: 4, chars: 7 },
+  'wuyan-lushi': { preset: '五言律詩', tag: '<五律>', lines: 8, chars: 5 },
+  'qiyan-lushi': { preset: '七言律詩', tag: '<七律>', lines: 8, chars: 7 },
+});
+
+/** Every form id, in the order the controls show them. */
+export const FORM_IDS = /** @type {ReadonlyArray<FormId>} */ (
+  Object.freeze(['wuyan-jueju', 'qiyan-jueju', 'wuyan-lushi', 'qiyan-lushi', 'cangtou', 'free'])
+);
+
+/** Most 藏頭 characters accepted (one line each). */
+export const MAX_ACROSTIC = 12;
+const FREE_MAX_TOKENS = 160;
+
+/** Han characters (the ones a 藏頭 line can start with). */
+const HAN_RE = /\p{Script=Han}/u;
+
+/**
+ * The Han characters of a string, in order (for the 藏頭 field).
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function hanChars(text) {
+  return Array.from(text).filter((ch) => HAN_RE.test(ch));
+}
+
+/**
+ * Plans a generation for a form choice.
+ * @param {FormChoice} choice
+ * @returns {FormPlan}
+ */
+export function planForm(choice) {
+  const preset = PRESETS[/** @type {keyof typeof PRESETS} */ (choice.form)];
+  if (preset) {
+    /** @type {Record<string, unknown>} */
+    const spec = { form: preset.preset, tones: choice.tones, rhyme: choice.rhyme };
+    if (choice.start) spec.start = choice.start;
+    return {
+      tag: preset.tag,
+      constraint: spec,
+      shape: Array(preset.lines).fill(preset.chars),
+      maxTokens: preset.lines * (preset.chars + 1) + 2,
+    };
+  }
+  if (choice.form === 'cangtou') {
+    const heads = hanChars(choice.acrostic).slice(0, MAX_ACROSTIC);
+    const n = heads.length;
+    const chars = choice.lineLength === 7 ? 7 : 5;
+    const maxTokens = n * (chars + 1) + 2;
+    // Four or eight hidden characters make a regulated quatrain or regulated verse.
+    if (n === 4 || n === 8) {
+      const name = `${chars === 5 ? '五言' : '七言'}${n === 4 ? '絕句' : '律詩'}`;
+      /** @type {Record<string, unknown>} */
+      const spec = { form: name, tones: choice.tones, rhyme: choice.rhyme, heads: heads.join('') };
+      if (choice.start) spec.start = choice.start;
+      const tag = `<${chars === 5 ? '五' : '七'}${n === 4 ? '绝' : '律'}>`;
+      return { tag, constraint: spec, shape: Array(n).fill(chars), maxTokens };
+    }
+    // Any other count: a custom form, couplets rhyming on their second line, no tone template.
+    const lines = heads.map((head, i) => ({
+      chars,
+      head,
+      rhyme: i % 2 === 1,
+      punct: i % 2 === 1 || i === n - 1 ? '。' : '，',
+    }));
+    return {
+      tag: '<其他>',
+      constraint: n > 0 ? { lines, tones: false, rhyme: choice.rhyme } : null,
+      shape: n > 0 ? Array(n).fill(chars) : null,
+      maxTokens,
+    };
+  }
+  return { tag: '<其他>', constraint: null, shape: null, maxTokens: FREE_MAX_TOKENS };
+}
+
+/**
+ * The share-link slug of a choice.
+ * @param {FormChoice} choice
+ * @returns {string}
+ */
+export function formSlug(choice) {
+  let slug = choice.form === 'cangtou' ? `cangtou-${choice.lineLength === 7 ? 7 : 5}` : choice.form;
+  if (choice.form !== 'free' && choice.start) slug += choice.start === '平起' ? '-pingqi' : '-zeqi';
+  return slug;
+}
+
+/**
+ * Reads a share-link slug back. Unknown slugs give null.
+ * @param {string} slug
+ * @returns {{form: FormId, start: Start, lineLength: 5|7} | null}
+ */
+export function parseFormSlug(slug) {
+  const m = /^(wuyan-jueju|qiyan-jueju|wuyan-lushi|qiyan-lushi|cangtou-5|cangtou-7|free)(-pingqi|-zeqi)?$/.exec(
+    slug,
+  );
+  if (!m) return null;
+  /** @type {Start} */
+  const start = m[2] === '-pingqi' ? '平起' : m[2] === '-zeqi' ? '仄起' : '';
+  if (m[1].startsWith('cangtou')) {
+    return { form: 'cangtou', start, lineLength: m[1].endsWith('7') ? 7 : 5 };
+  }
+  return { form: /** @type {FormId} */ (m[1]), start, lineLength: 5 };
+}
+
+/** Punctuation that ends a line of a poem. */
+export const LINE_END_RE = /[，。？！；、,.?!;]/u;
+
+/**
+ * Splits poem text into lines: a line ends after its punctuation or at '\n'.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function splitLines(text) {
+  /** @type {string[]} */
+  const lines = [];
+  let line = '';
+  for (const ch of text) {
+    if (ch === '\n') {
+      if (line) lines.push(line);
+      line = '';
+      continue;
+    }
+    line += ch;
+    if (LINE_END_RE.test(ch)) {
+      lines.push(line);
+      line = '';
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * The poem as share links and the painter want it: lines joined by '\n'.
+ * @param {string} text
+ */
+export function formatPoem(text) {
+  return splitLines(text).join('\n');
+}

@@ -1,0 +1,192 @@
+// The poem on the page: a title and lines of characters, laid out horizontally or vertically
+// (竖排, right to left), each character a button tinted by how sure the model was. Characters
+// arrive one token at a time; punctuation closes a line. All model text is set with textContent.
+
+import { LINE_END_RE } from './forms.js';
+import { display } from './hanzi.js';
+
+/**
+ * What the page keeps per generated token.
+ * @typedef {object} TokenRecord
+ * @property {number} index
+ * @property {number} token
+ * @property {string} text
+ * @property {number} prob
+ * @property {boolean} forced
+ * @property {{token: number, text: string, prob: number}[]} [alternatives]
+ * @property {number} [maskedMass]
+ * @property {string} [rule]
+ * @property {Float32Array} [logits]
+ * @property {Float32Array} [distribution]
+ */
+
+/**
+ * Confidence bucket 0 (unsure) .. 4 (sure) of a probability.
+ * @param {number} p
+ */
+export function confidenceBucket(p) {
+  if (p >= 0.8) return 4;
+  if (p >= 0.5) return 3;
+  if (p >= 0.25) return 2;
+  if (p >= 0.1) return 1;
+  return 0;
+}
+
+export class PoemView {
+  /**
+   * @param {{title: HTMLElement, body: HTMLElement, placeholder: HTMLElement, live: HTMLElement,
+   *          article: HTMLElement}} els
+   * @param {{onPick: (cell: HTMLElement, tokenIndex: number) => void,
+   *          label: (ch: string, p: number) => string}} hooks
+   */
+  constructor(els, hooks) {
+    this.els = els;
+    this.hooks = hooks;
+    /** @type {'simplified'|'traditional'} */
+    this.script = 'simplified';
+    this.title = '';
+    /** Simplified text of the body so far. */
+    this.text = '';
+    /** @type {HTMLElement | null} */
+    this.line = null;
+    /** Text of the line being written (for the screen-reader announcement). */
+    this.lineText = '';
+    /** @type {HTMLElement[]} one per character of the body, in order */
+    this.cells = [];
+  }
+
+  /**
+   * Starts an empty poem.
+   * @param {string} title  Simplified
+   */
+  reset(title) {
+    this.title = title;
+    this.text = '';
+    this.line = null;
+    this.lineText = '';
+    this.cells = [];
+    this.els.body.replaceChildren();
+    this.els.live.textContent = '';
+    this.#renderTitle();
+    this.els.placeholder.hidden = true;
+  }
+
+  /** Shows the empty-page invitation. */
+  clear() {
+    this.reset('');
+    this.els.placeholder.hidden = false;
+  }
+
+  #renderTitle() {
+    this.els.title.textContent = display(this.title, this.script);
+    this.els.title.hidden = !this.title;
+  }
+
+  /**
+   * Appends a token's text.
+   * @param {string} text       Simplified
+   * @param {number} prob
+   * @param {number} tokenIndex index into the token records (-1: none, e.g. a shared poem)
+   * @param {boolean} forced
+   */
+  append(text, prob, tokenIndex, forced) {
+    for (const ch of text) {
+      this.text += ch;
+      if (ch === '\n') {
+        this.#endLine();
+        continue;
+      }
+      if (!this.line) {
+        this.line = document.createElement('div');
+        this.line.className = 'line';
+        this.els.body.append(this.line);
+      }
+      if (LINE_END_RE.test(ch)) {
+        const punct = document.createElement('span');
+        punct.className = 'punct';
+        punct.textContent = ch;
+        punct.setAttribute('aria-hidden', 'true');
+        this.line.append(punct);
+        this.lineText += ch;
+        this.#endLine();
+        continue;
+      }
+      const cell = document.createElement('button');
+      cell.type = 'button';
+      cell.className = 'ch';
+      cell.dataset.ch = ch;
+      cell.dataset.conf = tokenIndex < 0 ? 'none' : String(confidenceBucket(prob));
+      cell.dataset.prob = String(prob);
+      cell.dataset.token = String(tokenIndex);
+      cell.dataset.pos = String(this.cells.length);
+      if (forced) cell.dataset.forced = 'true';
+      cell.textContent = display(ch, this.script);
+      if (tokenIndex >= 0) {
+        cell.setAttribute('aria-label', this.hooks.label(display(ch, this.script), prob));
+        cell.addEventListener('click', () => this.hooks.onPick(cell, tokenIndex));
+      } else {
+        cell.disabled = true;
+        cell.classList.add('static');
+      }
+      this.line.append(cell);
+      this.cells.push(cell);
+      this.lineText += ch;
+    }
+  }
+
+  #endLine() {
+    if (this.lineText) this.els.live.textContent = display(this.lineText, this.script);
+    this.line = null;
+    this.lineText = '';
+  }
+
+  /** Announces a last line that had no punctuation. */
+  finish() {
+    if (this.lineText) this.els.live.textContent = display(this.lineText, this.script);
+  }
+
+  /**
+   * Shows a whole poem at once (a shared link, the gallery, a reload).
+   * @param {string} title
+   * @param {string} text  Simplified, lines separated by '\n' or punctuation
+   */
+  showStatic(title, text) {
+    this.reset(title);
+    this.append(text, 1, -1, false);
+    this.finish();
+  }
+
+  /**
+   * Switches Simplified/Traditional display.
+   * @param {'simplified'|'traditional'} script
+   */
+  setScript(script) {
+    this.script = script;
+    this.#renderTitle();
+    for (const cell of this.cells) {
+      const ch = cell.dataset.ch || '';
+      cell.textContent = display(ch, script);
+      if (cell.dataset.token !== '-1') {
+        cell.setAttribute('aria-label', this.hooks.label(display(ch, script), Number(cell.dataset.prob)));
+      }
+    }
+  }
+
+  /**
+   * Horizontal or vertical layout.
+   * @param {'horizontal'|'vertical'} layout
+   */
+  setLayout(layout) {
+    this.els.article.dataset.layout = layout;
+  }
+
+  /**
+   * The lines as text, for tests and the card: characters and punctuation.
+   * @returns {string[]}
+   */
+  lines() {
+    return Array.from(this.els.body.querySelectorAll('.line'), (l) =>
+      Array.from(l.children, (c) => /** @type {HTMLElement} */ (c).dataset.ch || c.textContent || '').join(''),
+    );
+  }
+}

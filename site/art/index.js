@@ -1,0 +1,4 @@
+// Public entry of the painter: import from here.
+export { paintPoem, InkPainting } from './ink-painter.js';
+export { findMotifs, MOTIF_KEYWORDS, MOTIF_IDS } from './motifs.js';
+export { Rng, hashString } from './prng.js';

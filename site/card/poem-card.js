@@ -1,0 +1,160 @@
+// The poem card (詩箋): the painting, the poem written in vertical columns
+// read right to left (竖排), the title in the first column, and a red seal,
+// at print resolution. Same input ⇒ the same PNG bytes in the same browser.
+//
+//   const canvas = await renderCard({poem, title, seed, sealText, lang});
+//   const blob = await cardToPngBlob(canvas);
+
+import { paintPoem } from '../art/ink-painter.js';
+import { PALETTE } from '../art/brush.js';
+import { drawSeal } from './seal.js';
+
+/** @typedef {CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D} Ctx */
+
+/**
+ * @typedef {object} CardOptions
+ * @property {string} poem          lines separated by '\n'; punctuation is dropped in the columns
+ * @property {string} [title]
+ * @property {number} [seed]        uint32, the painting's seed
+ * @property {string} [sealText]    characters for the seal (藏頭 heads, or the title); default: the title
+ * @property {'zh-Hans'|'zh-Hant'|'en'} [lang] picks Simplified or Traditional glyph forms first
+ * @property {number} [width]       default 2400
+ * @property {number} [height]      default 3200
+ */
+
+/** Font stacks: locally installed serif CJK faces, no downloads. */
+export const CARD_FONTS = Object.freeze({
+  'zh-Hans': '"Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "STSong", "Noto Serif CJK TC", serif',
+  'zh-Hant': '"Noto Serif CJK TC", "Source Han Serif TC", "Songti TC", "Noto Serif CJK SC", "STSong", serif',
+});
+
+const PUNCTUATION = /[，。、；：！？,.;:!?「」『』《》（）()“”‘’"'…—\s]/u;
+
+/**
+ * Splits a poem into columns: one clause per column, long clauses wrapped.
+ * @param {string} poem
+ * @param {number} maxPerColumn
+ * @returns {string[][]} columns of characters, first column first
+ */
+export function poemColumns(poem, maxPerColumn) {
+  /** @type {string[][]} */
+  const columns = [];
+  for (const clause of poem.split(/[\n，。、；！？,.;!?]/u)) {
+    const chars = [...clause].filter((c) => !PUNCTUATION.test(c));
+    for (let i = 0; i < chars.length; i += maxPerColumn) columns.push(chars.slice(i, i + maxPerColumn));
+  }
+  return columns.filter((c) => c.length > 0);
+}
+
+/**
+ * Renders the card. Resolves once fonts are ready.
+ * @param {CardOptions} options
+ * @returns {Promise<HTMLCanvasElement>}
+ */
+export async function renderCard(options) {
+  const W = options.width ?? 2400;
+  const H = options.height ?? 3200;
+  const title = (options.title ?? '').trim();
+  const lang = options.lang === 'zh-Hant' ? 'zh-Hant' : 'zh-Hans';
+  const fonts = CARD_FONTS[lang];
+
+  // --- Layout of the inscription ---------------------------------------------
+  const maxPerColumn = 12;
+  const columns = poemColumns(options.poem ?? '', maxPerColumn);
+  const titleChars = [...title].filter((c) => !PUNCTUATION.test(c)).slice(0, maxPerColumn);
+  const longest = Math.max(1, titleChars.length, ...columns.map((c) => c.length));
+  const nCols = columns.length + (titleChars.length ? 1.4 : 0) + 0.6;
+  const margin = W * 0.075;
+  const maxTextH = H * 0.46;
+  const maxTextW = W * 0.64;
+  const size = Math.floor(Math.min(W * 0.06, maxTextH / (longest * 1.12), maxTextW / (nCols * 1.5)));
+  const pitchY = size * 1.12;
+  const pitchX = size * 1.5;
+  const textW = nCols * pitchX;
+  const textH = longest * pitchY;
+  const right = W - margin * 1.2;
+  const top = margin * 1.15;
+  const reserve = { x: (right - textW - size * 1.6) / W, y: 0, w: (textW + size * 1.6) / W + 0.02, h: (top + textH + size * 0.8) / H };
+
+  // --- Painting, keeping the inscription's corner clear -----------------------
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  paintPoem(canvas, { poem: options.poem ?? '', title, seed: options.seed ?? 0, reserve });
+
+  // A thin mounting border.
+  ctx.strokeStyle = 'rgba(60,50,40,0.35)';
+  ctx.lineWidth = W * 0.0015;
+  ctx.strokeRect(W * 0.03, W * 0.03, W - W * 0.06, H - W * 0.06);
+  ctx.lineWidth = W * 0.0006;
+  ctx.strokeRect(W * 0.036, W * 0.036, W - W * 0.072, H - W * 0.072);
+
+  // --- Fonts --------------------------------------------------------------------
+  const allText = title + (options.poem ?? '');
+  if (typeof document !== 'undefined' && document.fonts) {
+    try {
+      await document.fonts.load(`${size}px ${fonts}`, allText);
+      await document.fonts.load(`bold ${size}px ${fonts}`, options.sealText ?? title);
+    } catch {
+      // Local fonts need no loading; a failure here just means the fallback serif is used.
+    }
+  }
+
+  // A soft clearing of the paper behind the text, so ink reads over washes.
+  ctx.save();
+  ctx.filter = `blur(${Math.round(size * 0.6)}px)`;
+  ctx.fillStyle = `rgba(${PALETTE.paper.join(',')},0.55)`;
+  ctx.fillRect(right - textW - size * 0.2, top - size * 0.3, textW + size * 0.5, textH + size * 0.5);
+  ctx.restore();
+
+  // --- The inscription, right to left --------------------------------------
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  const ink = 'rgba(30,28,26,0.92)';
+  let x = right - pitchX / 2;
+  /**
+   * @param {string[]} chars
+   * @param {number} cx
+   * @param {number} y0
+   * @param {number} px
+   * @param {number} pitch
+   */
+  const column = (chars, cx, y0, px, pitch) => {
+    ctx.font = `${px}px ${fonts}`;
+    ctx.fillStyle = ink;
+    ctx.shadowColor = 'rgba(30,28,26,0.35)';
+    ctx.shadowBlur = px * 0.04;
+    chars.forEach((c, i) => ctx.fillText(c, cx, y0 + pitch * (i + 0.5)));
+    ctx.shadowBlur = 0;
+  };
+  if (titleChars.length) {
+    column(titleChars, x, top, Math.round(size * 1.08), pitchY * 1.05);
+    x -= pitchX * 1.4;
+  }
+  for (const col of columns) {
+    column(col, x, top + size * 0.35, size, pitchY);
+    x -= pitchX;
+  }
+
+  // --- Seal: beneath the last column's end, a little to its left --------------
+  const sealSize = Math.round(Math.max(size * 1.35, W * 0.065));
+  const lastLen = columns.length ? columns[columns.length - 1].length : titleChars.length;
+  const sealX = Math.round(x + pitchX / 2 - sealSize * 0.55);
+  const sealY = Math.round(Math.min(H - margin - sealSize, top + size * 0.35 + lastLen * pitchY + size * 0.5));
+  drawSeal(ctx, options.sealText ?? title, sealX, sealY, sealSize, { seed: options.seed ?? 0, fontStack: fonts });
+
+  return canvas;
+}
+
+/**
+ * Encodes the card as PNG.
+ * @param {HTMLCanvasElement | OffscreenCanvas} canvas
+ * @returns {Promise<Blob>}
+ */
+export function cardToPngBlob(canvas) {
+  if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/png' });
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('card: PNG encoding failed'))), 'image/png');
+  });
+}

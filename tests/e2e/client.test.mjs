@@ -1,0 +1,129 @@
+// The public client in headless Chromium (playwright-core + Debian chromium), on a test page
+// that uses only web/client.js, served with a strict CSP (no inline scripts):
+//   - without COOP/COEP: not crossOriginIsolated -> the plain build (inkstone)
+//   - with COOP/COEP: crossOriginIsolated -> the threaded build (inkstone-mt)
+// Both stream the same tokens for the same seed; the main thread stays responsive (a 5 ms timer
+// keeps firing during generation); AbortSignal cancels; a wasm abort is recovered from.
+// Run: node --test tests/e2e/client.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
+
+const haveWasm =
+  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')) &&
+  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm'));
+const chromiumOk = canRunChromium();
+const skip = chromiumOk !== true ? chromiumOk : haveWasm ? false : 'wasm builds missing (build-wasm)';
+
+const TINY = '/tests/fixtures/models/tiny-llama-q8_0.gguf';
+const POETRY_FILE = 'assets/models/inkstone-poetry-q8_0.gguf';
+const POETRY = fs.existsSync(path.join(ROOT, POETRY_FILE)) ? `/${POETRY_FILE}` : null;
+
+// The main thread may not freeze: the longest gap between two 5 ms timer ticks while the
+// worker generates. Generous: a loaded CI machine delays timers, a blocked thread stops them.
+const kMaxTimerGapMs = 250;
+
+const SAMPLING = { seed: 20260229, temperature: 0.9, topK: 40, topP: 0.95, minP: 0.05, stopAtEos: false };
+
+/** @type {{context: import('playwright-core').BrowserContext, close: () => Promise<void>} | null} */
+let browser = null;
+/** @type {Record<string, any>} results per build, compared at the end */
+const results = {};
+
+before(async () => {
+  if (skip) return;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+/** @param {boolean} isolated */
+async function openPage(isolated) {
+  const server = await startServer({ isolated });
+  const page = await /** @type {any} */ (browser).context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/tests/e2e/pages/client-test.html`);
+  await page.waitForFunction(() => /** @type {any} */ (window).inkTest !== undefined);
+  return { server, page, errors };
+}
+
+for (const isolated of [false, true]) {
+  const build = isolated ? 'inkstone-mt' : 'inkstone';
+  test(`${build} (crossOriginIsolated ${isolated}): load, stream, stay responsive, cancel, recover`, { skip, timeout: 180000 }, async () => {
+    const { server, page, errors } = await openPage(isolated);
+    try {
+      const features = await page.evaluate(() => window.inkTest.features());
+      assert.equal(features.isolated, isolated);
+      assert.equal(features.simd, true);
+
+      const loaded = await page.evaluate((model) => window.inkTest.load({ model }), TINY);
+      assert.equal(loaded.runtime.build, build);
+      assert.equal(loaded.info.nVocab, 338);
+      assert.ok(loaded.progress >= 2, 'load reports progress');
+
+      // A long generation (the context slides) so that the timer has time to fire.
+      const long = await page.evaluate(
+        (options) => window.inkTest.generate({ promptTokens: [1, 280, 281], options }),
+        { ...SAMPLING, maxTokens: 3000, slideWindow: true },
+      );
+      assert.equal(long.tokens.length, 3000);
+      console.log(`# ${build}: ${loaded.info.nThreads} thread(s), tiny model load ${loaded.loadMs.toFixed(0)} ms, first token ${long.firstTokenMs.toFixed(1)} ms, 3000 tokens in ${long.elapsedMs.toFixed(0)} ms, timer ticks ${long.ticks}, longest gap ${long.maxGapMs.toFixed(1)} ms`);
+      assert.ok(long.ticks >= 3, `timer fired ${long.ticks} times in ${long.elapsedMs.toFixed(0)} ms`);
+      assert.ok(long.maxGapMs < kMaxTimerGapMs, `main thread blocked for ${long.maxGapMs.toFixed(0)} ms`);
+      results[build] = { tiny: long.tokens };
+
+      // AbortSignal: the iteration ends at once, nothing arrives after abort().
+      const cancelled = await page.evaluate(
+        (options) => window.inkTest.cancel({ promptTokens: [1, 280], options, abortAfter: 10 }),
+        SAMPLING,
+      );
+      assert.equal(cancelled.error && cancelled.error.code, 'aborted');
+      assert.equal(cancelled.received, 10);
+      assert.equal(cancelled.afterAbort, 0);
+
+      // Typed errors reach the page.
+      const bad = await page.evaluate((m) => window.inkTest.loadError(m), '/tests/fixtures/broken/bad-magic.gguf');
+      assert.equal(bad.code, 'invalid_model');
+      const missing = await page.evaluate((m) => window.inkTest.loadError(m), '/no/such/model.gguf');
+      assert.equal(missing.code, 'network_error');
+
+      // Crash: the call rejects with `crashed`; the worker is replaced, the model reloaded, and
+      // the same seed gives the same tokens again.
+      const crash = await page.evaluate(() => window.inkTest.crash());
+      assert.equal(crash.error.code, 'crashed');
+      assert.equal(crash.crashes, 1);
+      const again = await page.evaluate(
+        (options) => window.inkTest.generate({ promptTokens: [1, 280, 281], options }),
+        { ...SAMPLING, maxTokens: 3000, slideWindow: true },
+      );
+      assert.deepEqual(again.tokens, long.tokens);
+
+      if (POETRY) {
+        const poem = await page.evaluate((model) => window.inkTest.load({ model }), POETRY);
+        const run = await page.evaluate(
+          (options) => window.inkTest.generate({ prompt: '<七绝>', options }),
+          { ...SAMPLING, maxTokens: 64, stopAtEos: true },
+        );
+        assert.ok(run.tokens.length > 0);
+        results[build].poetry = run.tokens;
+        console.log(`# ${build}: poetry model load ${poem.loadMs.toFixed(0)} ms, first token ${run.firstTokenMs.toFixed(1)} ms, ${run.summary.tokensPerSecond.toFixed(0)} tok/s: ${run.text.replace(/\n/g, ' / ')}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+}
+
+test('both builds stream the same tokens for the same seed', { skip }, () => {
+  assert.ok(results.inkstone && results['inkstone-mt'], 'both build tests ran');
+  assert.deepEqual(results['inkstone-mt'].tiny, results.inkstone.tiny);
+  if (POETRY) assert.deepEqual(results['inkstone-mt'].poetry, results.inkstone.poetry);
+});

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Screenshots of the playground for looking at, not for comparing: desktop (Chinese, light,
+// horizontal), vertical 竖排 with the tone overlay, the character popover, dark, English, a phone.
+//
+//   node tests/e2e/playground-screenshots.mjs [outDir] [--model path.gguf]
+// Default model: assets/models/inkstone-poetry-q8_0.gguf.
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSite, serveSite, launchBrowser, watchPage, DEFAULT_MODEL } from './playground-server.mjs';
+
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--model');
+const model = modelAt >= 0 ? args.splice(modelAt, 2)[1] : DEFAULT_MODEL;
+const out = path.resolve(args[0] || 'playground-shots');
+if (!fs.existsSync(model)) {
+  console.error(`no model at ${model}`);
+  process.exit(1);
+}
+fs.mkdirSync(out, { recursive: true });
+
+const dir = await buildSite({ model: model === DEFAULT_MODEL ? undefined : model });
+const server = await serveSite(dir);
+const browser = await launchBrowser();
+
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {{title: string, form: string, acrostic?: string, seed: number}} poem
+ */
+async function write(page, poem) {
+  await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: 120_000 });
+  await page.fill('#title-input', poem.title);
+  await page.check(`input[name="form"][value="${poem.form}"]`, { force: true });
+  if (poem.acrostic) await page.fill('#acrostic-input', poem.acrostic);
+  await page.click('#sampling summary');
+  await page.fill('#seed-input', String(poem.seed));
+  await page.click('#seed-lock');
+  await page.click('#sampling summary');
+  await page.click('#generate');
+  await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.body.dataset.run ?? ''), null, {
+    timeout: 120_000,
+  });
+  await page.waitForTimeout(700); // let the last characters' ink settle
+}
+
+try {
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    await write(page, { title: '春江夜月', form: 'qiyan-jueju', seed: 7 });
+    await page.screenshot({ path: path.join(out, 'desktop-zh.png') });
+    await page.check('input[name="layout"][value="vertical"]', { force: true });
+    await page.check('#prosody-toggle', { force: true });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(out, 'desktop-vertical-tones.png') });
+    await page.check('input[name="layout"][value="horizontal"]', { force: true });
+    await page.click('#poem-body .ch >> nth=3');
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(out, 'desktop-popover.png') });
+    await page.keyboard.press('Escape');
+    await page.click('#theme-toggle');
+    await page.click('#script-toggle');
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: path.join(out, 'desktop-dark-traditional.png') });
+    console.log('desktop problems:', problems);
+    await ctx.close();
+  }
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    const page = await ctx.newPage();
+    await page.goto(server.url);
+    await write(page, { title: '秋夜', form: 'cangtou', acrostic: '春夏秋冬', seed: 11 });
+    await page.screenshot({ path: path.join(out, 'desktop-en-acrostic.png') });
+    await ctx.close();
+  }
+  {
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+    });
+    const page = await ctx.newPage();
+    await page.goto(server.url);
+    await write(page, { title: '山居', form: 'wuyan-lushi', seed: 3 });
+    await page.screenshot({ path: path.join(out, 'phone-top.png') });
+    await page.evaluate(() => document.getElementById('sheet')?.scrollIntoView());
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: path.join(out, 'phone-poem.png') });
+    await page.screenshot({ path: path.join(out, 'phone-full.png'), fullPage: true });
+    await ctx.close();
+  }
+  console.log(`screenshots in ${out}`);
+} finally {
+  await browser.close();
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}

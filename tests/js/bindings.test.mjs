@@ -1,0 +1,288 @@
+// The real wasm build (inkstone.wasm, SIMD, single-threaded) through its Embind API, on the
+// committed fixture models: loading, golden logits against the float64 numpy reference,
+// determinism, the error objects for every broken fixture, header inspection, option checks.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { FIXTURES, MODELS, ROOT, fixtureModel, hasBuild } from './support/paths.mjs';
+import { loadWasm, createSession, inspectModel, generateAll } from './support/wasm.mjs';
+import { readGolden } from './support/golden.mjs';
+
+// max |ours - ref| / max(1, max |ref|) per position, as tests/cpp/test-golden.cpp.
+const kMaxRelErrGolden = 1e-4;
+
+const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
+const M = skip ? null : await loadWasm('inkstone');
+
+// The JS-facing category of each fine code, read from docs/status-codes.md (the contract),
+// not from the code under test.
+function categoriesFromDocs() {
+  const text = fs.readFileSync(path.join(ROOT, 'docs/status-codes.md'), 'utf8');
+  const map = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\|\s*`([a-z_0-9]+)`\s*\|\s*`([a-z_]+)`\s*\|/.exec(line);
+    if (m) map.set(m[1], m[2]);
+  }
+  return map;
+}
+
+test('buildInfo says SIMD, single-threaded', { skip }, () => {
+  const info = M.buildInfo();
+  assert.equal(info.simd, true);
+  assert.equal(info.threads, false);
+});
+
+test('every fixture model loads; info matches the golden files and the README table', { skip }, () => {
+  for (const file of fs.readdirSync(path.join(FIXTURES, 'golden')).sort()) {
+    const golden = readGolden(path.join(FIXTURES, 'golden', file));
+    const bytes = new Uint8Array(fs.readFileSync(path.join(ROOT, golden.model)));
+    const r = createSession(M, bytes);
+    assert.equal(r.ok, true, `${file}: ${r.message}`);
+    const info = r.session.info();
+    assert.equal(info.architecture, 'llama');
+    assert.equal(info.nVocab, golden.seqs[0].logits[0].length, file);
+    assert.equal(info.fileBytes, bytes.length);
+    assert.equal(info.nLayer, file.startsWith('micro') ? 1 : 2);
+    assert.equal(info.headDim, 16);
+    assert.equal(info.nCtx, file.startsWith('micro') ? 32 : file.includes('gqa') ? 48 : 64);
+    assert.equal(info.tokenizer, file.includes('gpt2') ? 'gpt2' : 'llama');
+    assert.equal(info.meta['general.architecture'], 'llama');
+    r.session.delete();
+  }
+});
+
+test('golden logits: the wasm forward pass matches the float64 numpy reference', { skip }, () => {
+  let compared = 0;
+  for (const file of fs.readdirSync(path.join(FIXTURES, 'golden')).sort()) {
+    const golden = readGolden(path.join(FIXTURES, 'golden', file));
+    const r = createSession(M, new Uint8Array(fs.readFileSync(path.join(ROOT, golden.model))));
+    assert.equal(r.ok, true, r.message);
+    const s = r.session;
+    const options = {
+      temperature: 0,
+      maxTokens: 0,
+      stopAtEos: false,
+      repeatPenalty: 1,
+      probes: { distribution: true },
+    };
+    for (const seq of golden.seqs) {
+      // The logits probe of a forced step are the logits the token was forced from: forcing
+      // t[i] reports the logits at position i - 1. One more forced token reads the last ones.
+      assert.equal(s.begin([seq.tokens[0]], options).ok, true);
+      const next = [...seq.tokens.slice(1), seq.tokens[0]];
+      for (let pos = 0; pos < seq.tokens.length; pos++) {
+        const step = s.forceToken(next[pos]);
+        assert.equal(step.ok, true, `${file} pos ${pos}: ${step.message}`);
+        const ours = step.logits;
+        const ref = seq.logits[pos];
+        assert.equal(ours.length, ref.length);
+        let err = 0;
+        let mag = 1;
+        for (let i = 0; i < ref.length; i++) {
+          err = Math.max(err, Math.abs(ours[i] - ref[i]));
+          mag = Math.max(mag, Math.abs(ref[i]));
+        }
+        assert.ok(err / mag <= kMaxRelErrGolden, `${file} seq ${seq.tokens.length} pos ${pos}: rel err ${err / mag}`);
+        compared++;
+        if (step.done) break;
+      }
+    }
+    s.delete();
+  }
+  assert.ok(compared > 100, `compared ${compared} positions`);
+});
+
+test('same seed, same tokens; another seed, other tokens', { skip }, () => {
+  const bytes = fixtureModel('tiny-llama-q8_0.gguf');
+  const options = { seed: 1234, temperature: 1.0, topK: 0, topP: 1, minP: 0, maxTokens: 40, stopAtEos: false };
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const r = createSession(M, bytes);
+    runs.push(generateAll(r.session, [1, 280, 281], options).tokens);
+    r.session.delete();
+  }
+  assert.equal(runs[0].length, 40);
+  assert.deepEqual(runs[1], runs[0]);
+  assert.deepEqual(runs[2], runs[0]);
+  // Within one session too (the KV prefix is reused by begin).
+  const r = createSession(M, bytes);
+  const a = generateAll(r.session, [1, 280, 281], options).tokens;
+  const b = generateAll(r.session, [1, 280, 281], options).tokens;
+  const c = generateAll(r.session, [1, 280, 281], { ...options, seed: 99 }).tokens;
+  r.session.delete();
+  assert.deepEqual(a, runs[0]);
+  assert.deepEqual(b, runs[0]);
+  assert.notDeepEqual(c, runs[0]);
+});
+
+test('greedy decoding follows the argmax of the golden logits', { skip }, () => {
+  // Independent check of the sampler at T = 0: each token is the argmax of the reference logits
+  // of the sequence so far (only while the sequence agrees with a golden one).
+  const golden = readGolden(path.join(FIXTURES, 'golden/tiny-llama-f32.txt'));
+  const r = createSession(M, fixtureModel('tiny-llama-f32.gguf'));
+  const seq = golden.seqs[0];
+  const { tokens } = generateAll(r.session, [seq.tokens[0]], { temperature: 0, maxTokens: 1, stopAtEos: false });
+  const ref = seq.logits[0];
+  let best = 0;
+  for (let i = 1; i < ref.length; i++) if (ref[i] > ref[best]) best = i;
+  assert.deepEqual(tokens, [best]);
+  r.session.delete();
+});
+
+test('streamed text equals detokenize of the tokens; tokenize round-trips', { skip }, () => {
+  for (const name of ['tiny-llama-f32.gguf', 'tiny-gpt2-f32.gguf']) {
+    const r = createSession(M, fixtureModel(name));
+    const s = r.session;
+    const text = 'the river 明月 光';
+    const tok = s.tokenize(text, false);
+    assert.equal(tok.ok, true);
+    assert.equal(s.detokenize(tok.tokens).text, text, name);
+    // Ban byte tokens (llama: ids 3..258; gpt2: pieces other than letters and Ġ) so that the
+    // text is valid UTF-8 and both decoders agree on it.
+    const logitBias = {};
+    const n = s.info().nVocab;
+    for (let id = 0; id < n; id++) {
+      const byteToken = name.includes('llama') ? id >= 3 && id <= 258 : !/^[A-Za-z\u0120]+$/.test(s.tokenPiece(id));
+      if (byteToken) logitBias[id] = -Infinity;
+    }
+    const prompt = s.tokenize('the', true).tokens;
+    const out = generateAll(s, prompt, {
+      seed: 5, temperature: 1.5, topK: 0, topP: 1, minP: 0, maxTokens: 30, stopAtEos: false, logitBias,
+    });
+    assert.equal(out.tokens.length, 30);
+    const whole = s.detokenize([...prompt, ...out.tokens]).text;
+    const head = s.detokenize(prompt).text;
+    // The stream may hold back an incomplete UTF-8 tail (gpt2 byte pieces).
+    assert.ok(whole.startsWith(head + out.text), `${name}: ${JSON.stringify(out.text)} vs ${JSON.stringify(whole)}`);
+    assert.ok(whole.length - (head + out.text).length <= 1, name);
+    s.delete();
+  }
+});
+
+test('probes: alternatives sorted and summing to <= 1, attention rows sum to 1', { skip }, () => {
+  const r = createSession(M, fixtureModel('tiny-llama-f32.gguf'));
+  const s = r.session;
+  const info = s.info();
+  assert.equal(s.begin([1, 280, 281, 282], {
+    seed: 1, temperature: 1, topK: 0, topP: 1, minP: 0, maxTokens: 5, stopAtEos: false,
+    probes: { topAlternatives: 5, attention: true, distribution: true },
+  }).ok, true);
+  for (let i = 0; i < 5; i++) {
+    const st = s.step();
+    assert.equal(st.ok, true);
+    assert.equal(st.alternatives.length, 5);
+    for (let k = 1; k < 5; k++) assert.ok(st.alternatives[k - 1].prob >= st.alternatives[k].prob);
+    const chosen = st.distribution[st.token];
+    assert.ok(Math.abs(chosen - st.prob) < 1e-6);
+    // softmax of the raw logits at T = 1 with nothing cut = the distribution
+    const max = Math.max(...st.logits);
+    let z = 0;
+    for (const v of st.logits) z += Math.exp(v - max);
+    assert.ok(Math.abs(Math.exp(st.logits[st.token] - max) / z - st.prob) < 1e-5);
+    const nPos = 4 + i;
+    assert.equal(st.nPos, nPos);
+    assert.equal(st.attention.length, info.nLayer * info.nHead * nPos);
+    for (let row = 0; row < info.nLayer * info.nHead; row++) {
+      let sum = 0;
+      for (let j = 0; j < nPos; j++) sum += st.attention[row * nPos + j];
+      assert.ok(Math.abs(sum - 1) < 1e-4, `row ${row} sums to ${sum}`);
+    }
+  }
+  s.delete();
+});
+
+test('every broken fixture fails with its manifest code and the documented category', { skip }, () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'broken/manifest.json'), 'utf8'));
+  const categories = categoriesFromDocs();
+  assert.ok(manifest.length > 20);
+  const seen = new Set();
+  for (const entry of manifest) {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken', entry.file)));
+    const r = createSession(M, bytes);
+    assert.equal(r.ok, false, entry.file);
+    assert.equal(r.detail, entry.code, `${entry.file}: ${r.message}`);
+    assert.equal(r.code, categories.get(entry.code), entry.file);
+    assert.equal(typeof r.message, 'string');
+    assert.ok(r.message.length > 0);
+    seen.add(r.code);
+  }
+  assert.ok(seen.has('invalid_model') && seen.has('unsupported_model'));
+});
+
+test('out_of_memory, context_full, invalid_argument, invalid_state from real inputs', { skip }, () => {
+  const bytes = fixtureModel('tiny-llama-f32.gguf');
+  // A context the memory budget cannot hold.
+  const oom = createSession(M, bytes, { nCtx: 1 << 20, maxMemoryBytes: 64 << 20 });
+  assert.equal(oom.ok, false);
+  assert.equal(oom.code, 'out_of_memory');
+  // A prompt longer than the context.
+  const small = createSession(M, bytes, { nCtx: 8 });
+  assert.equal(small.ok, true);
+  const s = small.session;
+  const long = s.tokenize('the river flows under the bright moon and the spring wind', true).tokens;
+  assert.ok(long.length > 8);
+  const full = s.begin(long, {});
+  assert.equal(full.code, 'context_full');
+  // Generation that runs into the end of the context stops with reason context_full.
+  const run = generateAll(s, [1, 280], { seed: 1, maxTokens: 100, stopAtEos: false });
+  assert.equal(run.steps.at(-1).done, true);
+  assert.equal(run.steps.at(-1).reason, 'context_full');
+  // Bad options and bad tokens.
+  assert.equal(s.begin([1], { topK: 'many' }).code, 'invalid_argument');
+  assert.equal(s.begin([1], { temperature: -1 }).code, 'invalid_argument');
+  assert.equal(s.begin([1, 99999], {}).code, 'invalid_argument');
+  assert.equal(s.begin([], {}).code, 'invalid_argument');
+  assert.equal(s.begin([1], { constraint: 42 }).code, 'invalid_argument');
+  assert.equal(s.begin([1], { constraint: '{"form": "no such form"}' }).code, 'invalid_argument');
+  assert.equal(s.detokenize(['a']).code, 'invalid_argument');
+  // step after the generation ended
+  assert.equal(s.step().code, 'invalid_state');
+  s.delete();
+  assert.equal(createSession(M, bytes, { nCtx: 'big' }).code, 'invalid_argument');
+});
+
+test('inspectModel reads a header from a prefix and reports problems without failing', { skip }, () => {
+  const bytes = fixtureModel('tiny-llama-q8_0.gguf');
+  const full = inspectModel(M, bytes);
+  assert.equal(full.ok, true, full.message);
+  assert.equal(full.info.runnable, true);
+  assert.equal(full.info.header.dataComplete, true);
+  assert.equal(full.info.header.dataEnd, bytes.length);
+  assert.deepEqual(full.info.weightTypes, ['f32', 'q8_0']);
+  // The header alone (up to the tensor data) is enough.
+  const prefix = bytes.subarray(0, full.info.header.dataOffset);
+  const part = inspectModel(M, prefix);
+  assert.equal(part.ok, true, part.message);
+  assert.equal(part.info.header.dataComplete, false);
+  assert.equal(part.info.nVocab, 338);
+  assert.equal(part.info.fileBytes, bytes.length);
+  // A valid GGUF we cannot run: described, with the reason.
+  const q51 = inspectModel(M, new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-q5_1.gguf'))));
+  assert.equal(q51.ok, true);
+  assert.equal(q51.info.runnable, false);
+  assert.equal(q51.info.problem.code, 'unsupported_model');
+  assert.ok(q51.info.weightTypes.includes('q5_1'));
+  // Not a GGUF at all.
+  const bad = inspectModel(M, new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/bad-magic.gguf'))));
+  assert.equal(bad.ok, false);
+  assert.equal(bad.code, 'invalid_model');
+  // Metadata values of every type (all-types.gguf and its expected listing).
+  const all = inspectModel(M, fixtureModel('all-types.gguf'));
+  assert.equal(all.ok, true);
+  assert.equal(all.info.meta['test.string'], 'hello, 明月 🌙');
+  assert.equal(all.info.meta['test.i32'], -2000000000);
+  assert.equal(all.info.meta['test.f32'], 1.5);
+  assert.equal(all.info.meta['test.bool_true'], true);
+  assert.deepEqual(all.info.meta['test.arr_i8'], [-128, 0, 127]);
+});
+
+test('the model bytes are freed with the session (no leak across many loads)', { skip }, () => {
+  const bytes = fixtureModel('tiny-llama-f32.gguf');
+  const heapBytes = () => (M.wasmMemory ? M.wasmMemory.buffer.byteLength : M.HEAPU8.length);
+  for (let i = 0; i < 5; i++) createSession(M, bytes).session.delete();
+  const before = heapBytes();
+  for (let i = 0; i < 50; i++) createSession(M, bytes).session.delete();
+  assert.equal(heapBytes(), before);
+});

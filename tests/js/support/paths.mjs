@@ -1,0 +1,23 @@
+// Where the tests find the wasm builds, the fixtures and the shipped model.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const WASM_DIR = path.join(ROOT, process.env.INK_WASM_DIR || 'build-wasm/wasm_bindings');
+export const WASM_BASE_URL = pathToFileURL(WASM_DIR + '/').href;
+export const FIXTURES = path.join(ROOT, 'tests/fixtures');
+export const MODELS = path.join(FIXTURES, 'models');
+export const POETRY_MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
+export const PROSODY = path.join(ROOT, 'assets/prosody');
+
+/** @param {string} build 'inkstone' | 'inkstone-mt' */
+export function hasBuild(build) {
+  return fs.existsSync(path.join(WASM_DIR, `${build}.mjs`)) &&
+    fs.existsSync(path.join(WASM_DIR, `${build}.wasm`));
+}
+
+/** @param {string} name a file in tests/fixtures/models */
+export function fixtureModel(name) {
+  return new Uint8Array(fs.readFileSync(path.join(MODELS, name)));
+}

@@ -1,0 +1,201 @@
+// Kernel micro-benchmark harness shared by the native (tools/bench/native) and wasm
+// (tools/bench/wasm) benchmark executables. The shapes mirror the kernel tests and the weight
+// matrices of the benchmark models (S15, P8, S110; see make_bench_models.py): every matrix
+// product of one layer plus the output projection, as matvec (decode, n = 1) and matmul
+// (prefill chunk, n = 64 = the session's default n_batch).
+//
+// Timing: each implementation is warmed up (several calls, so V8 tiers the wasm function up to
+// TurboFan), then timed for at least kMinSeconds; implementations are measured in alternation,
+// kTrials times, and the median is kept. Only ratios within one run mean anything on a shared
+// machine. Output: a table on stdout and, per line, JSON on request (--json).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "inkstone/fp16.h"
+#include "kernel-table.h"
+
+namespace inkstone::bench {
+
+struct matrix_shape {
+  const char* model;
+  const char* name;
+  int64_t rows;
+  int64_t cols;
+};
+
+// (rows, cols) of each weight of one layer + the output projection, per benchmark model.
+inline const matrix_shape kShapes[] = {
+    {"S15", "attn_q", 288, 288},    {"S15", "ffn_up", 768, 288},   {"S15", "ffn_down", 288, 768},
+    {"S15", "output", 32000, 288},  {"P8", "attn_q", 384, 384},    {"P8", "ffn_up", 1024, 384},
+    {"P8", "ffn_down", 384, 1024},  {"P8", "output", 8000, 384},   {"S110", "attn_q", 768, 768},
+    {"S110", "ffn_up", 2048, 768},  {"S110", "ffn_down", 768, 2048}, {"S110", "output", 32000, 768},
+};
+
+inline constexpr double kMinSeconds = 0.15;
+inline constexpr int kTrials = 5;
+inline constexpr int kWarmupCalls = 20;
+
+inline double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Seconds per call of fn: warm-up, then repeat until kMinSeconds have passed.
+inline double time_per_call(const std::function<void()>& fn, double min_seconds = kMinSeconds) {
+  int calls = 0;
+  const double t_warm = now_s();
+  while (calls < kWarmupCalls || now_s() - t_warm < 0.02) {
+    fn();
+    ++calls;
+    if (now_s() - t_warm > 2.0) break;  // very slow kernels: a few calls are enough
+  }
+  int64_t n = 0;
+  const double t0 = now_s();
+  double t1 = t0;
+  do {
+    fn();
+    ++n;
+    t1 = now_s();
+  } while (t1 - t0 < min_seconds);
+  return (t1 - t0) / double(n);
+}
+
+// Median seconds per call of each candidate, measured in alternation.
+inline std::vector<double> time_alternating(const std::vector<std::function<void()>>& fns,
+                                            int trials = kTrials) {
+  std::vector<std::vector<double>> t(fns.size());
+  for (int k = 0; k < trials; ++k) {
+    for (size_t i = 0; i < fns.size(); ++i) t[i].push_back(time_per_call(fns[i]));
+  }
+  std::vector<double> med;
+  for (auto& v : t) {
+    std::sort(v.begin(), v.end());
+    med.push_back(v[v.size() / 2]);
+  }
+  return med;
+}
+
+// Deterministic random weights in `format` (bytes as the kernels read them).
+inline std::vector<uint8_t> random_weights(weight_format format, int64_t rows, int64_t cols,
+                                           uint64_t seed) {
+  std::vector<uint8_t> w(weight_row_bytes(format, cols) * rows);
+  uint64_t s = seed * 2862933555777941757ull + 3037000493ull;
+  auto next = [&] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(s >> 33);
+  };
+  auto uniform = [&](float lo, float hi) { return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f; };
+  const size_t block = format == weight_format::q8_0 ? 34 : format == weight_format::q4_0 ? 18 : 0;
+  if (block == 0) {
+    for (size_t i = 0; i < w.size(); i += format == weight_format::f32 ? 4 : 2) {
+      const float v = uniform(-1, 1);
+      if (format == weight_format::f32) {
+        std::memcpy(&w[i], &v, 4);
+      } else {
+        const uint16_t h = fp32_to_fp16(v);
+        std::memcpy(&w[i], &h, 2);
+      }
+    }
+    return w;
+  }
+  for (size_t i = 0; i < w.size(); i += block) {
+    const uint16_t d = fp32_to_fp16(uniform(0.001f, 0.02f));
+    std::memcpy(&w[i], &d, 2);
+    for (size_t j = 2; j < block; ++j) w[i + j] = static_cast<uint8_t>(next());
+  }
+  return w;
+}
+
+inline std::vector<float> random_floats(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  uint64_t s = seed + 12345;
+  for (auto& x : v) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x = (static_cast<uint32_t>(s >> 40) / 16777216.0f) * 2.0f - 1.0f;
+  }
+  return v;
+}
+
+inline const char* format_name(weight_format f) {
+  switch (f) {
+    case weight_format::f32: return "f32";
+    case weight_format::f16: return "f16";
+    case weight_format::q4_0: return "q4_0";
+    case weight_format::q8_0: return "q8_0";
+  }
+  return "?";
+}
+
+// One benchmark row: candidates (name, fn) for one (format, shape, n); prints GOP/s (2 ops per
+// multiply-add), GB/s of weights and each candidate's speed relative to the first.
+struct candidate {
+  std::string name;
+  std::function<void()> fn;
+};
+
+inline void report_row(const char* platform, weight_format f, const matrix_shape& s, int64_t n,
+                       const std::vector<candidate>& cands, bool json) {
+  std::vector<std::function<void()>> fns;
+  for (const auto& c : cands) fns.push_back(c.fn);
+  const std::vector<double> t = time_alternating(fns);
+  const double ops = 2.0 * double(s.rows) * double(s.cols) * double(n);
+  const double bytes = double(weight_row_bytes(f, s.cols)) * double(s.rows);
+  std::printf("%-5s %-4s %-9s %5lld x %-5lld n=%-3lld", s.model, format_name(f), s.name,
+              (long long)s.rows, (long long)s.cols, (long long)n);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    std::printf(" | %s %7.2f GOP/s %6.2f GB/s x%.2f", cands[i].name.c_str(), ops / t[i] * 1e-9,
+                bytes / t[i] * 1e-9, t[0] / t[i]);
+  }
+  std::printf("\n");
+  if (json) {
+    std::printf("JSON {\"platform\":\"%s\",\"model\":\"%s\",\"matrix\":\"%s\",\"format\":\"%s\","
+                "\"rows\":%lld,\"cols\":%lld,\"n\":%lld,\"results\":{",
+                platform, s.model, s.name, format_name(f), (long long)s.rows, (long long)s.cols,
+                (long long)n);
+    for (size_t i = 0; i < cands.size(); ++i) {
+      std::printf("%s\"%s\":{\"gops\":%.4f,\"gbps\":%.4f,\"us\":%.3f}", i ? "," : "",
+                  cands[i].name.c_str(), ops / t[i] * 1e-9, bytes / t[i] * 1e-9, t[i] * 1e6);
+    }
+    std::printf("}}\n");
+  }
+  std::fflush(stdout);
+}
+
+// Filters from the command line: --model S15, --format q8_0, --n 1, --json, --quick.
+struct options {
+  std::string model, format;
+  int64_t n = 0;  // 0: both 1 and 64
+  bool json = false;
+  bool quick = false;  // skip ref on the largest shapes
+};
+
+inline options parse_options(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--json") o.json = true;
+    else if (a == "--quick") o.quick = true;
+    else if (a == "--model" && i + 1 < argc) o.model = argv[++i];
+    else if (a == "--format" && i + 1 < argc) o.format = argv[++i];
+    else if (a == "--n" && i + 1 < argc) o.n = std::atoll(argv[++i]);
+  }
+  return o;
+}
+
+inline bool wanted(const options& o, const matrix_shape& s, weight_format f, int64_t n) {
+  if (!o.model.empty() && o.model != s.model) return false;
+  if (!o.format.empty() && o.format != format_name(f)) return false;
+  if (o.n != 0 && o.n != n) return false;
+  return true;
+}
+
+inline constexpr int64_t kBenchBatch[] = {1, 64};
+
+}  // namespace inkstone::bench

@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""Builds assets/prosody/rhyme-classical.tsv: character -> classical 平-rhyme groups derived
+from the corpus itself (characters that rhyme with each other in regulated verse).
+
+Source: the same aligned poems as build-tones.py (chinese-poetry@2.0.1, dist/quantangshi +
+dist/strains). Steps:
+  1. Poems shaped as 絕句/律詩 (4 or 8 lines of 5 or 7 characters) whose rhyme characters
+     (the ends of lines 2, 4, 6, 8) are all marked 平 in the annotation. Line 1 is left out
+     (it may borrow a neighbouring rhyme, 孤雁出群). Simplified text (OpenCC t2s) is used.
+  2. Co-occurrence: for each poem, each pair of distinct rhyme characters gets 1 / (k - 1)
+     (k = distinct rhyme characters in the poem).
+  3. Characters seen at rhyme positions at least kMinCount times are clustered by average-linkage
+     agglomeration on the cosine similarity w_ab / sqrt(n_a n_b), stopping when the best link
+     falls below kStopLink. Clusters with fewer than kMinCluster characters are dissolved.
+  4. Every character (clustered or rare) then gets each cluster holding at least kShare of its
+     co-rhyme weight (so polyphonic characters get several groups, primary first), if it has
+     at least kMinWeight weight in total.
+  5. Traditional characters get the groups of their OpenCC t2s conversion. Groups are numbered by
+     size and named by their most frequent character.
+Characters at 仄 rhymes are not grouped: the table serves regulated verse, which rhymes on 平.
+
+Usage: build-classical.py CORPUS_DIST_DIR TONES_TSV OUT_TSV
+"""
+import collections
+import glob
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+kMinCount = 4
+kStopLink = 0.004
+kMinCluster = 4
+kShare = 0.2
+kMinWeight = 1.5
+kPunct = set("，。？！、；：,.?!;:")
+
+
+def split_lines(text):
+    out, cur = [], ""
+    for c in text:
+        if c in kPunct:
+            if cur:
+                out.append(cur)
+            cur = ""
+        else:
+            cur += c
+    if cur:
+        out.append(cur)
+    return out
+
+
+def opencc(lines, config):
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        subprocess.run(["opencc", "-c", config, "-i", src, "-o", dst], check=True)
+        return open(dst, encoding="utf-8").read().split("\n")[: len(lines)]
+
+
+def main():
+    dist, tones_path, out_path = sys.argv[1:4]
+    texts = []
+    for sfile in sorted(glob.glob(os.path.join(dist, "strains/json/poet.*.json"))):
+        pfile = os.path.join(dist, "quantangshi", os.path.basename(sfile))
+        if not os.path.exists(pfile):
+            continue
+        poems = {p["id"]: p for p in json.load(open(pfile, encoding="utf-8"))}
+        for s in json.load(open(sfile, encoding="utf-8")):
+            p = poems.get(s["id"])
+            if p is None:
+                continue
+            text, mark = "".join(p["paragraphs"]), "".join(s["strains"])
+            if len(text) != len(mark):
+                continue
+            lines, marks = split_lines(text), split_lines(mark)
+            if len(lines) not in (4, 8) or len(lines) != len(marks):
+                continue
+            n = len(lines[0])
+            if n not in (5, 7) or any(len(l) != n for l in lines):
+                continue
+            if any(marks[i][-1] != "平" for i in range(1, len(lines), 2)):
+                continue
+            texts.append("".join(lines[i][-1] for i in range(1, len(lines), 2)))
+    simp = opencc(texts, "t2s")
+    n_rhyme = collections.Counter()
+    pair = collections.Counter()
+    for t, s in zip(texts, simp):
+        chars = s if len(s) == len(t) else t
+        distinct = sorted(set(chars))
+        for c in chars:
+            n_rhyme[c] += 1
+        k = len(distinct)
+        for i in range(k):
+            for j in range(i + 1, k):
+                pair[(distinct[i], distinct[j])] += 1.0 / (k - 1)
+    print(f"poems: {len(texts)}, rhyme characters: {len(n_rhyme)}")
+
+    core = sorted([c for c, k in n_rhyme.items() if k >= kMinCount], key=lambda c: -n_rhyme[c])
+    idx = {c: i for i, c in enumerate(core)}
+    m = len(core)
+    w = np.zeros((m, m))
+    for (a, b), v in pair.items():
+        if a in idx and b in idx:
+            w[idx[a], idx[b]] += v
+            w[idx[b], idx[a]] += v
+    norm = np.array([n_rhyme[c] for c in core], dtype=float)
+    sim = w / np.sqrt(np.outer(norm, norm))
+    # Average linkage: link(A, B) = sum of sims / (|A| |B|).
+    sums = sim.copy()
+    np.fill_diagonal(sums, 0)
+    size = np.ones(m)
+    alive = np.ones(m, dtype=bool)
+    members = [[i] for i in range(m)]
+    while True:
+        link = sums / np.outer(size, size)
+        link[~alive, :] = -1
+        link[:, ~alive] = -1
+        np.fill_diagonal(link, -1)
+        k = int(np.argmax(link))
+        a, b = divmod(k, m)
+        if link[a, b] < kStopLink:
+            break
+        sums[a, :] += sums[b, :]
+        sums[:, a] += sums[:, b]
+        sums[a, a] = 0
+        size[a] += size[b]
+        alive[b] = False
+        members[a] += members[b]
+        members[b] = []
+    clusters = [mem for i, mem in enumerate(members) if alive[i] and len(mem) >= kMinCluster]
+    clusters.sort(key=lambda mem: -sum(n_rhyme[core[i]] for i in mem))
+    cluster_of = {}
+    for g, mem in enumerate(clusters, start=1):
+        for i in mem:
+            cluster_of[core[i]] = g
+    print(f"clusters: {len(clusters)} over {m} characters")
+
+    # Affinity of every character to the clusters.
+    aff = collections.defaultdict(lambda: collections.Counter())
+    for (a, b), v in pair.items():
+        if b in cluster_of:
+            aff[a][cluster_of[b]] += v
+        if a in cluster_of:
+            aff[b][cluster_of[a]] += v
+    groups = {}
+    for c in n_rhyme:
+        total = sum(aff[c].values())
+        if total < kMinWeight:
+            if c in cluster_of:
+                groups[c] = [cluster_of[c]]
+            continue
+        gs = [g for g, v in aff[c].most_common() if v / total >= kShare]
+        if c in cluster_of and cluster_of[c] not in gs:
+            gs.insert(0, cluster_of[c])
+        if gs:
+            groups[c] = gs
+
+    # Traditional characters: the groups of their simplified form.
+    tones_chars = [l.split("\t")[0] for l in open(tones_path, encoding="utf-8")
+                   if l.strip() and not l.startswith("#")]
+    conv = opencc(tones_chars, "t2s")
+    for t, s in zip(tones_chars, conv):
+        if t not in groups and s in groups:
+            groups[t] = groups[s]
+
+    names = []
+    for mem in clusters:
+        names.append(max((core[i] for i in mem), key=lambda c: n_rhyme[c]))
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write("# char\tclassical 平 rhyme groups derived from the corpus (primary first) — "
+                "built by tools/prosody/build-classical.py\n")
+        f.write("@book\t詩韻 (corpus-derived)\n")
+        for g, name in enumerate(names, start=1):
+            f.write(f"@group\t{g}\t{name}\n")
+        for c in sorted(groups):
+            f.write(f"{c}\t{','.join(map(str, groups[c]))}\n")
+    tot = sum(n_rhyme.values())
+    cov = sum(k for c, k in n_rhyme.items() if c in groups)
+    print(f"characters with groups: {len(groups)}; rhyme tokens covered: {cov / tot:.4%}")
+    for g, mem in enumerate(clusters, start=1):
+        chars = sorted((core[i] for i in mem), key=lambda c: -n_rhyme[c])
+        print(g, len(mem), "".join(chars[:40]))
+
+
+if __name__ == "__main__":
+    main()
