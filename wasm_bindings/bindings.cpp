@@ -1,4 +1,5 @@
-// Embind bindings: translation only. Every function takes JS values, calls the core, and returns
+// Embind bindings: translation only. Functions exposed to JS are named js_* so that they never
+// collide with (or overload) core functions of the same name. Every function takes JS values, calls the core, and returns
 // a plain object — { ok: true, ... } or { ok: false, code, message, detail } — so nothing ever
 // throws across the boundary. `code` is the JS-facing category of docs/status-codes.md and
 // `detail` the fine code name. The contract is wasm_bindings/API.md.
@@ -465,7 +466,7 @@ class Session {
 // ---------------------------------------------------------------- module functions
 
 // Takes ownership of bytes [ptr, ptr + len) (malloc'ed by the caller) in every case.
-val create_session(uintptr_t ptr, double len, val options) {
+val js_create_session(uintptr_t ptr, double len, val options) {
   uint8_t* bytes = reinterpret_cast<uint8_t*>(ptr);
   const size_t n_bytes = static_cast<size_t>(len);
   if (bytes == nullptr) {
@@ -481,6 +482,14 @@ val create_session(uintptr_t ptr, double len, val options) {
       !read_number(options, "maxMemoryBytes", &max_memory, &err)) {
     std::free(bytes);
     return error_object(std::move(err).with_context("create session"));
+  }
+  if (is_present(options) && is_present(options["kernels"])) {
+    if (!options["kernels"].isString()) {
+      std::free(bytes);
+      return error_object(status_code::invalid_argument,
+                          "create session: options.kernels must be a string");
+    }
+    so.kernels = options["kernels"].as<std::string>();
   }
   so.n_ctx = static_cast<int>(n_ctx);
   so.n_threads = kThreads ? static_cast<int>(n_threads) : 1;
@@ -520,7 +529,7 @@ val create_session(uintptr_t ptr, double len, val options) {
 }
 
 // Header-only report of a GGUF file (or a prefix of it). Does not take ownership of ptr.
-val inspect_model(uintptr_t ptr, double len) {
+val js_inspect_model(uintptr_t ptr, double len) {
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(ptr),
                                        static_cast<size_t>(len));
   gguf_parse_options po;
@@ -586,7 +595,7 @@ val inspect_model(uintptr_t ptr, double len) {
   return o;
 }
 
-val set_prosody_tables(std::string tones_tsv, std::string rhyme_tsv) {
+val js_set_prosody_tables(std::string tones_tsv, std::string rhyme_tsv) {
   auto t = prosody_tables::parse(tones_tsv, rhyme_tsv);
   if (!t.ok()) return error_object(std::move(t).error().with_context("prosody tables"));
   auto tables = std::make_shared<prosody_tables>(std::move(t).value());
@@ -599,20 +608,20 @@ val set_prosody_tables(std::string tones_tsv, std::string rhyme_tsv) {
   return o;
 }
 
-val analyse_poem_json(std::string text) {
+val js_analyse_poem(std::string text) {
   const std::shared_ptr<const prosody_tables> tables = current_tables();
   val o = ok_object();
-  o.set("json", analyse_poem(text, *tables).to_json(*tables));
+  o.set("json", analyse_poem_json(text, *tables));
   return o;
 }
 
-val form_presets() {
+val js_form_presets() {
   val out = val::array();
   for (const std::string& n : preset_names()) out.call<void>("push", n);
   return out;
 }
 
-val build_info() {
+val js_build_info() {
   val o = val::object();
   o.set("threads", kThreads);
   o.set("simd", true);
@@ -621,7 +630,7 @@ val build_info() {
 }
 
 // Tests only: a real wasm abort, as a broken invariant would cause.
-void abort_for_test() { std::abort(); }
+void js_abort_for_test() { std::abort(); }
 
 }  // namespace
 }  // namespace inkstone
@@ -638,11 +647,11 @@ EMSCRIPTEN_BINDINGS(inkstone) {
       .function("step", &Session::step)
       .function("forceToken", &Session::force_token)
       .function("position", &Session::position);
-  function("createSession", &inkstone::create_session);
-  function("inspectModel", &inkstone::inspect_model);
-  function("setProsodyTables", &inkstone::set_prosody_tables);
-  function("analysePoem", &inkstone::analyse_poem_json);
-  function("formPresets", &inkstone::form_presets);
-  function("buildInfo", &inkstone::build_info);
-  function("abortForTest", &inkstone::abort_for_test);
+  function("createSession", &inkstone::js_create_session);
+  function("inspectModel", &inkstone::js_inspect_model);
+  function("setProsodyTables", &inkstone::js_set_prosody_tables);
+  function("analysePoem", &inkstone::js_analyse_poem);
+  function("formPresets", &inkstone::js_form_presets);
+  function("buildInfo", &inkstone::js_build_info);
+  function("abortForTest", &inkstone::js_abort_for_test);
 }

@@ -92,7 +92,6 @@ import { PROTOCOL_VERSION } from './protocol.js';
 
 const DEFAULT_WASM_BASE = new URL('../build-wasm/wasm_bindings/', import.meta.url);
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
-const INSPECT_PREFIXES = [1 << 20, 8 << 20, 64 << 20];
 
 export class Inkstone extends EventTarget {
   /** @type {Required<Omit<InkstoneOptions, 'wasmBinary'|'nThreads'>> & {wasmBinary?: ArrayBuffer, nThreads?: number}} */
@@ -359,12 +358,14 @@ export class Inkstone extends EventTarget {
    * Reads only the header of a GGUF file (a prefix of it) and describes it: for "bring your
    * own model" reports before loading. Does not change the loaded model.
    * @param {Blob | ArrayBuffer | Uint8Array} file
+   * @param {{prefixBytes?: number}} [options]  first prefix tried (1 MiB); then 8x, 64x, all
    * @returns {Promise<ModelInfo>}
    */
-  async inspect(file) {
+  async inspect(file, options = {}) {
     await this.#whenReady();
     const blob = file instanceof Blob ? file : new Blob([/** @type {BlobPart} */ (file)]);
-    const sizes = [...INSPECT_PREFIXES.filter((n) => n < blob.size), blob.size];
+    const first = options.prefixBytes || 1 << 20;
+    const sizes = [...[first, first * 8, first * 64].filter((n) => n < blob.size), blob.size];
     /** @type {unknown} */
     let last = null;
     for (const size of sizes) {

@@ -13,19 +13,32 @@ namespace inkstone {
 
 const char* gguf_type_name(gguf_type t) {
   switch (t) {
-    case gguf_type::u8: return "u8";
-    case gguf_type::i8: return "i8";
-    case gguf_type::u16: return "u16";
-    case gguf_type::i16: return "i16";
-    case gguf_type::u32: return "u32";
-    case gguf_type::i32: return "i32";
-    case gguf_type::f32: return "f32";
-    case gguf_type::boolean: return "bool";
-    case gguf_type::string: return "string";
-    case gguf_type::array: return "array";
-    case gguf_type::u64: return "u64";
-    case gguf_type::i64: return "i64";
-    case gguf_type::f64: return "f64";
+    case gguf_type::u8:
+      return "u8";
+    case gguf_type::i8:
+      return "i8";
+    case gguf_type::u16:
+      return "u16";
+    case gguf_type::i16:
+      return "i16";
+    case gguf_type::u32:
+      return "u32";
+    case gguf_type::i32:
+      return "i32";
+    case gguf_type::f32:
+      return "f32";
+    case gguf_type::boolean:
+      return "bool";
+    case gguf_type::string:
+      return "string";
+    case gguf_type::array:
+      return "array";
+    case gguf_type::u64:
+      return "u64";
+    case gguf_type::i64:
+      return "i64";
+    case gguf_type::f64:
+      return "f64";
   }
   return "unknown";
 }
@@ -34,17 +47,22 @@ size_t gguf_type_size(gguf_type t) {
   switch (t) {
     case gguf_type::u8:
     case gguf_type::i8:
-    case gguf_type::boolean: return 1;
+    case gguf_type::boolean:
+      return 1;
     case gguf_type::u16:
-    case gguf_type::i16: return 2;
+    case gguf_type::i16:
+      return 2;
     case gguf_type::u32:
     case gguf_type::i32:
-    case gguf_type::f32: return 4;
+    case gguf_type::f32:
+      return 4;
     case gguf_type::u64:
     case gguf_type::i64:
-    case gguf_type::f64: return 8;
+    case gguf_type::f64:
+      return 8;
     case gguf_type::string:
-    case gguf_type::array: return 0;
+    case gguf_type::array:
+      return 0;
   }
   return 0;
 }
@@ -59,16 +77,16 @@ struct ggml_type_row {
   ggml_type_traits traits;
 };
 constexpr ggml_type_row kGgmlTypes[] = {
-    {0, {"f32", 1, 4}},        {1, {"f16", 1, 2}},        {2, {"q4_0", 32, 18}},
-    {3, {"q4_1", 32, 20}},     {6, {"q5_0", 32, 22}},     {7, {"q5_1", 32, 24}},
-    {8, {"q8_0", 32, 34}},     {9, {"q8_1", 32, 36}},     {10, {"q2_k", 256, 84}},
-    {11, {"q3_k", 256, 110}},  {12, {"q4_k", 256, 144}},  {13, {"q5_k", 256, 176}},
-    {14, {"q6_k", 256, 210}},  {15, {"q8_k", 256, 292}},  {16, {"iq2_xxs", 256, 66}},
-    {17, {"iq2_xs", 256, 74}}, {18, {"iq3_xxs", 256, 98}}, {19, {"iq1_s", 256, 50}},
-    {20, {"iq4_nl", 32, 18}},  {21, {"iq3_s", 256, 110}}, {22, {"iq2_s", 256, 82}},
-    {23, {"iq4_xs", 256, 136}}, {24, {"i8", 1, 1}},       {25, {"i16", 1, 2}},
-    {26, {"i32", 1, 4}},       {27, {"i64", 1, 8}},       {28, {"f64", 1, 8}},
-    {29, {"iq1_m", 256, 56}},  {30, {"bf16", 1, 2}},      {34, {"tq1_0", 256, 54}},
+    {0, {"f32", 1, 4}},         {1, {"f16", 1, 2}},         {2, {"q4_0", 32, 18}},
+    {3, {"q4_1", 32, 20}},      {6, {"q5_0", 32, 22}},      {7, {"q5_1", 32, 24}},
+    {8, {"q8_0", 32, 34}},      {9, {"q8_1", 32, 36}},      {10, {"q2_k", 256, 84}},
+    {11, {"q3_k", 256, 110}},   {12, {"q4_k", 256, 144}},   {13, {"q5_k", 256, 176}},
+    {14, {"q6_k", 256, 210}},   {15, {"q8_k", 256, 292}},   {16, {"iq2_xxs", 256, 66}},
+    {17, {"iq2_xs", 256, 74}},  {18, {"iq3_xxs", 256, 98}}, {19, {"iq1_s", 256, 50}},
+    {20, {"iq4_nl", 32, 18}},   {21, {"iq3_s", 256, 110}},  {22, {"iq2_s", 256, 82}},
+    {23, {"iq4_xs", 256, 136}}, {24, {"i8", 1, 1}},         {25, {"i16", 1, 2}},
+    {26, {"i32", 1, 4}},        {27, {"i64", 1, 8}},        {28, {"f64", 1, 8}},
+    {29, {"iq1_m", 256, 56}},   {30, {"bf16", 1, 2}},       {34, {"tq1_0", 256, 54}},
     {35, {"tq2_0", 256, 66}},
 };
 
@@ -90,10 +108,10 @@ T array_elem(const uint8_t* data, uint64_t i) {
 }
 }  // namespace
 
-#define INK_ARRAY_GETTER(fn, T, tag)             \
-  T gguf_array::fn(uint64_t i) const {           \
+#define INK_ARRAY_GETTER(fn, T, tag)                \
+  T gguf_array::fn(uint64_t i) const {              \
     assert(i < n_ && elem_type_ == gguf_type::tag); \
-    return array_elem<T>(data_, i);              \
+    return array_elem<T>(data_, i);                 \
   }
 INK_ARRAY_GETTER(u8_at, uint8_t, u8)
 INK_ARRAY_GETTER(i8_at, int8_t, i8)
@@ -127,20 +145,35 @@ gguf_array gguf_array::array_at(uint64_t i) const {
 bool gguf_array::int_at(uint64_t i, int64_t* out) const {
   if (i >= n_) return false;
   switch (elem_type_) {
-    case gguf_type::u8: *out = u8_at(i); return true;
-    case gguf_type::i8: *out = i8_at(i); return true;
-    case gguf_type::u16: *out = u16_at(i); return true;
-    case gguf_type::i16: *out = i16_at(i); return true;
-    case gguf_type::u32: *out = u32_at(i); return true;
-    case gguf_type::i32: *out = i32_at(i); return true;
-    case gguf_type::i64: *out = i64_at(i); return true;
+    case gguf_type::u8:
+      *out = u8_at(i);
+      return true;
+    case gguf_type::i8:
+      *out = i8_at(i);
+      return true;
+    case gguf_type::u16:
+      *out = u16_at(i);
+      return true;
+    case gguf_type::i16:
+      *out = i16_at(i);
+      return true;
+    case gguf_type::u32:
+      *out = u32_at(i);
+      return true;
+    case gguf_type::i32:
+      *out = i32_at(i);
+      return true;
+    case gguf_type::i64:
+      *out = i64_at(i);
+      return true;
     case gguf_type::u64: {
       const uint64_t v = u64_at(i);
       if (v > static_cast<uint64_t>(INT64_MAX)) return false;
       *out = static_cast<int64_t>(v);
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -279,8 +312,7 @@ struct gguf_parser {
       }
       INK_TRY(parse_value(static_cast<gguf_type>(type), &kv.value, ctx));
       if (!f.kv_index_.emplace(kv.key, f.kvs_.size()).second) {
-        return make_error(status_code::duplicate_name, "metadata key ", kv.key,
-                          " appears twice");
+        return make_error(status_code::duplicate_name, "metadata key ", kv.key, " appears twice");
       }
       f.kvs_.push_back(kv);
     }
@@ -374,8 +406,7 @@ struct gguf_parser {
                           " is not a multiple of the alignment ", f.alignment_);
       }
       uint64_t end = 0, file_end = 0;
-      if (!checked_add(t.offset, t.n_bytes, &end) ||
-          !checked_add(f.data_offset_, end, &file_end)) {
+      if (!checked_add(t.offset, t.n_bytes, &end) || !checked_add(f.data_offset_, end, &file_end)) {
         return make_error(status_code::bad_offset, "tensor ", t.name, ": offset ", t.offset,
                           " + size ", t.n_bytes, " lies outside any file");
       }
@@ -495,7 +526,8 @@ result<bool> gguf_file::get_bool(std::string_view k) const {
 result<std::string_view> gguf_file::get_string(std::string_view key) const {
   const gguf_kv* kv = find(key);
   if (!kv) return missing(key);
-  if (kv->value.type != gguf_type::string) return wrong_type(key, gguf_type::string, kv->value.type);
+  if (kv->value.type != gguf_type::string)
+    return wrong_type(key, gguf_type::string, kv->value.type);
   return kv->value.str;
 }
 
@@ -511,13 +543,20 @@ result<int64_t> gguf_file::get_int(std::string_view key) const {
   if (!kv) return missing(key);
   const uint64_t b = kv->value.bits;
   switch (kv->value.type) {
-    case gguf_type::u8: return static_cast<int64_t>(static_cast<uint8_t>(b));
-    case gguf_type::i8: return static_cast<int64_t>(static_cast<int8_t>(b));
-    case gguf_type::u16: return static_cast<int64_t>(static_cast<uint16_t>(b));
-    case gguf_type::i16: return static_cast<int64_t>(static_cast<int16_t>(b));
-    case gguf_type::u32: return static_cast<int64_t>(static_cast<uint32_t>(b));
-    case gguf_type::i32: return static_cast<int64_t>(static_cast<int32_t>(b));
-    case gguf_type::i64: return static_cast<int64_t>(b);
+    case gguf_type::u8:
+      return static_cast<int64_t>(static_cast<uint8_t>(b));
+    case gguf_type::i8:
+      return static_cast<int64_t>(static_cast<int8_t>(b));
+    case gguf_type::u16:
+      return static_cast<int64_t>(static_cast<uint16_t>(b));
+    case gguf_type::i16:
+      return static_cast<int64_t>(static_cast<int16_t>(b));
+    case gguf_type::u32:
+      return static_cast<int64_t>(static_cast<uint32_t>(b));
+    case gguf_type::i32:
+      return static_cast<int64_t>(static_cast<int32_t>(b));
+    case gguf_type::i64:
+      return static_cast<int64_t>(b);
     case gguf_type::u64:
       if (b > static_cast<uint64_t>(INT64_MAX)) {
         return make_error(status_code::bad_value_type, "metadata key ", key, " value ", b,

@@ -9,10 +9,14 @@ namespace inkstone {
 
 const char* ggml_type_name(ggml_type t) {
   switch (t) {
-    case ggml_type::f32: return "f32";
-    case ggml_type::f16: return "f16";
-    case ggml_type::q4_0: return "q4_0";
-    case ggml_type::q8_0: return "q8_0";
+    case ggml_type::f32:
+      return "f32";
+    case ggml_type::f16:
+      return "f16";
+    case ggml_type::q4_0:
+      return "q4_0";
+    case ggml_type::q8_0:
+      return "q8_0";
   }
   return "unknown";
 }
@@ -25,10 +29,14 @@ size_t row_bytes(ggml_type t, int64_t cols) {
   if (cols < 0) return 0;
   const size_t n = static_cast<size_t>(cols);
   switch (t) {
-    case ggml_type::f32: return 4 * n;
-    case ggml_type::f16: return 2 * n;
-    case ggml_type::q8_0: return n % kQuantBlock ? 0 : n / kQuantBlock * kQ8_0BlockBytes;
-    case ggml_type::q4_0: return n % kQuantBlock ? 0 : n / kQuantBlock * kQ4_0BlockBytes;
+    case ggml_type::f32:
+      return 4 * n;
+    case ggml_type::f16:
+      return 2 * n;
+    case ggml_type::q8_0:
+      return n % kQuantBlock ? 0 : n / kQuantBlock * kQ8_0BlockBytes;
+    case ggml_type::q4_0:
+      return n % kQuantBlock ? 0 : n / kQuantBlock * kQ4_0BlockBytes;
   }
   return 0;
 }
@@ -55,7 +63,7 @@ size_t model::kv_cache_bytes(int n_ctx) const {
 size_t model::scratch_bytes(int n_ctx) const {
   const size_t q = static_cast<size_t>(hp.n_head) * hp.head_dim;
   const size_t kv = static_cast<size_t>(hp.n_head_kv) * hp.head_dim;
-  const size_t n_floats = 3 * static_cast<size_t>(hp.n_embd)      // x, xb, xb2
+  const size_t n_floats = 3 * static_cast<size_t>(hp.n_embd)        // x, xb, xb2
                           + q + 2 * kv                              // q, k, v
                           + static_cast<size_t>(hp.n_head) * n_ctx  // attention scores
                           + 2 * static_cast<size_t>(hp.n_ff)        // gate, up
@@ -103,8 +111,7 @@ status read_float_or(const gguf_file& g, std::string_view key, float fallback, f
   }
   INK_ASSIGN_OR_RETURN(double v, g.get_float(key));
   if (!(v > 0.0) || v > 1e30) {  // also rejects NaN
-    return make_error(status_code::bad_shape, "metadata key ", key, " = ", v,
-                      " is out of range");
+    return make_error(status_code::bad_shape, "metadata key ", key, " = ", v, " is out of range");
   }
   *out = static_cast<float>(v);
   return {};
@@ -180,8 +187,8 @@ struct tensor_loader {
                           ggml_type_name(type), " is not supported for a norm weight (f32 only)");
       }
       if (t.n_dims != 1 || t.ne[0] != cols) {
-        return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t),
-                          ", expected (", cols, ")");
+        return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t), ", expected (",
+                          cols, ")");
       }
     } else if (t.n_dims != 2 || t.ne[0] != cols || t.ne[1] != rows) {
       return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t), ", expected (",

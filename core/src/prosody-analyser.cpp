@@ -277,4 +277,8 @@ std::string poem_analysis::to_json(const prosody_tables& tables) const {
   return out;
 }
 
+std::string analyse_poem_json(std::string_view text, const prosody_tables& tables) {
+  return analyse_poem(text, tables).to_json(tables);
+}
+
 }  // namespace inkstone

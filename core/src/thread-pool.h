@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace inkstone {
@@ -29,8 +30,9 @@ class thread_pool {
       fn(int64_t{0}, n);
       return;
     }
-    run(
-        n, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
+    using fn_t = std::remove_reference_t<F>;
+    const job_fn job = [](void* ctx, int64_t b, int64_t e) { (*static_cast<fn_t*>(ctx))(b, e); };
+    run(n, job, const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
  private:

@@ -90,29 +90,35 @@ void utf8_append(std::string& out, uint32_t cp) {
 // ---------------------------------------------------------------- GPT-2 byte map
 
 namespace {
-bool gpt2_printable(uint32_t b) {
+
+constexpr bool gpt2_printable(uint32_t b) {
   return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
 }
+
+// byte -> code point; non-printable bytes take 256, 257, ... in byte order (68 of them).
+struct gpt2_byte_table {
+  uint32_t to_unicode[256] = {};
+  int16_t from_unicode[256 + 68] = {};
+  constexpr gpt2_byte_table() {
+    uint32_t k = 0;
+    for (uint32_t b = 0; b < 256; ++b) {
+      to_unicode[b] = gpt2_printable(b) ? b : 256 + k++;
+      from_unicode[to_unicode[b]] = static_cast<int16_t>(b);
+    }
+  }
+};
+constexpr gpt2_byte_table kGpt2Bytes;
+static_assert(kGpt2Bytes.to_unicode[' '] == 0x120);   // Ġ
+static_assert(kGpt2Bytes.to_unicode['\n'] == 0x10A);  // Ċ
+
 }  // namespace
 
-uint32_t gpt2_byte_to_unicode(uint8_t b) {
-  if (gpt2_printable(b)) return b;
-  // Non-printable bytes take 256, 257, ... in byte order.
-  uint32_t k = 0;
-  for (uint32_t x = 0; x < b; ++x) k += gpt2_printable(x) ? 0 : 1;
-  return 256 + k;
-}
+uint32_t gpt2_byte_to_unicode(uint8_t b) { return kGpt2Bytes.to_unicode[b]; }
 
 int gpt2_unicode_to_byte(uint32_t cp) {
-  if (cp < 256) return gpt2_printable(cp) ? static_cast<int>(cp) : -1;
-  if (cp >= 256 + 68) return -1;  // 68 non-printable bytes
-  uint32_t k = 0;
-  for (uint32_t x = 0; x < 256; ++x) {
-    if (gpt2_printable(x)) continue;
-    if (256 + k == cp) return static_cast<int>(x);
-    ++k;
-  }
-  return -1;
+  if (cp >= 256 + 68) return -1;
+  if (cp < 256 && !gpt2_printable(cp)) return -1;
+  return kGpt2Bytes.from_unicode[cp];
 }
 
 // ---------------------------------------------------------------- Unicode classes
@@ -303,7 +309,8 @@ void tokenizer::encode_gpt2_word(std::string_view word, std::vector<int32_t>& ou
   for (int i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) {
     const std::string& s = symbols[static_cast<size_t>(i)].text;
     auto it = piece_to_id_.find(s);
-    if (it != piece_to_id_.end() && types_[static_cast<size_t>(it->second)] != token_type::control) {
+    if (it != piece_to_id_.end() &&
+        types_[static_cast<size_t>(it->second)] != token_type::control) {
       out.push_back(it->second);
       continue;
     }

@@ -12,9 +12,12 @@ namespace inkstone {
 
 const char* tokenizer_kind_name(tokenizer_kind k) {
   switch (k) {
-    case tokenizer_kind::none: return "none";
-    case tokenizer_kind::llama: return "llama";
-    case tokenizer_kind::gpt2: return "gpt2";
+    case tokenizer_kind::none:
+      return "none";
+    case tokenizer_kind::llama:
+      return "llama";
+    case tokenizer_kind::gpt2:
+      return "gpt2";
   }
   return "unknown";
 }
@@ -72,8 +75,8 @@ std::string gpt2_piece_bytes(std::string_view piece) {
 
 status check_special(const char* what, int32_t id, size_t n) {
   if (id == -1 || (id >= 0 && static_cast<size_t>(id) < n)) return {};
-  return make_error(status_code::bad_tokenizer, what, " token id ", id, " is out of range (",
-                    n, " tokens)");
+  return make_error(status_code::bad_tokenizer, what, " token id ", id, " is out of range (", n,
+                    " tokens)");
 }
 
 }  // namespace
@@ -145,8 +148,8 @@ struct tokenizer_builder {
       if (cfg.kind == tokenizer_kind::llama) {
         const int b = ty == token_type::byte ? parse_byte_piece(piece) : -1;
         if (ty == token_type::byte && b < 0) {
-          return make_error(status_code::bad_tokenizer, "byte token ", i, " has piece \"",
-                            piece, "\", expected <0xNN>");
+          return make_error(status_code::bad_tokenizer, "byte token ", i, " has piece \"", piece,
+                            "\", expected <0xNN>");
         }
         if (b >= 0) {
           t.bytes_[i] = std::string(1, static_cast<char>(b));
@@ -266,8 +269,7 @@ status config_from_gguf(const gguf_file& g, tokenizer_config* cfg) {
     for (uint64_t i = 0; i < n; ++i) {
       int64_t v = 0;
       if (!types.int_at(i, &v)) {
-        return make_error(status_code::bad_value_type,
-                          "tokenizer.ggml.token_type is an array of ",
+        return make_error(status_code::bad_value_type, "tokenizer.ggml.token_type is an array of ",
                           gguf_type_name(types.elem_type()), ", expected i32");
       }
       if (v < 0 || v > 6) {
@@ -352,8 +354,8 @@ std::vector<int32_t> tokenizer::encode(std::string_view text, bool add_bos) cons
 
 // Splits text into runs of plain text (id -1) and whole user-defined pieces (their id),
 // scanning left to right and preferring the longest piece at each position.
-void tokenizer::split_user_defined(
-    std::string_view text, std::vector<std::pair<std::string_view, int32_t>>& parts) const {
+void tokenizer::split_user_defined(std::string_view text,
+                                   std::vector<std::pair<std::string_view, int32_t>>& parts) const {
   size_t plain_start = 0;
   size_t i = 0;
   while (i < text.size()) {

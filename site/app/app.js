@@ -98,6 +98,7 @@ const els = {
   shareStatus: $('share-status'),
   prosodyToggle: /** @type {HTMLInputElement} */ ($('prosody-toggle')),
   canvas: /** @type {HTMLCanvasElement} */ ($('painting')),
+  scroll: $('scroll'),
   poem: $('poem'),
   poemTitle: $('poem-heading'),
   poemBody: $('poem-body'),
@@ -188,7 +189,7 @@ let status = { key: 'status.idle', vars: {} };
  */
 function setStatus(key, vars = {}) {
   status = { key, vars };
-  setStatus(key, vars);
+  els.modelStatusText.textContent = t(key, vars);
 }
 
 /** @param {string} run */
@@ -469,6 +470,11 @@ async function runPoem(spec, mode) {
   els.card.disabled = true;
   els.sealLine.hidden = true;
   els.poem.classList.add('writing');
+  // On narrow screens the poem sits below the composer: bring it into view.
+  if (window.matchMedia('(max-width: 860px)').matches) {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    els.scroll.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
+  }
 
   let lines = 0;
   /** @type {import('../web/protocol.js').GenerateSummary | null} */
@@ -687,20 +693,45 @@ async function copyLink() {
   }
 }
 
+/** @type {{key: string, promise: Promise<Blob>} | null} the last card drawn */
+let cardCache = null;
+
+/**
+ * The card PNG of a poem in the current display script (drawn once, then reused).
+ * @param {PoemRecord} record
+ */
+function cardBlob(record) {
+  const key = JSON.stringify([record.title, record.text, record.sampling.seed, record.choice.acrostic, settings.script]);
+  if (cardCache && cardCache.key === key) return cardCache.promise;
+  const promise = renderCardBlob(record, settings.script);
+  cardCache = { key, promise };
+  promise.catch(() => {
+    if (cardCache && cardCache.promise === promise) cardCache = null;
+  });
+  return promise;
+}
+
 async function nativeShare() {
   if (!current) return;
   /** @type {ShareData} */
   const data = { title: show(current.title) || 'Inkstone', text: show(formatPoem(current.text)), url: els.shareUrl.value };
   try {
     if (cardAvailable()) {
-      const blob = await renderCardBlob(current, settings.script);
+      els.shareStatus.textContent = t('cardDrawing');
+      const blob = await cardBlob(current);
       const file = new File([blob], cardFileName(current), { type: 'image/png' });
-      if (navigator.canShare && navigator.canShare({ files: [file] })) data.files = [file];
+      if (navigator.canShare && navigator.canShare({ ...data, files: [file] })) data.files = [file];
+      els.shareStatus.textContent = '';
     }
     await navigator.share(data);
     els.shareStatus.textContent = t('shareDone');
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') return;
+    // Drawing the card can outlast the click's permission to share: the card is ready now.
+    if (err instanceof DOMException && err.name === 'NotAllowedError') {
+      els.shareStatus.textContent = t('shareAgain');
+      return;
+    }
     els.shareStatus.textContent = errorMessage(err);
   }
 }
@@ -711,10 +742,20 @@ function cardFileName(record) {
   return `inkstone-${name}-${record.sampling.seed}.png`;
 }
 
+let drawingCard = false;
+
 async function downloadCard() {
-  if (!current || !current.text || !cardAvailable()) return;
+  if (!current || !current.text || !cardAvailable() || drawingCard) return;
+  drawingCard = true;
+  els.card.disabled = true;
+  els.shareDownload.disabled = true;
+  els.card.setAttribute('aria-busy', 'true');
+  els.shareStatus.textContent = t('cardDrawing');
+  setStatus('cardDrawing');
+  // Let the status paint before the (synchronous) drawing starts.
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   try {
-    const blob = await renderCardBlob(current, settings.script);
+    const blob = await cardBlob(current);
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
@@ -724,8 +765,15 @@ async function downloadCard() {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     els.shareStatus.textContent = t('cardSaved');
+    setStatus('cardSaved');
   } catch (err) {
+    setStatus('status.idle');
     notify('unknown', `${t('cardFailed')} ${errorMessage(err)}`);
+  } finally {
+    drawingCard = false;
+    els.card.removeAttribute('aria-busy');
+    els.card.disabled = !current || !current.text || Boolean(running);
+    els.shareDownload.disabled = false;
   }
 }
 
@@ -800,6 +848,7 @@ async function replay() {
 
 async function openGallery() {
   els.galleryList.replaceChildren();
+  /** @type {import('./gallery.js').GalleryEntry[]} */
   let entries = [];
   try {
     entries = await listPoems();

@@ -63,13 +63,16 @@ export function paperTile(rng, size) {
   const t = /** @type {Ctx} */ (tile.getContext('2d'));
   const image = t.createImageData(size, size);
   const d = image.data;
+  // Sparse specks only: dense per-pixel noise would make a card's PNG
+  // incompressible (tens of megabytes) for no visible gain.
   for (let i = 0; i < size * size; i++) {
     const v = rng.next();
+    if (v > 0.012 && v < 0.992) continue;
     const dark = v < 0.5;
     d[4 * i] = dark ? 120 : 255;
     d[4 * i + 1] = dark ? 104 : 252;
     d[4 * i + 2] = dark ? 80 : 244;
-    d[4 * i + 3] = Math.floor(Math.abs(v - 0.5) * 2 * 26);
+    d[4 * i + 3] = dark ? 22 : 30;
   }
   t.putImageData(image, 0, 0);
   // Fibres.
@@ -99,23 +102,6 @@ export function tracePolygon(ctx, pts) {
   ctx.moveTo(pts[0][0], pts[0][1]);
   for (let i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0], pts[i][1]);
   ctx.closePath();
-}
-
-/**
- * A smooth open path through points (quadratic midpoints).
- * @param {Ctx} ctx
- * @param {readonly Point[]} pts
- */
-export function traceCurve(ctx, pts) {
-  ctx.beginPath();
-  ctx.moveTo(pts[0][0], pts[0][1]);
-  for (let i = 1; i < pts.length - 1; i++) {
-    const mx = (pts[i][0] + pts[i + 1][0]) / 2;
-    const my = (pts[i][1] + pts[i + 1][1]) / 2;
-    ctx.quadraticCurveTo(pts[i][0], pts[i][1], mx, my);
-  }
-  const last = pts[pts.length - 1];
-  ctx.lineTo(last[0], last[1]);
 }
 
 /**

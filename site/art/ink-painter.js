@@ -13,13 +13,16 @@
 // planned before anything is drawn, so a motif that arrives with a later line
 // is added without moving the ones already there: the painting grows.
 
-import { Rng, makeNoise1d } from './prng.js';
+import { Rng } from './prng.js';
 import { findMotifs } from './motifs.js';
-import { PALETTE, rgba, mix, paperTile, tracePolygon, traceCurve, brushStroke, dryStroke, wash, inkDot, hairLine } from './brush.js';
+import { PALETTE, rgba, mix, makeCanvas, paperTile, tracePolygon, inkDot, hairLine } from './brush.js';
+import { planMountain, planMountainAvoiding, topOver, drawMountain, drawFarRange, mistBand } from './mountains.js';
+import { drawPine, drawWillow, drawLeafTree, drawBranch, drawBamboo, drawPavilion, drawBoat, drawFigure, drawHouse, drawBird } from './things.js';
 
 /** @typedef {import('./brush.js').Ctx} Ctx */
 /** @typedef {import('./brush.js').Point} Point */
 /** @typedef {import('./motifs.js').MotifId} MotifId */
+/** @typedef {import('./mountains.js').Mountain} Mountain */
 
 /**
  * A rectangle in fractions of the canvas (0..1), e.g. where a card writes the poem.
@@ -43,755 +46,31 @@ import { PALETTE, rgba, mix, paperTile, tracePolygon, traceCurve, brushStroke, d
  * @property {{x: number, y: number, r: number} | null} moon  where the moon was placed (pixels), if any
  */
 
-/**
- * A planned mountain.
- * @typedef {object} Mountain
- * @property {number} x0
- * @property {number} x1
- * @property {number} baseY
- * @property {number} height
- * @property {(x: number) => number} ridge    y of the ridge at x (baseY outside)
- * @property {Array<(x: number) => number>} folds  inner ridge lines, y at x
- * @property {Point[]} outline
- */
-
-// ---------------------------------------------------------------------------
-// Planning
-
-/**
- * @param {Rng} rng
- * @param {{cx: number, baseY: number, width: number, height: number, peaks: number, sharp?: number}} o
- * @returns {Mountain}
- */
-function planMountain(rng, o) {
-  const noise = makeNoise1d(rng, 5);
-  const sharp = o.sharp ?? 1.4;
-  /** @type {{t: number, h: number, s: number}[]} */
-  const bumps = [{ t: rng.range(-0.15, 0.15), h: 1, s: rng.range(0.28, 0.4) }];
-  for (let i = 1; i < o.peaks; i++) {
-    const t = rng.range(-0.75, 0.75);
-    bumps.push({ t, h: rng.range(0.35, 0.8) * (1 - Math.abs(t) * 0.4), s: rng.range(0.12, 0.3) });
-  }
-  /** @param {number} t @param {{t: number, h: number, s: number}} b */
-  const bump = (t, b) => b.h * Math.exp(-Math.pow(Math.abs(t - b.t) / b.s, sharp));
-  /** @param {number} t */
-  const edge = (t) => Math.pow(Math.max(0, 1 - t * t), 0.55);
-  const x0 = o.cx - o.width / 2;
-  const x1 = o.cx + o.width / 2;
-  /** @param {number} t @param {number} base */
-  const rough = (t, base) => base * (1 + 0.2 * noise(t * 5 + 3) + 0.07 * noise(t * 14 + 11)) + 0.03 * noise(t * 37 + 7) * Math.min(1, base * 4);
-  /** @param {number} x */
-  const ridge = (x) => {
-    if (x <= x0 || x >= x1) return o.baseY;
-    const t = ((x - o.cx) / o.width) * 2;
-    let sum = 0;
-    for (const b of bumps) sum += Math.pow(bump(t, b), 4);
-    return o.baseY - o.height * Math.max(0, rough(t, Math.pow(sum, 0.25) * edge(t)));
-  };
-  const folds = bumps.slice(1).map((b) => (/** @type {number} */ x) => {
-    const t = ((x - o.cx) / o.width) * 2;
-    return o.baseY - o.height * Math.max(0, rough(t, bump(t, b) * edge(t)));
-  });
-  /** @type {Point[]} */
-  const outline = [[x0, o.baseY]];
-  const n = 120;
-  for (let i = 0; i <= n; i++) {
-    const x = x0 + ((x1 - x0) * i) / n;
-    outline.push([x, ridge(x)]);
-  }
-  outline.push([x1, o.baseY]);
-  return { x0, x1, baseY: o.baseY, height: o.height, ridge, folds, outline };
-}
-
-/**
- * Highest point (smallest y) of a mountain over [xa, xb].
- * @param {Mountain} m
- * @param {number} xa
- * @param {number} xb
- */
-function topOver(m, xa, xb) {
-  let top = Infinity;
-  for (let i = 0; i <= 40; i++) top = Math.min(top, m.ridge(xa + ((xb - xa) * i) / 40));
-  return top;
-}
-
-/**
- * Rescales a mountain plan so its ridge stays below `limitY` over [xa, xb].
- * @param {Rng} rng
- * @param {{cx: number, baseY: number, width: number, height: number, peaks: number, sharp?: number}} o
- * @param {{x0: number, x1: number, y1: number} | null} keepOut
- * @returns {Mountain}
- */
-function planMountainAvoiding(rng, o, keepOut) {
-  const state = rng.state;
-  let m = planMountain(rng, o);
-  if (!keepOut) return m;
-  const top = topOver(m, keepOut.x0, keepOut.x1);
-  if (top >= keepOut.y1) return m;
-  const scale = Math.max(0.15, (o.baseY - keepOut.y1) / (o.baseY - top));
-  rng.state = state;
-  m = planMountain(rng, { ...o, height: o.height * scale });
-  return m;
-}
-
-// ---------------------------------------------------------------------------
-// Drawing: mountains
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {Mountain} m
- * @param {{u: number, tone: readonly number[], alpha: number, texture: number, paper?: boolean, snow?: boolean, tint?: readonly number[] | null, dots?: boolean, solid?: boolean}} o
- */
-function drawMountain(ctx, rng, m, o) {
-  const top = m.baseY - m.height;
-  // 1. Paper fill so nearer mountains hide farther ones; fades at the foot into mist.
-  if (o.paper !== false) {
-    const g = ctx.createLinearGradient(0, top, 0, m.baseY);
-    g.addColorStop(0, rgba(PALETTE.paper, 1));
-    g.addColorStop(0.7, rgba(PALETTE.paper, 0.96));
-    g.addColorStop(0.9, rgba(PALETTE.paper, 0.6));
-    g.addColorStop(1, rgba(PALETTE.paper, 0));
-    ctx.fillStyle = g;
-    tracePolygon(ctx, m.outline);
-    ctx.fill();
-  }
-  // 2. Layered washes, darkest under the ridge, melting away downward.
-  const washAlpha = o.snow ? o.alpha * 0.35 : o.alpha;
-  const g = ctx.createLinearGradient(0, top, 0, m.baseY);
-  const body = o.solid ? 0.8 : 0.3;
-  g.addColorStop(0, rgba(o.tone, washAlpha * 0.55));
-  g.addColorStop(0.35, rgba(o.tone, washAlpha * (0.1 + body * 0.5)));
-  g.addColorStop(0.75, rgba(o.tone, washAlpha * body * 0.4));
-  g.addColorStop(1, rgba(o.tone, o.solid ? washAlpha * 0.2 : 0));
-  wash(ctx, rng, m.outline, { fill: g, passes: 2, jitter: 1.5 * o.u, bleed: 1.6 * o.u });
-  if (o.tint) {
-    const t = ctx.createLinearGradient(0, top, 0, m.baseY);
-    t.addColorStop(0, rgba(o.tint, 0.0));
-    t.addColorStop(0.45, rgba(o.tint, 0.16));
-    t.addColorStop(1, rgba(o.tint, 0));
-    wash(ctx, rng, m.outline, { fill: t, passes: 1, jitter: 3 * o.u, bleed: 3 * o.u });
-  }
-  // Inner shading: darker bands just under each ridge line, lighter below.
-  ctx.save();
-  tracePolygon(ctx, m.outline);
-  ctx.clip();
-  const span = m.x1 - m.x0;
-  const ridges = [m.ridge, ...m.folds];
-  for (const f of ridges) {
-    /** @type {Point[]} */
-    const upper = [];
-    /** @type {Point[]} */
-    const lower = [];
-    const depth = m.height * rng.range(0.05, 0.1);
-    for (let i = 0; i <= 60; i++) {
-      const x = m.x0 + (span * i) / 60;
-      const y = f(x);
-      upper.push([x, y]);
-      // The band thins to nothing where the ridge comes down to the foot.
-      const fade = Math.max(0, Math.min(1, (m.baseY - y) / (m.height * 0.2) - 0.2));
-      lower.push([x, y + depth * fade * (0.6 + 0.4 * Math.sin(i * 0.37 + rng.next()))]);
-    }
-    ctx.fillStyle = rgba(o.tone, washAlpha * 0.22);
-    ctx.filter = `blur(${(2 * o.u).toFixed(2)}px)`;
-    tracePolygon(ctx, [...upper, ...lower.reverse()]);
-    ctx.fill();
-    ctx.filter = 'none';
-  }
-  // 3. 皴 texture: bundles of thin, wavy strokes running down the slopes.
-  const bundles = Math.round(o.texture * (span * m.height) / (o.u * o.u * 600));
-  for (let b = 0; b < bundles; b++) {
-    const f = rng.chance(0.55) ? m.ridge : rng.pick(ridges);
-    const x = rng.range(m.x0 + span * 0.03, m.x1 - span * 0.03);
-    const ry = f(x);
-    if (ry < m.ridge(x) - 0.5) continue; // this fold is hidden here
-    const local = m.baseY - ry;
-    if (local < 6 * o.u) continue;
-    const slope = (f(x + 2 * o.u) - f(x - 2 * o.u)) / (4 * o.u);
-    const r = Math.pow(rng.next(), 1.7);
-    const y = ry + r * local * 0.75 + 1.5 * o.u;
-    const dir = Math.sign(slope) || 1;
-    // Shadow side (right-hand slopes) gets denser, darker texture.
-    const shade = dir > 0 ? 1 : 0.55;
-    const len = rng.range(0.04, 0.11) * Math.min(local, m.height * 0.7) + 4 * o.u;
-    const dx = dir * rng.range(0.25, 0.6) * len * Math.min(1, Math.abs(slope) + 0.3);
-    const alpha = (0.06 + 0.26 * (1 - r)) * shade * (o.snow ? 0.8 : 1);
-    const n = rng.int(2, 5);
-    for (let k = 0; k < n; k++) {
-      const ox = (k - n / 2) * rng.range(1.5, 3.5) * o.u * -dir;
-      const oy = k * rng.range(0.5, 2) * o.u;
-      hairLine(ctx, x + ox, y + oy, x + ox + dx, y + oy + len, rng.range(-3, 3) * o.u, rng.range(0.5, 1.15) * o.u, rgba(o.tone, alpha * rng.range(0.6, 1.2)));
-    }
-  }
-  ctx.restore();
-  // 4. Outline: the ridge in a confident stroke that dries out, folds lighter.
-  strokeAlong(ctx, rng, m, m.ridge, { u: o.u, tone: o.tone, alpha: Math.min(0.9, o.alpha * 1.6), width: 2.6 * o.u });
-  for (const f of m.folds) {
-    strokeAlong(ctx, rng, m, f, { u: o.u, tone: o.tone, alpha: o.alpha * 0.75, width: 1.8 * o.u, onlyInside: true, short: true });
-  }
-  // 5. Moss dots along the ridges.
-  if (o.dots !== false) {
-    const dots = Math.round((span / o.u) * 0.06 * o.texture);
-    for (let i = 0; i < dots; i++) {
-      const x = rng.range(m.x0 + span * 0.1, m.x1 - span * 0.1);
-      const f = rng.chance(0.7) ? m.ridge : rng.pick(ridges);
-      const y = f(x);
-      if (y < m.ridge(x) - 0.5 || m.baseY - y < m.height * 0.15) continue;
-      inkDot(ctx, rng, x, y + rng.range(0, 3) * o.u, rng.range(0.8, 2.2) * o.u, PALETTE.ink, rng.range(0.45, 0.85));
-    }
-  }
-}
-
-/**
- * Strokes a ridge line with a broken, tapering brush.
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {Mountain} m
- * @param {(x: number) => number} f
- * @param {{u: number, tone: readonly number[], alpha: number, width: number, onlyInside?: boolean, short?: boolean}} o
- */
-function strokeAlong(ctx, rng, m, f, o) {
-  const span = m.x1 - m.x0;
-  const step = 3 * o.u;
-  let x = m.x0 + span * 0.01;
-  while (x < m.x1) {
-    const len = (o.short ? rng.range(0.03, 0.09) : rng.range(0.06, 0.22)) * span + 10 * o.u;
-    /** @type {Point[]} */
-    const pts = [];
-    for (let xx = x; xx < Math.min(m.x1, x + len); xx += step) {
-      const y = f(xx);
-      if (o.onlyInside && (y < m.ridge(xx) + 1.5 * o.u || m.baseY - y < m.height * 0.12)) break;
-      if (m.baseY - y < m.height * 0.03) break;
-      pts.push([xx, y + rng.range(-0.4, 0.4) * o.u]);
-    }
-    if (pts.length > 2) {
-      if (rng.chance(0.35)) dryStroke(ctx, rng, pts, { width: o.width * 1.2, color: o.tone, alpha: o.alpha, hairs: 4, dryness: 0.3 });
-      else brushStroke(ctx, rng, pts, { width: o.width * rng.range(0.7, 1.3), color: o.tone, alpha: o.alpha, start: 0.4, end: 0.1 });
-    }
-    x += Math.max(step * 2, pts.length * step) + rng.range(0, o.short ? 0.12 : 0.05) * span;
-  }
-}
-
-/**
- * Distant ranges: soft flat silhouettes, bluish, edges bled.
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {Mountain} m
- * @param {number} alpha
- * @param {number} u
- * @param {readonly number[]} tone
- */
-function drawFarRange(ctx, rng, m, alpha, u, tone) {
-  const top = m.baseY - m.height;
-  const g = ctx.createLinearGradient(0, top, 0, m.baseY);
-  g.addColorStop(0, rgba(tone, alpha));
-  g.addColorStop(0.5, rgba(tone, alpha * 0.6));
-  g.addColorStop(1, rgba(tone, 0));
-  wash(ctx, rng, m.outline, { fill: g, passes: 2, jitter: 2 * u, bleed: 2.5 * u });
-  // A few soft vertical strokes for the folds of distant hills.
-  ctx.save();
-  tracePolygon(ctx, m.outline);
-  ctx.clip();
-  const span = m.x1 - m.x0;
-  for (let i = 0; i < span / (14 * u); i++) {
-    const x = rng.range(m.x0, m.x1);
-    const y = m.ridge(x);
-    hairLine(ctx, x, y + u, x + rng.range(-6, 6) * u, y + (m.baseY - y) * rng.range(0.2, 0.5), 2 * u, rng.range(0.8, 2) * u, rgba(tone, alpha * 0.5));
-  }
-  ctx.restore();
-}
-
-// ---------------------------------------------------------------------------
-// Drawing: trees, plants, things
-
-/**
- * A trunk as a tapering stroke from (x, y) upward; returns the branch tips.
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} h
- * @param {number} lean radians, + leans right
- * @param {number} u
- * @param {number} [thick]
- * @returns {{tips: Point[], spine: Point[]}}
- */
-function trunk(ctx, rng, x, y, h, lean, u, thick = 1) {
-  /** @type {Point[]} */
-  const spine = [];
-  let px = x;
-  let py = y;
-  let a = -Math.PI / 2 + lean;
-  const n = 9;
-  for (let i = 0; i <= n; i++) {
-    spine.push([px, py]);
-    a += rng.range(-0.22, 0.22);
-    a = a * 0.8 + (-Math.PI / 2 + lean) * 0.2;
-    px += Math.cos(a) * (h / n);
-    py += Math.sin(a) * (h / n);
-  }
-  const width = Math.max(2.2 * u, h * 0.032) * thick;
-  brushStroke(ctx, rng, spine, { width, color: PALETTE.ink, alpha: 0.82, start: 1, end: 0.25, wobble: 0.35 });
-  dryStroke(ctx, rng, spine.slice(0, 7), { width: width * 0.9, color: PALETTE.ink, alpha: 0.35, hairs: 4, dryness: 0.5 });
-  /** @type {Point[]} */
-  const tips = [];
-  for (let i = 4; i <= n; i++) {
-    if (!rng.chance(0.55) && i !== n) continue;
-    const [bx, by] = spine[i];
-    const side = rng.chance(0.5) ? -1 : 1;
-    const len = h * rng.range(0.15, 0.35) * (1.2 - i / n);
-    const ba = -Math.PI / 2 + lean + side * rng.range(0.5, 1.2);
-    /** @type {Point[]} */
-    const branch = [[bx, by]];
-    for (let k = 1; k <= 4; k++) branch.push([bx + Math.cos(ba) * len * (k / 4) + rng.range(-1, 1) * u, by + Math.sin(ba) * len * (k / 4) + rng.range(-1, 1) * u]);
-    brushStroke(ctx, rng, branch, { width: width * 0.45, color: PALETTE.ink, alpha: 0.75, start: 1, end: 0.1 });
-    tips.push(branch[branch.length - 1]);
-  }
-  tips.push(spine[n]);
-  return { tips, spine };
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} h
- * @param {number} u
- * @param {number} lean
- */
-function drawPine(ctx, rng, x, y, h, u, lean) {
-  const { spine } = trunk(ctx, rng, x, y, h, lean + rng.range(-0.15, 0.15), u, 1.2);
-  // Bark scales.
-  for (let i = 1; i < spine.length - 2; i++) {
-    const [sx, sy] = spine[i];
-    hairLine(ctx, sx - 2 * u, sy, sx + 2 * u, sy - 1.5 * u, u, 0.8 * u, rgba(PALETTE.paper, 0.6));
-  }
-  // Needle clusters: flat fans arranged in tiers.
-  const tiers = rng.int(4, 6);
-  for (let t = 0; t < tiers; t++) {
-    const idx = Math.min(spine.length - 1, 3 + Math.round((t / tiers) * (spine.length - 3)));
-    const [sx, sy] = spine[idx];
-    const side = t % 2 === 0 ? -1 : 1;
-    const reach = h * rng.range(0.14, 0.26) * (1 - t / (tiers + 2));
-    const cx = sx + side * reach * rng.range(0.4, 0.8);
-    const cy = sy - rng.range(0, 4) * u;
-    // Branch to the cluster.
-    brushStroke(ctx, rng, [[sx, sy], [(sx + cx) / 2, cy + 2 * u], [cx, cy]], { width: 2.2 * u, color: PALETTE.ink, alpha: 0.8, start: 1, end: 0.3 });
-    const fans = rng.int(3, 5);
-    for (let f = 0; f < fans; f++) {
-      const fx = cx + rng.range(-reach, reach) * 0.6;
-      const fy = cy + rng.range(-reach, reach) * 0.18;
-      const r = reach * rng.range(0.25, 0.4);
-      // Wash under the needles.
-      ctx.fillStyle = rgba(mix(PALETTE.ink, PALETTE.green, 0.35), 0.2);
-      ctx.beginPath();
-      ctx.ellipse(fx, fy, r * 0.9, r * 0.36, 0, 0, Math.PI * 2);
-      ctx.fill();
-      // 车轮松针: needles radiating like the spokes of a wheel, flattened.
-      const needles = 18;
-      for (let k = 0; k < needles; k++) {
-        const a = (k / needles) * Math.PI * 2 + rng.range(-0.08, 0.08);
-        const rr = r * rng.range(0.75, 1);
-        hairLine(ctx, fx, fy, fx + Math.cos(a) * rr, fy + Math.sin(a) * rr * 0.42, 0, 0.9 * u, rgba(PALETTE.ink, Math.sin(a) < 0 ? 0.8 : 0.5));
-      }
-    }
-  }
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} h
- * @param {number} u
- * @param {number} lean
- */
-function drawWillow(ctx, rng, x, y, h, u, lean) {
-  const { tips, spine } = trunk(ctx, rng, x, y, h * 0.75, lean * 0.5 + rng.range(-0.1, 0.1), u, 1.1);
-  const color = mix(PALETTE.ink, PALETTE.green, 0.45);
-  const anchors = [...tips, ...spine.slice(5)];
-  for (const [ax, ay] of anchors) {
-    const strands = rng.int(7, 12);
-    for (let s = 0; s < strands; s++) {
-      const sx = ax + rng.range(-h * 0.12, h * 0.12);
-      const sy = ay + rng.range(-h * 0.05, h * 0.03);
-      const len = h * rng.range(0.25, 0.6);
-      const drift = (lean * 1.6 + rng.range(-0.1, 0.1)) * len;
-      hairLine(ctx, ax, ay, sx, sy, rng.range(-4, 4) * u, 0.8 * u, rgba(color, 0.5));
-      hairLine(ctx, sx, sy, sx + drift, sy + len, -drift * 0.3 + rng.range(-1, 1) * len * 0.12, rng.range(0.5, 0.9) * u, rgba(color, rng.range(0.25, 0.5)));
-      // Small leaves along the strand.
-      for (let l = 0; l < 5; l++) {
-        const t = rng.range(0.2, 1);
-        const lx = sx + drift * t * t;
-        const ly = sy + len * t;
-        hairLine(ctx, lx, ly, lx + rng.range(-1.5, 1.5) * u, ly + rng.range(2, 4) * u, 0, 1.3 * u, rgba(color, 0.35));
-      }
-    }
-  }
-}
-
-/**
- * A broadleaf tree drawn with dotted foliage (点叶法).
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} h
- * @param {number} u
- * @param {number} lean
- * @param {{autumn?: boolean, blossom?: boolean, bare?: boolean}} o
- */
-function drawLeafTree(ctx, rng, x, y, h, u, lean, o) {
-  const { tips } = trunk(ctx, rng, x, y, h * 0.8, lean + rng.range(-0.12, 0.12), u, 0.9);
-  if (o.bare) {
-    for (const [tx, ty] of tips) {
-      for (let k = 0; k < 3; k++) {
-        const a = -Math.PI / 2 + rng.range(-1.2, 1.2);
-        const len = h * rng.range(0.05, 0.12);
-        hairLine(ctx, tx, ty, tx + Math.cos(a) * len, ty + Math.sin(a) * len, rng.range(-2, 2) * u, 0.9 * u, rgba(PALETTE.ink, 0.7));
-      }
-    }
-    return;
-  }
-  const leafColor = o.autumn ? PALETTE.ochre : mix(PALETTE.ink, PALETTE.green, 0.2);
-  for (const [tx, ty] of tips) {
-    const r = h * rng.range(0.1, 0.17);
-    ctx.save();
-    ctx.filter = `blur(${(r * 0.25).toFixed(2)}px)`;
-    ctx.fillStyle = rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0.07);
-    ctx.beginPath();
-    ctx.ellipse(tx, ty, r * 0.9, r * 0.55, 0, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.restore();
-    const dots = Math.round(r / u) * 1.3;
-    for (let d = 0; d < dots; d++) {
-      const a = rng.range(0, Math.PI * 2);
-      const rr = r * Math.sqrt(rng.next());
-      const c = o.autumn && rng.chance(0.3) ? PALETTE.vermilion : leafColor;
-      inkDot(ctx, rng, tx + Math.cos(a) * rr * 1.2, ty + Math.sin(a) * rr * 0.75, rng.range(1.2, 2.6) * u, c, rng.range(0.35, 0.8));
-    }
-    if (o.blossom) {
-      for (let d = 0; d < dots * 0.5; d++) {
-        const a = rng.range(0, Math.PI * 2);
-        const rr = r * Math.sqrt(rng.next());
-        blossomDot(ctx, rng, tx + Math.cos(a) * rr * 1.2, ty + Math.sin(a) * rr * 0.75, rng.range(1.5, 2.6) * u);
-      }
-    }
-  }
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} r
- */
-function blossomDot(ctx, rng, x, y, r) {
-  for (let p = 0; p < 5; p++) {
-    const a = (p / 5) * Math.PI * 2 + rng.range(-0.2, 0.2);
-    ctx.fillStyle = rgba(PALETTE.blossom, rng.range(0.45, 0.7));
-    ctx.beginPath();
-    ctx.arc(x + Math.cos(a) * r * 0.6, y + Math.sin(a) * r * 0.6, r * 0.55, 0, Math.PI * 2);
-    ctx.fill();
-  }
-  ctx.fillStyle = rgba(PALETTE.vermilion, 0.8);
-  ctx.beginPath();
-  ctx.arc(x, y, r * 0.25, 0, Math.PI * 2);
-  ctx.fill();
-}
-
-/**
- * A plum branch (折枝) entering from an edge.
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x start (at the edge)
- * @param {number} y
- * @param {number} dir +1 grows right, -1 grows left
- * @param {number} len
- * @param {number} u
- * @param {number} depth
- */
-function drawBranch(ctx, rng, x, y, dir, len, u, depth = 0) {
-  /** @type {Point[]} */
-  const pts = [[x, y]];
-  let a = dir > 0 ? rng.range(-0.35, 0.45) : Math.PI - rng.range(-0.35, 0.45);
-  let px = x;
-  let py = y;
-  const n = 7;
-  for (let i = 1; i <= n; i++) {
-    // Plum branches zigzag: sharp turns, not smooth curves.
-    a += rng.range(-0.5, 0.5);
-    px += Math.cos(a) * (len / n);
-    py += Math.sin(a) * (len / n) + (depth === 0 ? 0 : 0.6 * u);
-    pts.push([px, py]);
-  }
-  const width = Math.max(1.6 * u, (depth === 0 ? 12 : 6 / depth) * u);
-  brushStroke(ctx, rng, pts, { width, color: PALETTE.ink, alpha: 0.85, start: 1, end: 0.2, wobble: 0.5 });
-  if (depth === 0) dryStroke(ctx, rng, pts.slice(0, 5), { width: width * 1.1, color: PALETTE.ink, alpha: 0.4, hairs: 5, dryness: 0.5 });
-  if (depth < 2) {
-    const kids = rng.int(1, 3);
-    for (let k = 0; k < kids; k++) {
-      const [bx, by] = pts[rng.int(2, n - 1)];
-      drawBranch(ctx, rng, bx, by, rng.chance(0.7) ? dir : -dir, len * rng.range(0.35, 0.55), u, depth + 1);
-    }
-  }
-  for (let i = 2; i <= n; i++) {
-    if (!rng.chance(0.75)) continue;
-    const [bx, by] = pts[i];
-    blossomDot(ctx, rng, bx + rng.range(-3, 3) * u, by + rng.range(-3, 3) * u, rng.range(3.5, 6) * u);
-    if (rng.chance(0.5)) blossomDot(ctx, rng, bx + rng.range(-9, 9) * u, by + rng.range(-7, 7) * u, rng.range(2.5, 4.5) * u);
-    if (rng.chance(0.4)) inkDot(ctx, rng, bx + rng.range(-5, 5) * u, by + rng.range(-4, 4) * u, 1.2 * u, PALETTE.ink, 0.8);
-  }
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} h
- * @param {number} u
- * @param {number} lean
- */
-function drawBamboo(ctx, rng, x, y, h, u, lean) {
-  const stalks = rng.int(3, 5);
-  const color = mix(PALETTE.ink, PALETTE.green, 0.3);
-  for (let s = 0; s < stalks; s++) {
-    const sx = x + rng.range(-1, 1) * h * 0.12;
-    const sh = h * rng.range(0.6, 1);
-    const a = lean * 0.6 + rng.range(-0.08, 0.08);
-    const w = rng.range(2.2, 3.4) * u;
-    const segments = rng.int(6, 9);
-    let py = y;
-    let px = sx;
-    const alpha = rng.range(0.45, 0.8);
-    for (let k = 0; k < segments; k++) {
-      const seg = sh / segments;
-      const nx = px + Math.sin(a) * seg;
-      const ny = py - Math.cos(a) * seg;
-      brushStroke(ctx, rng, [[px, py - u], [(px + nx) / 2, (py + ny) / 2], [nx, ny + u]], { width: w, color, alpha, start: 0.8, end: 0.8, wobble: 0.1 });
-      px = nx;
-      py = ny;
-      // Leaves from the upper nodes: groups of tapered blades.
-      if (k > segments * 0.35 && rng.chance(0.55)) {
-        const side = rng.chance(0.5) ? -1 : 1;
-        const blades = rng.int(2, 4);
-        for (let b = 0; b < blades; b++) {
-          const la = Math.PI / 2 - side * rng.range(0.4, 1.3) + lean * 0.5;
-          const ll = rng.range(12, 24) * u;
-          const ex = px + Math.cos(la) * ll * side * (side > 0 ? 1 : -1);
-          const ey = py + Math.sin(la) * ll * 0.6;
-          brushStroke(ctx, rng, [[px, py], [(px + ex) / 2 + side * 2 * u, (py + ey) / 2 - u], [ex, ey]], { width: rng.range(3, 5) * u, color: PALETTE.ink, alpha: alpha * 0.9, start: 0.3, end: 0, wobble: 0.1 });
-        }
-      }
-    }
-  }
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x centre of the base
- * @param {number} y ground level
- * @param {number} s size (width of the roof)
- * @param {number} u
- * @param {boolean} tall two storeys
- */
-function drawPavilion(ctx, rng, x, y, s, u, tall) {
-  const ink = PALETTE.ink;
-  const postH = s * 0.55;
-  const storeys = tall ? 2 : 1;
-  let base = y;
-  // Platform.
-  ctx.fillStyle = rgba(PALETTE.paper, 1);
-  ctx.fillRect(x - s * 0.45, base - s * 0.08, s * 0.9, s * 0.08);
-  hairLine(ctx, x - s * 0.48, base - s * 0.08, x + s * 0.48, base - s * 0.08, 0, 1.4 * u, rgba(ink, 0.8));
-  hairLine(ctx, x - s * 0.45, base, x + s * 0.45, base, 0, 1.1 * u, rgba(ink, 0.6));
-  base -= s * 0.08;
-  for (let k = 0; k < storeys; k++) {
-    const w = s * (k === 0 ? 0.7 : 0.5);
-    const ph = postH * (k === 0 ? 1 : 0.75);
-    ctx.fillStyle = rgba(PALETTE.paper, 1);
-    ctx.fillRect(x - w / 2, base - ph, w, ph);
-    for (const px of [-w / 2, -w / 6, w / 6, w / 2]) hairLine(ctx, x + px, base, x + px, base - ph, 0, 1.3 * u, rgba(ink, 0.85));
-    hairLine(ctx, x - w / 2, base - ph * 0.3, x + w / 2, base - ph * 0.3, 0, 0.9 * u, rgba(ink, 0.6));
-    // Roof with upturned eaves.
-    const rw = w * (k === 0 ? 1.55 : 1.6);
-    const ry = base - ph;
-    const rh = s * 0.26;
-    ctx.fillStyle = rgba(ink, 0.82);
-    ctx.beginPath();
-    ctx.moveTo(x - rw / 2 - s * 0.06, ry - rh * 0.35);
-    ctx.quadraticCurveTo(x - rw * 0.25, ry, x, ry - rh * 0.05);
-    ctx.quadraticCurveTo(x + rw * 0.25, ry, x + rw / 2 + s * 0.06, ry - rh * 0.35);
-    ctx.quadraticCurveTo(x + rw * 0.2, ry - rh * 0.45, x + s * 0.04, ry - rh);
-    ctx.lineTo(x - s * 0.04, ry - rh);
-    ctx.quadraticCurveTo(x - rw * 0.2, ry - rh * 0.45, x - rw / 2 - s * 0.06, ry - rh * 0.35);
-    ctx.closePath();
-    ctx.fill();
-    hairLine(ctx, x, ry - rh, x, ry - rh - s * 0.1, 0, 1.5 * u, rgba(ink, 0.85));
-    base = ry - rh * 0.55;
-  }
-  void rng;
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y waterline
- * @param {number} s length
- * @param {number} u
- * @param {{sail: boolean, figure: boolean, dir: number}} o
- */
-function drawBoat(ctx, rng, x, y, s, u, o) {
-  const d = o.dir;
-  // Hull: a slim crescent.
-  ctx.fillStyle = rgba(PALETTE.ink, 0.85);
-  ctx.beginPath();
-  ctx.moveTo(x - d * s * 0.5, y - s * 0.09);
-  ctx.quadraticCurveTo(x, y + s * 0.1, x + d * s * 0.5, y - s * 0.12);
-  ctx.quadraticCurveTo(x, y - s * 0.0, x - d * s * 0.5, y - s * 0.09);
-  ctx.fill();
-  // Awning.
-  ctx.fillStyle = rgba(PALETTE.ink, 0.55);
-  ctx.beginPath();
-  ctx.ellipse(x - d * s * 0.08, y - s * 0.07, s * 0.16, s * 0.09, 0, Math.PI, Math.PI * 2);
-  ctx.fill();
-  if (o.figure) {
-    // A fisherman in a straw hat, with a pole.
-    const fx = x + d * s * 0.22;
-    const fy = y - s * 0.06;
-    ctx.fillStyle = rgba(PALETTE.ink, 0.8);
-    ctx.beginPath();
-    ctx.ellipse(fx, fy - s * 0.07, s * 0.04, s * 0.07, 0, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.beginPath();
-    ctx.moveTo(fx - s * 0.08, fy - s * 0.14);
-    ctx.lineTo(fx + s * 0.08, fy - s * 0.14);
-    ctx.lineTo(fx, fy - s * 0.21);
-    ctx.closePath();
-    ctx.fill();
-    hairLine(ctx, fx, fy - s * 0.1, fx + d * s * 0.55, fy - s * 0.42, -d * 2 * u, 0.9 * u, rgba(PALETTE.ink, 0.7));
-  }
-  if (o.sail) {
-    const mx = x - d * s * 0.05;
-    hairLine(ctx, mx, y - s * 0.05, mx, y - s * 0.85, 0, 1.3 * u, rgba(PALETTE.ink, 0.8));
-    ctx.fillStyle = rgba(PALETTE.ochre, 0.28);
-    ctx.beginPath();
-    ctx.moveTo(mx, y - s * 0.82);
-    ctx.quadraticCurveTo(mx + d * s * 0.3, y - s * 0.5, mx + d * s * 0.05, y - s * 0.15);
-    ctx.lineTo(mx, y - s * 0.15);
-    ctx.closePath();
-    ctx.fill();
-    for (let i = 1; i < 5; i++) {
-      const yy = y - s * 0.15 - (i / 5) * s * 0.67;
-      hairLine(ctx, mx, yy, mx + d * s * 0.22 * Math.sin((i / 5) * Math.PI), yy, 0, 0.6 * u, rgba(PALETTE.ink, 0.35));
-    }
-  }
-  // Ripples under the boat.
-  for (let i = 0; i < 4; i++) {
-    const yy = y + s * 0.03 + i * s * 0.045;
-    const w = s * rng.range(0.4, 0.8) * (1 - i * 0.12);
-    const xx = x + rng.range(-s * 0.2, s * 0.2);
-    hairLine(ctx, xx - w / 2, yy, xx + w / 2, yy, rng.range(-1, 1) * u, 0.8 * u, rgba(PALETTE.ink, 0.3 - i * 0.05));
-  }
-}
-
-/**
- * A tiny standing scholar.
- * @param {Ctx} ctx
- * @param {number} x
- * @param {number} y feet
- * @param {number} s height
- * @param {number} u
- */
-function drawFigure(ctx, x, y, s, u) {
-  ctx.fillStyle = rgba(PALETTE.paperLight, 1);
-  ctx.beginPath();
-  ctx.moveTo(x - s * 0.22, y);
-  ctx.quadraticCurveTo(x - s * 0.18, y - s * 0.6, x, y - s * 0.78);
-  ctx.quadraticCurveTo(x + s * 0.2, y - s * 0.6, x + s * 0.25, y);
-  ctx.closePath();
-  ctx.fill();
-  ctx.strokeStyle = rgba(PALETTE.ink, 0.85);
-  ctx.lineWidth = 1.1 * u;
-  ctx.stroke();
-  ctx.fillStyle = rgba(PALETTE.ink, 0.85);
-  ctx.beginPath();
-  ctx.arc(x + s * 0.02, y - s * 0.86, s * 0.09, 0, Math.PI * 2);
-  ctx.fill();
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} s
- * @param {number} u
- */
-function drawHouse(ctx, rng, x, y, s, u) {
-  ctx.fillStyle = rgba(PALETTE.paper, 1);
-  ctx.fillRect(x - s * 0.45, y - s * 0.45, s * 0.9, s * 0.45);
-  hairLine(ctx, x - s * 0.45, y, x - s * 0.45, y - s * 0.45, 0, u, rgba(PALETTE.ink, 0.8));
-  hairLine(ctx, x + s * 0.45, y, x + s * 0.45, y - s * 0.45, 0, u, rgba(PALETTE.ink, 0.8));
-  hairLine(ctx, x - s * 0.12, y, x - s * 0.12, y - s * 0.3, 0, u, rgba(PALETTE.ink, 0.6));
-  ctx.fillStyle = rgba(PALETTE.ink, 0.78);
-  ctx.beginPath();
-  ctx.moveTo(x - s * 0.62, y - s * 0.42);
-  ctx.lineTo(x - s * 0.35, y - s * 0.78);
-  ctx.lineTo(x + s * 0.38, y - s * 0.78);
-  ctx.lineTo(x + s * 0.62, y - s * 0.42);
-  ctx.closePath();
-  ctx.fill();
-  void rng;
-}
-
-/**
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} s wingspan
- * @param {number} u
- */
-function drawBird(ctx, rng, x, y, s, u) {
-  const lift = rng.range(0.15, 0.45);
-  brushStroke(ctx, rng, [[x - s / 2, y - s * lift], [x - s * 0.2, y - s * 0.12], [x, y]], { width: 1.8 * u, color: PALETTE.ink, alpha: 0.8, start: 0.2, end: 0.6 });
-  brushStroke(ctx, rng, [[x, y], [x + s * 0.2, y - s * 0.14], [x + s / 2, y - s * lift * 1.1]], { width: 1.8 * u, color: PALETTE.ink, alpha: 0.8, start: 0.6, end: 0.1 });
-}
-
-/**
- * Soft bands of paper colour that hide ink: clouds and mist.
- * @param {Ctx} ctx
- * @param {Rng} rng
- * @param {number} x
- * @param {number} y
- * @param {number} w
- * @param {number} h
- * @param {number} alpha
- * @param {number} u
- */
-function mistBand(ctx, rng, x, y, w, h, alpha, u) {
-  ctx.save();
-  ctx.filter = `blur(${(h * 0.35 + 2 * u).toFixed(2)}px)`;
-  ctx.fillStyle = rgba(PALETTE.paper, alpha);
-  ctx.beginPath();
-  const n = 5;
-  for (let i = 0; i < n; i++) {
-    const cx = x + (w * (i + 0.5)) / n + rng.range(-w, w) * 0.04;
-    ctx.ellipse(cx, y + rng.range(-h, h) * 0.15, w / n, h * rng.range(0.35, 0.6), 0, 0, Math.PI * 2);
-  }
-  ctx.fill();
-  ctx.restore();
-}
 
 // ---------------------------------------------------------------------------
 // The painting
+
+/**
+ * Draws broad, smooth washes at 1/8 scale and lays them on scaled up:
+ * full-size gradients get a per-pixel dither that makes PNGs several
+ * times larger, and at this softness the two look the same.
+ * @param {Ctx} ctx
+ * @param {number} W
+ * @param {number} H
+ * @param {(p: Ctx) => void} draw draws in full-size coordinates
+ */
+function drawSmooth(ctx, W, H, draw) {
+  const k = 8;
+  const small = makeCanvas(Math.ceil(W / k), Math.ceil(H / k));
+  const p = /** @type {Ctx} */ (small.getContext('2d'));
+  p.scale(1 / k, 1 / k);
+  draw(p);
+  ctx.save();
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'low';
+  ctx.drawImage(small, 0, 0, W, H);
+  ctx.restore();
+}
 
 /**
  * Paints the poem's landscape onto a canvas (its full size).
@@ -903,25 +182,29 @@ export function paintPoem(canvas, options) {
   const layers = [];
 
   layers.push(() => {
-    ctx.save();
-    ctx.globalCompositeOperation = 'source-over';
-    ctx.filter = 'none';
-    ctx.globalAlpha = 1;
-    ctx.fillStyle = rgba(PALETTE.paper, 1);
-    ctx.fillRect(0, 0, W, H);
-    // Large faint blotches: uneven sizing of the paper.
+    // The paper's tone (uneven sizing, darker edges) is painted small and
+    // scaled up: smooth, and free of the per-pixel dither that full-size
+    // gradients get, which would make a card's PNG several times larger.
+    drawSmooth(ctx, W, H, (p) => {
+    p.fillStyle = rgba(PALETTE.paper, 1);
+    p.fillRect(0, 0, W, H);
     for (let i = 0; i < 14; i++) {
       const x = paper.range(0, W);
       const y = paper.range(0, H);
       const r = paper.range(0.1, 0.35) * Math.max(W, H);
-      const g = ctx.createRadialGradient(x, y, 0, x, y, r);
+      const g = p.createRadialGradient(x, y, 0, x, y, r);
       const c = paper.chance(0.5) ? PALETTE.paperLight : mix(PALETTE.paper, PALETTE.ochre, 0.35);
       g.addColorStop(0, rgba(c, 0.12));
       g.addColorStop(1, rgba(c, 0));
-      ctx.fillStyle = g;
-      ctx.fillRect(0, 0, W, H);
+      p.fillStyle = g;
+      p.fillRect(0, 0, W, H);
     }
-    ctx.restore();
+    const g = p.createRadialGradient(W / 2, H / 2, Math.min(W, H) * 0.4, W / 2, H / 2, Math.hypot(W, H) * 0.55);
+    g.addColorStop(0, rgba(PALETTE.ochre, 0));
+    g.addColorStop(1, rgba(mix(PALETTE.ochre, PALETTE.ink, 0.4), 0.12));
+    p.fillStyle = g;
+    p.fillRect(0, 0, W, H);
+    });
   });
 
   layers.push(() => {
@@ -938,15 +221,18 @@ export function paintPoem(canvas, options) {
       ctx.rect(0, 0, W, H);
       if (moonAt) ctx.arc(moonAt[0], moonAt[1], moonR * 1.02, 0, Math.PI * 2);
       ctx.clip('evenodd');
-      const g = ctx.createLinearGradient(0, 0, 0, H);
-      const hz = horizon / H;
-      g.addColorStop(0, rgba(tone, top));
-      g.addColorStop(hz * 0.6, rgba(tone, (top + bottom) / 2));
-      g.addColorStop(hz, rgba(tone, bottom));
-      g.addColorStop(Math.min(1, hz + 0.12), rgba(tone, bottom * 0.3));
-      g.addColorStop(1, rgba(tone, bottom * 0.6));
-      ctx.fillStyle = g;
-      ctx.fillRect(0, 0, W, H);
+      const wash = tone;
+      drawSmooth(ctx, W, H, (p) => {
+        const g = p.createLinearGradient(0, 0, 0, H);
+        const hz = horizon / H;
+        g.addColorStop(0, rgba(wash, top));
+        g.addColorStop(hz * 0.6, rgba(wash, (top + bottom) / 2));
+        g.addColorStop(hz, rgba(wash, bottom));
+        g.addColorStop(Math.min(1, hz + 0.12), rgba(wash, bottom * 0.3));
+        g.addColorStop(1, rgba(wash, bottom * 0.6));
+        p.fillStyle = g;
+        p.fillRect(0, 0, W, H);
+      });
       ctx.restore();
       // Uneven brushing of the sky wash: a few broad soft streaks.
       for (let i = 0; i < 6; i++) mistBand(ctx, sky, sky.range(-0.2, 0.8) * W, sky.range(0.05, 0.45) * H, W * sky.range(0.4, 0.8), H * 0.06, 0.12, u);
@@ -1080,7 +366,7 @@ export function paintPoem(canvas, options) {
         const vr = root.fork('village');
         const m = massif[0];
         const cx = (m.x0 + m.x1) / 2 - side * (m.x1 - m.x0) * vr.range(0.05, 0.2);
-        for (let i = 0; i < 3; i++) drawHouse(ctx, vr, cx + (i - 1) * 22 * u + vr.range(-4, 4) * u, m.baseY - vr.range(0, 6) * u, 18 * u, u);
+        for (let i = 0; i < 3; i++) drawHouse(ctx, cx + (i - 1) * 22 * u + vr.range(-4, 4) * u, m.baseY - vr.range(0, 6) * u, 18 * u, u);
         drawn.push('village');
       }
     });
@@ -1195,7 +481,6 @@ export function paintPoem(canvas, options) {
 
   if (has.has('pavilion') || has.has('bridge') || has.has('figure')) {
     layers.push(() => {
-      const r = root.fork('structures');
       const inner = nearSide > 0 ? near.x0 : near.x1;
       let crest = W / 2;
       for (let xx = W * 0.08; xx <= W * 0.92; xx += W / 100) if (groundY(xx) < groundY(crest)) crest = xx;
@@ -1209,7 +494,7 @@ export function paintPoem(canvas, options) {
       x = crest + (x - crest) * 0.8;
       const y = groundY(x) + 2 * u;
       if (has.has('pavilion')) {
-        drawPavilion(ctx, r, x, y, 70 * u, u, count('pavilion') > 1);
+        drawPavilion(ctx, x, y, 70 * u, u, count('pavilion') > 1);
         drawn.push('pavilion');
       }
       if (has.has('bridge')) {
@@ -1303,7 +588,7 @@ export function paintPoem(canvas, options) {
     });
   }
 
-  // Finish: paper grain over everything, a faint darkening at the edges.
+  // Finish: paper grain over everything.
   layers.push(() => {
     const tile = paperTile(root.fork('grain'), 256);
     const pattern = ctx.createPattern(tile, 'repeat');
@@ -1311,11 +596,6 @@ export function paintPoem(canvas, options) {
       ctx.fillStyle = pattern;
       ctx.fillRect(0, 0, W, H);
     }
-    const g = ctx.createRadialGradient(W / 2, H / 2, Math.min(W, H) * 0.4, W / 2, H / 2, Math.hypot(W, H) * 0.55);
-    g.addColorStop(0, rgba(PALETTE.ochre, 0));
-    g.addColorStop(1, rgba(mix(PALETTE.ochre, PALETTE.ink, 0.4), 0.12));
-    ctx.fillStyle = g;
-    ctx.fillRect(0, 0, W, H);
   });
 
   const progress = Math.max(0, Math.min(1, options.progress ?? 1));

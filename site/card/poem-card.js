@@ -80,7 +80,8 @@ export async function renderCard(options) {
   const canvas = document.createElement('canvas');
   canvas.width = W;
   canvas.height = H;
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  // A CPU-backed canvas: the same pixels every time, whatever the GPU does.
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
   paintPoem(canvas, { poem: options.poem ?? '', title, seed: options.seed ?? 0, reserve });
 
   // A thin mounting border.
@@ -156,5 +157,19 @@ export function cardToPngBlob(canvas) {
   if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/png' });
   return new Promise((resolve, reject) => {
     canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('card: PNG encoding failed'))), 'image/png');
+  });
+}
+
+/**
+ * Encodes the card as JPEG: about a tenth of the PNG's size, for the share
+ * sheet and messaging apps; the PNG stays the print/download format.
+ * @param {HTMLCanvasElement | OffscreenCanvas} canvas
+ * @param {number} [quality] 0..1, default 0.9
+ * @returns {Promise<Blob>}
+ */
+export function cardToJpegBlob(canvas, quality = 0.9) {
+  if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/jpeg', quality });
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('card: JPEG encoding failed'))), 'image/jpeg', quality);
   });
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -137,19 +138,20 @@ inline std::vector<std::string> check_poem(std::string_view text, const form_spe
 
 namespace inkstone::testing {
 
-// The shipped tables (assets/prosody), loaded once per test binary; aborts the test run with a
-// clear message when they are missing.
-inline const prosody_tables& shipped_tables() {
-  static const prosody_tables tables = [] {
-    auto t = load_prosody_tables(INK_SOURCE_DIR "/assets/prosody/tones.tsv",
-                                 INK_SOURCE_DIR "/assets/prosody/rhyme-xinyun.tsv");
-    if (!t.ok()) {
-      std::fprintf(stderr, "cannot load prosody tables: %s\n", t.error().to_string().c_str());
-      std::abort();
-    }
-    return std::move(t).value();
-  }();
-  return tables;
+// The shipped tables (assets/prosody): tones.tsv with rhyme-<book>.tsv, book "classical"
+// (the default) or "xinyun"; loaded once per test binary; aborts the run with a clear message
+// when they are missing.
+inline const prosody_tables& shipped_tables(const std::string& book = "classical") {
+  static std::map<std::string, prosody_tables> cache;
+  auto it = cache.find(book);
+  if (it != cache.end()) return it->second;
+  auto t = load_prosody_tables(INK_SOURCE_DIR "/assets/prosody/tones.tsv",
+                               INK_SOURCE_DIR "/assets/prosody/rhyme-" + book + ".tsv");
+  if (!t.ok()) {
+    std::fprintf(stderr, "cannot load prosody tables: %s\n", t.error().to_string().c_str());
+    std::abort();
+  }
+  return cache.emplace(book, std::move(t).value()).first->second;
 }
 
 }  // namespace inkstone::testing

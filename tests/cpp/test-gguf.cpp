@@ -214,8 +214,10 @@ TEST_CASE("gguf: the all-types fixture matches all-types.expected.txt") {
     int64_t ne0, ne1, ne2;
     uint64_t offset;
   };
-  const tensor_row rows[] = {{"t.f32", 0, 2, 32, 2, 1, 0},   {"t.f16", 1, 2, 32, 2, 1, 256},
-                             {"t.q8_0", 8, 2, 32, 2, 1, 384}, {"t.q4_0", 2, 2, 64, 1, 1, 480},
+  const tensor_row rows[] = {{"t.f32", 0, 2, 32, 2, 1, 0},
+                             {"t.f16", 1, 2, 32, 2, 1, 256},
+                             {"t.q8_0", 8, 2, 32, 2, 1, 384},
+                             {"t.q4_0", 2, 2, 64, 1, 1, 480},
                              {"t.vec3d", 0, 3, 4, 3, 2, 544}};
   for (const tensor_row& row : rows) {
     CAPTURE(row.name);

@@ -18,23 +18,28 @@ namespace {
 
 struct tiny_spec {
   int n_vocab = 40, n_ctx = 16, n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 96;
-  uint32_t wtype = 0;       // ggml type of the 2-D weights
+  uint32_t wtype = 0;  // ggml type of the 2-D weights
   uint32_t norm_type = 0;
   bool tied = true;
-  bool write_optional = true;  // head_count_kv, rope, eps
-  std::string skip_tensor;     // leave this tensor out
-  std::string bad_type_tensor; // give this tensor type q5_1 (7)
+  bool write_optional = true;   // head_count_kv, rope, eps
+  std::string skip_tensor;      // leave this tensor out
+  std::string bad_type_tensor;  // give this tensor type q5_1 (7)
 };
 
 // Bytes of a (rows, cols) tensor of ggml type t (computed here, independently of row_bytes()).
 size_t tensor_bytes(uint32_t t, int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
   switch (t) {
-    case 0: return static_cast<size_t>(n * 4);
-    case 1: return static_cast<size_t>(n * 2);
-    case 2: return static_cast<size_t>(n / 32 * 18);
-    case 7: return static_cast<size_t>(n / 32 * 24);
-    case 8: return static_cast<size_t>(n / 32 * 34);
+    case 0:
+      return static_cast<size_t>(n * 4);
+    case 1:
+      return static_cast<size_t>(n * 2);
+    case 2:
+      return static_cast<size_t>(n / 32 * 18);
+    case 7:
+      return static_cast<size_t>(n / 32 * 24);
+    case 8:
+      return static_cast<size_t>(n / 32 * 34);
   }
   return 0;
 }
@@ -54,7 +59,8 @@ bytes_t tiny_model(const tiny_spec& s) {
         .kv_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
   }
   std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
-  while (static_cast<int>(pieces.size()) < s.n_vocab) pieces.push_back("p" + std::to_string(pieces.size()));
+  while (static_cast<int>(pieces.size()) < s.n_vocab)
+    pieces.push_back("p" + std::to_string(pieces.size()));
   b.kv_string("tokenizer.ggml.model", "llama").kv_strings("tokenizer.ggml.tokens", pieces);
   b.kv_u32("tokenizer.ggml.bos_token_id", 1).kv_u32("tokenizer.ggml.eos_token_id", 2);
 
@@ -181,7 +187,8 @@ TEST_CASE("model: validation errors name the tensor") {
     s.bad_type_tensor = "blk.1.ffn_up.weight";
     auto r = load_model(tiny_model(s));
     CHECK(r.code() == status_code::unsupported_tensor_type);
-    CHECK(r.error().message == "load model: tensor blk.1.ffn_up.weight: type q5_1 is not supported");
+    CHECK(r.error().message ==
+          "load model: tensor blk.1.ffn_up.weight: type q5_1 is not supported");
   }
   SUBCASE("missing tensor") {
     tiny_spec s;
@@ -250,8 +257,8 @@ TEST_CASE("model: the fixture models load with the generator's hyper-parameters"
        tokenizer_kind::llama, ggml_type::q4_0},
       {"tiny-llama-align64-q4_0.gguf", 338, 64, 64, 2, 4, 2, 128, 10000.f, 1e-5f, true,
        tokenizer_kind::llama, ggml_type::q4_0},
-      {"tiny-gpt2-f32.gguf", 317, 64, 64, 2, 4, 2, 128, 10000.f, 1e-5f, true,
-       tokenizer_kind::gpt2, ggml_type::f32},
+      {"tiny-gpt2-f32.gguf", 317, 64, 64, 2, 4, 2, 128, 10000.f, 1e-5f, true, tokenizer_kind::gpt2,
+       ggml_type::f32},
       {"tiny-gqa-untied-q8_0.gguf", 338, 48, 64, 2, 4, 1, 128, 50000.f, 1e-6f, false,
        tokenizer_kind::llama, ggml_type::q8_0},
       {"tiny-llama-defaults-f32.gguf", 338, 64, 64, 2, 4, 4, 128, 10000.f, 1e-5f, true,
@@ -316,8 +323,8 @@ TEST_CASE("fp16: known values and rounding") {
   CHECK(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)) == 0x3C00);
   // 1 + 3*2^-11 is halfway between 1+2^-10 (odd) and 1+2^-9 (even) -> 0x3C02.
   CHECK(fp32_to_fp16(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3C02);
-  CHECK(fp32_to_fp16(std::ldexp(1.0f, -25)) == 0x0000);                       // tie -> even 0
-  CHECK(fp32_to_fp16(std::ldexp(1.0f, -25) * 1.5f) == 0x0001);                // above half
-  CHECK(fp32_to_fp16(std::ldexp(3.0f, -25)) == 0x0002);                       // 1.5 ulp tie -> 2
+  CHECK(fp32_to_fp16(std::ldexp(1.0f, -25)) == 0x0000);         // tie -> even 0
+  CHECK(fp32_to_fp16(std::ldexp(1.0f, -25) * 1.5f) == 0x0001);  // above half
+  CHECK(fp32_to_fp16(std::ldexp(3.0f, -25)) == 0x0002);         // 1.5 ulp tie -> 2
   CHECK(fp32_to_fp16(-0.0f) == 0x8000);
 }

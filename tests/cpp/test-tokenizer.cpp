@@ -105,7 +105,7 @@ tokenizer gpt2_tok() {
   for (int b = 0; b < 256; ++b) c.pieces.push_back(gpt2_symbol(static_cast<uint8_t>(b)));
   const std::string G = gpt2_symbol(' ');  // Ġ
   const std::vector<std::pair<std::string, std::string>> merges = {
-      {"b", "c"}, {"a", "b"}, {G, "t"}, {"h", "e"}, {G + "t", "he"},
+      {"b", "c"}, {"a", "b"}, {G, "t"},   {"h", "e"}, {G + "t", "he"},
       {G, G},     {"a", "1"}, {"t", "'"}, {"!", "!"}};
   for (const auto& [l, r] : merges) {
     c.pieces.push_back(l + r);
@@ -278,7 +278,11 @@ TEST_CASE("tokenizer gpt2: special tokens") {
 }
 
 TEST_CASE("tokenizer: encode -> decode round-trips mixed Chinese/English/emoji text") {
-  const std::string texts[] = {kMixed, "", " leading space", "trailing  ", "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9",
+  const std::string texts[] = {kMixed,
+                               "",
+                               " leading space",
+                               "trailing  ",
+                               "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9",
                                "<七绝>床前明月光，疑是地上霜。"};
   for (const std::string& text : texts) {
     CAPTURE(text);
@@ -307,7 +311,7 @@ TEST_CASE("tokenizer: the fixture vocabularies round-trip and find their tags") 
     CHECK(e.size() < text.size());
     for (int32_t id : e) CHECK(t.valid(id));
     if (llama) {
-      CHECK(e.front() == 1);                       // <s>
+      CHECK(e.front() == 1);                         // <s>
       CHECK(t.encode("<七绝>", false) == ids{337});  // the user-defined tag is the last token
       CHECK(t.token_bytes(t.find_piece(kSp + "the")) == " the");
     } else {
@@ -379,7 +383,7 @@ TEST_CASE("stream decoder: never emits a broken UTF-8 character") {
   token_stream_decoder d(t);
   const std::vector<std::pair<int32_t, std::string>> steps = {
       {bt(0xE6), ""}, {bt(0x98), ""}, {bt(0x8E), "明"}, {bt(0xF0), ""},
-      {bt(0x9F), ""}, {bt(0x8C), ""}, {bt(0x99), "🌙"}, {260, "a"}};
+      {bt(0x9F), ""}, {bt(0x8C), ""}, {bt(0x99), "🌙"},  {260, "a"}};
   for (const auto& [id, want] : steps) CHECK(d.push(id) == want);
   CHECK(d.flush().empty());
 
@@ -402,13 +406,15 @@ TEST_CASE("stream decoder: never emits a broken UTF-8 character") {
 TEST_CASE("stream decoder: invalid and unfinished bytes become U+FFFD") {
   const tokenizer t = llama_tok(true, false);
   token_stream_decoder d(t);
-  CHECK(d.push(bt(0xFF)) == "\xEF\xBF\xBD");                // never valid
-  CHECK(d.push(bt(0xE6)) == "");                            // lead of a 3-byte sequence
-  CHECK(d.push(bt('a')) == "\xEF\xBF\xBD" "a");             // broken by an ASCII byte
+  CHECK(d.push(bt(0xFF)) == "\xEF\xBF\xBD");  // never valid
+  CHECK(d.push(bt(0xE6)) == "");              // lead of a 3-byte sequence
+  CHECK(d.push(bt('a')) ==
+        "\xEF\xBF\xBD"
+        "a");  // broken by an ASCII byte
   CHECK(d.push(bt(0xED)) == "");
-  CHECK(d.push(bt(0xA0)) == "\xEF\xBF\xBD\xEF\xBF\xBD");    // ED A0 starts a surrogate
+  CHECK(d.push(bt(0xA0)) == "\xEF\xBF\xBD\xEF\xBF\xBD");  // ED A0 starts a surrogate
   CHECK(d.push(bt(0xF0)) == "");
   CHECK(d.n_pending() == 1);
-  CHECK(d.flush() == "\xEF\xBF\xBD");                       // unfinished at the end
+  CHECK(d.flush() == "\xEF\xBF\xBD");  // unfinished at the end
   CHECK(d.n_pending() == 0);
 }

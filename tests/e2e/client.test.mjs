@@ -7,6 +7,7 @@
 // Run: node --test tests/e2e/client.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -73,7 +74,7 @@ for (const isolated of [false, true]) {
         { ...SAMPLING, maxTokens: 3000, slideWindow: true },
       );
       assert.equal(long.tokens.length, 3000);
-      console.log(`# ${build}: ${loaded.info.nThreads} thread(s), tiny model load ${loaded.loadMs.toFixed(0)} ms, first token ${long.firstTokenMs.toFixed(1)} ms, 3000 tokens in ${long.elapsedMs.toFixed(0)} ms, timer ticks ${long.ticks}, longest gap ${long.maxGapMs.toFixed(1)} ms`);
+      console.log(`${build}: ${loaded.info.nThreads} thread(s), tiny model load ${loaded.loadMs.toFixed(0)} ms, first token ${long.firstTokenMs.toFixed(1)} ms, 3000 tokens in ${long.elapsedMs.toFixed(0)} ms, timer ticks ${long.ticks}, longest gap ${long.maxGapMs.toFixed(1)} ms`);
       assert.ok(long.ticks >= 3, `timer fired ${long.ticks} times in ${long.elapsedMs.toFixed(0)} ms`);
       assert.ok(long.maxGapMs < kMaxTimerGapMs, `main thread blocked for ${long.maxGapMs.toFixed(0)} ms`);
       results[build] = { tiny: long.tokens };
@@ -112,7 +113,7 @@ for (const isolated of [false, true]) {
         );
         assert.ok(run.tokens.length > 0);
         results[build].poetry = run.tokens;
-        console.log(`# ${build}: poetry model load ${poem.loadMs.toFixed(0)} ms, first token ${run.firstTokenMs.toFixed(1)} ms, ${run.summary.tokensPerSecond.toFixed(0)} tok/s: ${run.text.replace(/\n/g, ' / ')}`);
+        console.log(`${build}: poetry model load ${poem.loadMs.toFixed(0)} ms, first token ${run.firstTokenMs.toFixed(1)} ms, ${run.summary.tokensPerSecond.toFixed(0)} tok/s: ${run.text.replace(/\n/g, ' / ')}`);
       }
       assert.deepEqual(errors, []);
     } finally {
@@ -121,6 +122,38 @@ for (const isolated of [false, true]) {
     }
   });
 }
+
+test('model store: download with progress, SHA-256 verified, cached, listed, deleted', { skip, timeout: 60000 }, async () => {
+  const { server, page, errors } = await openPage(false);
+  try {
+    const sha256 = crypto.createHash('sha256').update(fs.readFileSync(path.join(ROOT, TINY))).digest('hex');
+    const before = server.requests.filter((r) => r === TINY).length;
+    const r = await page.evaluate((args) => window.inkTest.storeRoundTrip(args), { url: TINY, sha256 });
+    const size = fs.statSync(path.join(ROOT, TINY)).size;
+    assert.equal(r.firstBytes, size);
+    assert.equal(r.secondBytes, size);
+    assert.deepEqual(r.phases1, ['download', 'verify']);
+    assert.equal(r.lastDownload.loaded, size);
+    assert.equal(r.lastDownload.total, size);
+    assert.ok(r.phases2.includes('cache') && !r.phases2.includes('download'), 'second get is a cache hit');
+    assert.equal(r.listed.length, 1);
+    assert.equal(r.listed[0].sha256, sha256);
+    assert.equal(r.listed[0].bytes, size);
+    assert.equal(r.mismatch.code, 'hash_mismatch');
+    assert.ok(r.estimate.quota > 0);
+    assert.equal(r.persisted, 'boolean');
+    assert.equal(r.deleted, true);
+    assert.equal(r.after, 0);
+    assert.equal(r.loadedName, 'tiny-llama-q8_0');
+    // Network: the first get, the mismatch (after the delete) and the client's load; the
+    // second get came from the cache.
+    assert.equal(server.requests.filter((x) => x === TINY).length - before, 3);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
 
 test('both builds stream the same tokens for the same seed', { skip }, () => {
   assert.ok(results.inkstone && results['inkstone-mt'], 'both build tests ran');

@@ -12,6 +12,11 @@ import { readGolden } from './support/golden.mjs';
 
 // max |ours - ref| / max(1, max |ref|) per position, as tests/cpp/test-golden.cpp.
 const kMaxRelErrGolden = 1e-4;
+// The wasmsimd kernels quantize activations to int8 per 32-block for Q8_0/Q4_0 weights
+// (llama.cpp's q8_0 x q8_0 scheme; core/kernels/wasmsimd/wasmsimd-kernels.h): half a
+// quantization step of x per element, which adds up to ~3e-2 of the largest logit on the
+// fixtures (measured 2.9e-2 on tiny-llama-q8_0). F32/F16 weights keep f32 activations.
+const kMaxRelErrGoldenQuantizedActivations = 5e-2;
 
 const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
 const M = skip ? null : await loadWasm('inkstone');
@@ -53,20 +58,22 @@ test('every fixture model loads; info matches the golden files and the README ta
   }
 });
 
-test('golden logits: the wasm forward pass matches the float64 numpy reference', { skip }, () => {
-  let compared = 0;
+/**
+ * Max relative error of the wasm logits against every golden file, and argmax agreement.
+ * @param {string} kernels 'ref' | 'auto'
+ */
+function goldenErrors(kernels) {
+  const out = [];
   for (const file of fs.readdirSync(path.join(FIXTURES, 'golden')).sort()) {
     const golden = readGolden(path.join(FIXTURES, 'golden', file));
-    const r = createSession(M, new Uint8Array(fs.readFileSync(path.join(ROOT, golden.model))));
+    const r = createSession(M, new Uint8Array(fs.readFileSync(path.join(ROOT, golden.model))), { kernels });
     assert.equal(r.ok, true, r.message);
     const s = r.session;
-    const options = {
-      temperature: 0,
-      maxTokens: 0,
-      stopAtEos: false,
-      repeatPenalty: 1,
-      probes: { distribution: true },
-    };
+    const info = s.info();
+    const options = { temperature: 0, maxTokens: 0, stopAtEos: false, repeatPenalty: 1, probes: { distribution: true } };
+    let worst = 0;
+    let positions = 0;
+    let argmaxAgree = 0;
     for (const seq of golden.seqs) {
       // The logits probe of a forced step are the logits the token was forced from: forcing
       // t[i] reports the logits at position i - 1. One more forced token reads the last ones.
@@ -80,18 +87,43 @@ test('golden logits: the wasm forward pass matches the float64 numpy reference',
         assert.equal(ours.length, ref.length);
         let err = 0;
         let mag = 1;
+        let a = 0;
+        let b = 0;
         for (let i = 0; i < ref.length; i++) {
           err = Math.max(err, Math.abs(ours[i] - ref[i]));
           mag = Math.max(mag, Math.abs(ref[i]));
+          if (ours[i] > ours[a]) a = i;
+          if (ref[i] > ref[b]) b = i;
         }
-        assert.ok(err / mag <= kMaxRelErrGolden, `${file} seq ${seq.tokens.length} pos ${pos}: rel err ${err / mag}`);
-        compared++;
+        worst = Math.max(worst, err / mag);
+        argmaxAgree += a === b ? 1 : 0;
+        positions++;
         if (step.done) break;
       }
     }
+    const quantized = info.weightTypes.some((t) => t === 'q8_0' || t === 'q4_0');
+    out.push({ file, kernels: info.kernels, quantized, worst, positions, argmaxAgree });
     s.delete();
   }
-  assert.ok(compared > 100, `compared ${compared} positions`);
+  return out;
+}
+
+test('golden logits: the wasm build of the reference kernels matches numpy to 1e-4', { skip }, () => {
+  let positions = 0;
+  for (const g of goldenErrors('ref')) {
+    assert.equal(g.kernels, 'ref');
+    assert.ok(g.worst <= kMaxRelErrGolden, `${g.file}: rel err ${g.worst}`);
+    positions += g.positions;
+  }
+  assert.ok(positions > 300, `compared ${positions} positions`);
+});
+
+test('golden logits: the shipped wasmsimd kernels match numpy (quantized: within the activation-quantization bound)', { skip }, () => {
+  for (const g of goldenErrors('auto')) {
+    const tol = g.quantized ? kMaxRelErrGoldenQuantizedActivations : kMaxRelErrGolden;
+    assert.ok(g.worst <= tol, `${g.file} (${g.kernels}): rel err ${g.worst} > ${tol}`);
+    assert.ok(g.argmaxAgree >= g.positions - 2, `${g.file}: argmax agrees at ${g.argmaxAgree}/${g.positions}`);
+  }
 });
 
 test('same seed, same tokens; another seed, other tokens', { skip }, () => {

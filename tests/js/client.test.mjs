@@ -126,8 +126,13 @@ test('every error code from a real bad input, as InkstoneError', { skip }, async
 test('inspect reads only a header and describes models we cannot run', { skip }, async () => {
   const ink = nodeClient();
   try {
-    const info = await ink.inspect(new Blob([fixtureModel('tiny-gqa-untied-q8_0.gguf')]));
+    const bytes = fixtureModel('tiny-gqa-untied-q8_0.gguf');
+    const info = await ink.inspect(new Blob([bytes]));
     assert.equal(info.runnable, true);
+    // A first prefix shorter than the header: read as truncated, retried with a longer one.
+    const again = await ink.inspect(new Blob([bytes]), { prefixBytes: 512 });
+    assert.equal(again.nHeadKv, 1);
+    assert.ok(again.header.bytesGiven > 512 && again.header.bytesGiven < bytes.length);
     assert.equal(info.nHeadKv, 1);
     assert.equal(info.tiedOutput, false);
     const q51 = await ink.inspect(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-q5_1.gguf'))));

@@ -94,6 +94,93 @@ std::string json_escape(std::string_view s) {
   return out + "\"";
 }
 
+// The first max_bytes of s, not cut inside a UTF-8 character.
+std::string cut_utf8(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "...";
+}
+
+std::string element_string(const gguf_array& a, uint64_t i) {
+  char buf[64];
+  int64_t iv = 0;
+  double fv = 0;
+  switch (a.elem_type()) {
+    case gguf_type::string:
+      return "\"" + cut_utf8(a.string_at(i), 24) + "\"";
+    case gguf_type::boolean:
+      return a.bool_at(i) ? "true" : "false";
+    case gguf_type::u64:
+      std::snprintf(buf, sizeof buf, "%" PRIu64, a.u64_at(i));
+      return buf;
+    case gguf_type::array:
+      return "[" + std::to_string(a.array_at(i).size()) + " x " +
+             gguf_type_name(a.array_at(i).elem_type()) + "]";
+    default:
+      break;
+  }
+  if (a.int_at(i, &iv)) return std::to_string(iv);
+  if (a.float_at(i, &fv)) {
+    std::snprintf(buf, sizeof buf, "%g", fv);
+    return buf;
+  }
+  return "?";
+}
+
+// A short rendering of a metadata value: scalars in full, strings quoted (cut at 80 bytes),
+// arrays as "[n x type]" plus their first few elements.
+std::string value_string(const gguf_value& v, bool json) {
+  char buf[64];
+  switch (v.type) {
+    case gguf_type::u8:
+    case gguf_type::u16:
+    case gguf_type::u32:
+    case gguf_type::u64:
+      std::snprintf(buf, sizeof buf, "%" PRIu64, v.bits);
+      return buf;
+    case gguf_type::i8:
+      return std::to_string(static_cast<int8_t>(v.bits));
+    case gguf_type::i16:
+      return std::to_string(static_cast<int16_t>(v.bits));
+    case gguf_type::i32:
+      return std::to_string(static_cast<int32_t>(v.bits));
+    case gguf_type::i64:
+      return std::to_string(static_cast<int64_t>(v.bits));
+    case gguf_type::f32: {
+      float f;
+      uint32_t b32 = static_cast<uint32_t>(v.bits);
+      std::memcpy(&f, &b32, sizeof f);
+      std::snprintf(buf, sizeof buf, "%.9g", f);
+      return buf;
+    }
+    case gguf_type::f64: {
+      double d;
+      std::memcpy(&d, &v.bits, sizeof d);
+      std::snprintf(buf, sizeof buf, "%.17g", d);
+      return buf;
+    }
+    case gguf_type::boolean:
+      return v.bits ? "true" : "false";
+    case gguf_type::string: {
+      const std::string str = cut_utf8(v.str, 80);
+      return json ? json_escape(str) : "\"" + str + "\"";
+    }
+    case gguf_type::array: {
+      const gguf_array& a = v.arr;
+      std::string out =
+          "[" + std::to_string(a.size()) + " x " + gguf_type_name(a.elem_type()) + "]";
+      for (uint64_t i = 0; i < a.size() && i < 4; ++i) {
+        out += i ? ", " : " ";
+        out += element_string(a, i);
+      }
+      if (a.size() > 4) out += ", ...";
+      return json ? json_escape(out) : out;
+    }
+  }
+  return "?";
+}
+
 struct type_summary {
   int n_tensors = 0;
   uint64_t n_elements = 0;
@@ -122,11 +209,12 @@ void print_text(const inspect_args& a, size_t file_bytes, const gguf_file& g,
                 const result<model>& m) {
   std::printf("file:          %s (%s, %zu bytes)\n", a.path, human_bytes(file_bytes).c_str(),
               file_bytes);
-  std::printf("gguf:          version %u, alignment %u, %zu metadata keys, %zu tensors, data at %" PRIu64 "\n",
-              g.version(), g.alignment(), g.kvs().size(), g.tensors().size(), g.data_offset());
+  std::printf(
+      "gguf:          version %u, alignment %u, %zu metadata keys, %zu tensors, data at %" PRIu64
+      "\n",
+      g.version(), g.alignment(), g.kvs().size(), g.tensors().size(), g.data_offset());
   auto arch = g.get_string("general.architecture");
-  std::printf("architecture:  %s\n",
-              arch.ok() ? std::string(arch.value()).c_str() : "(missing)");
+  std::printf("architecture:  %s\n", arch.ok() ? std::string(arch.value()).c_str() : "(missing)");
   auto name = g.get_string("general.name");
   if (name.ok()) std::printf("name:          %s\n", std::string(name.value()).c_str());
 
@@ -138,15 +226,15 @@ void print_text(const inspect_args& a, size_t file_bytes, const gguf_file& g,
   if (m.ok()) {
     const model& md = m.value();
     const llama_hparams& hp = md.hp;
-    std::printf("hyper-params:  n_vocab %d, n_ctx %d, n_embd %d, n_layer %d, n_head %d, "
-                "n_head_kv %d, head_dim %d, n_ff %d\n",
-                hp.n_vocab, hp.n_ctx, hp.n_embd, hp.n_layer, hp.n_head, hp.n_head_kv,
-                hp.head_dim, hp.n_ff);
+    std::printf(
+        "hyper-params:  n_vocab %d, n_ctx %d, n_embd %d, n_layer %d, n_head %d, "
+        "n_head_kv %d, head_dim %d, n_ff %d\n",
+        hp.n_vocab, hp.n_ctx, hp.n_embd, hp.n_layer, hp.n_head, hp.n_head_kv, hp.head_dim, hp.n_ff);
     std::printf("               rope_base %g, rms_eps %g\n", hp.rope_base, hp.rms_eps);
   }
-  std::printf("parameters:    %" PRIu64 "%s\n", n_params,
-              m.ok() ? (m.value().tied_output ? " (output tied to token_embd)" : " (untied output)")
-                     : "");
+  std::printf(
+      "parameters:    %" PRIu64 "%s\n", n_params,
+      m.ok() ? (m.value().tied_output ? " (output tied to token_embd)" : " (untied output)") : "");
   std::printf("weights:       %s\n", human_bytes(n_weight_bytes).c_str());
   for (const auto& [type, s] : summarize(g)) {
     std::printf("  %-8s %4d tensors  %12" PRIu64 " elements  %s\n", type.c_str(), s.n_tensors,
@@ -171,12 +259,15 @@ void print_text(const inspect_args& a, size_t file_bytes, const gguf_file& g,
   } else {
     std::printf("model:         not loadable: %s\n", m.error().to_string().c_str());
   }
+  std::printf("metadata:\n");
+  for (const gguf_kv& kv : g.kvs()) {
+    std::printf("  %-44s %s\n", std::string(kv.key).c_str(), value_string(kv.value, false).c_str());
+  }
   std::printf("tensors:\n");
   std::printf("  %-32s %-8s %-20s %12s %12s\n", "name", "type", "shape", "bytes", "offset");
   for (const gguf_tensor_info& t : g.tensors()) {
-    std::printf("  %-32s %-8s %-20s %12" PRIu64 " %12" PRIu64 "\n",
-                std::string(t.name).c_str(), type_name(t.type_id).c_str(),
-                shape_string(t).c_str(), t.n_bytes, t.offset);
+    std::printf("  %-32s %-8s %-20s %12" PRIu64 " %12" PRIu64 "\n", std::string(t.name).c_str(),
+                type_name(t.type_id).c_str(), shape_string(t).c_str(), t.n_bytes, t.offset);
   }
 }
 
@@ -225,19 +316,19 @@ void print_json(const inspect_args& a, size_t file_bytes, const gguf_file& g,
                   "{\"n_vocab\": %d, \"n_ctx\": %d, \"n_embd\": %d, \"n_layer\": %d, "
                   "\"n_head\": %d, \"n_head_kv\": %d, \"head_dim\": %d, \"n_ff\": %d, "
                   "\"rope_base\": %.9g, \"rms_eps\": %.9g}",
-                  hp.n_vocab, hp.n_ctx, hp.n_embd, hp.n_layer, hp.n_head, hp.n_head_kv,
-                  hp.head_dim, hp.n_ff, hp.rope_base, hp.rms_eps);
+                  hp.n_vocab, hp.n_ctx, hp.n_embd, hp.n_layer, hp.n_head, hp.n_head_kv, hp.head_dim,
+                  hp.n_ff, hp.rope_base, hp.rms_eps);
     field("hparams", buf);
     field("tied_output", md.tied_output ? "true" : "false");
     const tokenizer& tok = md.vocab;
-    field("tokenizer",
-          "{\"kind\": " + json_escape(tokenizer_kind_name(tok.kind())) +
-              ", \"n_vocab\": " + std::to_string(tok.n_vocab()) +
-              ", \"n_merges\": " + std::to_string(tok.n_merges()) +
-              ", \"bos\": " + std::to_string(tok.bos()) + ", \"eos\": " + std::to_string(tok.eos()) +
-              ", \"unk\": " + std::to_string(tok.unk()) + ", \"pad\": " + std::to_string(tok.pad()) +
-              ", \"add_bos\": " + (tok.add_bos() ? "true" : "false") +
-              ", \"add_space_prefix\": " + (tok.add_space_prefix() ? "true" : "false") + "}");
+    field(
+        "tokenizer",
+        "{\"kind\": " + json_escape(tokenizer_kind_name(tok.kind())) + ", \"n_vocab\": " +
+            std::to_string(tok.n_vocab()) + ", \"n_merges\": " + std::to_string(tok.n_merges()) +
+            ", \"bos\": " + std::to_string(tok.bos()) + ", \"eos\": " + std::to_string(tok.eos()) +
+            ", \"unk\": " + std::to_string(tok.unk()) + ", \"pad\": " + std::to_string(tok.pad()) +
+            ", \"add_bos\": " + (tok.add_bos() ? "true" : "false") +
+            ", \"add_space_prefix\": " + (tok.add_space_prefix() ? "true" : "false") + "}");
     const int n_ctx = a.n_ctx > 0 ? a.n_ctx : hp.n_ctx;
     field("context_length", std::to_string(hp.n_ctx));
     field("memory", "{\"n_ctx\": " + std::to_string(n_ctx) +
@@ -251,11 +342,17 @@ void print_json(const inspect_args& a, size_t file_bytes, const gguf_file& g,
                        ", \"fine_code\": " + json_escape(code_name(m.code())) +
                        ", \"message\": " + json_escape(m.error().message) + "}");
   }
+  std::string meta = "{";
+  for (const gguf_kv& kv : g.kvs()) {
+    if (meta.size() > 1) meta += ",";
+    meta += "\n    " + json_escape(kv.key) + ": " + value_string(kv.value, true);
+  }
+  field("metadata", meta + "\n  }");
   std::string tensors = "[";
   for (const gguf_tensor_info& t : g.tensors()) {
     if (tensors.size() > 1) tensors += ",";
-    tensors += "\n    {\"name\": " + json_escape(t.name) + ", \"type\": " +
-               json_escape(type_name(t.type_id)) + ", \"ne\": [";
+    tensors += "\n    {\"name\": " + json_escape(t.name) +
+               ", \"type\": " + json_escape(type_name(t.type_id)) + ", \"ne\": [";
     for (int d = 0; d < t.n_dims; ++d) {
       if (d) tensors += ", ";
       tensors += std::to_string(t.ne[d]);

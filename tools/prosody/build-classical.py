@@ -15,8 +15,11 @@ dist/strains). Steps:
   4. Every character (clustered or rare) then gets each cluster holding at least kShare of its
      co-rhyme weight (so polyphonic characters get several groups, primary first), if it has
      at least kMinWeight weight in total.
-  5. Traditional characters get the groups of their OpenCC t2s conversion. Groups are numbered by
-     size and named by their most frequent character.
+  5. Traditional characters get the groups of their OpenCC t2s conversion.
+  6. Groups are numbered and named after the 平水韵 平声 group whose 韵目 character (东 冬 江 ...)
+     they contain (1 东 .. 15 删 are 上平, 16 先 .. 30 咸 下平); a cluster holding none of them
+     would be numbered after 30 and named by its most frequent character. The build prints
+     whether every 韵目 landed in its own cluster.
 Characters at 仄 rhymes are not grouped: the table serves regulated verse, which rhymes on 平.
 
 Usage: build-classical.py CORPUS_DIST_DIR TONES_TSV OUT_TSV
@@ -34,7 +37,7 @@ import numpy as np
 
 kMinCount = 4
 kStopLink = 0.004
-kMinCluster = 4
+kMinCluster = 10
 kShare = 0.2
 kMinWeight = 1.5
 kPunct = set("，。？！、；：,.?!;:")
@@ -169,15 +172,34 @@ def main():
         if t not in groups and s in groups:
             groups[t] = groups[s]
 
-    names = []
-    for mem in clusters:
-        names.append(max((core[i] for i in mem), key=lambda c: n_rhyme[c]))
+    # Number and name the clusters after the 平水韵 韵目 they contain.
+    heads = "东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸"
+    number = {}
+    for h_i, h in enumerate(heads, start=1):
+        g = cluster_of.get(h)
+        if g is None:
+            print(f"韵目 {h}: not clustered")
+        elif g in number:
+            print(f"韵目 {h}: shares a cluster with {heads[number[g] - 1]}")
+        else:
+            number[g] = h_i
+    next_id = len(heads) + 1
+    for g in range(1, len(clusters) + 1):
+        if g not in number:
+            number[g] = next_id
+            next_id += 1
+    print(f"韵目 in distinct clusters: {sum(1 for v in number.values() if v <= len(heads))} of {len(heads)}")
+    names = {}
+    for g, mem in enumerate(clusters, start=1):
+        n = number[g]
+        names[n] = heads[n - 1] if n <= len(heads) else max((core[i] for i in mem), key=lambda c: n_rhyme[c])
+    groups = {c: [number[g] for g in gs] for c, gs in groups.items()}
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("# char\tclassical 平 rhyme groups derived from the corpus (primary first) — "
                 "built by tools/prosody/build-classical.py\n")
         f.write("@book\t詩韻 (corpus-derived)\n")
-        for g, name in enumerate(names, start=1):
-            f.write(f"@group\t{g}\t{name}\n")
+        for n in sorted(names):
+            f.write(f"@group\t{n}\t{names[n]}\n")
         for c in sorted(groups):
             f.write(f"{c}\t{','.join(map(str, groups[c]))}\n")
     tot = sum(n_rhyme.values())
@@ -185,7 +207,7 @@ def main():
     print(f"characters with groups: {len(groups)}; rhyme tokens covered: {cov / tot:.4%}")
     for g, mem in enumerate(clusters, start=1):
         chars = sorted((core[i] for i in mem), key=lambda c: -n_rhyme[c])
-        print(g, len(mem), "".join(chars[:40]))
+        print(number[g], names[number[g]], len(mem), "".join(chars[:40]))
 
 
 if __name__ == "__main__":

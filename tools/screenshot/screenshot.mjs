@@ -9,7 +9,7 @@
 // contains --wait-text (default 'done'), then shoots the page, the element
 // matched by --selector, or the full scrolling page with --full. Console
 // errors and CSP violations are printed.
-import { startStaticServer, launchChromium } from '../../tests/e2e/static-server.mjs';
+import { startServer, launchChromium } from '../../tests/e2e/server.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {string} fallback */
@@ -36,10 +36,11 @@ if (!target || !out) {
   process.exit(2);
 }
 
-const server = await startStaticServer();
+const server = await startServer();
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width, height } });
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width, height });
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.error(`[console.${m.type()}] ${m.text()}`);
   });

@@ -91,21 +91,36 @@ def val_loss(model, stream, starts, nl_id, max_seqs=0):
 
 
 @torch.no_grad()
-def sample(model, prompt, temp, gen, max_new=160):
-    """Temperature sampling with a KV cache until </s> -> generated ids (without </s>)."""
-    caches = []
-    logits = model.forward_cached(torch.tensor([prompt]), caches)[0, -1]
-    out = []
-    for _ in range(min(max_new, model.cfg.n_ctx - len(prompt))):
-        if temp == 0:
-            nxt = int(logits.argmax())
-        else:
-            nxt = int(torch.multinomial(torch.softmax(logits / temp, -1), 1, generator=gen))
-        if nxt == 2:
-            return out, True
-        out.append(nxt)
-        logits = model.forward_cached(torch.tensor([[nxt]]), caches)[0, -1]
-    return out, False
+def sample_many(model, prompts, temp, gen, max_new=160):
+    """Temperature sampling (temp 0: greedy) with a KV cache until </s>, for many prompts,
+    batched by prompt length -> [(generated ids without </s>, ended with </s>)], in order."""
+    groups = collections.defaultdict(list)
+    for i, p in enumerate(prompts):
+        groups[len(p)].append(i)
+    out = [None] * len(prompts)
+    for n, idx in sorted(groups.items()):
+        caches = []
+        logits = model.forward_cached(torch.tensor([prompts[i] for i in idx]), caches)[:, -1]
+        ids = [[] for _ in idx]
+        ended = [False] * len(idx)
+        for _ in range(min(max_new, model.cfg.n_ctx - n)):
+            if temp == 0:
+                nxt = logits.argmax(-1)
+            else:
+                nxt = torch.multinomial(torch.softmax(logits / temp, -1), 1, generator=gen)[:, 0]
+            for j, t in enumerate(nxt.tolist()):
+                if ended[j]:
+                    continue
+                if t == 2:
+                    ended[j] = True
+                else:
+                    ids[j].append(t)
+            if all(ended):
+                break
+            logits = model.forward_cached(nxt[:, None], caches)[:, -1]
+        for j, i in enumerate(idx):
+            out[i] = (ids[j], ended[j])
+    return out
 
 
 def split_poem(text):
@@ -134,12 +149,27 @@ def train_summary(path):
     ev = [json.loads(l) for l in open(path, encoding="utf-8")]
     starts = [e for e in ev if e.get("event") == "start"]
     dones = [e for e in ev if e.get("event") == "done"]
-    steps = [e for e in ev if "tok_per_s" in e and "step" in e and "event" not in e]
-    plans = [e for e in ev if e.get("event") in ("plan", "replan")]
+    history = [e for e in ev if e.get("event") in ("start", "resume", "plan", "replan", "done")]
     ckpts = [e for e in ev if e.get("event") == "ckpt"]
-    return {"start": starts[-1] if starts else None, "done": dones[-1] if dones else None,
-            "last_step": steps[-1] if steps else None, "plans": plans, "ckpts": ckpts,
-            "n_resumes": sum(e.get("event") == "resume" for e in ev)}
+    return {"first": starts[0] if starts else None, "start": starts[-1] if starts else None,
+            "done": dones[-1] if dones else None, "history": history, "ckpts": ckpts}
+
+
+def history_line(e):
+    k = e["event"]
+    if k == "start":
+        a = e["args"]
+        return (f"{e['time']} start: {a['threads']} thread(s), deadline {a.get('deadline')}, "
+                f"schedule {a.get('schedule', 'steps (planned from measured speed)')}")
+    if k == "resume":
+        return f"{e['time']} resume from the checkpoint at step {e['step']}"
+    if k == "plan":
+        return (f"{e['time']} measured {e['tok_per_s']} tokens/s, planned {e['total_steps']} "
+                "steps")
+    if k == "replan":
+        return f"{e['time']} machine slowed down: plan cut to {e['total_steps']} steps"
+    return (f"{e['time']} done: step {e['step']}, {e['tokens']:,} tokens, last segment "
+            f"{e.get('tok_per_s', '?')} tokens/s")
 
 
 def main():
@@ -152,14 +182,24 @@ def main():
     ap.add_argument("--n-per-form", type=int, default=100)
     ap.add_argument("--n-greedy", type=int, default=40)
     ap.add_argument("--max-val-seqs", type=int, default=0, help="0: the whole validation split")
+    ap.add_argument("--card-temps", default="0.7,1.0")
+    ap.add_argument("--threads", type=int, default=1, help="1 is fastest on a busy machine")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--results", default="", help="save the measurements here (JSON)")
+    ap.add_argument("--from-results", default="", help="only rewrite the card from saved JSON")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     t_start = time.time()
     vocab = json.load(open(os.path.join(args.data, "vocab.json"), encoding="utf-8"))
     stats = json.load(open(os.path.join(args.data, "stats.json"), encoding="utf-8"))
     enc, dec = Encoder(vocab), Decoder(vocab)
     nl_id = enc.text("\n")[0]
+    if args.from_results:
+        saved = json.load(open(args.from_results, encoding="utf-8"))
+        card = {float(k): v for k, v in saved["card"].items()}
+        write_card(args, saved["R"], card, saved["form_res"], train_summary(args.train_log),
+                   vocab, stats)
+        return
     m8, meta = model_from_gguf(args.q8)
     m32, _ = model_from_gguf(args.f32)
     poems = [json.loads(l) for l in open(os.path.join(args.data, "poems.jsonl"), encoding="utf-8")]
@@ -169,20 +209,19 @@ def main():
             train_lines.update(lines_of(p["body"]))
     val_poems = [p for p in poems if p["split"] == "val"]
     R = {}
+    print(f"loaded in {time.time() - t_start:.0f}s", flush=True)
 
     vs = np.fromfile(os.path.join(args.data, "val.bin"), dtype=np.uint16)
     vi = np.load(os.path.join(args.data, "val_idx.npy"))
     R["val_q8"] = val_loss(m8, vs, vi, nl_id, args.max_val_seqs)
     R["val_f32"] = val_loss(m32, vs, vi, nl_id, args.max_val_seqs)
-    print("val", R["val_q8"], R["val_f32"], flush=True)
+    print("val", R["val_q8"], R["val_f32"], f"{time.time() - t_start:.0f}s", flush=True)
 
     gen = torch.Generator().manual_seed(args.seed)
     card = {}
-    for temp in (0.7, 1.0):
-        card[temp] = []
-        for form, title in CARD_PROMPTS:
-            ids, ended = sample(m8, enc.prompt(form, title), temp, gen)
-            card[temp].append((form, title, dec(ids), ended))
+    for temp in [float(t) for t in args.card_temps.split(",")]:
+        res = sample_many(m8, [enc.prompt(f, t) for f, t in CARD_PROMPTS], temp, gen)
+        card[temp] = [(f, t, dec(ids), ended) for (f, t), (ids, ended) in zip(CARD_PROMPTS, res)]
 
     rng = np.random.default_rng(args.seed)
     form_res = {}
@@ -191,28 +230,27 @@ def main():
         cands = [p["title"] for p in val_poems if p["form"] == form]
         titles = [cands[i] for i in rng.choice(len(cands), args.n_per_form, replace=False)]
         ok = 0
-        for t in titles:
-            ids, ended = sample(m8, enc.prompt(form, t), 0.8, gen)
+        for ids, ended in sample_many(m8, [enc.prompt(form, t) for t in titles], 0.8, gen):
             body = dec(ids)
             gen_bodies.append(body)
             ok += ended and classify(body) == form
         form_res[form] = ok / len(titles)
-        print("form", form, form_res[form], flush=True)
+        print("form", form, form_res[form], f"{time.time() - t_start:.0f}s", flush=True)
     for temp in card:
         gen_bodies += [b for _, _, b, _ in card[temp]]
     gl = [l for b in gen_bodies for l in lines_of(b)]
     R["copy_rate"] = sum(l in train_lines for l in gl) / max(1, len(gl))
-    R["copy_rate_by_len"] = {n: (sum(l in train_lines for l in gl if len(l) == n),
+    R["copy_rate_by_len"] = {str(n): (sum(l in train_lines for l in gl if len(l) == n),
                                  sum(len(l) == n for l in gl)) for n in (5, 7)}
     R["n_lines"] = len(gl)
     R["repeat_gen"] = repeat_rate(gen_bodies)
     R["repeat_val"] = repeat_rate([p["body"] for p in val_poems])
 
     g_same = g_tok = g_n = 0
-    for i, p in enumerate(val_poems[:args.n_greedy]):
-        prompt = enc.prompt(FORMS[i % 4], p["title"])
-        a, _ = sample(m32, prompt, 0, None)
-        b, _ = sample(m8, prompt, 0, None)
+    prompts = [enc.prompt(FORMS[i % 4], p["title"])
+               for i, p in enumerate(val_poems[:args.n_greedy])]
+    greedy32, greedy8 = sample_many(m32, prompts, 0, None), sample_many(m8, prompts, 0, None)
+    for (a, _), (b, _) in zip(greedy32, greedy8):
         g_same += a == b
         k = next((j for j, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
         g_tok += k
@@ -222,13 +260,16 @@ def main():
     R["eval_seconds"] = time.time() - t_start
     print(json.dumps({k: v for k, v in R.items()}, ensure_ascii=False, default=str), flush=True)
 
-    T = train_summary(args.train_log)
-    write_card(args, R, card, form_res, T, meta, vocab, stats)
+    if args.results:
+        with open(args.results, "w", encoding="utf-8") as f:
+            json.dump({"R": R, "card": card, "form_res": form_res}, f, ensure_ascii=False)
+        R = json.load(open(args.results, encoding="utf-8"))["R"]
+    write_card(args, R, card, form_res, train_summary(args.train_log), vocab, stats)
 
 
-def write_card(args, R, card, form_res, T, meta, vocab, stats):
+def write_card(args, R, card, form_res, T, vocab, stats):
     q8_size, f32_size = os.path.getsize(args.q8), os.path.getsize(args.f32)
-    st, dn, ls = T["start"], T["done"], T["last_step"]
+    st, dn = T["start"], T["done"]
     cfg = st["config"] if st else {}
     a = st["args"] if st else {}
     n_params = st["params"] if st else 0
@@ -279,9 +320,8 @@ def write_card(args, R, card, form_res, T, meta, vocab, stats):
       "tokens.\n")
     w("## Data\n")
     w("npm package [`chinese-poetry@2.0.1`](https://www.npmjs.com/package/chinese-poetry) "
-      "(MIT license, © the chinese-poetry contributors), integrity "
-      "`sha512-KtYARvV7CWNtax0na9+Jn6PlhGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==`"
-      ": the 全唐诗/全宋诗 files `dist/quantangshi/poet.{tang,song}.*.json` (title, paragraphs). "
+      "(MIT license, Copyright (c) 2016 JackeyGao), integrity `sha512-KtYARvV7CWNtax0na9+Jn6Pl"
+      "hGgSoid7PWyDzXI4KsCEm2odZcqEQyval5koaLygZnM/EQ3lfJ//25K8p3uHNg==`: the 全唐诗/全宋诗 files `dist/quantangshi/poet.{tang,song}.*.json` (title, paragraphs). "
       "Cleaning (`tools/corpus/prepare.py`): drop poems with □/○ placeholders "
       f"({stats['drop_missing_mark']:,}), Buddhist verses with 偈/颂 in the title "
       f"({stats['drop_buddhist']:,}), bodies with characters other than CJK ideographs and "
@@ -294,28 +334,28 @@ def write_card(args, R, card, form_res, T, meta, vocab, stats):
       f"validation; {stats['train_tokens']:,} training tokens. The form tag is derived from the "
       "line structure (lines = clauses ended by ，。？！；), not from the corpus.\n")
     w("## Training\n")
+    first = T["first"]
     if st:
-        w(f"PyTorch {torch.__version__} (Debian `python3-torch`, OpenBLAS pthread) on 2 CPU "
-          "cores shared with other work (`nice -n 5`, 2 threads). AdamW (β 0.9/0.95, weight "
+        w(f"PyTorch {torch.__version__} (Debian `python3-torch`, OpenBLAS) on a 2-core CPU "
+          "machine shared with other developers' builds and tests (load average ~17 during the "
+          "run), under `nice -n 5`. AdamW (β 0.9/0.95, weight "
           f"decay {a.get('wd')} on matrices), peak LR {a.get('lr')}, {a.get('warmup')} warm-up "
-          f"steps then cosine decay to 10%, gradient clip 1.0, batch {a.get('batch')} × "
-          f"{cfg.get('n_ctx')} tokens; each window starts at a poem's `<s>` (poems packed "
-          f"after it), seed {a.get('seed')}.")
-    for p in T["plans"]:
-        w(f"- plan ({p['time']} UTC): {p.get('event')} → total steps {p.get('total_steps')}"
-          + (f", measured {p['tok_per_s']} tokens/s" if "tok_per_s" in p else ""))
-    if dn:
-        w(f"- finished at step {dn['step']} ({dn['tokens']:,} tokens ≈ "
-          f"{dn['tokens'] / stats['train_tokens']:.2f} epochs) after {dn['seconds'] / 60:.0f} min "
-          f"of wall time ({st['time']}–{dn['time']} UTC); "
-          f"{T['n_resumes']} resume(s).")
-    if ls:
-        w(f"- average throughput {ls['tok_per_s']:,} tokens/s (2 threads, shared machine).")
-    for c in T["ckpts"]:
-        pass
+          "steps, cosine decay to 10% over the wall-clock time to the deadline, gradient clip "
+          f"1.0, batch {a.get('batch')} × {cfg.get('n_ctx')} tokens; each window starts at a "
+          f"poem's `<s>` (following poems packed after it), seed {a.get('seed')}.")
+    if dn and first:
+        t0 = datetime.datetime.strptime(first["time"], "%H:%M:%S")
+        t1 = datetime.datetime.strptime(dn["time"], "%H:%M:%S")
+        w(f"\n**{dn['tokens']:,} tokens** ({dn['step']} steps, "
+          f"{dn['tokens'] / stats['train_tokens']:.2f} epochs) in "
+          f"{(t1 - t0).total_seconds() / 60:.0f} min of wall time ({first['time']}–{dn['time']} "
+          "UTC, including restarts). Run history:\n")
+    for e in T["history"]:
+        w("- " + history_line(e))
     if T["ckpts"]:
-        w("- quick validation loss (64 fixed windows, nats/token) at checkpoints: " +
-          ", ".join(f"{c['tokens'] / 1e6:.1f}M→{c['val_loss']}" for c in T["ckpts"]) + "\n")
+        w("\nQuick validation loss (64 fixed validation windows, nats/token) by tokens seen: " +
+          ", ".join(f"{c['tokens'] / 1e6:.1f}M → {c['val_loss']}" for c in T["ckpts"]) +
+          (f", final {dn['val_loss']}" if dn else "") + ".\n")
     w("## Evaluation\n")
     w("Measured by `tools/train/evaluate.py` with PyTorch on the weights read back from the GGUF "
       "files (not with Inkstone's runtime).\n")
@@ -331,7 +371,7 @@ def write_card(args, R, card, form_res, T, meta, vocab, stats):
     for form, v in form_res.items():
         w(f"| `<{form}>` | {v:.0%} |")
     w(f"| all four | {np.mean(list(form_res.values())):.0%} |\n")
-    c5, c7 = R["copy_rate_by_len"][5], R["copy_rate_by_len"][7]
+    c5, c7 = R["copy_rate_by_len"]["5"], R["copy_rate_by_len"]["7"]
     w(f"- **Copied lines**: {R['copy_rate']:.2%} of {R['n_lines']:,} generated lines (all "
       f"samples above plus the card's) occur verbatim as a line of a training poem "
       f"(5-character lines {c5[0]}/{c5[1]}, 7-character {c7[0]}/{c7[1]}). Target: under 5%.")
@@ -351,9 +391,10 @@ def write_card(args, R, card, form_res, T, meta, vocab, stats):
             w(f"- `<{form}>` **{title}** — {body}{'' if ended else ' (no </s>)'}")
         w("")
     w("## Limits\n")
-    w("- A 4.8M-parameter model trained for about two hours on two CPU cores: lines are mostly "
-      "grammatical and on-form but the poems wander in meaning; tone patterns (平仄) and rhyme "
-      "are not learned reliably — use the runtime's constraints for strict forms.")
+    w(f"- A {n_params / 1e6:.1f}M-parameter model trained for under two hours on a shared "
+      "2-core CPU, well short of one epoch: the poems wander in meaning, and tone patterns "
+      "(平仄) and rhyme are not learned reliably — use the runtime's constraints for strict "
+      "forms.")
     w("- Titles only condition the poem loosely. Simplified output only.\n")
     w("## Reproduce\n")
     w("```sh\n"
@@ -362,9 +403,10 @@ def write_card(args, R, card, form_res, T, meta, vocab, stats):
       "/usr/bin/python3 tools/corpus/prepare.py --corpus /work/cache/corpus/package "
       "--out /work/cache/data\n"
       "# 2. train (stops itself at the deadline; resumable; see tools/train/README.md)\n"
-      f"nohup nice -n 5 /usr/bin/python3 tools/train/train.py --data /work/cache/data "
-      f"--ckpt /work/cache/run1 --total-steps {dn['total_steps'] if dn else 'N'} "
-      "> /work/cache/run1/stdout.log 2>&1 &\n"
+      "# the shipped run used --schedule time with a deadline; to replay its exact schedule:\n"
+      "OPENBLAS_NUM_THREADS=1 nohup nice -n 5 /usr/bin/python3 tools/train/train.py "
+      "--data /work/cache/data --ckpt /work/cache/replay --threads 1 "
+      "--replay tools/train/progress-shipped.json > /work/cache/replay.log 2>&1 &\n"
       "# 3. export\n"
       "/usr/bin/python3 tools/train/export_gguf.py --ckpt /work/cache/run1/ckpt.pt "
       "--data /work/cache/data --f32 /work/cache/inkstone-poetry-f32.gguf "

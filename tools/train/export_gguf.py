@@ -29,7 +29,8 @@ PROMPT_FORMAT = ("<s><FORM>TITLE\\nBODY</s> -- one token per character; <FORM> i
                  "\\n is the newline token; BODY is the poem's lines, each followed by its "
                  "punctuation (，or 。; ？！；also occur), e.g. 床前明月光，疑是地上霜。举头望明月，"
                  "低头思故乡。; </s> ends the poem. To generate, feed <s><FORM>TITLE\\n and sample "
-                 "until </s>. Characters outside the vocabulary are spelled with <0xNN> byte tokens.")
+                 "until </s>. Characters outside the vocabulary are spelled with <0xNN> byte "
+                 "tokens.")
 
 
 def load_model(ckpt_path):

@@ -28,8 +28,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "corpus"))
 from export_gguf import read_gguf, model_from_gguf  # noqa: E402
 from prepare import Encoder  # noqa: E402
 
+# (form, title, start of body); 餮 is outside the vocabulary: it is spelled with 3 byte tokens.
 PROMPTS = [("七绝", "春望", ""), ("五绝", "静夜思", "床前明月光，"), ("七律", "登高", ""),
-           ("五律", "送友人", ""), ("其他", "咏饕餮", "")]  # 餮 is outside the vocabulary (3 byte tokens)
+           ("五律", "送友人", ""), ("其他", "咏饕餮", "")]
 
 
 def numpy_forward(meta, t, tokens):

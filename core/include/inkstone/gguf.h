@@ -36,18 +36,29 @@ namespace inkstone {
 // ---------------------------------------------------------------- caps (limit_exceeded)
 inline constexpr uint64_t kGgufMaxTensors = 65536;
 inline constexpr uint64_t kGgufMaxKv = 65536;
-inline constexpr uint64_t kGgufMaxStringBytes = 1u << 20;          // one key/value string: 1 MiB
-inline constexpr uint64_t kGgufMaxArrayElements = 1u << 24;        // 16M elements per array
-inline constexpr int kGgufMaxArrayDepth = 8;                       // nested arrays
-inline constexpr uint32_t kGgufMaxDims = 4;                        // n_dims in 1..4
-inline constexpr int64_t kGgufMaxDim = int64_t{1} << 40;           // each ne[i] in 1..2^40
-inline constexpr uint64_t kGgufMaxTotalArrayElements = 1u << 26;   // all arrays together: 64M
-inline constexpr uint32_t kGgufDefaultAlignment = 32;              // general.alignment: u32, 2^k
+inline constexpr uint64_t kGgufMaxStringBytes = 1u << 20;         // one key/value string: 1 MiB
+inline constexpr uint64_t kGgufMaxArrayElements = 1u << 24;       // 16M elements per array
+inline constexpr int kGgufMaxArrayDepth = 8;                      // nested arrays
+inline constexpr uint32_t kGgufMaxDims = 4;                       // n_dims in 0..4 (0: scalar)
+inline constexpr int64_t kGgufMaxDim = int64_t{1} << 40;          // each ne[i] in 0..2^40
+inline constexpr uint64_t kGgufMaxTotalArrayElements = 1u << 26;  // all arrays together: 64M
+inline constexpr uint32_t kGgufDefaultAlignment = 32;             // general.alignment: u32, 2^k
 
 // ---------------------------------------------------------------- metadata values
 enum class gguf_type : uint32_t {
-  u8 = 0, i8 = 1, u16 = 2, i16 = 3, u32 = 4, i32 = 5, f32 = 6, boolean = 7,
-  string = 8, array = 9, u64 = 10, i64 = 11, f64 = 12,
+  u8 = 0,
+  i8 = 1,
+  u16 = 2,
+  i16 = 3,
+  u32 = 4,
+  i32 = 5,
+  f32 = 6,
+  boolean = 7,
+  string = 8,
+  array = 9,
+  u64 = 10,
+  i64 = 11,
+  f64 = 12,
 };
 // "u8", "string", ... ("unknown" for an id outside the table).
 const char* gguf_type_name(gguf_type t);
@@ -115,7 +126,7 @@ struct gguf_kv {
 // cannot run (q4_1, k-quants, ...): the reader accepts them so `inspect` can describe the file;
 // load_model rejects them. An id not in ggml's table fails with unsupported_tensor_type.
 struct ggml_type_traits {
-  const char* name;   // "f32", "q8_0", ...
+  const char* name;     // "f32", "q8_0", ...
   uint32_t block_size;  // elements per block
   uint32_t type_size;   // bytes per block
 };
@@ -124,12 +135,12 @@ const ggml_type_traits* ggml_type_info(uint32_t type_id);
 
 struct gguf_tensor_info {
   std::string_view name;
-  uint32_t type_id = 0;    // raw ggml type id (see ggml_type_info)
-  int n_dims = 0;          // 1..4
+  uint32_t type_id = 0;          // raw ggml type id (see ggml_type_info)
+  int n_dims = 0;                // 1..4
   int64_t ne[4] = {1, 1, 1, 1};  // innermost first; unused dims are 1
   uint64_t n_elements = 0;
-  uint64_t offset = 0;     // relative to the data section
-  uint64_t n_bytes = 0;    // data size
+  uint64_t offset = 0;            // relative to the data section
+  uint64_t n_bytes = 0;           // data size
   const uint8_t* data = nullptr;  // nullptr when the data is not inside the bytes (header-only)
 };
 

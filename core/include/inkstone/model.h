@@ -18,9 +18,9 @@ namespace inkstone {
 // Weight types Inkstone runs (ggml ids; block layouts as in ggml, see core/kernels/).
 enum class ggml_type : uint32_t { f32 = 0, f16 = 1, q4_0 = 2, q8_0 = 8 };
 
-inline constexpr int64_t kQuantBlock = 32;        // elements per Q8_0 / Q4_0 block
-inline constexpr size_t kQ8_0BlockBytes = 34;     // f16 d + int8 qs[32]
-inline constexpr size_t kQ4_0BlockBytes = 18;     // f16 d + uint8 qs[16]
+inline constexpr int64_t kQuantBlock = 32;     // elements per Q8_0 / Q4_0 block
+inline constexpr size_t kQ8_0BlockBytes = 34;  // f16 d + int8 qs[32]
+inline constexpr size_t kQ4_0BlockBytes = 18;  // f16 d + uint8 qs[16]
 
 const char* ggml_type_name(ggml_type t);  // "f32", "f16", "q4_0", "q8_0"
 // True for the four ids above.
@@ -46,13 +46,13 @@ struct tensor_view {
 
 struct llama_hparams {
   int n_vocab = 0;
-  int n_ctx = 0;        // llama.context_length (training context)
+  int n_ctx = 0;  // llama.context_length (training context)
   int n_embd = 0;
   int n_layer = 0;
   int n_head = 0;
   int n_head_kv = 0;
   int n_ff = 0;
-  int head_dim = 0;     // n_embd / n_head
+  int head_dim = 0;  // n_embd / n_head
   float rope_base = 10000.0f;
   float rms_eps = 1e-5f;
 };

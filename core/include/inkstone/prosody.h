@@ -101,5 +101,7 @@ struct poem_analysis {
 // Faults are only reported where the tones involved are definite (P or Z): a character the table
 // marks both/unknown is never counted against the poem.
 poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables);
+// analyse_poem(text, tables).to_json(tables), for the bindings.
+std::string analyse_poem_json(std::string_view text, const prosody_tables& tables);
 
 }  // namespace inkstone

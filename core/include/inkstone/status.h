@@ -86,10 +86,8 @@ inline void append_part(std::string& out, const char* s) { out += s; }
 inline void append_part(std::string& out, const std::string& s) { out += s; }
 inline void append_part(std::string& out, char c) { out += c; }
 template <class T>
-  requires std::is_arithmetic_v<T>
-void append_part(std::string& out, T v) {
-  out += std::to_string(v);
-}
+requires std::is_arithmetic_v<T>
+void append_part(std::string& out, T v) { out += std::to_string(v); }
 }  // namespace detail
 
 template <class... Parts>
@@ -148,15 +146,15 @@ class result {
 #define INK_CONCAT_INNER_(a, b) a##b
 #define INK_CONCAT_(a, b) INK_CONCAT_INNER_(a, b)
 
-#define INK_TRY(expr)                                           \
-  do {                                                          \
-    ::inkstone::status ink_try_status_ = (expr);                \
-    if (!ink_try_status_.ok()) return ink_try_status_;            \
+#define INK_TRY(expr)                                  \
+  do {                                                 \
+    ::inkstone::status ink_try_status_ = (expr);       \
+    if (!ink_try_status_.ok()) return ink_try_status_; \
   } while (0)
 
-#define INK_TRY_CTX(expr, context)                                               \
-  do {                                                                           \
-    ::inkstone::status ink_try_status_ = (expr);                                 \
+#define INK_TRY_CTX(expr, context)                                                      \
+  do {                                                                                  \
+    ::inkstone::status ink_try_status_ = (expr);                                        \
     if (!ink_try_status_.ok()) return std::move(ink_try_status_).with_context(context); \
   } while (0)
 

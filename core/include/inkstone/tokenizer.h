@@ -107,7 +107,7 @@ class tokenizer {
   std::unordered_map<std::string, int32_t> piece_to_id_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // gpt2: "a b" -> rank
   std::vector<int32_t> byte_to_token_;                   // 256 entries, -1 when absent
-  std::vector<int32_t> user_defined_;                    // ids of user-defined pieces, longest first
+  std::vector<int32_t> user_defined_;  // ids of user-defined pieces, longest first
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, pad_ = -1;
   bool add_bos_ = true;
   bool add_space_prefix_ = true;

@@ -154,8 +154,8 @@ inline void q8_0_f32_tile(const uint8_t* w, int64_t cols, const float* x, float*
       const v128_t x1 = wasm_v128_load(xb + 8 * k + 4);
       for (int i = 0; i < R; ++i) {
         const v128_t q = wasm_i16x8_load8x8(wr[i] + b * 34 + 2 + 8 * k);
-        const v128_t w0 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q));
-        const v128_t w1 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q));
+        const v128_t w0 = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
+        const v128_t w1 = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
         s[i] = wasm_f32x4_add(s[i], wasm_f32x4_add(wasm_f32x4_mul(w0, x0), wasm_f32x4_mul(w1, x1)));
       }
     }
@@ -219,8 +219,8 @@ void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float*
     const v128_t d = wasm_f32x4_splat(simd::f16_to_f32(simd::load_u16(blk)));
     for (int k = 0; k < 4; ++k) {
       const v128_t q = wasm_i16x8_load8x8(blk + 2 + 8 * k);
-      const v128_t lo = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q));
-      const v128_t hi = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q));
+      const v128_t lo = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
+      const v128_t hi = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
       wasm_v128_store(out + b * 32 + 8 * k, wasm_f32x4_mul(d, lo));
       wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_mul(d, hi));
     }
@@ -237,8 +237,8 @@ void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float*
                               q4_0_weights::chunk<2>(blk), q4_0_weights::chunk<3>(blk)};
     for (int k = 0; k < 4; ++k) {
       const v128_t q = wasm_i16x8_sub(chunks[k], wasm_i16x8_splat(8));
-      const v128_t lo = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q));
-      const v128_t hi = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q));
+      const v128_t lo = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
+      const v128_t hi = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
       wasm_v128_store(out + b * 32 + 8 * k, wasm_f32x4_mul(d, lo));
       wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_mul(d, hi));
     }

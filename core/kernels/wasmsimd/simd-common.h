@@ -52,6 +52,12 @@ inline v128_t load_f16x4_scales(const uint8_t* p0, const uint8_t* p1, const uint
   return f16x4_to_f32x4(h);
 }
 
+// int32 lanes with |v| < 2^22 -> f32, exactly: 2^23 + 2^22 + v has v in its mantissa. (LLVM 14
+// turns convert(extend(i16x8)) into per-lane scalar conversions; this form stays two SIMD ops.)
+inline v128_t small_i32x4_to_f32x4(v128_t v) {
+  return wasm_f32x4_sub(wasm_i32x4_add(v, wasm_i32x4_splat(0x4B400000)), wasm_f32x4_splat(12582912.0f));
+}
+
 // Lane sum as (l0 + l2) + (l1 + l3).
 inline float f32x4_hsum(v128_t v) {
   v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));

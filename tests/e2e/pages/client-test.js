@@ -1,6 +1,6 @@
 // Test page for tests/e2e/client.test.mjs: uses only the public client API (web/client.js).
 // The test drives it through window.inkTest.
-import { Inkstone, InkstoneError, detectFeatures } from '../../../web/client.js';
+import { Inkstone, InkstoneError, ModelStore, detectFeatures } from '../../../web/client.js';
 
 const status = /** @type {HTMLElement} */ (document.getElementById('status'));
 const poem = /** @type {HTMLElement} */ (document.getElementById('poem'));
@@ -130,5 +130,42 @@ const api = {
   },
 };
 
-/** @type {any} */ (window).inkTest = api;
+/**
+ * The model store: download with progress + verify + cache, then a cache hit, list, delete.
+ * @param {{url: string, sha256: string}} args
+ */
+async function storeRoundTrip(args) {
+  const store = new ModelStore({ cacheName: 'inkstone-models-test' });
+  await store.clear();
+  /** @type {any[]} */
+  const progress = [];
+  const first = await store.get(args.url, { sha256: args.sha256, onProgress: (p) => progress.push(p) });
+  const listed = await store.list();
+  /** @type {any[]} */
+  const progress2 = [];
+  const second = await store.get(args.url, { sha256: args.sha256, onProgress: (p) => progress2.push(p) });
+  const deleted = await store.delete(listed[0] ? listed[0].url : args.url);
+  const after = await store.list();
+  let mismatch = null;
+  try {
+    await store.get(args.url, { sha256: '0'.repeat(64) });
+  } catch (err) {
+    mismatch = describe(err);
+  }
+  const estimate = await store.estimate();
+  const persisted = await store.persist();
+  // The client loads through the store too.
+  const local = new Inkstone();
+  const info = await local.load(args.url, { store, sha256: args.sha256 });
+  local.dispose();
+  await store.clear();
+  return {
+    firstBytes: first.byteLength, secondBytes: second.byteLength,
+    phases1: [...new Set(progress.map((p) => p.phase))], phases2: [...new Set(progress2.map((p) => p.phase))],
+    lastDownload: progress.filter((p) => p.phase === 'download').at(-1),
+    listed, mismatch, estimate, persisted: typeof persisted, deleted, after: after.length, loadedName: info.name,
+  };
+}
+
+/** @type {any} */ (window).inkTest = { ...api, storeRoundTrip };
 status.textContent = 'ready';

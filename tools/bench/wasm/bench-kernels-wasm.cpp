@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
   const kernel_table& ref = ref_kernels();
   const kernel_table& simd = *wasmsimd_kernels();
-  std::printf("wasm kernels: GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first\n");
+  std::printf("wasm kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first\n",
+              clock_name());
   const weight_format formats[] = {weight_format::q8_0, weight_format::f32, weight_format::q4_0,
                                    weight_format::f16};
   for (weight_format f : formats) {
