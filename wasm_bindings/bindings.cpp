@@ -503,6 +503,24 @@ val js_create_session(uintptr_t ptr, double len, val options) {
   }
   auto m = std::make_unique<model>(std::move(loaded).value());
 
+  // wasm32 guard: session::estimate_memory() sums in size_t, which is 32 bits here and wraps
+  // for a context of millions of positions; the KV cache and attention buffers alone, in 64
+  // bits, must fit the cap and the address space.
+  {
+    const llama_hparams& hp = m->hp;
+    const uint64_t ctx = static_cast<uint64_t>(so.n_ctx > 0 ? so.n_ctx : hp.n_ctx);
+    const uint64_t kv = uint64_t(hp.n_layer) * ctx * uint64_t(hp.n_head_kv) * hp.head_dim * 2 * 4;
+    const uint64_t att = (uint64_t(hp.n_layer) + 1) * hp.n_head * ctx * 4;
+    const uint64_t cap = so.max_memory_bytes != 0 ? so.max_memory_bytes : uint64_t{SIZE_MAX};
+    if (kv + att > cap || kv + att > uint64_t{SIZE_MAX} / 2) {
+      m.reset();
+      std::free(bytes);
+      return error_object(status_code::out_of_memory,
+                          "create session: n_ctx " + std::to_string(ctx) + " needs " +
+                              std::to_string(kv + att) + " bytes of KV cache and attention buffers, over the limit of " +
+                              std::to_string(std::min<uint64_t>(cap, SIZE_MAX / 2)));
+    }
+  }
   // The session allocates with std::vector and this build has no exceptions, so a failed
   // allocation would abort. Ask the allocator first and report out_of_memory instead.
   const size_t need = session::estimate_memory(*m, so);

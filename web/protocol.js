@@ -81,6 +81,7 @@ export const PROTOCOL_VERSION = 1;
  * @property {number} protocolVersion
  * @property {'inkstone'|'inkstone-mt'} build
  * @property {number} nThreads          threads the session will use (1 for the plain build)
+ * @property {{threads: boolean, simd: boolean, apiVersion: number}} wasm  buildInfo() of the module
  */
 
 /**
@@ -158,20 +159,32 @@ export const PROTOCOL_VERSION = 1;
  * @property {string} architecture
  * @property {string} name
  * @property {number} nVocab
- * @property {number} nCtx
+ * @property {number} nCtx           context of this session (inspect: the trained one)
+ * @property {number} nCtxTrain
  * @property {number} nEmbd
  * @property {number} nLayer
  * @property {number} nHead
  * @property {number} nHeadKv
  * @property {number} nFf
  * @property {number} headDim
- * @property {string} tokenizer
+ * @property {number} ropeBase
+ * @property {number} rmsEps
+ * @property {boolean} tiedOutput
+ * @property {'llama'|'gpt2'} tokenizer
  * @property {number} bos
  * @property {number} eos
  * @property {number} nParams
+ * @property {number} weightBytes
  * @property {string[]} weightTypes
  * @property {number} fileBytes
- * @property {number} [memoryBytes]
- * @property {Record<string, any>} meta
- * @property {any} [header]    inspect only: GGUF version, tensors, completeness
+ * @property {number} [memoryBytes]  loaded sessions: file + KV cache + scratch
+ * @property {string} [kernels]      loaded sessions: 'wasmsimd' | 'ref'
+ * @property {number} [nThreads]     loaded sessions
+ * @property {Record<string, any>} meta   every metadata key (long arrays summarised)
+ * @property {boolean} [runnable]    inspect: would load (data aside)
+ * @property {{code: string, detail: string, message: string}} [problem]  inspect: why not
+ * @property {{version: number, alignment: number, nTensors: number, nKv: number,
+ *             dataOffset: number, dataEnd: number, bytesGiven: number, dataComplete: boolean,
+ *             tensors: {name: string, type: string, shape: number[], bytes: number}[]}} [header]
+ *           inspect only
  */

@@ -198,9 +198,8 @@ int constraint_engine::column() const { return phase_ == 1 ? items_[item_].colum
 
 // ------------------------------------------------------------------ rules
 // Failing rule bits for one character at one item (repeat checked against used_ only).
-uint8_t constraint_engine::fail_bits_char(const item& it, char32_t cp, uint32_t dense,
-                                          uint8_t tone, uint64_t rhyme,
-                                          uint64_t rhyme_mask) const {
+uint8_t constraint_engine::fail_bits_char(const item& it, char32_t cp, uint32_t dense, uint8_t tone,
+                                          uint64_t rhyme, uint64_t rhyme_mask) const {
   if (it.literal != 0) return cp == it.literal ? 0 : kStructure;
   if (!is_han(cp)) return kStructure;
   uint8_t bits = 0;
@@ -262,8 +261,8 @@ uint8_t constraint_engine::fail_bits_multi(const token_info& t) const {
     const item& it = items_[pos];
     const uint32_t dense = dense_of(cp);
     const uint64_t rhyme = tables_->rhyme_groups_of(cp);
-    uint8_t b = fail_bits_char(it, cp, dense, static_cast<uint8_t>(tables_->tone_of(cp)), rhyme,
-                               mask);
+    uint8_t b =
+        fail_bits_char(it, cp, dense, static_cast<uint8_t>(tables_->tone_of(cp)), rhyme, mask);
     if (b & kStructure) return bits | kStructure;
     if (it.literal == 0) {
       if (form_.no_repeat && local_used.find(cp) != local_used.npos) b |= kRepeat;
@@ -273,8 +272,10 @@ uint8_t constraint_engine::fail_bits_multi(const token_info& t) const {
       local_used += cp;
       if (it.rhyme) {
         local_rhymes += cp;
-        if (mask == 0) mask = rhyme;
-        else if (mask & rhyme) mask &= rhyme;
+        if (mask == 0)
+          mask = rhyme;
+        else if (mask & rhyme)
+          mask &= rhyme;
       }
     }
     bits |= b;
@@ -350,8 +351,10 @@ void constraint_engine::advance_char(char32_t cp) {
     if (d != 0) used_[d] |= it.rhyme ? (kUsed | kUsedRhyme) : kUsed;
     if (it.rhyme) {
       const uint64_t g = tables_->rhyme_groups_of(cp);
-      if (rhyme_mask_ == 0) rhyme_mask_ = g;
-      else if (rhyme_mask_ & g) rhyme_mask_ &= g;
+      if (rhyme_mask_ == 0)
+        rhyme_mask_ = g;
+      else if (rhyme_mask_ & g)
+        rhyme_mask_ &= g;
     }
   }
   if (++item_ == items_.size()) phase_ = 2;
@@ -398,8 +401,7 @@ status constraint_engine::prime(std::string_view text) {
   for (char32_t cp : decode_code_points(text.substr(i))) {
     if (phase_ == 2) {
       if (cp == U'\n' || cp == U' ') continue;
-      return make_error(status_code::invalid_argument,
-                        "start text: longer than the form");
+      return make_error(status_code::invalid_argument, "start text: longer than the form");
     }
     const item* it = &items_[item_];
     if (it->literal != 0) {
@@ -416,9 +418,8 @@ status constraint_engine::prime(std::string_view text) {
     }
     if (!is_han(cp)) {
       if (cp == U'\n' || cp == U' ' || cp == U'\u3000') continue;
-      return make_error(status_code::invalid_argument, "start text: line ", it->line + 1,
-                        " has ", it->column, " characters, the form wants ",
-                        form_.lines[it->line].n_chars);
+      return make_error(status_code::invalid_argument, "start text: line ", it->line + 1, " has ",
+                        it->column, " characters, the form wants ", form_.lines[it->line].n_chars);
     }
     advance_char(cp);
   }

@@ -66,8 +66,7 @@ result<form_spec> make_preset(std::string_view kind, const preset_options& optio
     return make_error(status_code::invalid_argument, "start must be 平起 or 仄起, not \"", start,
                       "\"");
   }
-  const bool first_rhymes =
-      options.first_line_rhymes < 0 ? n == 7 : options.first_line_rhymes != 0;
+  const bool first_rhymes = options.first_line_rhymes < 0 ? n == 7 : options.first_line_rhymes != 0;
   if (options.heads.size() > static_cast<size_t>(preset->n_lines)) {
     return make_error(status_code::invalid_argument, "heads: ", options.heads.size(),
                       " characters for a form of ", preset->n_lines, " lines");
@@ -94,7 +93,7 @@ result<form_spec> make_preset(std::string_view kind, const preset_options& optio
       int next = -1;
       for (int t = 0; t < 4; t++) {
         const char32_t second = decode_code_points(templates[t])[1];
-        if (l % 2 == 1 && ends_level(t) && second != prev_second) next = t;    // 對
+        if (l % 2 == 1 && ends_level(t) && second != prev_second) next = t;   // 對
         if (l % 2 == 0 && !ends_level(t) && second == prev_second) next = t;  // 黏
       }
       assert(next >= 0);

@@ -49,9 +49,8 @@ class json_parser {
   }
 
   void skip_space() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-            text_[pos_] == '\r')) {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
       pos_++;
     }
   }
@@ -111,8 +110,10 @@ class json_parser {
     out = 0;
     for (int k = 0; k < 4; k++) {
       const char h = text_[pos_++];
-      int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                                         : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      int d = h >= '0' && h <= '9'   ? h - '0'
+              : h >= 'a' && h <= 'f' ? h - 'a' + 10
+              : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                     : -1;
       if (d < 0) return error("bad \\u escape");
       out = out * 16 + d;
     }
@@ -133,14 +134,30 @@ class json_parser {
       if (pos_ >= text_.size()) return error("unterminated string");
       const char e = text_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp = 0;
           INK_TRY(parse_hex4(cp));
@@ -155,7 +172,8 @@ class json_parser {
           append_code_point(out, cp);
           break;
         }
-        default: return error("bad escape");
+        default:
+          return error("bad escape");
       }
     }
   }
@@ -228,8 +246,8 @@ status get_int(const json_value& obj, std::string_view key, int lo, int hi, int&
   if (v == nullptr || v->kind == json_value::kNull) return status::success();
   if (v->kind != json_value::kNumber || v->number != std::floor(v->number) || v->number < lo ||
       v->number > hi) {
-    return key_error(key, "expected an integer in " + std::to_string(lo) + ".." +
-                              std::to_string(hi));
+    return key_error(key,
+                     "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
   }
   out = static_cast<int>(v->number);
   return status::success();
@@ -255,10 +273,11 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
   if (root.kind != json_value::kObject) {
     return make_error(status_code::invalid_argument, "form spec: expected an object");
   }
-  static const char* const kKnown[] = {
-      "form",  "start",     "first_line_rhymes", "tones", "rhyme",      "rhyme_group",
-      "rhyme_with", "heads", "no_repeat",        "banned", "title",     "free_after",
-      "newline", "lines",  "name"};
+  static const char* const kKnown[] = {"form",       "start", "first_line_rhymes",
+                                       "tones",      "rhyme", "rhyme_group",
+                                       "rhyme_with", "heads", "no_repeat",
+                                       "banned",     "title", "free_after",
+                                       "newline",    "lines", "name"};
   for (const auto& [k, v] : root.object) {
     bool known = false;
     for (const char* n : kKnown) known = known || k == n;

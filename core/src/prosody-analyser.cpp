@@ -2,19 +2,20 @@
 //
 // Definitions used (王力《诗词格律》), with tones from the table; a fault is reported only when
 // every tone it depends on is definite (平 or 仄):
-//   lines       clauses split at ，。？！；、：,.?!;: and newlines; other non-Han characters ignored
-//   regulated   4 or 8 lines of 5 or 7 characters (絕句 / 律詩)
-//   rhymes      the last character of lines 2, 4, 6, 8; of line 1 too when it is 平 (首句入韵)
-//   key char    the second character of a line (the fourth when the second is both/unknown)
-//   失對        the two lines of a couplet have the same tone at the key character
-//   失黏        the second line of a couplet and the first of the next differ there
-//   孤平        a line ending 仄平 whose last five characters hold at most one 平 before the
+//   lines       clauses split at ，。？！；、：,.?!;: and newlines; other non-Han characters
+//   ignored regulated   4 or 8 lines of 5 or 7 characters (絕句 / 律詩) rhymes      the last
+//   character of lines 2, 4, 6, 8; of line 1 too when it is 平 (首句入韵) key char    the second
+//   character of a line (the fourth when the second is both/unknown) 失對        the two lines of a
+//   couplet have the same tone at the key character 失黏        the second line of a couplet and
+//   the first of the next differ there 孤平        a line ending 仄平 whose last five characters
+//   hold at most one 平 before the
 //               rhyme (仄平仄仄平; 七言: 仄仄仄平仄仄平)
 //   三平尾      a line ending in three 平
 //   出韵        a rhyme character outside the group shared by most rhyme characters (ties:
 //               the group of the rhyme of line 2)
 //   仄韵        (ze_yun) a 仄 character at a rhyme position of a 平-rhymed poem. A poem whose rhyme
-//               characters (lines 2, 4, ...) are more than half 仄 is read as 仄韵 (古绝): only 出韵 is checked.
+//               characters (lines 2, 4, ...) are more than half 仄 is read as 仄韵 (古绝): only
+//               出韵 is checked.
 #include <algorithm>
 #include <bit>
 
@@ -26,8 +27,20 @@ namespace {
 
 bool is_line_break(char32_t c) {
   switch (c) {
-    case U'，': case U'。': case U'？': case U'！': case U'；': case U'、': case U'：':
-    case U',': case U'.': case U'?': case U'!': case U';': case U':': case U'\n':
+    case U'，':
+    case U'。':
+    case U'？':
+    case U'！':
+    case U'；':
+    case U'、':
+    case U'：':
+    case U',':
+    case U'.':
+    case U'?':
+    case U'!':
+    case U';':
+    case U':':
+    case U'\n':
       return true;
     default:
       return false;
@@ -38,10 +51,14 @@ bool definite(tone_class t) { return t == tone_class::level || t == tone_class::
 
 const char* tone_letter(tone_class t) {
   switch (t) {
-    case tone_class::level: return "P";
-    case tone_class::oblique: return "Z";
-    case tone_class::both: return "B";
-    default: return "?";
+    case tone_class::level:
+      return "P";
+    case tone_class::oblique:
+      return "Z";
+    case tone_class::both:
+      return "B";
+    default:
+      return "?";
   }
 }
 
@@ -62,11 +79,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<uint8_t>(c) < 0x20) {
           static const char* hex = "0123456789abcdef";
@@ -182,9 +209,9 @@ poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables) 
                 pos_text(l + 1, c) + ": same tone as " + pos_text(l, c) + " in its couplet");
     }
     if (l % 2 == 1 && !same) {
-      add_fault(p, "shi_nian", "失黏", l + 1, c,
-                pos_text(l + 1, c) + ": tone differs from " + pos_text(l, c) +
-                    " of the couplet before");
+      add_fault(
+          p, "shi_nian", "失黏", l + 1, c,
+          pos_text(l + 1, c) + ": tone differs from " + pos_text(l, c) + " of the couplet before");
     }
   }
 

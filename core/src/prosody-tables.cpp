@@ -125,9 +125,15 @@ result<prosody_tables> prosody_tables::parse(std::string_view tones_tsv,
                         ": expected \"<char>\\t<P|Z|B>\"");
     }
     switch (f[1][0]) {
-      case 'P': t.tones_[cp] = tone_class::level; break;
-      case 'Z': t.tones_[cp] = tone_class::oblique; break;
-      case 'B': t.tones_[cp] = tone_class::both; break;
+      case 'P':
+        t.tones_[cp] = tone_class::level;
+        break;
+      case 'Z':
+        t.tones_[cp] = tone_class::oblique;
+        break;
+      case 'B':
+        t.tones_[cp] = tone_class::both;
+        break;
       default:
         return make_error(status_code::invalid_argument, "tones table line ", no,
                           ": tone must be P, Z or B");

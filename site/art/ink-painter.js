@@ -481,7 +481,6 @@ export function paintPoem(canvas, options) {
 
   if (has.has('pavilion') || has.has('bridge') || has.has('figure')) {
     layers.push(() => {
-      const inner = nearSide > 0 ? near.x0 : near.x1;
       let crest = W / 2;
       for (let xx = W * 0.08; xx <= W * 0.92; xx += W / 100) if (groundY(xx) < groundY(crest)) crest = xx;
       // The pavilion stands on the bank between its crest and the water, where the ground is high enough.
@@ -491,6 +490,7 @@ export function paintPoem(canvas, options) {
         if (xx < W * 0.08 || xx > W * 0.92 || groundY(xx) > H * 0.93) break;
         x = xx;
       }
+      const edgeX = x;
       x = crest + (x - crest) * 0.8;
       const y = groundY(x) + 2 * u;
       if (has.has('pavilion')) {
@@ -498,8 +498,9 @@ export function paintPoem(canvas, options) {
         drawn.push('pavilion');
       }
       if (has.has('bridge')) {
-        const bx = inner + nearSide * (near.x1 - near.x0) * 0.02;
-        const by = Math.min(groundY(bx) + 12 * u, H * 0.95);
+        // From the bank's inner edge out over the water.
+        const bx = edgeX;
+        const by = Math.min(groundY(bx) + 6 * u, H * 0.95);
         const len = W * 0.12 * -nearSide;
         ctx.strokeStyle = rgba(PALETTE.ink, 0.8);
         ctx.lineWidth = 2 * u;

@@ -3,7 +3,7 @@
 // and mist, the paper-coloured band that hides their feet.
 
 import { makeNoise1d } from './prng.js';
-import { PALETTE, rgba, tracePolygon, brushStroke, dryStroke, wash, inkDot, hairLine } from './brush.js';
+import { PALETTE, rgba, makeCanvas, tracePolygon, brushStroke, dryStroke, wash, inkDot, hairLine } from './brush.js';
 
 /** @typedef {import('./brush.js').Ctx} Ctx */
 /** @typedef {import('./brush.js').Point} Point */
@@ -144,6 +144,8 @@ export function drawMountain(ctx, rng, m, o) {
   ctx.clip();
   const span = m.x1 - m.x0;
   const ridges = [m.ridge, ...m.folds];
+  // All bands in one path, blurred once (a blur per band is the slow part).
+  ctx.beginPath();
   for (const f of ridges) {
     /** @type {Point[]} */
     const upper = [];
@@ -158,12 +160,15 @@ export function drawMountain(ctx, rng, m, o) {
       const fade = Math.max(0, Math.min(1, (m.baseY - y) / (m.height * 0.2) - 0.2));
       lower.push([x, y + depth * fade * (0.6 + 0.4 * Math.sin(i * 0.37 + rng.next()))]);
     }
-    ctx.fillStyle = rgba(o.tone, washAlpha * 0.22);
-    ctx.filter = `blur(${(2 * o.u).toFixed(2)}px)`;
-    tracePolygon(ctx, [...upper, ...lower.reverse()]);
-    ctx.fill();
-    ctx.filter = 'none';
+    const band = [...upper, ...lower.reverse()];
+    ctx.moveTo(band[0][0], band[0][1]);
+    for (const [px, py] of band) ctx.lineTo(px, py);
+    ctx.closePath();
   }
+  ctx.fillStyle = rgba(o.tone, washAlpha * 0.22);
+  ctx.filter = `blur(${(2 * o.u).toFixed(2)}px)`;
+  ctx.fill();
+  ctx.filter = 'none';
   // 3. 皴 texture: bundles of thin, wavy strokes running down the slopes.
   const bundles = Math.round(o.texture * (span * m.height) / (o.u * o.u * 600));
   for (let b = 0; b < bundles; b++) {
@@ -280,15 +285,31 @@ export function drawFarRange(ctx, rng, m, alpha, u, tone) {
  * @param {number} u
  */
 export function mistBand(ctx, rng, x, y, w, h, alpha, u) {
-  ctx.save();
-  ctx.filter = `blur(${(h * 0.35 + 2 * u).toFixed(2)}px)`;
-  ctx.fillStyle = rgba(PALETTE.paper, alpha);
-  ctx.beginPath();
+  // Drawn at quarter scale and laid on enlarged: it is all blur anyway, and a
+  // large blur at full size is the slowest thing a 2D canvas does.
+  const k = 4;
+  const blur = h * 0.35 + 2 * u;
+  const pad = blur * 3 + h;
+  const bx = x - pad;
+  const by = y - pad;
+  const bw = w + 2 * pad;
+  const bh = 2 * pad;
+  const small = makeCanvas(Math.max(1, Math.ceil(bw / k)), Math.max(1, Math.ceil(bh / k)));
+  const p = /** @type {Ctx} */ (small.getContext('2d'));
+  p.scale(1 / k, 1 / k);
+  p.translate(-bx, -by);
+  p.filter = `blur(${(blur / k).toFixed(2)}px)`;
+  p.fillStyle = rgba(PALETTE.paper, alpha);
+  p.beginPath();
   const n = 5;
   for (let i = 0; i < n; i++) {
     const cx = x + (w * (i + 0.5)) / n + rng.range(-w, w) * 0.04;
-    ctx.ellipse(cx, y + rng.range(-h, h) * 0.15, w / n, h * rng.range(0.35, 0.6), 0, 0, Math.PI * 2);
+    p.ellipse(cx, y + rng.range(-h, h) * 0.15, w / n, h * rng.range(0.35, 0.6), 0, 0, Math.PI * 2);
   }
-  ctx.fill();
+  p.fill();
+  ctx.save();
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'low';
+  ctx.drawImage(small, bx, by, Math.ceil(bw / k) * k, Math.ceil(bh / k) * k);
   ctx.restore();
 }

@@ -161,13 +161,13 @@ export function drawLeafTree(ctx, rng, x, y, h, u, lean, o) {
   const leafColor = o.autumn ? PALETTE.ochre : mix(PALETTE.ink, PALETTE.green, 0.2);
   for (const [tx, ty] of tips) {
     const r = h * rng.range(0.1, 0.17);
-    ctx.save();
-    ctx.filter = `blur(${(r * 0.25).toFixed(2)}px)`;
-    ctx.fillStyle = rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0.07);
+    const soft = ctx.createRadialGradient(tx, ty, 0, tx, ty, r);
+    soft.addColorStop(0, rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0.08));
+    soft.addColorStop(1, rgba(o.autumn ? PALETTE.ochre : PALETTE.ink, 0));
+    ctx.fillStyle = soft;
     ctx.beginPath();
-    ctx.ellipse(tx, ty, r * 0.9, r * 0.55, 0, 0, Math.PI * 2);
+    ctx.ellipse(tx, ty, r, r * 0.65, 0, 0, Math.PI * 2);
     ctx.fill();
-    ctx.restore();
     const dots = Math.round(r / u) * 1.3;
     for (let d = 0; d < dots; d++) {
       const a = rng.range(0, Math.PI * 2);

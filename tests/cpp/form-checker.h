@@ -24,9 +24,12 @@ inline std::vector<std::string> split_glyphs(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const unsigned char b = static_cast<unsigned char>(s[i]);
     size_t n = 1;
-    if (b >= 0xF0) n = 4;
-    else if (b >= 0xE0) n = 3;
-    else if (b >= 0xC0) n = 2;
+    if (b >= 0xF0)
+      n = 4;
+    else if (b >= 0xE0)
+      n = 3;
+    else if (b >= 0xC0)
+      n = 2;
     bool ok = i + n <= s.size();
     for (size_t k = 1; ok && k < n; k++) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (!ok) n = 1;
@@ -40,13 +43,17 @@ inline std::vector<std::string> split_glyphs(std::string_view s) {
 inline char32_t glyph_code_point(const std::string& g) {
   const auto* p = reinterpret_cast<const unsigned char*>(g.data());
   switch (g.size()) {
-    case 1: return p[0] < 0x80 ? p[0] : 0;
-    case 2: return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-    case 3: return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+    case 1:
+      return p[0] < 0x80 ? p[0] : 0;
+    case 2:
+      return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+    case 3:
+      return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
     case 4:
       return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
              (p[3] & 0x3Fu);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

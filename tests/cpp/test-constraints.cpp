@@ -35,8 +35,8 @@ const char* const kCommonChars =
     "春夏秋冬山水风花雪月江河天地日星云雨人心思看过长重行听教忘望论胜中为相将空平";
 
 // Several-character pieces in the synthetic vocabulary (each must be checked per character).
-const char* const kMultiPieces[] = {"明月", "春风", "白云", "山中", "江南好", "，白", "。春",
-                                    "光，", "天。", "秋风起", "ab", "，\n", "花落"};
+const char* const kMultiPieces[] = {"明月", "春风", "白云",   "山中", "江南好", "，白", "。春",
+                                    "光，", "天。", "秋风起", "ab",   "，\n",   "花落"};
 
 // A llama-style vocabulary: <unk> <s> </s>, 256 byte tokens, every `stride`-th character of the
 // tables, punctuation, newline, some ASCII and the several-character pieces.
@@ -172,7 +172,7 @@ TEST_CASE("constraints: presets follow the standard templates") {
   for (int l = 0; l < 4; l++) {
     std::u32string tpl = decode_code_points(want5[l]);
     for (int c = 0; c < 5; c++) {
-      const tone_req r = tpl[c] == U'平' ? tone_req::level
+      const tone_req r = tpl[c] == U'平'   ? tone_req::level
                          : tpl[c] == U'仄' ? tone_req::oblique
                                            : tone_req::any;
       CHECK(f.lines[l].tones[c] == r);
@@ -189,7 +189,7 @@ TEST_CASE("constraints: presets follow the standard templates") {
   for (int l = 0; l < 8; l++) {
     std::u32string tpl = decode_code_points(want7[l]);
     for (int c = 0; c < 7; c++) {
-      const tone_req r = tpl[c] == U'平' ? tone_req::level
+      const tone_req r = tpl[c] == U'平'   ? tone_req::level
                          : tpl[c] == U'仄' ? tone_req::oblique
                                            : tone_req::any;
       CHECK_MESSAGE(q.lines[l].tones[c] == r, "line ", l, " col ", c);
@@ -244,13 +244,13 @@ TEST_CASE("constraints: the spec parser") {
   CHECK(c->lines[1].head == U'春');
   CHECK(c->rhyme_mask == (uint64_t{1} << 10));
 
-  for (const char* bad : {"", "{", "[]", R"({"form":"七绝",})", R"({"form":"八绝"})",
-                          R"({"lines":[]})", R"({"lines":[{"chars":0}]})",
-                          R"({"lines":[{"chars":5,"tones":"平平"}]})", R"({"colour":"red"})",
-                          R"({"form":"七绝","tones":"yes"})", R"({"form":"七绝","heads":"春夏秋冬雪"})",
-                          R"({"form":"七绝","rhyme_with":"a"})", R"({"form":"七绝","title":"x"})",
-                          R"({"form":"七绝","rhyme_group":99})", "\"\\ud800\"",
-                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"}) {
+  for (const char* bad :
+       {"", "{", "[]", R"({"form":"七绝",})", R"({"form":"八绝"})", R"({"lines":[]})",
+        R"({"lines":[{"chars":0}]})", R"({"lines":[{"chars":5,"tones":"平平"}]})",
+        R"({"colour":"red"})", R"({"form":"七绝","tones":"yes"})",
+        R"({"form":"七绝","heads":"春夏秋冬雪"})", R"({"form":"七绝","rhyme_with":"a"})",
+        R"({"form":"七绝","title":"x"})", R"({"form":"七绝","rhyme_group":99})", "\"\\ud800\"",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"}) {
     auto r = parse_form_spec(bad, t);
     CHECK_MESSAGE(r.code() == status_code::invalid_argument, bad);
   }
@@ -271,7 +271,8 @@ TEST_CASE("constraints: 1000 random-logit generations satisfy their forms") {
     o.first_line_rhymes = (run / 2) % 3 == 2 ? -1 : (run / 2) % 3;
     o.enforce_tones = (run / 6) % 2 == 0;
     const char* kind = kinds[(run / 12) % 4];
-    if ((run / 48) % 2) o.heads = heads.substr(0, std::string(kind).find("律") != std::string::npos ? 8 : 4);
+    if ((run / 48) % 2)
+      o.heads = heads.substr(0, std::string(kind).find("律") != std::string::npos ? 8 : 4);
     form_spec f = preset(kind, o);
     f.no_repeat = run % 5 == 0;
     if (run % 7 == 0) f.banned = U"的一不";
@@ -318,7 +319,9 @@ TEST_CASE("constraints: a custom form, free title and given start") {
   for (const char* start : {"床前明月光，", "床前明月光", "床前明"}) {
     auto e = make_engine(w, tok);
     REQUIRE(e->prime(start).ok());
-    CHECK(e->line() == (std::string(start) == "床前明" ? 0 : std::string(start).size() > 15 ? 1 : 0));
+    CHECK(e->line() == (std::string(start) == "床前明"   ? 0
+                        : std::string(start).size() > 15 ? 1
+                                                         : 0));
     gen_result r = generate_random(tok, *e, 5);
     CHECK(r.eos);
     auto bad = check_poem(std::string(start) + r.text, w, tables);
@@ -503,8 +506,7 @@ TEST_CASE("constraints: 1000 generations with the poetry model satisfy their for
       // A head whose tone contradicts its position may only break that tone.
       for (const std::string& b : bad) CHECK_MESSAGE(b.find("col 1: wants") != b.npos, b);
     } else {
-      CHECK_MESSAGE(bad.empty(), "run ", run, " ", f.name, ": ", text, " -> ",
-                    failures_text(bad));
+      CHECK_MESSAGE(bad.empty(), "run ", run, " ", f.name, ": ", text, " -> ", failures_text(bad));
       CHECK_MESSAGE(!relaxed, "run ", run, " relaxed: ", text);
     }
     n_ok += bad.empty();

@@ -23,23 +23,30 @@ struct known_poem {
 const known_poem kClean[] = {
     {"王之涣《登鹳雀楼》", "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。", "五言絕句"},
     {"王维《山居秋暝》",
-     "空山新雨后，天气晚来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自可留。",
+     "空山新雨后，天气晚来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自可"
+     "留。",
      "五言律詩"},
     {"杜甫《春望》",
-     "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。",
+     "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜"
+     "簪。",
      "五言律詩"},
     {"孟浩然《过故人庄》",
-     "故人具鸡黍，邀我至田家。绿树村边合，青山郭外斜。开轩面场圃，把酒话桑麻。待到重阳日，还来就菊花。",
+     "故人具鸡黍，邀我至田家。绿树村边合，青山郭外斜。开轩面场圃，把酒话桑麻。待到重阳日，还来就菊"
+     "花。",
      "五言律詩"},
-    {"王昌龄《出塞》", "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。", "七言絕句"},
+    {"王昌龄《出塞》", "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。",
+     "七言絕句"},
     {"李白《早发白帝城》", "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。",
      "七言絕句"},
-    {"杜牧《山行》", "远上寒山石径斜，白云生处有人家。停车坐爱枫林晚，霜叶红于二月花。", "七言絕句"},
+    {"杜牧《山行》", "远上寒山石径斜，白云生处有人家。停车坐爱枫林晚，霜叶红于二月花。",
+     "七言絕句"},
     {"杜甫《登高》",
-     "风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。万里悲秋常作客，百年多病独登台。"
+     "风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。万里悲秋常作客，百年多病独登"
+     "台。"
      "艰难苦恨繁霜鬓，潦倒新停浊酒杯。",
      "七言律詩"},
-    {"杜甫《绝句》", "两个黄鹂鸣翠柳，一行白鹭上青天。窗含西岭千秋雪，门泊东吴万里船。", "七言絕句"},
+    {"杜甫《绝句》", "两个黄鹂鸣翠柳，一行白鹭上青天。窗含西岭千秋雪，门泊东吴万里船。",
+     "七言絕句"},
 };
 
 std::string faults_text(const poem_analysis& a) {
@@ -60,12 +67,12 @@ bool has_fault(const poem_analysis& a, const std::string& kind, int line, int co
 TEST_CASE("prosody: tables parse and cover the common characters") {
   const prosody_tables& t = shipped_tables();
   CHECK(t.n_tones() > 10000);
-  CHECK(t.n_rhymes() > 3000);                                   // classical: 平 rhymes only
+  CHECK(t.n_rhymes() > 3000);                          // classical: 平 rhymes only
   CHECK(shipped_tables("xinyun").n_rhymes() > 10000);  // 中华新韵: every reading
   CHECK(t.tone_of(U'明') == tone_class::level);
   CHECK(t.tone_of(U'月') == tone_class::oblique);
   CHECK(t.tone_of(U'看') == tone_class::both);  // polyphonic: kān / kàn
-  CHECK(t.tone_of(U'國') == t.tone_of(U'国'));   // Traditional and Simplified
+  CHECK(t.tone_of(U'國') == t.tone_of(U'国'));  // Traditional and Simplified
   CHECK(t.tone_of(U'a') == tone_class::unknown);
   CHECK((t.rhyme_groups_of(U'光') & t.rhyme_groups_of(U'乡')) != 0);
   CHECK((t.rhyme_groups_of(U'光') & t.rhyme_groups_of(U'心')) == 0);
@@ -84,9 +91,14 @@ TEST_CASE("prosody: tables parse and cover the common characters") {
   CHECK(ok->rhyme_group_name(3) == "唐");
   CHECK(ok->rhyme_group_name(5) == "5");
   CHECK(ok->rhyme_book() == "test");
-  for (auto [tones, rhymes] : std::vector<std::pair<const char*, const char*>>{
-           {"春\tX\n", ""}, {"春春\tP\n", ""}, {"春\n", ""}, {"", "光\t0\n"},
-           {"", "光\t64\n"}, {"", "光\n"}, {"", "@group\t99\tx\n"}}) {
+  for (auto [tones, rhymes] :
+       std::vector<std::pair<const char*, const char*>>{{"春\tX\n", ""},
+                                                        {"春春\tP\n", ""},
+                                                        {"春\n", ""},
+                                                        {"", "光\t0\n"},
+                                                        {"", "光\t64\n"},
+                                                        {"", "光\n"},
+                                                        {"", "@group\t99\tx\n"}}) {
     CHECK(prosody_tables::parse(tones, rhymes).code() == status_code::invalid_argument);
   }
 }
@@ -118,7 +130,8 @@ TEST_CASE("prosody: one changed character plants the fault") {
       // 更上一层楼 -> 更上一层山: outside the rhyme of 流.
       {"白日依山尽，黄河入海流。欲穷千里目，更上一层山。", "chu_yun", 3, 4},
       // 天气晚来秋 -> 天气开来秋: three 平 at the end.
-      {"空山新雨后，天气开来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自可留。",
+      {"空山新雨后，天气开来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自"
+       "可留。",
        "san_ping_wei", 1, 2},
       // 万里长征人未还 -> 万里长征人未去: a 仄 rhyme in a 平-rhymed poem.
       {"秦时明月汉时关，万里长征人未去。但使龙城飞将在，不教胡马度阴山。", "ze_yun", 1, 6},
@@ -158,7 +171,8 @@ TEST_CASE("prosody: 仄韵 and irregular poems, and the JSON output") {
   const std::string json = c.to_json(t);
   CHECK(json.find("\"form\":\"五言絕句\"") != std::string::npos);
   CHECK(json.find("{\"ch\":\"白\",\"tone\":\"Z\",\"rhyme\":false}") != std::string::npos);
-  CHECK(json.find("{\"ch\":\"流\",\"tone\":\"P\",\"rhyme\":true,\"groups\":[") != std::string::npos);
+  CHECK(json.find("{\"ch\":\"流\",\"tone\":\"P\",\"rhyme\":true,\"groups\":[") !=
+        std::string::npos);
   CHECK(json.find("\"kind\":\"gu_ping\",\"name\":\"孤平\",\"line\":1,\"column\":0") !=
         std::string::npos);
   CHECK(json.front() == '{');

@@ -67,6 +67,27 @@ try {
     await ctx.close();
   }
   {
+    // While the model downloads (held back for a moment), and a bad link's message.
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    await page.route('**/*.gguf', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      await route.continue();
+    });
+    await page.goto(server.url + '#p1.AAAA');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(out, 'loading-bad-link.png') });
+    await write(page, { title: '送别', form: 'wuyan-jueju', seed: 21 });
+    await page.click('#share');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(out, 'share-dialog.png') });
+    await page.click('#share-close');
+    await page.click('#gallery-open');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(out, 'gallery.png') });
+    await ctx.close();
+  }
+  {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     const page = await ctx.newPage();
     await page.goto(server.url);

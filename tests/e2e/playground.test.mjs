@@ -39,6 +39,17 @@ let siteDir = '';
 let server;
 /** @type {import('playwright-core').Browser} */
 let browser;
+/** @type {Awaited<ReturnType<typeof openPage>> | null} one page most tests share (one model load) */
+let main = null;
+
+/** The shared page, opened (and its model loaded) on first use. */
+async function mainPage() {
+  if (!main) {
+    main = await openPage();
+    await waitForModel(main.page);
+  }
+  return main;
+}
 
 before(async () => {
   assert.ok(
@@ -56,6 +67,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (main) await main.context.close();
   if (browser) await browser.close();
   if (server) await server.close();
   if (siteDir) fs.rmSync(siteDir, { recursive: true, force: true });
@@ -195,30 +207,26 @@ const sha256 = (/** @type {Buffer} */ b) => crypto.createHash('sha256').update(b
 // ------------------------------------------------------------------------------------------
 
 test('the page has a strict CSP, relative URLs and loads the default model', async () => {
-  const { context, page, problems } = await openPage();
-  try {
+  const { page, problems } = await mainPage();
+  {
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
     assert.ok(csp, 'no CSP meta tag');
     assert.match(csp, /script-src 'self'/);
     assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/, 'the CSP allows inline scripts or eval');
     assert.equal(await page.$$eval('script:not([src])', (s) => s.length), 0, 'inline scripts in the page');
     assert.equal(await page.$$eval('[style]', (s) => s.length), 0, 'inline style attributes in the markup');
-    await waitForModel(page);
     assert.equal(await page.isDisabled('#generate'), false, 'Generate stays disabled after the model loaded');
     assert.equal(await page.getAttribute('#poem-live', 'aria-live'), 'polite');
     // Served under /inkstone/: every request stayed inside it.
     const outside = server.requests.filter((p) => !p.startsWith('/inkstone/'));
     assert.deepEqual(outside, [], 'requests outside the sub-path (absolute URLs in the site?)');
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
   }
 });
 
 test('each preset form and an acrostic come out in their shape', async () => {
-  const { context, page, problems } = await openPage();
-  try {
-    await waitForModel(page);
+  const { page, problems } = await mainPage();
+  {
     let seed = 11;
     for (const [form, [n, m]] of Object.entries(SHAPES)) {
       await writePoem(page, { title: '春江', form, seed: seed++ });
@@ -243,17 +251,14 @@ test('each preset form and an acrostic come out in their shape', async () => {
     await page.keyboard.press('Escape');
     await page.waitForSelector('#alternatives', { state: 'hidden' });
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
   }
 });
 
 test('share link: same poem in a fresh browser at once, replay identical, card PNG identical', async () => {
-  const a = await openPage();
+  const a = await mainPage();
   /** @type {Awaited<ReturnType<typeof openPage>> | null} */
   let b = null;
   try {
-    await waitForModel(a.page);
     await writePoem(a.page, { title: '秋夜', form: 'qiyan-jueju', seed: 20240601 });
     const original = await poemLines(a.page);
     assertShape(original, 4, 7, 'shared poem');
@@ -313,15 +318,13 @@ test('share link: same poem in a fresh browser at once, replay identical, card P
     assert.deepEqual(a.problems, []);
     assert.deepEqual(b.problems, []);
   } finally {
-    await a.context.close();
     if (b) await b.context.close();
   }
 });
 
 test('Stop ends a poem mid-way within one character', async () => {
-  const { context, page, problems } = await openPage();
-  try {
-    await waitForModel(page);
+  const { page, problems } = await mainPage();
+  {
     await setComposer(page, { title: '长夜', form: 'qiyan-lushi', seed: 99 });
     // Press Stop from inside the page as soon as the third character is painted (a small model
     // can finish a whole poem between two polls from here).
@@ -350,8 +353,6 @@ test('Stop ends a poem mid-way within one character', async () => {
     await writePoem(page, { title: '长夜', form: 'wuyan-jueju', seed: 100 });
     assertShape(await poemLines(page), 4, 5, 'after Stop');
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
   }
 });
 
@@ -414,9 +415,8 @@ test('bad share links show a clear message and run no script', async () => {
 });
 
 test('settings and the poem survive a reload; finished poems are in the gallery', async () => {
-  const { context, page, problems } = await openPage();
-  try {
-    await waitForModel(page);
+  const { page, problems } = await mainPage();
+  {
     await writePoem(page, { title: '江雪', form: 'wuyan-jueju', seed: 42 });
     const lines = await poemLines(page);
     await page.check('input[name="layout"][value="vertical"]', { force: true });
@@ -433,7 +433,5 @@ test('settings and the poem survive a reload; finished poems are in the gallery'
     await page.waitForSelector('#gallery[open]');
     assert.ok((await page.$$('#gallery-list .gallery-item')).length >= 1, 'the gallery is empty');
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
   }
 });

@@ -72,11 +72,21 @@ test('the shipped poetry model writes a 七言絕句 that keeps its form', { ski
     const info = await ink.load(new Uint8Array(fs.readFileSync(POETRY_MODEL)));
     const loadMs = performance.now() - t0;
     assert.equal(info.architecture, 'llama');
-    const QIJUE = /^\p{Script=Han}{7}，\p{Script=Han}{7}。\p{Script=Han}{7}，\p{Script=Han}{7}。/u;
-    const run = await ink.complete({ prompt: '', seed: 7, temperature: 0.8, maxTokens: 128, constraint: { form: '七言絕句' } });
-    assert.match(run.text.replace(/\s/g, ''), QIJUE, run.text);
-    const again = await ink.complete({ prompt: '', seed: 7, temperature: 0.8, maxTokens: 128, constraint: { form: '七言絕句' } });
+    // The model card's prompt format: <s><FORM>TITLE\n, then the body until </s>.
+    assert.match(info.meta['inkstone.prompt_format'], /<FORM>TITLE/);
+    const QIJUE = /^\p{Script=Han}{7}，\p{Script=Han}{7}。\p{Script=Han}{7}，\p{Script=Han}{7}。$/u;
+    const request = { prompt: '<七绝>春江\n', seed: 7, temperature: 0.8, maxTokens: 128, constraint: { form: '七言絕句' } };
+    const run = await ink.complete(request);
+    assert.equal(run.reason, 'eos');
+    assert.match(run.text, QIJUE, run.text);
+    const analysis = await ink.analyse(run.text);
+    assert.equal(analysis.form, '七言絕句');
+    assert.deepEqual(analysis.faults.filter((f) => f.kind === 'shi_nian' || f.kind === 'shi_dui'), [], 'tones follow the template');
+    const again = await ink.complete(request);
     assert.deepEqual(again.tokens, run.tokens);
+    // A context the device cannot hold: out_of_memory, and the loaded model stays usable.
+    const bytes = new Uint8Array(fs.readFileSync(POETRY_MODEL));
+    await assert.rejects(ink.load(bytes, { nCtx: 1 << 20 }), (err) => err.code === 'out_of_memory');
     console.log(`poetry model: load ${loadMs.toFixed(0)} ms, first token ${run.timings.firstTokenMs.toFixed(1)} ms, ${run.tokensPerSecond.toFixed(0)} tokens/s: ${run.text.replace(/\n/g, ' / ')}`);
   } finally {
     ink.dispose();

@@ -4,7 +4,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fixtureModel, hasBuild } from './support/paths.mjs';
+import fs from 'node:fs';
+import { POETRY_MODEL, fixtureModel, hasBuild } from './support/paths.mjs';
 import { loadWasm, createSession, generateAll, shutdownWasm } from './support/wasm.mjs';
 
 const skip = hasBuild('inkstone') && hasBuild('inkstone-mt') ? false : 'wasm builds missing';
@@ -15,8 +16,11 @@ const OPTIONS = {
   probes: { distribution: true },
 };
 
+const bytesOf = (name) => (name === 'poetry' ? new Uint8Array(fs.readFileSync(POETRY_MODEL)) : fixtureModel(name));
+if (fs.existsSync(POETRY_MODEL)) MODELS.push('poetry');
+
 function run(M, name, nThreads) {
-  const r = createSession(M, fixtureModel(name), { nThreads });
+  const r = createSession(M, bytesOf(name), { nThreads });
   assert.equal(r.ok, true, r.message);
   const s = r.session;
   assert.equal(s.info().nThreads, nThreads);

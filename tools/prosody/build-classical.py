@@ -17,7 +17,7 @@ dist/strains). Steps:
      at least kMinWeight weight in total.
   5. Traditional characters get the groups of their OpenCC t2s conversion.
   6. Groups are numbered and named after the 平水韵 平声 group whose 韵目 character (东 冬 江 ...)
-     they contain (1 东 .. 15 删 are 上平, 16 先 .. 30 咸 下平); a cluster holding none of them
+     they contain (as a clustered member, else as its primary group) (1 东 .. 15 删 are 上平, 16 先 .. 30 咸 下平); a cluster holding none of them
      would be numbered after 30 and named by its most frequent character. The build prints
      whether every 韵目 landed in its own cluster.
 Characters at 仄 rhymes are not grouped: the table serves regulated verse, which rhymes on 平.
@@ -176,7 +176,7 @@ def main():
     heads = "东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸"
     number = {}
     for h_i, h in enumerate(heads, start=1):
-        g = cluster_of.get(h)
+        g = cluster_of.get(h) or (groups.get(h) or [None])[0]
         if g is None:
             print(f"韵目 {h}: not clustered")
         elif g in number:

@@ -83,11 +83,11 @@ struct form_spec {
 // second-character tone as the line before, does not rhyme). Punctuation: "，" after odd lines,
 // "。" after even lines. Heads (藏頭) go to lines 0, 1, ... in order.
 struct preset_options {
-  std::string start = "";             // "平起" / "仄起"; "" = 仄起 for 五言, 平起 for 七言
-  int first_line_rhymes = -1;         // -1 = the usual choice, 0 = no, 1 = yes
+  std::string start = "";      // "平起" / "仄起"; "" = 仄起 for 五言, 平起 for 七言
+  int first_line_rhymes = -1;  // -1 = the usual choice, 0 = no, 1 = yes
   bool enforce_tones = true;
   bool enforce_rhyme = true;
-  std::u32string heads;               // 藏頭 characters (at most one per line)
+  std::u32string heads;  // 藏頭 characters (at most one per line)
 };
 result<form_spec> make_preset(std::string_view kind, const preset_options& options);
 std::vector<std::string> preset_names();  // the four canonical names
@@ -110,8 +110,7 @@ result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& t
 class constraint_engine final : public token_filter {
  public:
   // Decodes every token once. `tables` must outlive the engine.
-  static result<std::unique_ptr<constraint_engine>> create(form_spec form,
-                                                           const tokenizer& tok,
+  static result<std::unique_ptr<constraint_engine>> create(form_spec form, const tokenizer& tok,
                                                            const prosody_tables& tables);
 
   filter_report allow(std::span<const float> probs, std::span<uint8_t> allowed) override;
@@ -124,10 +123,10 @@ class constraint_engine final : public token_filter {
   // but a rhyming character sets the rhyme group.
   status prime(std::string_view text);
 
-  void reset();                         // back to the start of the form
-  bool complete() const;                // every line and its punctuation written
-  int line() const;                     // current line (0-based; n_lines when complete)
-  int column() const;                   // current column in that line
+  void reset();           // back to the start of the form
+  bool complete() const;  // every line and its punctuation written
+  int line() const;       // current line (0-based; n_lines when complete)
+  int column() const;     // current column in that line
   uint64_t rhyme_mask() const { return rhyme_mask_; }
   const form_spec& form() const { return form_; }
 
@@ -138,12 +137,12 @@ class constraint_engine final : public token_filter {
   // (decodes to nothing), eos, single (one character), multi (several characters).
   enum token_kind : uint8_t { kPartial, kControl, kEos, kSingle, kMulti };
   struct token_info {
-    uint64_t rhyme = 0;   // rhyme groups of the (first) character
-    char32_t cp = 0;      // the (first) character
-    uint32_t dense = 0;   // dense id of that character (index into used_/banned_)
-    int32_t multi = -1;   // index into multi_ for kMulti
+    uint64_t rhyme = 0;  // rhyme groups of the (first) character
+    char32_t cp = 0;     // the (first) character
+    uint32_t dense = 0;  // dense id of that character (index into used_/banned_)
+    int32_t multi = -1;  // index into multi_ for kMulti
     token_kind kind = kPartial;
-    uint8_t tone = 0;     // tone_class bits of the character
+    uint8_t tone = 0;  // tone_class bits of the character
   };
   // One position of the flattened form: a character slot, or a forced character.
   struct item {
@@ -156,8 +155,8 @@ class constraint_engine final : public token_filter {
 
   constraint_engine() = default;
   uint8_t fail_bits_multi(const token_info& t) const;
-  uint8_t fail_bits_char(const item& it, char32_t cp, uint32_t dense, uint8_t tone,
-                         uint64_t rhyme, uint64_t rhyme_mask) const;
+  uint8_t fail_bits_char(const item& it, char32_t cp, uint32_t dense, uint8_t tone, uint64_t rhyme,
+                         uint64_t rhyme_mask) const;
   uint32_t dense_of(char32_t cp) const;
   void advance_char(char32_t cp);
   void advance_bytes(std::string_view bytes);
@@ -177,11 +176,11 @@ class constraint_engine final : public token_filter {
   std::u32string used_rhymes_;
   std::unordered_map<char32_t, uint32_t> dense_of_;
   // State.
-  int phase_ = 0;                      // 0 free before, 1 body, 2 done
-  size_t item_ = 0;                    // next item in the body
+  int phase_ = 0;    // 0 free before, 1 body, 2 done
+  size_t item_ = 0;  // next item in the body
   int free_bytes_ = 0;
-  std::string free_tail_;              // last bytes of the free text (to match its end)
-  std::string pending_;                // incomplete UTF-8 from accepted partial tokens
+  std::string free_tail_;  // last bytes of the free text (to match its end)
+  std::string pending_;    // incomplete UTF-8 from accepted partial tokens
   uint64_t rhyme_mask_ = 0;
 };
 

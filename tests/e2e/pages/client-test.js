@@ -104,6 +104,28 @@ const api = {
     return { received, afterAbort, error, abortLatencyMs, elapsedMs: performance.now() - t0 };
   },
 
+  /**
+   * Generates for `ms` milliseconds (an endless generation ended by AbortSignal.timeout) while a
+   * 5 ms timer runs on this thread.
+   * @param {{promptTokens: number[], options: object, ms: number}} args
+   */
+  async responsive(args) {
+    if (!ink) throw new Error('load first');
+    const stop = startTicker();
+    const t0 = performance.now();
+    let tokens = 0;
+    let error = null;
+    try {
+      for await (const ev of ink.generate({ promptTokens: args.promptTokens, ...args.options, maxTokens: 0, slideWindow: true, signal: AbortSignal.timeout(args.ms) })) {
+        if (ev.type === 'token') tokens++;
+      }
+    } catch (err) {
+      error = describe(err);
+    }
+    const { ticks, maxGapMs } = stop();
+    return { tokens, ticks, maxGapMs, elapsedMs: performance.now() - t0, error };
+  },
+
   /** Makes the wasm abort, then checks that the client recovered. */
   async crash() {
     if (!ink) throw new Error('load first');

@@ -8,7 +8,8 @@ export const WASM_DIR = path.join(ROOT, process.env.INK_WASM_DIR || 'build-wasm/
 export const WASM_BASE_URL = pathToFileURL(WASM_DIR + '/').href;
 export const FIXTURES = path.join(ROOT, 'tests/fixtures');
 export const MODELS = path.join(FIXTURES, 'models');
-export const POETRY_MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
+// INK_POETRY_MODEL points the tests at another checkpoint during development.
+export const POETRY_MODEL = process.env.INK_POETRY_MODEL || path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
 export const PROSODY = path.join(ROOT, 'assets/prosody');
 
 /** @param {string} build 'inkstone' | 'inkstone-mt' */

@@ -44,7 +44,7 @@ double now_us() {
 
 int bench_constraints_main(int argc, char** argv) {
   const char* env = std::getenv("INK_POETRY_MODEL");
-  std::string path = argc > 1 ? argv[1]
+  std::string path = argc > 1      ? argv[1]
                      : env && *env ? env
                                    : INK_SOURCE_DIR "/assets/models/inkstone-poetry-q8_0.gguf";
   std::ifstream in(path, std::ios::binary);

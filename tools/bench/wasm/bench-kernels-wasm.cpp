@@ -2,7 +2,11 @@
 // ("dequantize") Q8_0 variant vs the integer path. Mirrors tests/wasm/test-wasmsimd.cpp.
 //   node build-wasm-simd/tools/bench/wasm/inkstone_wasm_bench.js [--model S110] [--format q8_0]
 //        [--n 1|64] [--json] [--quick]
+//   node .../inkstone_wasm_bench.js --bandwidth [--json]   read bandwidth (DRAM and cache)
+#include <wasm_simd128.h>
+
 #include <cstdio>
+#include <string>
 
 #include "../kernel-bench.h"
 #include "ref/ref-kernels.h"
@@ -11,8 +15,43 @@
 using namespace inkstone;
 using namespace inkstone::bench;
 
+namespace {
+
+// Sum of n floats with SIMD128 loads (8 independent accumulators): a read-bandwidth probe.
+float read_sum(const float* p, size_t n) {
+  v128_t a[8];
+  for (auto& v : a) v = wasm_f32x4_splat(0.0f);
+  for (size_t i = 0; i + 32 <= n; i += 32) {
+    for (int k = 0; k < 8; ++k) a[k] = wasm_f32x4_add(a[k], wasm_v128_load(p + i + 4 * k));
+  }
+  for (int k = 1; k < 8; ++k) a[0] = wasm_f32x4_add(a[0], a[k]);
+  return wasm_f32x4_extract_lane(a[0], 0) + wasm_f32x4_extract_lane(a[0], 2);
+}
+
+// Read bandwidth from wasm SIMD128: a 256 MiB buffer (DRAM) and a 4 MiB one (cache), GB/s.
+void bandwidth(bool json) {
+  float sink = 0;
+  for (size_t mib : {size_t(256), size_t(4)}) {
+    const size_t n = mib * 1024 * 1024 / sizeof(float);
+    std::vector<float> buf(n, 1.0f);
+    const std::vector<double> t = time_alternating({[&] { sink += read_sum(buf.data(), n); }}, 5);
+    const double gbps = double(n * sizeof(float)) / t[0] * 1e-9;
+    std::printf("bandwidth %s: read %zu MiB with SIMD128: %.2f GB/s\n", mib >= 64 ? "dram" : "cache", mib, gbps);
+    if (json) std::printf("JSON {\"platform\":\"wasm\",\"bandwidth\":\"%s\",\"mib\":%zu,\"gbps\":%.4f}\n", mib >= 64 ? "dram" : "cache", mib, gbps);
+  }
+  if (sink == 12345.0f) std::printf(" ");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--bandwidth") {
+      bandwidth(o.json);
+      return 0;
+    }
+  }
   const kernel_table& ref = ref_kernels();
   const kernel_table& simd = *wasmsimd_kernels();
   std::printf("wasm kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first\n",

@@ -1,0 +1,101 @@
+// The Inkstone side of the side-by-side benchmark, shared by Node (node-runner.mjs) and the
+// browser worker (page/inkstone-worker.mjs): load a GGUF into a wasm module built from
+// wasm_bindings/ (API: wasm_bindings/API.md), prefill a prompt, decode greedily, and time it.
+
+/** Prompt text whose words are single tokens of the benchmark vocabularies (make_bench_models.py:
+ * pieces "▁a", "▁b", ..., "▁aa", ...), so Inkstone and llama.cpp both see n_words tokens (+ BOS). */
+export function benchPromptText(nWords) {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const words = [];
+  for (let i = 0; i < nWords; i++) {
+    let k = (i * 37) % 700;
+    let s = '';
+    for (;;) {
+      s = letters[k % 26] + s;
+      k = Math.floor(k / 26) - 1;
+      if (k < 0) break;
+    }
+    words.push(s);
+  }
+  return words.join(' ');
+}
+
+/** A prompt for the poetry model (character-level): repeated classical lines. */
+export const POETRY_PROMPT_TEXT =
+  '床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。白日依山盡，黃河入海流。欲窮千里目，更上一層樓。' +
+  '春眠不覺曉，處處聞啼鳥。夜來風雨聲，花落知多少。千山鳥飛絕，萬徑人蹤滅。孤舟蓑笠翁，獨釣寒江雪。' +
+  '紅豆生南國，春來發幾枝。願君多采擷，此物最相思。空山不見人，但聞人語響。返景入深林，復照青苔上。';
+
+function check(r, what) {
+  if (!r || r.ok === false) throw new Error(`${what}: ${r ? `${r.code}: ${r.message}` : 'no result'}`);
+  return r;
+}
+
+/**
+ * @param {any} M  the instantiated Emscripten module (createInkstoneModule)
+ * @param {Uint8Array} bytes  the GGUF file
+ * @param {{nThreads: number, nPrompt: number, nDecode: number, promptText: string,
+ *          kernels?: string, warmup?: boolean}} o
+ */
+export function benchInkstone(M, bytes, o) {
+  const now = () => performance.now();
+  const t0 = now();
+  const ptr = M._malloc(bytes.length);
+  if (!ptr) throw new Error('malloc failed for the model bytes');
+  M.HEAPU8.set(bytes, ptr);
+  const created = check(
+    M.createSession(ptr, bytes.length, {
+      nCtx: o.nPrompt + o.nDecode + 16,
+      nThreads: o.nThreads,
+      nBatch: o.nPrompt,
+      ...(o.kernels ? { kernels: o.kernels } : {}),
+    }),
+    'createSession',
+  );
+  const s = created.session;
+  const loadMs = now() - t0;
+  try {
+    const info = s.info();
+    let tokens = check(s.tokenize(o.promptText, true), 'tokenize').tokens;
+    while (tokens.length < o.nPrompt) tokens = tokens.concat(tokens.slice(1));  // repeat (no 2nd BOS)
+    tokens = tokens.slice(0, o.nPrompt);
+    const gen = { seed: 1, temperature: 0, maxTokens: o.nDecode, stopAtEos: false };
+
+    const run = (promptTokens, nSteps) => {
+      const tb = now();
+      const b = check(s.begin(promptTokens, { ...gen, maxTokens: nSteps }), 'begin');
+      const prefillMs = now() - tb;
+      let firstTokenMs = NaN;
+      let steps = 0;
+      const td = now();
+      for (let i = 0; i < nSteps; i++) {
+        const st = check(s.step(), 'step');
+        steps++;
+        if (i === 0) firstTokenMs = now() - tb;
+        if (st.done) break;
+      }
+      const decodeMs = now() - td;
+      return { prefillMs, innerPrefillMs: b.prefillMs, decodeMs, steps, firstTokenMs };
+    };
+    // Warm-up: V8 compiles hot wasm functions with TurboFan in the background and swaps them in
+    // on the next call (no on-stack replacement), so the first run of each kernel is baseline code.
+    if (o.warmup !== false) run(tokens.slice(0, Math.min(32, tokens.length)), Math.min(8, o.nDecode));
+    const r = run(tokens, o.nDecode);
+    return {
+      engine: 'inkstone',
+      kernels: info.kernels ?? o.kernels ?? 'auto',
+      threads: o.nThreads,
+      nPrompt: tokens.length,
+      nDecode: r.steps,
+      loadMs,
+      prefillMs: r.prefillMs,
+      promptTokS: (1000 * tokens.length) / r.prefillMs,
+      decodeMs: r.decodeMs,
+      decodeTokS: (1000 * r.steps) / r.decodeMs,
+      ttftMs: r.firstTokenMs,
+      wasmHeapBytes: M.HEAPU8.length,
+    };
+  } finally {
+    s.delete();
+  }
+}

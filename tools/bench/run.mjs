@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// The side-by-side benchmark of issue 5: Inkstone (native CLI, wasm in Node, wasm in headless
+// Chromium with 1 and 2 threads) and wllama (llama.cpp's wasm build, @wllama/wllama, in the same
+// Chromium page setup) on the same GGUF files; prompt 128 tokens, then 120 decoded greedily.
+//
+//   /usr/bin/python3 tools/bench/make_bench_models.py         # once: random-weight models
+//   (cd tools/bench && npm ci)                                 # once: wllama, benchmark-only
+//   node tools/bench/run.mjs [options]
+//
+// Options (defaults in brackets):
+//   --models DIR        GGUFs from make_bench_models.py [/work/cache/bench-models or build/bench-models]
+//   --only LIST         model stems, e.g. S15-q8_0,P8-q8_0 [S15-q8_0,P8-q8_0,S110-q8_0,S110-f32]
+//   --poetry FILE       the shipped poetry model [first assets/models/*.gguf, if any]
+//   --skip LIST         any of native,node,chromium,wllama
+//   --threads LIST      Chromium thread counts [1,2]
+//   --repeats N         runs per (engine, model, threads); the best is kept [2]
+//   --prompt N --decode N                                       [128, 120]
+//   --native BIN        Inkstone CLI [build/inkstone, else build-speed/inkstone]
+//   --wasm-dir DIR      wasm_bindings build output [build-wasm-simd/wasm_bindings, else build-wasm/...]
+//   --kernel-bench JS   inkstone_wasm_bench.js, for the bandwidth probe [build-wasm-simd/tools/bench/wasm/...]
+//   --json FILE         where to write the results [<models dir>/bench-results.json]
+//
+// Prints two tables (speed with ratios to wllama and to the bandwidth limit; load time, time to
+// first token, memory) and writes every measurement as JSON. The bandwidth limit of decode is
+// (measured wasm SIMD128 DRAM read bandwidth) / (bytes of weights one decode step reads, ~ the
+// file size); it only binds for models that do not fit in the last-level cache.
+// Timing is wall-clock (what a user sees); on a shared machine compare ratios within one run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+
+// ---------------------------------------------------------------- options
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
+};
+const firstExisting = (...ps) => ps.find((p) => p && fs.existsSync(p));
+const rootPath = (p) => path.resolve(ROOT, p);
+
+const modelsDir = path.resolve(
+  opt('--models', fs.existsSync('/work/cache') ? '/work/cache/bench-models' : rootPath('build/bench-models')),
+);
+const only = opt('--only', 'S15-q8_0,P8-q8_0,S110-q8_0,S110-f32').split(',').filter(Boolean);
+const skip = new Set(opt('--skip', '').split(',').filter(Boolean));
+const threadList = opt('--threads', '1,2').split(',').map(Number);
+const repeats = Number(opt('--repeats', 2));
+const nPrompt = Number(opt('--prompt', 128));
+const nDecode = Number(opt('--decode', 120));
+const nativeBin = opt('--native', firstExisting(rootPath('build/inkstone'), rootPath('build-speed/inkstone')));
+const defaultWasmDir = [rootPath('build-wasm-simd/wasm_bindings'), rootPath('build-wasm/wasm_bindings')]
+  .find((d) => fs.existsSync(path.join(d, 'inkstone.mjs'))) ?? rootPath('build-wasm-simd/wasm_bindings');
+const wasmDir = path.resolve(opt('--wasm-dir', defaultWasmDir));
+const kernelBench = opt('--kernel-bench', rootPath('build-wasm-simd/tools/bench/wasm/inkstone_wasm_bench.js'));
+const jsonOut = path.resolve(opt('--json', path.join(modelsDir, 'bench-results.json')));
+const assetsModels = rootPath('assets/models');
+const poetryPath = opt(
+  '--poetry',
+  fs.existsSync(assetsModels)
+    ? fs.readdirSync(assetsModels).filter((f) => f.endsWith('.gguf')).map((f) => path.join(assetsModels, f))[0]
+    : undefined,
+);
+
+const models = only
+  .map((stem) => ({ name: stem, file: path.join(modelsDir, `${stem}.gguf`), poetry: false }))
+  .filter((m) => {
+    if (fs.existsSync(m.file)) return true;
+    console.error(`skip ${m.name}: ${m.file} is missing (run tools/bench/make_bench_models.py)`);
+    return false;
+  });
+if (poetryPath && fs.existsSync(poetryPath)) models.push({ name: 'poetry', file: path.resolve(poetryPath), poetry: true });
+if (models.length === 0) {
+  console.error('no models to run');
+  process.exit(2);
+}
+
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+const results = [];  // every measurement
+const record = (r) => {
+  results.push(r);
+  const ok = r.ok !== false;
+  log(`${r.engine}/${r.platform} ${r.model} t${r.threads}:`, ok
+    ? `prompt ${r.promptTokS?.toFixed(1)} tok/s, decode ${r.decodeTokS?.toFixed(1)} tok/s, load ${r.loadMs?.toFixed(0)} ms`
+    : `FAILED ${r.error}`);
+};
+const haveTime = fs.existsSync('/usr/bin/time');
+
+// Runs a command under /usr/bin/time (peak RSS); returns { stdout, maxRssBytes }.
+function runMeasured(cmd, args) {
+  const full = haveTime ? ['/usr/bin/time', ['-f', 'MAXRSS_KB %M', cmd, ...args]] : [cmd, args];
+  const p = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${p.status}\n${p.stderr}`);
+  const m = /MAXRSS_KB (\d+)/.exec(p.stderr || '');
+  return { stdout: p.stdout, maxRssBytes: m ? Number(m[1]) * 1024 : null };
+}
+
+// ---------------------------------------------------------------- bandwidth
+let bandwidth = { dramGBs: null, cacheGBs: null };
+if (fs.existsSync(kernelBench)) {
+  log('bandwidth probe (wasm SIMD128 read)');
+  const out = execFileSync('node', [kernelBench, '--bandwidth', '--json'], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('JSON ')) continue;
+    const j = JSON.parse(line.slice(5));
+    if (j.bandwidth === 'dram') bandwidth.dramGBs = j.gbps;
+    if (j.bandwidth === 'cache') bandwidth.cacheGBs = j.gbps;
+  }
+  log(`bandwidth: DRAM ${bandwidth.dramGBs?.toFixed(2)} GB/s, cache ${bandwidth.cacheGBs?.toFixed(2)} GB/s`);
+} else {
+  log(`no bandwidth probe: ${kernelBench} not built`);
+}
+
+// ---------------------------------------------------------------- native CLI
+if (!skip.has('native')) {
+  if (!nativeBin || !fs.existsSync(nativeBin)) {
+    log('skip native: no Inkstone CLI built (build/inkstone)');
+  } else {
+    for (const m of models) {
+      for (const t of threadList) {
+        try {
+          const { stdout, maxRssBytes } = runMeasured(nativeBin, ['bench', '-m', m.file, '-p', String(nPrompt), '-n', String(nDecode), '-r', String(repeats), '-t', String(t)]);
+          const best = /best: prefill ([\d.]+) tok\/s, decode ([\d.]+) tok\/s/.exec(stdout);
+          const kern = /kernels (\S+),/.exec(stdout);
+          if (!best) throw new Error(`unexpected output:\n${stdout}`);
+          record({ engine: 'inkstone', platform: 'native', model: m.name, threads: t, kernels: kern?.[1], nPrompt, nDecode,
+            promptTokS: Number(best[1]), decodeTokS: Number(best[2]), maxRssBytes });
+        } catch (e) {
+          record({ ok: false, engine: 'inkstone', platform: 'native', model: m.name, threads: t, error: String(e.message).slice(0, 400) });
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- wasm in Node (1 thread)
+if (!skip.has('node')) {
+  if (!fs.existsSync(path.join(wasmDir, 'inkstone.mjs'))) {
+    log(`skip node: ${wasmDir}/inkstone.mjs is not built`);
+  } else {
+    for (const m of models) {
+      let best = null;
+      for (let r = 0; r < repeats; r++) {
+        try {
+          const args = [path.join(HERE, 'node-runner.mjs'), m.file, '--wasm-dir', wasmDir, '--prompt', String(nPrompt), '--decode', String(nDecode)];
+          if (m.poetry) args.push('--poetry');
+          const { stdout, maxRssBytes } = runMeasured('node', args);
+          const j = JSON.parse(stdout.trim().split('\n').pop());
+          const res = { ...j, model: m.name, maxRssBytes };
+          if (!best || res.decodeTokS > best.decodeTokS) best = res;
+        } catch (e) {
+          best = best ?? { ok: false, engine: 'inkstone', platform: 'node', model: m.name, threads: 1, error: String(e.message).slice(0, 400) };
+        }
+      }
+      record(best);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- headless Chromium
+const MIME = { '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript', '.js': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.gguf': 'application/octet-stream' };
+
+function startServer() {
+  const modelFiles = new Map(models.map((m) => [`/models/${m.name}.gguf`, m.file]));
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let file = modelFiles.get(url.pathname);
+    if (!file) {
+      file = path.join(ROOT, decodeURIComponent(url.pathname));
+      if (!file.startsWith(ROOT + path.sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+    }
+    fs.stat(file, (err, st) => {
+      if (err || !st.isFile()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Length': st.size,
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Cache-Control': 'no-store',
+      });
+      fs.createReadStream(file).pipe(res);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const wantChromium = !skip.has('chromium') || !skip.has('wllama');
+if (wantChromium) {
+  const { chromium } = await import('playwright-core');
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const wasmUrl = `/${path.relative(ROOT, wasmDir)}`;
+  const wllamaDir = path.join(HERE, 'node_modules/@wllama/wllama');
+  const haveWllama = fs.existsSync(path.join(wllamaDir, 'esm/index.js'));
+  const haveInkstoneWasm = fs.existsSync(path.join(wasmDir, 'inkstone.mjs'));
+  if (!haveWllama) log('skip wllama: run (cd tools/bench && npm ci) first');
+  if (!haveInkstoneWasm) log(`skip Inkstone in Chromium: ${wasmDir}/inkstone.mjs is not built`);
+
+  const inPage = async (fn, cfg) => {
+    const page = await context.newPage();
+    const consoleLines = [];
+    page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
+    page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+    try {
+      await page.goto(`${base}/tools/bench/page/index.html`);
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'loaded');
+      const r = await page.evaluate(([f, c]) => window[f](c), [fn, cfg]);
+      if (r && r.ok === false) r.console = consoleLines.slice(-20);
+      return r;
+    } catch (e) {
+      return { ok: false, error: String(e.message), console: consoleLines.slice(-20) };
+    } finally {
+      await page.close();
+    }
+  };
+
+  for (const m of models) {
+    for (const t of threadList) {
+      const cfg = { modelUrl: `${base}/models/${m.name}.gguf`, nThreads: t, nPrompt, nDecode, poetry: m.poetry,
+        wasmUrl: `${base}${wasmUrl}`, wllamaUrl: `${base}/${path.relative(ROOT, wllamaDir)}` };
+      const best = { inkstone: null, wllama: null };
+      for (let r = 0; r < repeats; r++) {
+        // Alternate the engines so that load on the machine hits both alike.
+        const engines = [];
+        if (!skip.has('chromium') && haveInkstoneWasm) engines.push(['inkstone', 'benchInkstone']);
+        if (!skip.has('wllama') && haveWllama) engines.push(['wllama', 'benchWllama']);
+        for (const [engine, fn] of r % 2 ? engines.reverse() : engines) {
+          const res = { engine, platform: 'chromium', model: m.name, threads: t, ...(await inPage(fn, cfg)) };
+          const prev = best[engine];
+          if (!prev || prev.ok === false || (res.ok !== false && res.decodeTokS > prev.decodeTokS)) best[engine] = res;
+        }
+      }
+      for (const engine of ['inkstone', 'wllama']) if (best[engine]) record(best[engine]);
+    }
+  }
+  await context.close();
+  server.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- report
+const find = (engine, platform, model, threads) =>
+  results.find((r) => r.engine === engine && r.platform === platform && r.model === model && r.threads === threads && r.ok !== false);
+const f1 = (x) => (x == null || Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const ratio = (a, b) => (a == null || b == null || !b ? '-' : `${(a / b).toFixed(2)}x`);
+const mb = (b) => (b == null ? '-' : `${(b / 1e6).toFixed(0)}`);
+
+const speedRows = [];
+const otherRows = [];
+for (const m of models) {
+  const bytes = fs.statSync(m.file).size;
+  const limit = bandwidth.dramGBs ? (bandwidth.dramGBs * 1e9) / bytes : null;
+  const nat = find('inkstone', 'native', m.name, 1);
+  const nod = find('inkstone', 'node', m.name, 1);
+  const c1 = find('inkstone', 'chromium', m.name, 1);
+  const c2 = find('inkstone', 'chromium', m.name, 2);
+  const w1 = find('wllama', 'chromium', m.name, 1);
+  const w2 = find('wllama', 'chromium', m.name, 2);
+  const pd = (r) => `${f1(r?.promptTokS)} / ${f1(r?.decodeTokS)}`;
+  speedRows.push([m.name, pd(nat), pd(nod), pd(c1), pd(c2), pd(w1), pd(w2),
+    `${ratio(c1?.promptTokS, w1?.promptTokS)} / ${ratio(c1?.decodeTokS, w1?.decodeTokS)}`,
+    `${ratio(c2?.promptTokS, c1?.promptTokS)} / ${ratio(c2?.decodeTokS, c1?.decodeTokS)}`,
+    limit ? `${f1(limit)} (${((100 * (c1?.decodeTokS ?? 0)) / limit).toFixed(0)}%)` : '-']);
+  otherRows.push([m.name, mb(bytes), `${f1(c1?.loadMs)} / ${f1(w1?.loadMs)}`, `${f1(c1?.ttftMs)} / ${f1(w1?.ttftMs)}`,
+    `${mb(c1?.wasmHeapBytes)}`, `${mb(c1?.uaMemoryBytes)} / ${mb(w1?.uaMemoryBytes)}`, `${mb(nat?.maxRssBytes)} / ${mb(nod?.maxRssBytes)}`]);
+}
+
+function table(head, rows) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(w[i])).join(' | ')} |`;
+  return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+console.log(`\nInkstone vs wllama: prompt ${nPrompt} tokens, then ${nDecode} decoded; tokens/s as prompt / decode` +
+  ` (best of ${repeats}); ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`bandwidth (wasm SIMD128 read): DRAM ${f1(bandwidth.dramGBs)} GB/s, cache ${f1(bandwidth.cacheGBs)} GB/s\n`);
+console.log(table(['model', 'native 1t', 'node 1t', 'chromium 1t', 'chromium 2t', 'wllama 1t', 'wllama 2t',
+  'ink/wllama 1t', 'ink 2t/1t', 'decode limit tok/s (1t %)'], speedRows));
+console.log('');
+console.log(table(['model', 'file MB', 'load ms ink / wllama', 'TTFT ms ink / wllama', 'ink wasm heap MB',
+  'UA memory MB ink / wllama', 'max RSS MB native / node'], otherRows));
+
+const out = { date: new Date().toISOString(), host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() },
+  nPrompt, nDecode, repeats, bandwidth, models: models.map((m) => ({ name: m.name, file: m.file, bytes: fs.statSync(m.file).size })), results };
+fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
+fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2));
+console.log(`\nJSON: ${jsonOut}`);
