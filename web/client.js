@@ -65,7 +65,7 @@ import { PROTOCOL_VERSION } from './protocol.js';
  *           default: ../build-wasm/wasm_bindings/ next to this module
  * @property {string | URL} [workerUrl] default: ./worker.js next to this module
  * @property {'auto'|'inkstone'|'inkstone-mt'} [build]  'auto' picks -mt when crossOriginIsolated
- * @property {number} [nThreads]        threads for the -mt build (default min(4, cores))
+ * @property {number} [nThreads]        threads for the -mt build (default min(4, cores - 1), >= 1)
  * @property {boolean} [autoRecover]    after a crash, restart and reload the model (default true)
  * @property {() => WorkerLike} [createWorker]  for hosts without module workers (Node tests)
  * @property {ArrayBuffer} [wasmBinary] the .wasm bytes, when the worker cannot fetch them (Node)
@@ -286,7 +286,8 @@ export class Inkstone extends EventTarget {
   // -------------------------------------------------------------- models
 
   /**
-   * Loads a model: a URL (string or URL), a File/Blob, an ArrayBuffer or a Uint8Array.
+   * Loads a model: a URL (string or URL), a File/Blob, an ArrayBuffer or a Uint8Array. The
+   * model loaded before is freed first, also when this load fails.
    * @param {string | URL | Blob | ArrayBuffer | Uint8Array} source
    * @param {LoadOptions} [options]
    * @returns {Promise<ModelInfo>}
@@ -322,6 +323,8 @@ export class Inkstone extends EventTarget {
     if (signal && signal.aborted) throw abortError(signal);
     // Keep the bytes as a Blob (the browser may keep it off-heap) to reload after a crash.
     const blob = source instanceof Blob ? source : new Blob([bytes]);
+    // The worker frees the current model before it loads the next (never two in memory).
+    this.#lastModel = null;
     const info = await this.#loadBytes(bytes, settings, onProgress, signal);
     this.#lastModel = { blob, settings };
     return info;

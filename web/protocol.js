@@ -2,7 +2,8 @@
 // worker-side one. Bump PROTOCOL_VERSION whenever a message changes shape.
 //
 // Requests (page -> worker):   { id, type, payload }
-// Replies  (worker -> page):   { id, ok: true, result } | { id, ok: false, error: { code, message } }
+// Replies  (worker -> page):   { id, ok: true, result } | { id, ok: false, error: { code, message,
+//                              detail? } }  (detail: the runtime's fine code, e.g. 'truncated')
 // Events   (worker -> page):   { type: 'token', id, ...TokenEvent }    one per generated token,
 //                                                                       id = the generate request
 //                              { type: 'fatal', error: { code: 'crashed', message } }
@@ -40,7 +41,7 @@
 //   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event. Handled at
 //               once, like cancel (so it can strike in the middle of a generation).
 //
-// Requests other than `cancel` run one at a time in arrival order. The worker never waits for a
+// Requests other than `cancel` and `crash` run one at a time in arrival order. The worker never waits for a
 // reply from the page: token events are posted as they are produced, and between tokens the
 // worker yields to its event loop (or reads cancelBuffer) to notice a cancel.
 

@@ -218,9 +218,11 @@ async function init(payload) {
   }
   buildName = chooseBuild(features, payload.build || 'auto');
   const cores = features.hardwareConcurrency || 1;
+  // Default: leave one core to the page (and the browser); at most 4. Measured on a 2-core
+  // machine shared with other work, 2 threads decoded slower than 1 (tools/bench/web).
   nThreadsDefault =
     buildName === 'inkstone-mt'
-      ? clampInt(payload.nThreads || Math.min(4, cores), 1, 16)
+      ? clampInt(payload.nThreads || Math.min(4, cores - 1), 1, 16)
       : 1;
   const base = new URL(payload.wasmBase, scope.location ? scope.location.href : undefined);
   const isFile = base.protocol === 'file:';

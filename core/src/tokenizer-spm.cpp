@@ -6,7 +6,7 @@
 //   4. repeatedly, the adjacent pair whose concatenation is a vocabulary piece with the highest
 //      score is merged (leftmost pair on ties),
 //   5. each final symbol is its piece's id; a symbol with no piece (always a single character)
-//      falls back to its byte tokens <0xNN>, else to the unknown token.
+//      falls back to its byte tokens <0xNN>, else to the unknown token (dropped if neither).
 // Control, unknown and unused pieces never take part, so plain text cannot produce them.
 #include <queue>
 #include <string>

@@ -10,7 +10,7 @@
 // Model, file and URL text only ever reaches the page through textContent / attributes.
 
 import { decodeShare, encodeShare } from '../share/share-codec.js';
-import { InkPainting } from '../art/ink-painter.js';
+import { InkPainting, paintPoem } from '../art/index.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
 import { FORM_IDS, formSlug, parseFormSlug, formatPoem, hanChars, MAX_ACROSTIC } from './forms.js';
 import { STRINGS, translate, initialLang, applyStrings } from './i18n.js';
@@ -136,6 +136,9 @@ function t(key, vars) {
 /** @param {string} ch Simplified text → display script */
 const show = (ch) => display(ch, settings.script);
 
+// The single-threaded build: the default model (~5 M parameters) gains little from threads, and
+// this build needs no cross-origin isolation, so any static host works. Output is identical
+// either way (the core's reductions do not depend on the thread count).
 const engine = new PoemEngine({ wasmBase: new URL('./wasm/', location.href).href, build: 'inkstone' });
 const painting = new InkPainting(els.canvas, { seed: 0, title: '' });
 const view = new PoemView(
@@ -856,6 +859,8 @@ async function openGallery() {
     entries = [];
   }
   els.galleryEmpty.hidden = entries.length > 0;
+  /** @type {{canvas: HTMLCanvasElement, record: PoemRecord}[]} */
+  const thumbs = [];
   for (const entry of entries) {
     const record = /** @type {PoemRecord} */ (entry.record);
     if (!record || typeof record.text !== 'string') continue;
@@ -873,7 +878,16 @@ async function openGallery() {
     const meta = document.createElement('span');
     meta.className = 'gallery-meta';
     meta.textContent = `${t(`form.${record.choice.form}`)} · ${new Date(entry.savedAt).toLocaleDateString(lang === 'en' ? 'en' : 'zh')}`;
-    open.append(title, lines, meta);
+    const thumb = document.createElement('canvas');
+    thumb.className = 'gallery-thumb';
+    thumb.width = 96;
+    thumb.height = 120;
+    thumb.setAttribute('aria-hidden', 'true');
+    thumbs.push({ canvas: thumb, record });
+    const words = document.createElement('span');
+    words.className = 'gallery-words';
+    words.append(title, lines, meta);
+    open.append(thumb, words);
     open.addEventListener('click', () => {
       els.gallery.close();
       shared = null;
@@ -895,6 +909,16 @@ async function openGallery() {
     els.galleryList.append(li);
   }
   els.gallery.showModal();
+  // Small paintings, one per task so the dialog stays responsive.
+  for (const { canvas, record } of thumbs) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!els.gallery.open) break;
+    try {
+      paintPoem(canvas, { poem: formatPoem(record.text), title: record.title, seed: record.sampling.seed >>> 0 });
+    } catch {
+      canvas.remove();
+    }
+  }
 }
 
 // ---------------------------------------------------------------- model
@@ -930,6 +954,11 @@ async function loadModel() {
       notify(errorCode(err), errorMessage(err));
     }
     refreshProsody(Boolean(running));
+    if (shared && shared.modelId !== engine.modelId) {
+      els.replayResult.textContent = t('replay.otherModel');
+      delete els.replayResult.dataset.match;
+      els.replayResult.hidden = false;
+    }
   } catch (err) {
     document.body.dataset.model = 'error';
     els.modelStatus.classList.remove('loading');

@@ -315,16 +315,16 @@ export function paintPoem(canvas, options) {
         const axis = horizon + H * 0.035;
         /** @type {Point[]} */
         const flipped = m.outline.map(([x, y]) => [x, axis + (m.baseY - y) * 0.45]);
-        ctx.save();
-        ctx.filter = `blur(${(5 * u).toFixed(2)}px)`;
-        const g = ctx.createLinearGradient(0, axis, 0, axis + m.height * 0.45);
-        g.addColorStop(0, rgba(PALETTE.indigo, 0));
-        g.addColorStop(0.2, rgba(PALETTE.indigo, 0.11));
-        g.addColorStop(1, rgba(PALETTE.indigo, 0));
-        ctx.fillStyle = g;
-        tracePolygon(ctx, flipped);
-        ctx.fill();
-        ctx.restore();
+        drawSmooth(ctx, W, H, (p) => {
+          p.filter = `blur(${(5 * u / 8).toFixed(2)}px)`;
+          const g = p.createLinearGradient(0, axis, 0, axis + m.height * 0.45);
+          g.addColorStop(0, rgba(PALETTE.indigo, 0));
+          g.addColorStop(0.2, rgba(PALETTE.indigo, 0.11));
+          g.addColorStop(1, rgba(PALETTE.indigo, 0));
+          p.fillStyle = g;
+          tracePolygon(p, flipped);
+          p.fill();
+        });
         for (let i = 0; i < 10; i++) {
           const x = r.range(m.x0, m.x1);
           const y = axis + r.range(0, m.height * 0.3);

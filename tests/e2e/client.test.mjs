@@ -51,6 +51,10 @@ async function openPage(isolated) {
   const page = await /** @type {any} */ (browser).context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Console errors too (a CSP violation is one), except the 404 the test asks for on purpose.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
   await page.goto(`${server.url}/tests/e2e/pages/client-test.html`);
   await page.waitForFunction(() => /** @type {any} */ (window).inkTest !== undefined);
   return { server, page, errors };
@@ -65,8 +69,11 @@ for (const isolated of [false, true]) {
       assert.equal(features.isolated, isolated);
       assert.equal(features.simd, true);
 
-      const loaded = await page.evaluate((model) => window.inkTest.load({ model }), TINY);
+      // Two threads in the threaded build, so that threads really run (the default leaves a
+      // core free, which is 1 thread on a 2-core machine).
+      const loaded = await page.evaluate((model) => window.inkTest.load({ model, nThreads: 2 }), TINY);
       assert.equal(loaded.runtime.build, build);
+      assert.equal(loaded.info.nThreads, isolated ? 2 : 1);
       assert.equal(loaded.info.nVocab, 338);
       assert.ok(loaded.progress >= 2, 'load reports progress');
 

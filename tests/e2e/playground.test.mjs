@@ -250,6 +250,27 @@ test('each preset form and an acrostic come out in their shape', async () => {
     assert.ok((await page.$$('#alt-list li')).length >= 1, 'the popover lists no alternatives');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#alternatives', { state: 'hidden' });
+
+    // Continue from another character: the two before it stay, it is replaced, the form holds.
+    const before = (await poemLines(page)).flatMap((l) => l.chars);
+    await page.click('#poem-body .ch >> nth=2');
+    await page.waitForSelector('#alternatives:not([hidden])');
+    const choice = page.locator('#alt-list button.alt:not([disabled])').first();
+    const picked = (await choice.locator('.alt-ch').textContent()) ?? '';
+    assert.match(picked, HAN, 'no alternative to pick');
+    assert.notEqual(picked, before[2]);
+    await choice.click();
+    await page.waitForFunction(
+      (ch) => document.body.dataset.run === 'done' && /** @type {HTMLElement | null} */ (document.querySelectorAll('#poem-body .ch')[2])?.dataset.ch === ch,
+      picked,
+      { timeout: 60_000 },
+    );
+    lines = await poemLines(page);
+    assertShape(lines, 6, 5, 'continued 藏頭');
+    assert.deepEqual(lines[0].chars.slice(0, 3), [before[0], before[1], picked]);
+    assert.deepEqual(lines.map((l) => l.chars[0]), [...'山高水长云白']);
+    assert.equal(await page.inputValue('#first-line-input'), before[0] + before[1] + picked, 'the opening field shows the kept start');
+    await page.fill('#first-line-input', '');
     assert.deepEqual(problems, []);
   }
 });

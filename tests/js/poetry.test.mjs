@@ -84,9 +84,12 @@ test('the shipped poetry model writes a 七言絕句 that keeps its form', { ski
     assert.deepEqual(analysis.faults.filter((f) => f.kind === 'shi_nian' || f.kind === 'shi_dui'), [], 'tones follow the template');
     const again = await ink.complete(request);
     assert.deepEqual(again.tokens, run.tokens);
-    // A context the device cannot hold: out_of_memory, and the loaded model stays usable.
+    // A context the device cannot hold (8 GB of KV cache): out_of_memory, not an abort.
     const bytes = new Uint8Array(fs.readFileSync(POETRY_MODEL));
     await assert.rejects(ink.load(bytes, { nCtx: 1 << 20 }), (err) => err.code === 'out_of_memory');
+    assert.equal(ink.crashes, 0);
+    await assert.rejects(ink.modelInfo(), (err) => err.code === 'invalid_state');  // freed first
+    assert.equal((await ink.load(bytes)).nCtx, info.nCtx);
     console.log(`poetry model: load ${loadMs.toFixed(0)} ms, first token ${run.timings.firstTokenMs.toFixed(1)} ms, ${run.tokensPerSecond.toFixed(0)} tokens/s: ${run.text.replace(/\n/g, ' / ')}`);
   } finally {
     ink.dispose();

@@ -35,10 +35,10 @@ const api = {
     return { ...detectFeatures(), isolated: globalThis.crossOriginIsolated === true };
   },
 
-  /** @param {{model: string, nCtx?: number}} args */
+  /** @param {{model: string, nCtx?: number, nThreads?: number}} args */
   async load(args) {
     if (ink) ink.dispose();
-    ink = new Inkstone();
+    ink = new Inkstone({ nThreads: args.nThreads });
     const t0 = performance.now();
     /** @type {any[]} */
     const progress = [];

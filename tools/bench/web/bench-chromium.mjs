@@ -42,10 +42,10 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 try {
   console.log(`model ${model}, chromium ${context.browser() ? context.browser().version() : ''}`);
-  for (const isolated of [false, true]) {
+  for (const { isolated, threads } of [{ isolated: false }, { isolated: true }, { isolated: true, threads: 2 }]) {
     const server = await serve(isolated);
     const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/tools/bench/web/bench.html?model=${encodeURIComponent(model)}&tokens=${nTokens}`);
+    await page.goto(`http://127.0.0.1:${server.address().port}/tools/bench/web/bench.html?model=${encodeURIComponent(model)}&tokens=${nTokens}${threads ? `&threads=${threads}` : ''}`);
     await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 300000 });
     const r = await page.evaluate(() => window.benchResult);
     if (r.error) {

@@ -6,11 +6,12 @@ const params = new URLSearchParams(location.search);
 const model = params.get('model') || '/assets/models/inkstone-poetry-q8_0.gguf';
 const nTokens = Number(params.get('tokens') || 64);
 const repeats = Number(params.get('repeats') || 5);
+const nThreads = Number(params.get('threads')) || undefined;
 
 async function run() {
   const rows = [];
   const t0 = performance.now();
-  const ink = new Inkstone();
+  const ink = new Inkstone({ nThreads });
   const runtime = await ink.runtime();
   const startMs = performance.now() - t0;
   const bytes = await (await fetch(model)).arrayBuffer();
