@@ -12,7 +12,7 @@
 import { decodeShare, encodeShare } from '../share/share-codec.js';
 import { InkPainting, paintPoem } from '../art/index.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
-import { FORM_IDS, formSlug, parseFormSlug, formatPoem, hanChars, MAX_ACROSTIC } from './forms.js';
+import { FORM_IDS, formSlug, parseFormSlug, formatPoem, hanChars, normalizeOpening, MAX_ACROSTIC } from './forms.js';
 import { STRINGS, translate, initialLang, applyStrings } from './i18n.js';
 import { loadHanziMap, toSimplified, display } from './hanzi.js';
 import { loadSettings, saveSettings } from './settings.js';
@@ -105,6 +105,7 @@ const els = {
   placeholder: $('poem-placeholder'),
   live: $('poem-live'),
   stats: $('stats'),
+  legend: $('legend'),
   modelName: $('model-name'),
   sealLine: $('seal-line'),
   seal: $('seal'),
@@ -407,6 +408,7 @@ function showRecord(record) {
   popover.close(false);
   current = record;
   tokens = [];
+  els.stats.textContent = '';
   view.showStatic(record.title, record.text);
   resetPainting(record.sampling.seed, record.title);
   painting.setPoem(formatPoem(record.text));
@@ -415,6 +417,7 @@ function showRecord(record) {
 
 function afterPoemChanged() {
   const has = Boolean(current && current.text);
+  els.legend.hidden = tokens.length === 0;
   els.share.disabled = !has || Boolean(running);
   els.card.disabled = !has || Boolean(running) || !cardAvailable();
   updateSeal();
@@ -572,7 +575,7 @@ async function generate() {
   await runPoem(
     {
       title: toSimplified(settings.title.trim()),
-      opening: toSimplified(settings.firstLine.replace(/\s+/g, '')),
+      opening: normalizeOpening(toSimplified(settings.firstLine), choice),
       choice,
       rhymeBook: settings.rhymeBook,
       sampling: { temperature: settings.temperature, topK: settings.topK, topP: settings.topP, seed: settings.seed },

@@ -170,3 +170,29 @@ export function splitLines(text) {
 export function formatPoem(text) {
   return splitLines(text).join('\n');
 }
+
+/**
+ * A user's opening for a regulated form, made to fit it: only Han characters are kept (at most
+ * the poem's length), and each line that the opening completes gets the punctuation the form puts
+ * there (， after odd lines, 。 after even ones and the last), so the constraint engine walks
+ * through it line by line. Free verse keeps the text as typed.
+ * @param {string} text
+ * @param {FormChoice} choice
+ * @returns {string}
+ */
+export function normalizeOpening(text, choice) {
+  const shape = planForm(choice).shape;
+  if (!shape) return text.replace(/\s+/g, '');
+  const total = shape.reduce((a, b) => a + b, 0);
+  const chars = hanChars(text).slice(0, total);
+  let out = '';
+  let i = 0;
+  for (const [line, n] of shape.entries()) {
+    const part = chars.slice(i, i + n);
+    if (!part.length) break;
+    out += part.join('');
+    i += part.length;
+    if (part.length === n && i < chars.length) out += line % 2 === 1 || line === shape.length - 1 ? '。' : '，';
+  }
+  return out;
+}

@@ -21,14 +21,15 @@ import { display } from './hanzi.js';
  */
 
 /**
- * Confidence bucket 0 (unsure) .. 4 (sure) of a probability.
+ * Confidence bucket 0 (unsure) .. 4 (sure) of a probability. Sampling at the usual temperature
+ * picks many characters the model gave 10–40 %, so the buckets are spread over low values.
  * @param {number} p
  */
 export function confidenceBucket(p) {
-  if (p >= 0.8) return 4;
-  if (p >= 0.5) return 3;
-  if (p >= 0.25) return 2;
-  if (p >= 0.1) return 1;
+  if (p >= 0.5) return 4;
+  if (p >= 0.25) return 3;
+  if (p >= 0.1) return 2;
+  if (p >= 0.03) return 1;
   return 0;
 }
 
@@ -53,6 +54,40 @@ export class PoemView {
     this.lineText = '';
     /** @type {HTMLElement[]} one per character of the body, in order */
     this.cells = [];
+    // One tab stop for the whole poem; arrow keys move between its characters.
+    els.body.addEventListener('keydown', (e) => this.#onKey(e));
+  }
+
+  /** @param {KeyboardEvent} e */
+  #onKey(e) {
+    const at = this.cells.indexOf(/** @type {HTMLElement} */ (e.target));
+    if (at < 0) return;
+    const vertical = this.els.article.dataset.layout === 'vertical';
+    const next = vertical ? ['ArrowDown'] : ['ArrowRight', 'ArrowDown'];
+    const prev = vertical ? ['ArrowUp'] : ['ArrowLeft', 'ArrowUp'];
+    let to = -1;
+    if (next.includes(e.key)) to = Math.min(this.cells.length - 1, at + 1);
+    else if (prev.includes(e.key)) to = Math.max(0, at - 1);
+    else if (vertical && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+      // Columns run right to left: ArrowLeft goes to the next line, ArrowRight to the previous.
+      const line = /** @type {HTMLElement} */ (this.cells[at].parentElement);
+      const lines = [...this.els.body.querySelectorAll('.line')];
+      const target = lines[lines.indexOf(line) + (e.key === 'ArrowLeft' ? 1 : -1)];
+      const column = [...line.querySelectorAll('.ch')].indexOf(this.cells[at]);
+      const cells = target ? [...target.querySelectorAll('.ch')] : [];
+      if (cells.length) to = this.cells.indexOf(/** @type {HTMLElement} */ (cells[Math.min(column, cells.length - 1)]));
+    } else if (e.key === 'Home') to = 0;
+    else if (e.key === 'End') to = this.cells.length - 1;
+    if (to < 0 || to === at) return;
+    e.preventDefault();
+    this.#focusCell(to);
+  }
+
+  /** @param {number} i */
+  #focusCell(i) {
+    for (const cell of this.cells) cell.tabIndex = -1;
+    this.cells[i].tabIndex = 0;
+    this.cells[i].focus();
   }
 
   /**
@@ -128,6 +163,7 @@ export class PoemView {
         cell.disabled = true;
         cell.classList.add('static');
       }
+      cell.tabIndex = this.cells.length === 0 ? 0 : -1;
       this.line.append(cell);
       this.cells.push(cell);
       this.lineText += ch;

@@ -643,6 +643,18 @@ export class InkPainting {
     return this.paint();
   }
 
+  /**
+   * Starts a new painting (new seed and/or title, poem so far) with one repaint.
+   * @param {{seed?: number, title?: string, poem?: string}} next
+   * @returns {PaintResult}
+   */
+  reset(next) {
+    if (next.seed !== undefined) this.seed = next.seed;
+    if (next.title !== undefined) this.title = next.title;
+    this.poem = next.poem ?? '';
+    return this.paint();
+  }
+
   /** @param {number} seed */
   setSeed(seed) {
     this.seed = seed;

@@ -85,7 +85,15 @@ double rel_err(std::span<const float> ours, const std::vector<float>& ref) {
   return err / mag;
 }
 
-double tolerance_for(const model& m) {
+// wasmsimd quantizes activations to int8 per 32-block for Q8_0/Q4_0 weights (llama.cpp's
+// scheme), which adds up to half a quantization step of x per element.
+constexpr double kMaxRelErrGoldenActQ8 = 2e-2;
+
+double tolerance_for(const model& m, const std::string& kernels) {
+  const ggml_type t = m.layers[0].wq.type;
+  if (kernels == "wasmsimd" && (t == ggml_type::q8_0 || t == ggml_type::q4_0)) {
+    return kMaxRelErrGoldenActQ8;
+  }
   switch (m.layers[0].wq.type) {
     case ggml_type::f32:
       return kMaxRelErrGoldenF32;
@@ -103,6 +111,9 @@ std::vector<std::string> kernel_names() {
   std::vector<std::string> names = {"ref"};
 #if defined(INK_XNNPACK)
   names.push_back("xnnpack");
+#endif
+#if defined(INK_WASMSIMD)
+  names.push_back("wasmsimd");
 #endif
   return names;
 }
@@ -130,12 +141,12 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
     auto loaded = load_model(bytes);
     REQUIRE_MESSAGE(loaded.ok(), loaded.error().to_string());
     const model& m = loaded.value();
-    const double tol = tolerance_for(m);
     size_t max_len = 0;
     for (const auto& s : g.seqs) max_len = std::max(max_len, s.tokens.size());
 
     for (const std::string& kernels : kernel_names()) {
       CAPTURE(kernels);
+      const double tol = tolerance_for(m, kernels);
       session_options o;
       o.n_ctx = static_cast<int>(max_len);
       o.n_batch = 7;  // odd chunk size: prefill crosses chunk boundaries
@@ -170,6 +181,7 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
         }
         CHECK(worst_decode <= tol);
         worst_overall = std::max({worst_overall, worst_prefill, worst_decode});
+        MESSAGE(file.filename().string(), " ", kernels, " ", worst_prefill, " ", worst_decode);
         ++n_compared;
       }
     }

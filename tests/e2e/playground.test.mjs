@@ -251,6 +251,17 @@ test('each preset form and an acrostic come out in their shape', async () => {
     await page.keyboard.press('Escape');
     await page.waitForSelector('#alternatives', { state: 'hidden' });
 
+    // Keyboard: one tab stop for the poem, arrows move, Enter opens the character.
+    await page.focus('#poem-body .ch >> nth=0');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#alternatives:not([hidden])');
+    assert.match((await page.textContent('#alternatives-heading')) ?? '', /第 2 字/);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#alternatives', { state: 'hidden' });
+    assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).dataset.pos), '1', 'focus did not return to the character');
+    assert.equal(await page.$$eval('#poem-body .ch[tabindex="0"]', (c) => c.length), 1, 'more than one tab stop in the poem');
+
     // Continue from another character: the two before it stay, it is replaced, the form holds.
     const before = (await poemLines(page)).flatMap((l) => l.chars);
     await page.click('#poem-body .ch >> nth=2');

@@ -216,6 +216,32 @@ if (wantChromium) {
   if (!haveWllama) log('skip wllama: run (cd tools/bench && npm ci) first');
   if (!haveInkstoneWasm) log(`skip Inkstone in Chromium: ${wasmDir}/inkstone.mjs is not built`);
 
+  // CPU seconds of every process below this one (Chromium's), from /proc: the share of one core
+  // the browser got during a run tells how much a loaded machine slowed it down.
+  const treeCpuSeconds = () => {
+    const parent = new Map();
+    const cpu = new Map();
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        parent.set(Number(d), Number(f[1]));
+        cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / 100);  // utime + stime, USER_HZ = 100
+      } catch {}
+    }
+    let sum = 0;
+    for (const [pid, c] of cpu) {
+      for (let p = parent.get(pid); p; p = parent.get(p)) {
+        if (p === process.pid) {
+          sum += c;
+          break;
+        }
+      }
+    }
+    return sum;
+  };
+
   const inPage = async (fn, cfg) => {
     const page = await context.newPage();
     const consoleLines = [];
@@ -224,9 +250,12 @@ if (wantChromium) {
     try {
       await page.goto(`${base}/tools/bench/page/index.html`);
       await page.waitForFunction(() => document.getElementById('status')?.textContent === 'loaded');
+      const c0 = fs.existsSync('/proc') ? treeCpuSeconds() : NaN;
+      const w0 = performance.now();
       const r = await page.evaluate(([f, c]) => window[f](c), [fn, cfg]);
+      const wallS = (performance.now() - w0) / 1000;
       if (r && r.ok === false) r.console = consoleLines.slice(-20);
-      return r;
+      return { ...r, browserCpuShare: (treeCpuSeconds() - c0) / wallS };
     } catch (e) {
       return { ok: false, error: String(e.message), console: consoleLines.slice(-20) };
     } finally {

@@ -175,8 +175,12 @@ def main():
     # Number and name the clusters after the 平水韵 韵目 they contain.
     heads = "东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸"
     number = {}
+    # When a 韵目 character itself rhymes too rarely, a well-known member stands in for it.
+    stand_in = {"盐": "廉", "咸": "衔", "覃": "南", "肴": "交"}
     for h_i, h in enumerate(heads, start=1):
-        g = cluster_of.get(h) or (groups.get(h) or [None])[0]
+        g = None
+        for c in (h, stand_in.get(h, h)):
+            g = g or cluster_of.get(c) or (groups.get(c) or [None])[0]
         if g is None:
             print(f"韵目 {h}: not clustered")
         elif g in number:

@@ -1,0 +1,91 @@
+// The classroom state in the URL fragment, so a teacher can hand students a link that opens the
+// same prompt, seed, step, layer/head and sampler settings:
+//   #c=1&f=<form tag>&t=<title>&s=<seed>&T=<temperature>&k=<top-k>&p=<top-p>&m=<min-p>
+//    &l=<layer>&h=<head>&r=<rules 0|1>&x=<chosen token ids, base 36, dot-separated>&n=<step>
+// `x` lists the tokens taken after the prompt (sampled or picked), so branches survive; `n` is
+// the step shown (n <= x.length: later tokens are kept as the "future" of a backed-up step). A
+// link with `n` but no `x` is replayed by sampling with the seed and settings.
+
+export const LINK_VERSION = '1';
+
+/**
+ * @typedef {object} LinkState
+ * @property {string} formTag
+ * @property {string} title
+ * @property {number} seed
+ * @property {number} temperature
+ * @property {number} topK
+ * @property {number} topP
+ * @property {number} minP
+ * @property {number} layer
+ * @property {number} head
+ * @property {boolean} rules
+ * @property {number[] | null} tokens
+ * @property {number} step
+ */
+
+/**
+ * @param {LinkState} s
+ * @returns {string} the fragment, starting with '#'
+ */
+export function encodeState(s) {
+  const p = new URLSearchParams();
+  p.set('c', LINK_VERSION);
+  p.set('f', s.formTag);
+  p.set('t', s.title);
+  p.set('s', String(s.seed));
+  p.set('T', String(s.temperature));
+  p.set('k', String(s.topK));
+  p.set('p', String(s.topP));
+  p.set('m', String(s.minP));
+  p.set('l', String(s.layer));
+  p.set('h', String(s.head));
+  p.set('r', s.rules ? '1' : '0');
+  if (s.tokens && s.tokens.length) p.set('x', s.tokens.map((t) => t.toString(36)).join('.'));
+  p.set('n', String(s.step));
+  return `#${p.toString()}`;
+}
+
+/**
+ * Reads a fragment; fields that are missing or malformed are left out (the page keeps its
+ * defaults for them). Returns null when the fragment is not a classroom state.
+ * @param {string} hash
+ * @returns {Partial<LinkState> | null}
+ */
+export function decodeState(hash) {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  if (p.get('c') !== LINK_VERSION) return null;
+  /** @type {Partial<LinkState>} */
+  const out = {};
+  const num = (/** @type {string} */ key, /** @type {number} */ lo, /** @type {number} */ hi) => {
+    const raw = p.get(key);
+    if (raw === null || raw === '') return undefined;
+    const v = Number(raw);
+    return Number.isFinite(v) && v >= lo && v <= hi ? v : undefined;
+  };
+  const tag = p.get('f');
+  if (tag !== null && /^<[^<>]{1,8}>$/.test(tag)) out.formTag = tag;
+  const title = p.get('t');
+  if (title !== null) out.title = title.slice(0, 24);
+  const fields = /** @type {const} */ ([
+    ['seed', 's', 0, Number.MAX_SAFE_INTEGER],
+    ['temperature', 'T', 0, 2],
+    ['topK', 'k', 0, 100000],
+    ['topP', 'p', 0, 1],
+    ['minP', 'm', 0, 1],
+    ['layer', 'l', 0, 1024],
+    ['head', 'h', 0, 1024],
+    ['step', 'n', 0, 100000],
+  ]);
+  for (const [name, key, lo, hi] of fields) {
+    const v = num(key, lo, hi);
+    if (v !== undefined) out[name] = name === 'seed' || name === 'topK' || name === 'layer' || name === 'head' || name === 'step' ? Math.trunc(v) : v;
+  }
+  if (p.has('r')) out.rules = p.get('r') === '1';
+  const x = p.get('x');
+  if (x) {
+    const ids = x.split('.').map((s) => parseInt(s, 36));
+    if (ids.every((v) => Number.isInteger(v) && v >= 0)) out.tokens = ids;
+  }
+  return out;
+}

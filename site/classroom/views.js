@@ -1,0 +1,62 @@
+// Small DOM helpers and the number formats the classroom uses. Text from the model, a file or
+// the URL only ever goes in through textContent.
+
+/**
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ * @returns {HTMLElement}
+ */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** @param {string} id */
+export function byId(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`missing #${id}`);
+  return node;
+}
+
+/** Probability as a percentage with 2 decimals (the display precision the tests use). */
+export function pct(/** @type {number} */ p) {
+  return `${(p * 100).toFixed(2)}%`;
+}
+
+/** A weight or a vector entry with 4 decimals. */
+export function num4(/** @type {number} */ v) {
+  return v.toFixed(4);
+}
+
+/**
+ * How a token's piece is shown: control characters and spaces made visible.
+ * @param {string} piece
+ */
+export function showPiece(piece) {
+  if (piece === '\n') return '↵';
+  if (piece === '') return '∅';
+  if (piece === ' ') return '␠';
+  return piece;
+}
+
+/**
+ * Ink colour for a weight in [0, 1] (attention cells and the text overlay): alpha grows with the
+ * square root so small weights stay visible.
+ * @param {number} w
+ */
+export function inkAlpha(w) {
+  return Math.min(1, Math.sqrt(Math.max(0, w)));
+}
+
+/**
+ * A diverging colour for a signed value scaled by `scale` (vector strips).
+ * @param {number} v
+ * @param {number} scale
+ */
+export function signedColor(v, scale) {
+  const a = Math.min(1, Math.abs(v) / (scale || 1));
+  return v >= 0 ? `rgba(181, 53, 42, ${a.toFixed(3)})` : `rgba(38, 70, 120, ${a.toFixed(3)})`;
+}
