@@ -6,10 +6,13 @@ PORT ?= 8080
 CMAKE_NATIVE := cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 CMAKE_ASAN   := cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DINK_SANITIZE=ON -DINK_XNNPACK=OFF
 CMAKE_WASM   := emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release
+CMAKE_FUZZ   := CC=clang CXX=clang++ cmake -S . -B build-fuzz -DINK_FUZZ=ON -DINK_XNNPACK=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Seconds per fuzz harness: `make fuzz` (long runs), `make test-fuzz` (bounded, part of make test).
+FUZZ_SECONDS ?= 600
 # Debian's emscripten optimizer needs Debian's acorn.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all deps native asan wasm site serve test test-cpp test-asan test-py test-js test-e2e typecheck clean
+.PHONY: all deps native asan wasm site serve test test-cpp test-asan test-py test-js test-e2e typecheck clean fuzz-build fuzz test-fuzz
 
 all: native wasm
 
@@ -28,14 +31,18 @@ wasm: deps
 	$(CMAKE_WASM) >/dev/null
 	cmake --build build-wasm -j$(JOBS)
 
+fuzz-build: deps
+	$(CMAKE_FUZZ) >/dev/null
+	cmake --build build-fuzz --target fuzzers -j$(JOBS)
+
 site: wasm
 	node tools/site/build.mjs
 
 serve: site
 	node tools/site/serve.mjs dist $(PORT)
 
-test: deps native asan wasm site
-	$(MAKE) --no-print-directory test-cpp test-asan test-py typecheck test-js test-e2e
+test: deps native asan wasm site fuzz-build
+	$(MAKE) --no-print-directory test-cpp test-asan test-py typecheck test-js test-e2e test-fuzz
 
 test-cpp:
 	./build/inkstone_tests
@@ -55,5 +62,11 @@ test-js:
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+test-fuzz:
+	tests/fuzz/run.sh 20
+
 clean:
-	rm -rf build build-asan build-wasm dist
+	rm -rf build build-asan build-wasm build-fuzz dist

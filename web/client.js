@@ -38,6 +38,7 @@ import { PROTOCOL_VERSION } from './protocol.js';
  * @property {Float32Array} [logits]
  * @property {Float32Array} [distribution]
  * @property {string} [rule]
+ * @property {import('./protocol.js').QkvProbe} [qkv]
  * @property {number} ms
  */
 
@@ -412,6 +413,18 @@ export class Inkstone extends EventTarget {
     await this.#whenReady();
     const r = await this.#send('detokenize', { tokens });
     return r.text;
+  }
+
+  /**
+   * Each token's raw piece as the vocabulary spells it (byte tokens as `<0xNN>`, BOS as `<s>`);
+   * unlike detokenize, nothing is merged or stripped.
+   * @param {number[]} tokens
+   * @returns {Promise<string[]>}
+   */
+  async tokenPieces(tokens) {
+    await this.#whenReady();
+    const r = await this.#send('pieces', { tokens });
+    return r.pieces;
   }
 
   // -------------------------------------------------------------- poetry

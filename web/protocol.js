@@ -25,6 +25,8 @@
 //   info        {}                                                       -> ModelInfo
 //   tokenize    { text, addBos }                                         -> { tokens }
 //   detokenize  { tokens }                                               -> { text }
+//   pieces      { tokens }                                               -> { pieces: string[] }
+//               each token's raw piece (byte tokens as <0xNN>, "" for a bad id)
 //   generate    { prompt?: string, promptTokens?: number[], addBos?, options: SamplingOptions }
 //               -> token events, then GenerateSummary. A cancelled generation replies
 //                  { ok: false, error: { code: 'aborted' } }.
@@ -47,7 +49,7 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'unload'|'crash'} RequestType */
 
 /**
  * What `analyse` returns (core/include/inkstone/prosody.h, poem_analysis::to_json).
@@ -110,7 +112,23 @@ export const PROTOCOL_VERSION = 1;
  * @property {Float32Array} [logits]         raw logits this token was chosen from
  * @property {Float32Array} [distribution]   final distribution over the vocabulary
  * @property {string} [rule]                 the constraint rule that removed the most mass
+ * @property {QkvProbe} [qkv]                Q, K, V of one layer and head (probes.qkv)
  * @property {number} ms                     wall time of this step in the worker
+ */
+
+/**
+ * The Q/K/V probe of one layer and head, for the query that produced this step's logits (the
+ * newest token in the KV cache): softmax(q·Kᵀ / √headDim) is that head's row of `attention`,
+ * and `out` = Σ_j a_j v_j is the head's output before the output projection.
+ * @typedef {object} QkvProbe
+ * @property {number} layer
+ * @property {number} head
+ * @property {number} headDim
+ * @property {Float32Array} q          (headDim) query after RoPE
+ * @property {Float32Array} k          (nPos, headDim) keys after RoPE (the head's kv head)
+ * @property {Float32Array} v          (nPos, headDim) values
+ * @property {Float32Array} out        (headDim) the head's attention output
+ * @property {Float32Array} embedding  (nEmbd) the newest token's input embedding row
  */
 
 /**
@@ -133,6 +151,7 @@ export const PROTOCOL_VERSION = 1;
  * @property {boolean} [attention]       attention weights of every layer/head
  * @property {boolean} [distribution]    the whole final distribution
  * @property {boolean} [logits]          the raw logits
+ * @property {{layer: number, head: number}} [qkv]  Q/K/V of one layer and head (implies attention)
  */
 
 /**

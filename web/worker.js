@@ -2,7 +2,7 @@
 //
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
-//                                                  detokenize | generate | cancel | prosody |
+//                                                  detokenize | pieces | generate | cancel | prosody |
 //                                                  analyse | presets | unload | crash
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
@@ -179,6 +179,10 @@ async function dispatch(request) {
     case 'detokenize': {
       const r = requireSession().detokenize(toTokenArray(payload.tokens, 'tokens'));
       return replyOk(id, { text: checked(r).text });
+    }
+    case 'pieces': {
+      const s = requireSession();
+      return replyOk(id, { pieces: toTokenArray(payload.tokens, 'tokens').map((t) => s.tokenPiece(t)) });
     }
     case 'generate':
       return generate(id, payload);
@@ -440,6 +444,10 @@ async function generate(id, payload) {
           event[key] = step[key];
           transfer.push(step[key].buffer);
         }
+      }
+      if (step.qkv !== undefined) {
+        event.qkv = step.qkv;
+        for (const key of ['q', 'k', 'v', 'out', 'embedding']) transfer.push(step.qkv[key].buffer);
       }
       post(event, transfer);
     }

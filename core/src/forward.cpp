@@ -50,7 +50,7 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   const tensor_view& embd = model_->token_embd;  // (n_vocab, n_embd)
   for (int i = 0; i < n; ++i) {
     kt.get_rows[static_cast<int>(to_weight_format(embd.type))](embd.data, n_embd, tokens[i],
-                                                              x + size_t(i) * n_embd);
+                                                               x + size_t(i) * n_embd);
   }
 
   for (int l = 0; l < hp.n_layer; ++l) {
@@ -64,7 +64,8 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
     // Attention norm: xb = rmsnorm(x) * attn_norm                      (n, n_embd)
     const float* attn_norm = reinterpret_cast<const float*>(lw.attn_norm.data);  // (n_embd)
     for (int i = 0; i < n; ++i) {
-      kt.f32_rmsnorm(x + size_t(i) * n_embd, attn_norm, n_embd, hp.rms_eps, xb + size_t(i) * n_embd);
+      kt.f32_rmsnorm(x + size_t(i) * n_embd, attn_norm, n_embd, hp.rms_eps,
+                     xb + size_t(i) * n_embd);
     }
 
     // Projections: q = xb Wq^T (n, q_dim); k, v = xb Wk^T, xb Wv^T straight into the cache.

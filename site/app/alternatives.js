@@ -53,12 +53,14 @@ export class AlternativesPopover {
   /**
    * @param {{root: HTMLElement, heading: HTMLElement, sub: HTMLElement, list: HTMLOListElement,
    *          forbiddenHeading: HTMLElement, forbiddenList: HTMLOListElement,
-   *          help: HTMLElement, close: HTMLButtonElement}} els
+   *          help: HTMLElement, close: HTMLButtonElement, rewrite: HTMLButtonElement}} els
    * @param {{t: (key: string, vars?: Record<string, string|number>) => string,
    *          show: (ch: string) => string,
    *          piece: (token: number) => Promise<string>,
    *          canContinue: () => boolean,
-   *          onContinue: (tokenIndex: number, token: number) => void}} hooks
+   *          onContinue: (tokenIndex: number, token: number) => void,
+   *          canRewrite: () => boolean,
+   *          onRewrite: (line: number) => void}} hooks
    */
   constructor(els, hooks) {
     this.els = els;
@@ -79,6 +81,13 @@ export class AlternativesPopover {
       if (!els.root.contains(target) && !(this.anchor && this.anchor.contains(target))) this.close(false);
     });
     window.addEventListener('resize', () => this.#place());
+    els.rewrite.addEventListener('click', () => {
+      const line = this.line;
+      this.close(false);
+      if (line >= 0) this.hooks.onRewrite(line);
+    });
+    /** the line of the character shown (-1: none) */
+    this.line = -1;
   }
 
   get open() {
@@ -144,6 +153,10 @@ export class AlternativesPopover {
       this.els.list.append(li);
     }
     this.els.help.hidden = !canContinue || alternatives.length < 2;
+    const lineEl = cell.closest('.line');
+    this.line = lineEl && lineEl.parentElement ? [...lineEl.parentElement.querySelectorAll('.line')].indexOf(lineEl) : -1;
+    this.els.rewrite.hidden = !this.hooks.canRewrite() || this.line < 0;
+    this.els.rewrite.textContent = t('rewriteLine', { n: this.line + 1 });
 
     this.els.forbiddenList.replaceChildren();
     this.els.forbiddenHeading.hidden = true;

@@ -12,7 +12,7 @@
 import { decodeShare, encodeShare } from '../share/share-codec.js';
 import { InkPainting, paintPoem } from '../art/index.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
-import { FORM_IDS, formSlug, parseFormSlug, formatPoem, hanChars, normalizeOpening, MAX_ACROSTIC } from './forms.js';
+import { FORM_IDS, formSlug, parseFormSlug, formatPoem, splitLines, hanChars, normalizeOpening, MAX_ACROSTIC } from './forms.js';
 import { STRINGS, translate, initialLang, applyStrings } from './i18n.js';
 import { loadHanziMap, toSimplified, display } from './hanzi.js';
 import { loadSettings, saveSettings } from './settings.js';
@@ -159,6 +159,7 @@ const popover = new AlternativesPopover(
     forbiddenList: $('forbidden-list'),
     help: $('alternatives-help'),
     close: $('alternatives-close'),
+    rewrite: $('rewrite-line'),
   },
   {
     t,
@@ -166,6 +167,8 @@ const popover = new AlternativesPopover(
     piece: (token) => engine.piece(token),
     canContinue: () => engine.ready && !running,
     onContinue: (index, token) => void continueWith(index, token),
+    canRewrite: () => engine.ready && !running && Boolean(current && current.complete),
+    onRewrite: (line) => void rewriteLine(line),
   },
 );
 const prosody = new ProsodyOverlay(els.poem, $('prosody-faults'), new URL('./assets/prosody/', location.href).href);
@@ -435,6 +438,8 @@ function afterPoemChanged() {
  * @property {FormChoice} choice
  * @property {string} rhymeBook
  * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {number} [rhymeGroup]  keep this rhyme (rewriting a line)
+ * @property {number} [untilLines]  stop once this many lines are written (rewriting a line)
  */
 
 /**
@@ -513,6 +518,9 @@ async function runPoem(spec, mode) {
         lines = nLines;
         schedulePaint();
         refreshProsody(true);
+      }
+      if (spec.untilLines && nLines >= spec.untilLines && view.line === null) {
+        controller.abort(new Error('the line is written'));
       }
     }
     record.text = view.text;
@@ -600,6 +608,44 @@ async function continueWith(index, token) {
   shared = null;
   els.replay.hidden = true;
   await runPoem({ ...current, opening }, 'writing');
+}
+
+/**
+ * Rewrites one line of the finished poem on the page and keeps the others: the lines before it
+ * are given, the line is sampled with a fresh seed (keeping the poem's rhyme), then the whole
+ * poem is taken once more with every character given, so each one has its alternatives.
+ * The result's opening is the whole poem, which is what its share link replays.
+ * @param {number} lineIndex
+ */
+async function rewriteLine(lineIndex) {
+  if (!current || !current.complete || running || !engine.ready) return;
+  const base = current;
+  const lines = splitLines(base.text);
+  if (lineIndex < 0 || lineIndex >= lines.length) return;
+  /** @type {number | undefined} */
+  let rhymeGroup;
+  try {
+    const analysis = await engine.analyse(formatPoem(base.text));
+    rhymeGroup = analysis.rhyme_groups[0];
+  } catch {
+    rhymeGroup = undefined;
+  }
+  const seed = randomSeed();
+  const before = lines.slice(0, lineIndex).join('');
+  shared = null;
+  els.replay.hidden = true;
+  const first = await runPoem(
+    { ...base, opening: before, sampling: { ...base.sampling, seed }, rhymeGroup, untilLines: lineIndex + 1 },
+    'writing',
+  );
+  if (!first) return;
+  const rewritten = splitLines(first.text)[lineIndex];
+  if (!rewritten) return;
+  const opening = before + rewritten + lines.slice(lineIndex + 1).join('');
+  settings.firstLine = opening;
+  els.firstLine.value = show(opening);
+  saveSettings(settings);
+  await runPoem({ ...base, opening, sampling: { ...base.sampling, seed } }, 'writing');
 }
 
 function stop() {

@@ -30,6 +30,7 @@ const TOP_ALTERNATIVES = 8;
  * @property {string} opening     given start of the body (Simplified), may be ''
  * @property {FormChoice} choice
  * @property {string} rhymeBook   'xinyun' | 'pingshui' (assets/prosody/rhyme-<id>.tsv)
+ * @property {number} [rhymeGroup] keep this rhyme group (rewriting one line of a poem)
  * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
  * @property {AbortSignal} [signal]
  */
@@ -125,7 +126,7 @@ export class PoemEngine {
    * @returns {AsyncGenerator<TokenEvent | GenerateSummary>}
    */
   async *write(request) {
-    const plan = planForm(request.choice);
+    const plan = planForm(request.choice, { rhymeGroup: request.rhymeGroup });
     await this.useRhymeBook(request.rhymeBook || 'xinyun');
     const prompt = `${plan.tag}${request.title}\n`;
     const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];

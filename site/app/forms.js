@@ -60,9 +60,23 @@ export function hanChars(text) {
 /**
  * Plans a generation for a form choice.
  * @param {FormChoice} choice
+ * @param {{rhymeGroup?: number}} [extra]  rhymeGroup: keep the rhyme of an existing poem (a group
+ *        id of the rhyme book) when one of its lines is rewritten
  * @returns {FormPlan}
  */
-export function planForm(choice) {
+export function planForm(choice, extra = {}) {
+  const plan = planChoice(choice);
+  if (plan.constraint && extra.rhymeGroup && choice.rhyme) {
+    plan.constraint = { ...plan.constraint, rhyme_group: extra.rhymeGroup };
+  }
+  return plan;
+}
+
+/**
+ * @param {FormChoice} choice
+ * @returns {FormPlan}
+ */
+function planChoice(choice) {
   const preset = PRESETS[/** @type {keyof typeof PRESETS} */ (choice.form)];
   if (preset) {
     /** @type {Record<string, unknown>} */

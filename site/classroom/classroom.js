@@ -149,9 +149,9 @@ function explain(err) {
 
 /** Fetches the pieces of tokens we have not seen yet. @param {Iterable<number>} ids */
 async function ensurePieces(ids) {
-  for (const id of ids) {
-    if (!pieces.has(id)) pieces.set(id, await engine.piece(id));
-  }
+  const missing = [...new Set(ids)].filter((id) => !pieces.has(id));
+  const got = await engine.pieces(missing);
+  missing.forEach((id, k) => pieces.set(id, got[k]));
 }
 
 /** @param {number} id */
@@ -526,6 +526,15 @@ function renderDistribution(rec, chain) {
   }
 }
 
+/** A heatmap column header: the token's piece (tags like <七绝> in small type). @param {number} id */
+function colHeader(id) {
+  const piece = pieceOf(id);
+  const th = el('th', 'col cjk', showPiece(piece));
+  if (piece.length > 2 && /^<.*>$/.test(piece)) th.classList.add('special');
+  th.title = `token ${id}`;
+  return th;
+}
+
 /** @param {StepRecord} rec */
 function renderAttention(rec) {
   const info = /** @type {any} */ (engine.info);
@@ -535,7 +544,7 @@ function renderAttention(rec) {
   $.heat.replaceChildren();
   const headRow = el('tr');
   headRow.append(el('th', 'corner', ''));
-  for (let j = 0; j < nPos; j++) headRow.append(el('th', 'col cjk', showPiece(pieceOf(tokens[j]))));
+  for (let j = 0; j < nPos; j++) headRow.append(colHeader(tokens[j]));
   const thead = el('thead');
   thead.append(headRow);
   const tbody = el('tbody');
@@ -587,7 +596,7 @@ function renderAttention(rec) {
   $.causal.replaceChildren();
   const cHead = el('tr');
   cHead.append(el('th', 'corner', 'query ↓  key →'));
-  for (let j = 0; j < nPos; j++) cHead.append(el('th', 'col cjk', showPiece(pieceOf(tokens[j]))));
+  for (let j = 0; j < nPos; j++) cHead.append(colHeader(tokens[j]));
   const cThead = el('thead');
   cThead.append(cHead);
   const cBody = el('tbody');

@@ -49,9 +49,6 @@ export class ClassroomEngine {
   ink;
   /** @type {ModelInfo | null} */
   info = null;
-  /** @type {Map<number, string>} */
-  #pieces = new Map();
-
   /** @param {{wasmBase: string}} options */
   constructor(options) {
     this.ink = new Inkstone({ wasmBase: options.wasmBase, build: 'inkstone' });
@@ -84,15 +81,12 @@ export class ClassroomEngine {
   }
 
   /**
-   * The piece of a token as the vocabulary spells it (byte tokens as <0xNN>).
-   * @param {number} id
+   * The pieces of tokens as the vocabulary spells them (byte tokens as <0xNN>, BOS as <s>).
+   * @param {number[]} ids
+   * @returns {Promise<string[]>}
    */
-  async piece(id) {
-    const known = this.#pieces.get(id);
-    if (known !== undefined) return known;
-    const text = await this.ink.detokenize([id]);
-    this.#pieces.set(id, text);
-    return text;
+  async pieces(ids) {
+    return ids.length ? this.ink.tokenPieces(ids) : [];
   }
 
   /**

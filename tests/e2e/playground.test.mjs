@@ -281,6 +281,26 @@ test('each preset form and an acrostic come out in their shape', async () => {
     assert.deepEqual(lines[0].chars.slice(0, 3), [before[0], before[1], picked]);
     assert.deepEqual(lines.map((l) => l.chars[0]), [...'山高水长云白']);
     assert.equal(await page.inputValue('#first-line-input'), before[0] + before[1] + picked, 'the opening field shows the kept start');
+
+    // Rewrite the third line, keep the others.
+    const kept = lines.map((l) => l.chars.join(''));
+    await page.click('#poem-body .line >> nth=2 >> .ch >> nth=1');
+    await page.waitForSelector('#rewrite-line:not([hidden])');
+    // (Runs: analyse → write the line → stop → take the whole poem → done; count the 'done's.)
+    await page.evaluate(() => {
+      const w = /** @type {any} */ (window);
+      w.__done = 0;
+      new MutationObserver(() => {
+        if (document.body.dataset.run === 'done') w.__done++;
+      }).observe(document.body, { attributes: true, attributeFilter: ['data-run'] });
+    });
+    await page.click('#rewrite-line');
+    await page.waitForFunction(() => /** @type {any} */ (window).__done > 0, null, { timeout: 60_000 });
+    lines = await poemLines(page);
+    assertShape(lines, 6, 5, 'rewritten line');
+    const now = lines.map((l) => l.chars.join(''));
+    assert.deepEqual([now[0], now[1], now[3], now[4], now[5]], [kept[0], kept[1], kept[3], kept[4], kept[5]], 'other lines changed');
+    assert.equal(now[2][0], '水', 'the rewritten line lost its hidden character');
     await page.fill('#first-line-input', '');
     assert.deepEqual(problems, []);
   }

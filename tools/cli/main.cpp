@@ -1,7 +1,7 @@
 // inkstone: the native command line.
-//   inkstone generate MODEL.gguf [options]   stream a generation to stdout (cmd-generate.cpp)
-//   inkstone inspect MODEL.gguf [--json]     describe a GGUF file (cmd-inspect.cpp)
-//   inkstone bench [options]                 kernel and decode benchmarks (cmd-bench.cpp)
+//   inkstone generate -m MODEL.gguf -p TEXT [options]   stream a generation (cmd-generate.cpp)
+//   inkstone inspect MODEL.gguf [--json]               describe a GGUF file (cmd-inspect.cpp)
+//   inkstone bench -m MODEL.gguf [options]             decode benchmarks (cmd-bench.cpp)
 #include <cstdio>
 #include <cstring>
 
@@ -14,9 +14,9 @@ namespace {
 void usage(FILE* out) {
   std::fputs(
       "usage: inkstone <command> [args]\n"
-      "  generate MODEL.gguf [options]   generate text (see: inkstone generate --help)\n"
-      "  inspect MODEL.gguf [--json]     describe a GGUF model file\n"
-      "  bench [options]                 benchmarks (see: inkstone bench --help)\n",
+      "  generate -m MODEL.gguf -p TEXT [options]   generate text (inkstone generate --help)\n"
+      "  inspect MODEL.gguf [--json] [--ctx N]     describe a GGUF model file\n"
+      "  bench -m MODEL.gguf [options]             benchmarks (inkstone bench --help)\n",
       out);
 }
 

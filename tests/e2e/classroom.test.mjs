@@ -1,0 +1,336 @@
+// The classroom page (site/classroom.html) in headless Chromium, checked against the runtime's
+// own probes for the same state. The page is served from a freshly built site (tools/site/
+// build.mjs) with its strict CSP; the reference numbers come from separate runtime calls made
+// through the page's Inkstone client (the same wasm the page uses), never from the page's code.
+//
+//   - displayed probabilities equal the runtime's distribution probe to display precision
+//     (0.01 %), over several sampler settings including T = 0; the runtime's distribution sums
+//     to 1 over the whole vocabulary and the page's bars + "every other token" do too
+//   - attention rows (every layer/head, the average, the causal matrix) sum to 1, equal the
+//     runtime's attention probe, and the causal future is exactly 0
+//   - a temperature lane at T equals a normal run at T with the same seed, and stepping the page
+//     at T with that seed (its own sampler + pcg32 on the runtime's logits) takes the same tokens
+//   - the formula panel's softmax(q·Kᵀ/√d_k) reproduces the displayed attention weights and its
+//     Σ a_j v_j the runtime's head output
+//   - the URL fragment restores prompt, seed, step, layer/head and temperature
+//
+// Model: $INK_POETRY_MODEL, else assets/models/inkstone-poetry-q8_0.gguf; missing → the test fails.
+// Run: node --test tests/e2e/classroom.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
+
+const DEFAULT_MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
+const MODEL = process.env.INK_POETRY_MODEL || DEFAULT_MODEL;
+const haveWasm = fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'));
+const chromiumOk = canRunChromium();
+const skip = chromiumOk !== true ? chromiumOk : haveWasm ? false : 'wasm build missing (build-wasm)';
+
+// Display precision: probabilities as percentages with 2 decimals, weights with 4 decimals.
+const kPctDigits = 2;
+const kWeightStep = 1e-4;
+// The runtime's attention weights are float32 softmax outputs; a row sums to 1 within this.
+const kMaxRowSumError = 1e-5;
+// The formula panel recomputes the weights in double from the runtime's float32 q and K.
+const kMaxFormulaError = 1e-5;
+
+const SEED = 11;
+const START = `#c=1&f=${encodeURIComponent('<七绝>')}&t=${encodeURIComponent('春江')}&s=${SEED}&T=0.9&k=0&p=1&m=0&n=0`;
+
+/** @type {{context: import('playwright-core').BrowserContext, close: () => Promise<void>} | null} */
+let browser = null;
+/** @type {{url: string, close: () => Promise<void>} | null} */
+let server = null;
+let dist = '';
+
+before(async () => {
+  if (skip) return;
+  assert.ok(fs.existsSync(MODEL),
+    `the poetry model is missing: ${MODEL} (set INK_POETRY_MODEL to a model file to test with)`);
+  dist = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-classroom-'));
+  execFileSync(process.execPath, [path.join(ROOT, 'tools/site/build.mjs'), dist], { stdio: 'pipe' });
+  const modelDir = path.join(dist, 'assets/models');
+  fs.mkdirSync(modelDir, { recursive: true });
+  fs.copyFileSync(MODEL, path.join(modelDir, 'inkstone-poetry-q8_0.gguf'));
+  server = await startServer({ root: dist });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.close();
+  if (dist) fs.rmSync(dist, { recursive: true, force: true });
+});
+
+/** Opens the classroom at a fragment and waits until the model is loaded and step 0 is drawn. */
+async function openClassroom(fragment = START) {
+  const page = await /** @type {any} */ (browser).context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (/** @type {Error} */ e) => errors.push(e.message));
+  page.on('console', (/** @type {any} */ m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${/** @type {any} */ (server).url}/classroom.html${fragment}`);
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', await page.textContent('#status'));
+  await idle(page);
+  return { page, errors };
+}
+
+/** Waits until the page is not busy (a step, a refresh). */
+async function idle(/** @type {any} */ page) {
+  await page.waitForFunction(() => !document.body.classList.contains('busy'), null, { timeout: 60000 });
+}
+
+/** @param {any} page @param {number} n */
+async function steps(page, n) {
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('ArrowRight');
+    await idle(page);
+  }
+}
+
+/** Sets the sampler sliders as a user would (input events). */
+async function setSampler(/** @type {any} */ page, /** @type {Record<string, number>} */ s) {
+  await page.evaluate((/** @type {Record<string, number>} */ values) => {
+    for (const [id, v] of Object.entries(values)) {
+      const input = /** @type {HTMLInputElement} */ (document.getElementById(id));
+      input.value = String(v);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  }, s);
+}
+
+/**
+ * A runtime call for the page's current prefix, made here (not by the page's code): one step with
+ * the given sampler options and probes.
+ * @param {any} page
+ * @param {Record<string, any>} options
+ */
+async function runtimeStep(page, options) {
+  return page.evaluate(async (/** @type {Record<string, any>} */ opts) => {
+    const c = /** @type {any} */ (window).classroom;
+    const tokens = [...c.state.promptTokens, ...c.state.chosen.map((/** @type {any} */ t) => t.token)];
+    let last = null;
+    for await (const ev of c.engine.ink.generate({ promptTokens: tokens, maxTokens: 1, stopAtEos: false, repeatPenalty: 1, seed: 0, ...opts })) {
+      if (ev.type === 'token') last = ev;
+    }
+    return {
+      nPos: last.nPos,
+      attention: last.attention ? Array.from(last.attention) : null,
+      distribution: last.distribution ? Array.from(last.distribution) : null,
+    };
+  }, options);
+}
+
+test('classroom: probabilities, attention, lanes, formula and link match the runtime', { skip, timeout: 150000 }, async (t) => {
+  const { page, errors } = await openClassroom();
+  const info = await page.evaluate(() => /** @type {any} */ (window).classroom.engine.info);
+
+  await t.test('displayed probabilities are the runtime\'s and sum to 1 over the vocabulary', async () => {
+    await steps(page, 3);
+    for (const s of [
+      { temperature: 0.9, topK: 0, topP: 1, minP: 0 },
+      { temperature: 0.6, topK: 20, topP: 0.9, minP: 0 },
+      { temperature: 1.4, topK: 0, topP: 0.8, minP: 0.02 },
+      { temperature: 0, topK: 0, topP: 0.95, minP: 0 },
+    ]) {
+      await setSampler(page, { temperature: s.temperature, topk: s.topK, topp: s.topP, minp: s.minP });
+      const shown = await page.evaluate(() => ({
+        bars: Array.from(document.querySelectorAll('#bars .bar-row')).map((li) => ({
+          token: Number(/** @type {HTMLElement} */ (li).dataset.token),
+          text: /** @type {HTMLElement} */ (li.querySelector('.bar-p')).textContent,
+        })),
+        rest: Number(/** @type {HTMLElement} */ (document.getElementById('rest')).dataset.rest),
+      }));
+      const ref = await runtimeStep(page, { ...s, probes: { distribution: true } });
+      const distribution = /** @type {number[]} */ (ref.distribution);
+      assert.equal(distribution.length, info.nVocab);
+      const total = distribution.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-5, `runtime distribution sums to ${total}`);
+      assert.ok(shown.bars.length >= 10, 'bars are shown');
+      let shownSum = 0;
+      for (const bar of shown.bars) {
+        const p = distribution[bar.token];
+        const expected = p > 0 ? `${(p * 100).toFixed(kPctDigits)}%` : '0';
+        assert.equal(bar.text, expected, `T=${s.temperature} k=${s.topK} p=${s.topP}: token ${bar.token}`);
+        shownSum += p;
+      }
+      // The page's bars plus its "every other token" line cover the whole vocabulary.
+      assert.ok(Math.abs(shownSum + shown.rest - 1) < 1e-5, `bars + rest = ${shownSum + shown.rest}`);
+      // Everything the bars do not show is the runtime's mass outside them.
+      assert.ok(Math.abs(shown.rest - (1 - shownSum)) < 1e-5);
+    }
+    await setSampler(page, { temperature: 0.9, topk: 0, topp: 1, minp: 0 });
+  });
+
+  await t.test('attention rows sum to 1, equal the runtime\'s, and never see the future', async () => {
+    const shown = await page.evaluate(() => ({
+      heat: Array.from(document.querySelectorAll('#heat tbody tr')).map((tr) => ({
+        layer: Number(/** @type {HTMLElement} */ (tr).dataset.layer),
+        head: Number(/** @type {HTMLElement} */ (tr).dataset.head),
+        values: Array.from(tr.querySelectorAll('td.cell')).map((td) => Number(/** @type {HTMLElement} */ (td).dataset.v)),
+      })),
+      causal: Array.from(document.querySelectorAll('#causal tbody tr')).map((tr) => ({
+        query: Number(/** @type {HTMLElement} */ (tr).dataset.query),
+        sum: Number(/** @type {HTMLElement} */ (tr).dataset.sum),
+        cells: Array.from(tr.querySelectorAll('td.cell')).map((td) => ({
+          v: Number(/** @type {HTMLElement} */ (td).dataset.v),
+          future: td.classList.contains('future'),
+        })),
+      })),
+    }));
+    const ref = await runtimeStep(page, { temperature: 1, topK: 0, topP: 1, minP: 0, probes: { attention: true } });
+    const nPos = ref.nPos;
+    const att = /** @type {number[]} */ (ref.attention);
+    assert.equal(att.length, info.nLayer * info.nHead * nPos);
+    assert.equal(shown.heat.length, info.nLayer * info.nHead + 1, 'one row per layer/head + the average');
+    for (let l = 0; l < info.nLayer; l++) {
+      for (let h = 0; h < info.nHead; h++) {
+        const row = att.slice((l * info.nHead + h) * nPos, (l * info.nHead + h + 1) * nPos);
+        const sum = row.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum - 1) < kMaxRowSumError, `runtime L${l} H${h} sums to ${sum}`);
+        const display = shown.heat.find((r) => r.layer === l && r.head === h);
+        assert.ok(display, `row L${l} H${h} shown`);
+        assert.equal(display.values.length, nPos);
+        display.values.forEach((v, j) => {
+          assert.ok(Math.abs(v - row[j]) <= kWeightStep / 2 + 1e-9, `L${l} H${h} pos ${j}: shown ${v}, runtime ${row[j]}`);
+        });
+        const shownSum = display.values.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(shownSum - 1) <= nPos * kWeightStep / 2 + 1e-9, `shown row sums to ${shownSum}`);
+      }
+    }
+    // The causal matrix: one row per recorded step; row q sees positions 0..q only.
+    assert.ok(shown.causal.length >= 4);
+    for (const row of shown.causal) {
+      assert.ok(Math.abs(row.sum - 1) < kMaxRowSumError, `causal row ${row.query} sums to ${row.sum}`);
+      row.cells.forEach((cell, j) => {
+        assert.equal(cell.future, j > row.query, `row ${row.query} col ${j} future flag`);
+        if (j > row.query) assert.equal(cell.v, 0);
+      });
+    }
+  });
+
+  await t.test('the formula panel reproduces the displayed attention weights', async () => {
+    const layer = Math.min(1, info.nLayer - 1);
+    const head = Math.min(2, info.nHead - 1);
+    await page.selectOption('#layer', String(layer));
+    await idle(page);
+    await page.selectOption('#head', String(head));
+    await idle(page);
+    const shown = await page.evaluate(({ l, h }) => {
+      const row = document.querySelector(`#heat tbody tr[data-layer="${l}"][data-head="${h}"]`);
+      return {
+        heat: Array.from(/** @type {Element} */ (row).querySelectorAll('td.cell')).map((td) => Number(/** @type {HTMLElement} */ (td).dataset.v)),
+        formula: Array.from(document.querySelectorAll('#formula .formula-table tbody tr[data-pos]')).map((tr) => Number(/** @type {HTMLElement} */ (tr.querySelector('.a-formula'))?.firstChild?.textContent)),
+        maxErr: Number(/** @type {HTMLElement} */ (document.querySelector('#formula .check'))?.dataset.maxErr),
+        exact: /** @type {any} */ (window).classroom.state.records[/** @type {any} */ (window).classroom.state.chosen.length].qkv,
+      };
+    }, { l: layer, h: head });
+    assert.ok(shown.exact, 'the runtime reports Q/K/V (qkv probe)');
+    assert.equal(shown.exact.layer, layer);
+    assert.equal(shown.exact.head, head);
+    assert.equal(shown.formula.length, shown.heat.length);
+    shown.formula.forEach((a, j) => {
+      assert.ok(Math.abs(a - shown.heat[j]) <= kWeightStep + 1e-9, `pos ${j}: formula ${a}, heatmap ${shown.heat[j]}`);
+    });
+    // Recompute from the runtime's vectors here too, against the runtime's weights.
+    const ref = await runtimeStep(page, { temperature: 1, topK: 0, topP: 1, minP: 0, probes: { attention: true } });
+    const q = Object.values(shown.exact.q);
+    const k = Object.values(shown.exact.k);
+    const d = shown.exact.headDim;
+    const nPos = ref.nPos;
+    const scores = Array.from({ length: nPos }, (_, j) => {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += /** @type {number} */ (q[c]) * /** @type {number} */ (k[j * d + c]);
+      return s / Math.sqrt(d);
+    });
+    const max = Math.max(...scores);
+    const z = scores.reduce((a, s) => a + Math.exp(s - max), 0);
+    const att = /** @type {number[]} */ (ref.attention);
+    scores.forEach((s, j) => {
+      const a = Math.exp(s - max) / z;
+      const r = att[(layer * info.nHead + head) * nPos + j];
+      assert.ok(Math.abs(a - r) < kMaxFormulaError, `pos ${j}: softmax(qK/√d) ${a}, runtime ${r}`);
+    });
+    assert.ok(shown.maxErr < 1e-4, `Σ a_j v_j vs runtime head output: ${shown.maxErr}`);
+  });
+
+  await t.test('a temperature lane equals a normal run, and stepping at T takes the same tokens', async () => {
+    const temps = [0.5, 1.0, 1.3];
+    const n = 12;
+    await page.evaluate(({ temps, n }) => {
+      temps.forEach((v, i) => { /** @type {HTMLInputElement} */ (document.getElementById(`lane-t${i}`)).value = String(v); });
+      /** @type {HTMLInputElement} */ (document.getElementById('lane-n')).value = String(n);
+    }, { temps, n });
+    await page.click('#lanes-run');
+    await page.waitForSelector('.lane-grid', { timeout: 60000 });
+    await idle(page);
+    const lanes = await page.evaluate(() => Array.from(document.querySelectorAll('.lane-grid tr.lane')).map((tr) => ({
+      temperature: Number(/** @type {HTMLElement} */ (tr).dataset.temperature),
+      tokens: (/** @type {HTMLElement} */ (tr).dataset.tokens || '').split(',').filter(Boolean).map(Number),
+    })));
+    assert.deepEqual(lanes.map((l) => l.temperature), temps);
+    for (const lane of lanes) {
+      const normal = await page.evaluate(async ({ T, n, seed }) => {
+        const c = /** @type {any} */ (window).classroom;
+        const out = [];
+        for await (const ev of c.engine.ink.generate({ promptTokens: c.state.promptTokens, seed, temperature: T, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, maxTokens: n })) {
+          if (ev.type === 'token') out.push(ev.token);
+        }
+        return out;
+      }, { T: lane.temperature, n, seed: SEED });
+      assert.deepEqual(lane.tokens, normal, `lane T=${lane.temperature} vs a normal run`);
+    }
+    // The page's own step mode at T = 1.0 (its sampler and pcg32 on the runtime's logits).
+    const lane = /** @type {{tokens: number[]}} */ (lanes.find((l) => l.temperature === 1.0));
+    await page.click('#start');
+    await idle(page);
+    await setSampler(page, { temperature: 1.0, topk: 0, topp: 1, minp: 0 });
+    await steps(page, lane.tokens.length);
+    const stepped = await page.evaluate(() => /** @type {any} */ (window).classroom.state.chosen.map((/** @type {any} */ t) => t.token));
+    assert.deepEqual(stepped, lane.tokens, 'step mode at T = 1 with the same seed');
+  });
+
+  await t.test('the URL fragment restores prompt, seed, step, layer/head and temperature', async () => {
+    await page.keyboard.press('ArrowLeft');
+    await idle(page);
+    await page.selectOption('#layer', '0');
+    await idle(page);
+    await page.selectOption('#head', String(info.nHead - 1));
+    await idle(page);
+    await setSampler(page, { temperature: 0.7, topk: 0, topp: 1, minp: 0 });
+    const before = await page.evaluate(() => {
+      const s = /** @type {any} */ (window).classroom.state;
+      return { hash: location.hash, tokens: s.chosen.map((/** @type {any} */ t) => t.token), layer: s.layer, head: s.head, title: s.title, seed: s.seed };
+    });
+    assert.equal(before.head, info.nHead - 1, before.hash);
+    const { page: other, errors: otherErrors } = await openClassroom(before.hash);
+    const after = await other.evaluate(() => {
+      const s = /** @type {any} */ (window).classroom.state;
+      return {
+        tokens: s.chosen.map((/** @type {any} */ t) => t.token), layer: s.layer, head: s.head, title: s.title, seed: s.seed,
+        temperature: s.settings.temperature, slider: /** @type {HTMLInputElement} */ (document.getElementById('temperature')).value,
+      };
+    });
+    assert.deepEqual(after.tokens, before.tokens);
+    assert.equal(after.layer, 0);
+    assert.equal(after.head, info.nHead - 1);
+    assert.equal(after.title, before.title);
+    assert.equal(after.seed, SEED);
+    assert.equal(after.temperature, 0.7);
+    assert.equal(after.slider, '0.7');
+    await other.close();
+    assert.deepEqual(otherErrors, []);
+  });
+
+  await page.close();
+  assert.deepEqual(errors, [], 'no page errors (CSP violations included)');
+});
