@@ -393,11 +393,7 @@ void constraint_engine::accept(int32_t token) {
 
 status constraint_engine::prime(std::string_view text) {
   size_t i = 0;
-  if (phase_ == 0) {
-    const std::string& delim = form_.free_before_end;
-    for (; i < text.size() && phase_ == 0; i++) advance_bytes(text.substr(i, 1));
-    (void)delim;
-  }
+  for (; i < text.size() && phase_ == 0; i++) advance_bytes(text.substr(i, 1));  // free text
   for (char32_t cp : decode_code_points(text.substr(i))) {
     if (phase_ == 2) {
       if (cp == U'\n' || cp == U' ') continue;

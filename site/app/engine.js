@@ -87,9 +87,11 @@ export class PoemEngine {
     } catch {
       store = undefined; // no Cache API (opaque origin, private mode): download every time
     }
-    const info = await this.#ink.load(absolute, { onProgress, store });
+    const sha256 = await expectedHash(absolute);
+    const info = await this.#ink.load(absolute, { onProgress, store, sha256 });
     this.info = info;
-    if (store) {
+    if (sha256) this.modelId = sha256.slice(0, 16);
+    if (store && !this.modelId) {
       const entry = (await store.list()).find((e) => e.url === absolute);
       if (entry && entry.sha256) this.modelId = entry.sha256.slice(0, 16);
     }
@@ -163,6 +165,25 @@ export class PoemEngine {
   /** The client, for events (crash / recovered). */
   get client() {
     return this.#ink;
+  }
+}
+
+/**
+ * The model's SHA-256 from a sidecar file next to it (`<model>.sha256`, "hex  name" like
+ * sha256sum writes), when the site ships one: the cached copy is checked against it, so a
+ * retrained model at the same URL replaces the old one. Without it (or offline) the cached copy
+ * is used as it is.
+ * @param {string} url
+ * @returns {Promise<string | undefined>}
+ */
+async function expectedHash(url) {
+  try {
+    const r = await fetch(`${url}.sha256`, { cache: 'no-store' });
+    if (!r.ok) return undefined;
+    const hex = (await r.text()).trim().split(/\s+/)[0].toLowerCase();
+    return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+  } catch {
+    return undefined;
   }
 }
 

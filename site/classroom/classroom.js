@@ -993,12 +993,15 @@ async function main() {
   $.run.addEventListener('click', () => void busy(toLineEnd));
   $.lanesRun.addEventListener('click', () => void busy(runLanes));
   for (const input of [$.temperature, $.topk, $.topp, $.minp]) input.addEventListener('input', onSettingsChanged);
+  // After a pick, arrow keys step again instead of moving through the list.
   $.layer.addEventListener('change', () => {
+    $.layer.blur();
     state.layer = Number($.layer.value);
     state.overlayAverage = false;
     void busy(refresh);
   });
   $.head.addEventListener('change', () => {
+    $.head.blur();
     state.head = Number($.head.value);
     state.overlayAverage = false;
     void busy(refresh);

@@ -221,9 +221,9 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
   await t.test('the formula panel reproduces the displayed attention weights', async () => {
     const layer = Math.min(1, info.nLayer - 1);
     const head = Math.min(2, info.nHead - 1);
-    await page.selectOption('#layer', String(layer));
+    await page.selectOption('#layer', { value: String(layer) });
     await idle(page);
-    await page.selectOption('#head', String(head));
+    await page.selectOption('#head', { value: String(head) });
     await idle(page);
     const shown = await page.evaluate(({ l, h }) => {
       const row = document.querySelector(`#heat tbody tr[data-layer="${l}"][data-head="${h}"]`);
@@ -302,9 +302,9 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
   await t.test('the URL fragment restores prompt, seed, step, layer/head and temperature', async () => {
     await page.keyboard.press('ArrowLeft');
     await idle(page);
-    await page.selectOption('#layer', '0');
+    await page.selectOption('#layer', { value: '0' });
     await idle(page);
-    await page.selectOption('#head', String(info.nHead - 1));
+    await page.selectOption('#head', { value: String(info.nHead - 1) });
     await idle(page);
     await setSampler(page, { temperature: 0.7, topk: 0, topp: 1, minp: 0 });
     const before = await page.evaluate(() => {

@@ -88,11 +88,13 @@ async function openPage(url = server.url) {
     void dialog.dismiss();
   });
   page.on('console', (msg) => {
-    // 404s are checked through responses (a missing optional rhyme book is expected).
+    // 404s are checked through responses (missing optional files are expected).
     if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`console: ${msg.text()}`);
   });
   page.on('response', (response) => {
-    if (response.status() >= 400 && !/\/assets\/prosody\/rhyme-[a-z]+\.tsv$/.test(new URL(response.url()).pathname)) {
+    // Optional files: a rhyme book not deployed, the model's .sha256 sidecar.
+    const optional = /\/assets\/prosody\/rhyme-[a-z]+\.tsv$|\.gguf\.sha256$/;
+    if (response.status() >= 400 && !optional.test(new URL(response.url()).pathname)) {
       problems.push(`HTTP ${response.status()} ${response.url()}`);
     }
   });

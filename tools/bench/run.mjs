@@ -104,7 +104,7 @@ function runMeasured(cmd, args) {
 let bandwidth = { dramGBs: null, cacheGBs: null };
 if (fs.existsSync(kernelBench)) {
   log('bandwidth probe (wasm SIMD128 read)');
-  const out = execFileSync('node', [kernelBench, '--bandwidth', '--json'], { encoding: 'utf8' });
+  const out = execFileSync('node', [kernelBench, '--bandwidth', '--json'], { encoding: 'utf8', timeout: 300000 });
   for (const line of out.split('\n')) {
     if (!line.startsWith('JSON ')) continue;
     const j = JSON.parse(line.slice(5));

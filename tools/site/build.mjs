@@ -1,12 +1,26 @@
 // Assembles the static site into dist/: the pages (site/), the JS client (web/), the wasm
 // builds (build-wasm/wasm_bindings/) and the data (assets/). The result is a plain folder that
 // any static host can serve under any sub-path (every URL inside it is relative).
-//   node tools/site/build.mjs [outDir]
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+//   node tools/site/build.mjs [outDir]                   build, then write the precache list
+//   node tools/site/build.mjs [outDir] --manifest-only   only rewrite the list of an existing
+//                                                        (e.g. post-processed) outDir
+// The precache list: every file of the app shell (all but the .gguf models, sw.js and the list
+// itself) with its size and SHA-256, and the app version = a hash of all of them. It is written
+// to outDir/precache.json and inlined into outDir/sw.js (from site/sw.js), so any change to
+// the shell is a new service worker: the browser installs it as an update, in its own cache.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
-const out = resolve(process.argv[2] ?? join(root, 'dist'));
+const args = process.argv.slice(2);
+const manifestOnly = args.includes('--manifest-only');
+const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(root, 'dist'));
+
+if (manifestOnly) {
+  writePrecache(out);
+  process.exit(0);
+}
 const wasmDir = join(root, 'build-wasm', 'wasm_bindings');
 
 const copies = [
@@ -32,4 +46,37 @@ for (const f of readdirSync(wasmDir)) {
     cpSync(join(wasmDir, f), join(out, 'wasm', f));
   }
 }
+writePrecache(out);
 console.log(`site: built ${out}`);
+
+/**
+ * Writes outDir/precache.json and outDir/sw.js (site/sw.js with the list inlined).
+ * @param {string} dir
+ */
+function writePrecache(dir) {
+  /** @type {{path: string, bytes: number, sha256: string}[]} */
+  const files = [];
+  const walk = (/** @type {string} */ d) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      const rel = relative(dir, full).split(sep).join('/');
+      if (statSync(full).isDirectory()) walk(full);
+      else if (rel !== 'sw.js' && rel !== 'precache.json' && !/\.gguf$/i.test(rel) && !name.startsWith('.')) {
+        const bytes = readFileSync(full);
+        files.push({ path: rel, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      }
+    }
+  };
+  walk(dir);
+  const version = createHash('sha256')
+    .update(files.map((f) => `${f.sha256} ${f.path}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  const build = { version, files };
+  writeFileSync(join(dir, 'precache.json'), JSON.stringify(build, null, 1) + '\n');
+  const template = readFileSync(join(root, 'site', 'sw.js'), 'utf8');
+  const marker = '/*@BUILD@*/ null';
+  if (!template.includes(marker)) throw new Error(`site/sw.js lacks the ${marker} marker`);
+  writeFileSync(join(dir, 'sw.js'), template.replace(marker, JSON.stringify(build)));
+  console.log(`site: precache ${files.length} files, version ${version}`);
+}
