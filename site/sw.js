@@ -6,7 +6,10 @@
 //   byte-different sw.js, which the browser installs as an update. Install fetches every file
 //   fresh and checks its SHA-256 against the list: a half-deployed server never yields a cache
 //   that mixes an old wasm with new JS (the install fails and is retried on a later visit).
-//   A page is served by one version for its whole life; the new one takes over only when the
+//   A page is served by one version for its whole life: the worker notes which version served
+//   each page (and each worker a page starts), and keeps answering that client from that
+//   version's cache, also after a newer version took over (another tab accepted an update); a
+//   shell cache is deleted once no open client uses it. The new version takes over only when a
 //   page asks (the "new version — reload" banner posts {type: 'skip-waiting'}).
 // - Models: served from the model cache that web/model-store.js writes ('inkstone-models-v1'),
 //   cache first. That cache is never deleted here, so models survive app updates.
@@ -20,12 +23,12 @@
 
 /* eslint-env serviceworker */
 
+/** @typedef {{version: string, files: {path: string, bytes: number, sha256: string}[]}} BuildList */
 /**
  * Filled in by tools/site/build.mjs. In an unbuilt tree (site/ served directly) it stays null
  * and the worker only caches what passes through it (network first).
- * @type {{version: string, files: {path: string, bytes: number, sha256: string}[]} | null}
  */
-const BUILD = /*@BUILD@*/ null;
+const BUILD = /** @type {BuildList | null} */ (/*@BUILD@*/ null);
 
 const SHELL_PREFIX = 'inkstone-shell-';
 const VERSION = BUILD ? BUILD.version : 'dev';
@@ -63,7 +66,10 @@ function isolate(response, body) {
   return new Response(body === undefined ? response.body : body, init);
 }
 
-/** Tells every window of ours something (quota errors, install failures). */
+/**
+ * Tells every window of ours something (quota errors, install failures).
+ * @param {{type: string, message: string}} message
+ */
 async function broadcast(message) {
   const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
   for (const client of windows) client.postMessage(message);
@@ -80,16 +86,18 @@ sw.addEventListener('install', (event) => {
       const work = async () => {
         for (let file = queue.shift(); file; file = queue.shift()) {
           const url = abs(file.path);
+          /** @type {ArrayBuffer | null} */
           let bytes = null;
+          /** @type {Response | null} the response whose headers are kept */
+          let fresh = null;
           for (const name of old) {
             const hit = await (await caches.open(name)).match(url);
             if (hit && hit.headers.get('x-inkstone-sha256') === file.sha256) {
               bytes = await hit.arrayBuffer();
+              fresh = hit;
               break;
             }
           }
-          /** @type {Response | null} */
-          let fresh = null;
           if (!bytes) {
             fresh = await fetch(url, { cache: 'reload', credentials: 'same-origin' });
             if (!fresh.ok) throw new Error(`precache ${file.path}: HTTP ${fresh.status}`);
@@ -114,7 +122,7 @@ sw.addEventListener('install', (event) => {
       } catch (err) {
         await caches.delete(SHELL_CACHE);
         const quota = isQuotaError(err);
-        await broadcast({ type: quota ? 'quota-error' : 'install-error', message: String(err && err.message || err) });
+        await broadcast({ type: quota ? 'quota-error' : 'install-error', message: err instanceof Error ? err.message : String(err) });
         throw err;
       }
     })(),
@@ -146,20 +154,82 @@ function contentType(path) {
 sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      // Old shells go; the model cache (and anything not ours) stays.
-      if (BUILD) {
-        for (const name of await previousShellCaches()) await caches.delete(name);
-      }
-      await sw.clients.claim();
+      // Old shells go once no open page uses them; the model cache (and anything not ours)
+      // stays.
+      if (BUILD) await collectShells();
+      // No clients.claim(): a page that started without the worker finishes without it (one
+      // page never mixes network and cached files); the next load is served by this worker,
+      // with COOP/COEP, hence crossOriginIsolated.
     })(),
   );
 });
 
+// ---------------------------------------------------------------- which version serves whom
+
+const PINS_CACHE = 'inkstone-client-versions';
+const PINS_KEY = '/__inkstone_client_versions__';
+/** @type {Map<string, string> | null} client id -> shell version (kept in a cache: workers stop) */
+let pins = null;
+
+async function loadPins() {
+  if (pins) return pins;
+  const map = new Map();
+  try {
+    const hit = await (await caches.open(PINS_CACHE)).match(PINS_KEY);
+    if (hit) for (const [k, v] of Object.entries(await hit.json())) map.set(k, String(v));
+  } catch {
+    // a damaged record: start afresh
+  }
+  pins = pins || map;
+  return pins;
+}
+
+async function savePins() {
+  const map = await loadPins();
+  const live = new Set((await sw.clients.matchAll({ type: 'all', includeUncontrolled: true })).map((c) => c.id));
+  for (const id of map.keys()) if (!live.has(id) && !pending.has(id)) map.delete(id);
+  const body = JSON.stringify(Object.fromEntries(map));
+  await (await caches.open(PINS_CACHE)).put(PINS_KEY, new Response(body, { headers: { 'content-type': 'application/json' } }));
+}
+
+/** Client ids given a version before the client exists (matchAll does not list them yet). */
+const pending = new Set();
+
+/**
+ * @param {string} clientId
+ * @param {string} version
+ */
+async function pin(clientId, version) {
+  if (!clientId) return;
+  const map = await loadPins();
+  map.set(clientId, version);
+  pending.add(clientId);
+  setTimeout(() => pending.delete(clientId), 60000);
+  await savePins();
+}
+
+/** Deletes the shell caches of older versions that no open client uses. */
+async function collectShells() {
+  const map = await loadPins();
+  const live = new Set((await sw.clients.matchAll({ type: 'all', includeUncontrolled: true })).map((c) => c.id));
+  const used = new Set([VERSION]);
+  for (const [id, version] of map) if (live.has(id) || pending.has(id)) used.add(version);
+  for (const name of await caches.keys()) {
+    if (name.startsWith(SHELL_PREFIX) && !used.has(name.slice(SHELL_PREFIX.length))) await caches.delete(name);
+  }
+}
+
 sw.addEventListener('message', (event) => {
   const data = event.data || {};
   if (data.type === 'skip-waiting') sw.skipWaiting();
+  else if (data.type === 'collect') event.waitUntil(collectShells());
   else if (data.type === 'version' && event.ports[0]) {
-    event.ports[0].postMessage({ version: VERSION, shellCache: SHELL_CACHE, modelCache: MODEL_CACHE });
+    const port = event.ports[0];
+    const source = /** @type {Client | null} */ (event.source);
+    event.waitUntil(loadPins().then((map) => {
+      const version = (source && map.get(source.id)) || VERSION;
+      port.postMessage({ version, current: VERSION, shellCache: SHELL_PREFIX + version, modelCache: MODEL_CACHE });
+    }));
   }
 });
 
@@ -169,21 +239,37 @@ sw.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== location.origin || !request.url.startsWith(scope())) return;
   if (request.headers.has('range')) return; // partial content: leave it to the network
-  event.respondWith(respond(request, url));
+  event.respondWith(
+    (async () => {
+      // The version that serves this request: a page's own, or (a new page) the current one.
+      // A worker a page starts gets the page's version.
+      let version = VERSION;
+      if (BUILD && request.mode !== 'navigate' && event.clientId) {
+        const pinned = (await loadPins()).get(event.clientId);
+        if (pinned && pinned !== VERSION && (await caches.has(SHELL_PREFIX + pinned))) version = pinned;
+      }
+      const resulting = /** @type {any} */ (event).resultingClientId;
+      if (BUILD && resulting && (request.mode === 'navigate' || /worker$/.test(request.destination))) {
+        event.waitUntil(pin(resulting, version).catch(() => {}));
+      }
+      return respond(request, url, SHELL_PREFIX + version);
+    })(),
+  );
 });
 
 /**
  * @param {Request} request
  * @param {URL} url
+ * @param {string} shellCache  the shell cache of the version that serves this client
  * @returns {Promise<Response>}
  */
-async function respond(request, url) {
+async function respond(request, url, shellCache) {
   const key = url.origin + url.pathname; // the query never selects a different shell file
   const isNavigation = request.mode === 'navigate';
   const shellKey = isNavigation && key === scope() ? abs('index.html') : key;
 
   if (BUILD) {
-    const shell = await caches.open(SHELL_CACHE);
+    const shell = await caches.open(shellCache);
     const hit = await shell.match(shellKey);
     if (hit) return isolate(hit);
   }

@@ -6,13 +6,16 @@
 //   body[data-run]     'idle' | 'writing' | 'replaying' | 'done' | 'stopped' | 'error' | 'shared'
 //   #replay-result[data-match]  'true' | 'false' after a replay
 //   #notice[data-code]          the error code of the message shown
+//   body[data-ready-ms]         ms from navigation until the model was ready
+//   body[data-first-token-ms], body[data-tokens-per-second]   of the last poem (worker timings)
 //
 // Model, file and URL text only ever reaches the page through textContent / attributes.
 
 import { decodeShare, encodeShare } from '../share/share-codec.js';
+import { shareState, recordFromShare } from './share-link.js';
 import { InkPainting, paintPoem } from '../art/index.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
-import { FORM_IDS, formSlug, parseFormSlug, formatPoem, splitLines, hanChars, normalizeOpening, MAX_ACROSTIC } from './forms.js';
+import { FORM_IDS, formatPoem, splitLines, hanChars, normalizeOpening, MAX_ACROSTIC } from './forms.js';
 import { STRINGS, translate, initialLang, applyStrings } from './i18n.js';
 import { loadHanziMap, toSimplified, display } from './hanzi.js';
 import { loadSettings, saveSettings } from './settings.js';
@@ -535,9 +538,12 @@ async function runPoem(spec, mode) {
         tps: summary.tokensPerSecond.toFixed(0),
         first: summary.timings.firstTokenMs.toFixed(0),
       });
+      document.body.dataset.firstTokenMs = summary.timings.firstTokenMs.toFixed(1);
+      document.body.dataset.tokensPerSecond = summary.tokensPerSecond.toFixed(1);
       els.stats.textContent = `seed ${spec.sampling.seed} · ${summary.tokens.length} tokens · ${summary.timings.totalMs.toFixed(0)} ms`;
     }
     if (mode === 'writing') void savePoem(record).catch(() => {});
+    window.dispatchEvent(new CustomEvent('inkstone:poem-done'));
     return record;
   } catch (err) {
     const code = errorCode(err);
@@ -663,52 +669,6 @@ function openAlternatives(cell, index) {
 }
 
 // ---------------------------------------------------------------- share links
-
-/** @param {PoemRecord} record */
-function shareState(record) {
-  /** @type {import('../share/share-codec.js').ShareState} */
-  const state = {
-    modelId: record.modelId || 'unknown',
-    prompt: { title: record.title },
-    form: {
-      preset: formSlug(record.choice),
-      tones: record.choice.tones,
-      rhyme: record.choice.rhyme,
-      rhymeBook: record.rhymeBook,
-    },
-    sampling: { ...record.sampling },
-    poem: formatPoem(record.text),
-  };
-  if (record.opening) state.prompt.firstLine = record.opening;
-  if (record.choice.form === 'cangtou') state.form.acrostic = record.choice.acrostic;
-  return state;
-}
-
-/**
- * @param {import('../share/share-codec.js').ShareState} state
- * @returns {PoemRecord | null}
- */
-function recordFromShare(state) {
-  const form = parseFormSlug(state.form.preset);
-  if (!form) return null;
-  return {
-    title: state.prompt.title,
-    opening: state.prompt.firstLine ?? '',
-    choice: {
-      form: form.form,
-      start: form.start,
-      acrostic: state.form.acrostic ?? '',
-      lineLength: form.lineLength,
-      tones: state.form.tones,
-      rhyme: state.form.rhyme,
-    },
-    rhymeBook: state.form.rhymeBook,
-    sampling: { ...state.sampling },
-    text: state.poem,
-    modelId: state.modelId,
-    complete: true,
-  };
-}
 
 /** @param {PoemRecord} record */
 function shareUrl(record) {
@@ -990,6 +950,7 @@ async function loadModel() {
       }
     });
     document.body.dataset.model = 'ready';
+    document.body.dataset.readyMs = performance.now().toFixed(0);
     els.modelStatus.classList.remove('loading');
     els.progress.max = 1;
     els.progress.value = 1;
@@ -997,6 +958,9 @@ async function loadModel() {
     els.replay.disabled = Boolean(running);
     if (document.body.dataset.run !== 'shared' && !running) setStatus('status.ready');
     updateModelName();
+    window.dispatchEvent(
+      new CustomEvent('inkstone:model-loaded', { detail: { name: engine.info?.name || 'inkstone-poetry', info: engine.info } }),
+    );
     try {
       await engine.useRhymeBook(settings.rhymeBook);
     } catch (err) {
@@ -1013,6 +977,30 @@ async function loadModel() {
     els.modelStatus.classList.remove('loading');
     setStatus('status.idle');
     notify(errorCode(err), errorMessage(err));
+  }
+}
+
+/**
+ * Runs another model (a GGUF the user brought). If it fails, the default model comes back.
+ * @param {Blob} blob
+ * @param {string} name
+ */
+async function switchModel(blob, name) {
+  document.body.dataset.model = 'loading';
+  els.generate.disabled = true;
+  setStatus('status.load');
+  try {
+    const info = await engine.loadBlob(blob);
+    await engine.useRhymeBook(settings.rhymeBook, true);
+    document.body.dataset.model = 'ready';
+    els.generate.disabled = Boolean(running);
+    setStatus('status.ready');
+    updateModelName();
+    window.dispatchEvent(new CustomEvent('inkstone:model-loaded', { detail: { name, info } }));
+    return info;
+  } catch (err) {
+    void loadModel();
+    throw err;
   }
 }
 
@@ -1116,6 +1104,15 @@ function bindEvents() {
     if (!running && location.hash.length > 1) openSharedLink();
   });
   engine.client.addEventListener('crash', () => notify('crashed'));
+
+  // A model the user brought through the model manager (site/pwa/model-manager.js).
+  window.addEventListener('inkstone:model-selected', (event) => {
+    const detail = /** @type {CustomEvent} */ (event).detail;
+    if (running || !detail || !(detail.source instanceof Blob)) return;
+    event.preventDefault();
+    const loading = switchModel(detail.source, String(detail.name || 'model'));
+    if (typeof detail.respondWith === 'function') detail.respondWith(loading);
+  });
 }
 
 // ---------------------------------------------------------------- start
@@ -1135,7 +1132,6 @@ async function main() {
   applyTheme();
   applyLanguage();
   bindEvents();
-  await prosody.init(els.rhymeBook);
   if (!openSharedLink()) {
     const saved = settings.poem;
     if (saved && typeof saved.text === 'string' && saved.text && saved.choice && saved.sampling) {
@@ -1147,6 +1143,9 @@ async function main() {
       resetPainting(settings.seed, '');
     }
   }
+  // Rhyme books whose table this site lacks are disabled (and replaced if one was chosen).
+  await prosody.init(els.rhymeBook);
+  settings.rhymeBook = els.rhymeBook.value;
   await loadModel();
 }
 

@@ -9,6 +9,7 @@
 // same poem again (share-link replay relies on this).
 
 import { Inkstone, ModelStore } from '../web/client.js';
+import { sha256Hex } from '../web/model-store.js';
 import { planForm } from './forms.js';
 
 /** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
@@ -65,7 +66,7 @@ export class PoemEngine {
    * @returns {Promise<ModelInfo>}
    */
   load(url, onProgress) {
-    if (!this.#loading) {
+    if (!this.#loading || !this.info) {
       this.#loading = this.#load(url, onProgress);
       this.#loading.catch(() => {
         this.#loading = null;
@@ -100,11 +101,29 @@ export class PoemEngine {
   }
 
   /**
+   * Loads a model the user brought (a GGUF file from the model manager, site/pwa/).
+   * @param {Blob} blob
+   * @returns {Promise<ModelInfo>}
+   */
+  async loadBlob(blob) {
+    const bytes = await blob.arrayBuffer();
+    const hash = await sha256Hex(bytes);
+    this.info = null;
+    this.#pieces.clear();
+    const info = await this.#ink.load(bytes);
+    this.info = info;
+    this.modelId = hash.slice(0, 16);
+    this.#loading = Promise.resolve(info);
+    return info;
+  }
+
+  /**
    * Gives the worker the tone table and a rhyme book (constraints and the analyser use them).
    * @param {string} book  rhyme book id: assets/prosody/rhyme-<book>.tsv
+   * @param {boolean} [force] send the tables again
    */
-  async useRhymeBook(book) {
-    if (this.#rhymeBook === book) return;
+  async useRhymeBook(book, force = false) {
+    if (this.#rhymeBook === book && !force) return;
     const base = new URL('assets/prosody/', location.href);
     await this.#ink.setProsody(
       { tones: new URL('tones.tsv', base), rhyme: new URL(`rhyme-${book}.tsv`, base) },

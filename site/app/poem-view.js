@@ -189,7 +189,9 @@ export class PoemView {
   showStatic(title, text) {
     this.reset(title);
     this.append(text, 1, -1, false);
-    this.finish();
+    // Announced whole, title first, rather than line by line.
+    this.lineText = '';
+    this.els.live.textContent = display(`${title}\n${text}`, this.script);
   }
 
   /**

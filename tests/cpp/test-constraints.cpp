@@ -297,6 +297,26 @@ TEST_CASE("constraints: 1000 random-logit generations satisfy their forms") {
           ", mean masked mass per step: ", masked / n_steps);
 }
 
+TEST_CASE("constraints: random-logit generations with the 中华新韵 book") {
+  const prosody_tables& xinyun = shipped_tables("xinyun");
+  const tokenizer tok = synthetic_vocab();
+  const char* kinds[] = {"五言絕句", "七言絕句", "五言律詩", "七言律詩"};
+  for (int run = 0; run < 100; run++) {
+    preset_options o;
+    o.start = run % 2 ? "平起" : "仄起";
+    o.enforce_tones = run % 3 != 0;
+    auto f = make_preset(kinds[run % 4], o);
+    REQUIRE(f.ok());
+    auto e = constraint_engine::create(*f, tok, xinyun);
+    REQUIRE(e.ok());
+    gen_result r = generate_random(tok, **e, 300 + run);
+    CHECK(r.eos);
+    CHECK(r.n_relaxed == 0);
+    auto bad = check_poem(r.text, *f, xinyun);
+    CHECK_MESSAGE(bad.empty(), r.text, " -> ", failures_text(bad));
+  }
+}
+
 TEST_CASE("constraints: a custom form, free title and given start") {
   const tokenizer tok = synthetic_vocab();
   const prosody_tables& tables = shipped_tables();

@@ -113,6 +113,21 @@ TEST_CASE("prosody: well-known regulated poems have no faults") {
   }
 }
 
+TEST_CASE("prosody: 中华新韵 hears the modern readings") {
+  // 簪 (zān) no longer rhymes with 深心金 in Mandarin; with the classical book it does.
+  const char* chun_wang =
+      "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜"
+      "簪。";
+  poem_analysis x = analyse_poem(chun_wang, shipped_tables("xinyun"));
+  REQUIRE(x.faults.size() == 1);
+  CHECK(x.faults[0].kind == "chu_yun");
+  CHECK(x.faults[0].line == 7);
+  CHECK(shipped_tables("xinyun").rhyme_group_name(first_rhyme_group(x.rhyme_groups)) == "文");
+  CHECK(analyse_poem(chun_wang, shipped_tables()).faults.empty());
+  CHECK(shipped_tables().rhyme_group_name(
+            first_rhyme_group(analyse_poem(chun_wang, shipped_tables()).rhyme_groups)) == "侵");
+}
+
 TEST_CASE("prosody: one changed character plants the fault") {
   const prosody_tables& t = shipped_tables();
   struct planted {

@@ -111,6 +111,9 @@ try {
     await page.waitForTimeout(200);
     await page.screenshot({ path: path.join(out, 'phone-poem.png') });
     await page.screenshot({ path: path.join(out, 'phone-full.png'), fullPage: true });
+    await page.tap('#poem-body .ch >> nth=6');
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(out, 'phone-popover.png') });
     await ctx.close();
   }
   console.log(`screenshots in ${out}`);

@@ -1,9 +1,12 @@
 // The playground page (site/index.html) in headless Chromium, on the default model:
-//   - every preset form comes out in its shape; 藏頭 characters head their lines
+//   - form plans, share-link slugs and the share state round-trip (plain Node, no browser)
+//   - every preset form comes out in its shape; 藏頭 characters head their lines; free verse
+//     ends; a character opens its alternatives (mouse and keyboard); continuing from another
+//     character keeps the start; rewriting one line keeps the others
 //   - a share link opened in a fresh browser shows the same poem at once, and replay matches
 //   - the poem card is a valid PNG of the expected size, not blank, byte-identical for the same
 //     poem + seed (also when drawn from the share link in another browser context)
-//   - Stop ends a poem mid-way within one character
+//   - Stop ends a poem mid-way within one character; a typed opening (Traditional) is kept
 //   - bad share links (truncated, tampered, future version, script injection) show a clear
 //     message and run no script; hostile text inside a valid link is shown as text
 //   - settings and the poem survive a reload; finished poems land in the gallery
@@ -20,7 +23,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { buildSite, serveSite, launchBrowser, DEFAULT_MODEL, ROOT } from './playground-server.mjs';
-import { encodeShare, SHARE_VERSION } from '../../site/share/share-codec.js';
+import { encodeShare, decodeShare, SHARE_VERSION } from '../../site/share/share-codec.js';
+import { planForm, formSlug, parseFormSlug, normalizeOpening, FORM_IDS } from '../../site/app/forms.js';
+import { shareState, recordFromShare } from '../../site/app/share-link.js';
 
 const MODEL = process.env.INK_PLAYGROUND_MODEL || DEFAULT_MODEL;
 const CARD_WIDTH = 2400;
@@ -208,9 +213,54 @@ const sha256 = (/** @type {Buffer} */ b) => crypto.createHash('sha256').update(b
 
 // ------------------------------------------------------------------------------------------
 
-test('the page has a strict CSP, relative URLs and loads the default model', async () => {
+test('forms: shapes, form tags, slugs and the share state round trip (no browser)', () => {
+  const base = { start: /** @type {const} */ (''), acrostic: '', lineLength: /** @type {const} */ (5), tones: true, rhyme: true };
+  for (const [form, [n, m]] of Object.entries(SHAPES)) {
+    const plan = planForm({ ...base, form: /** @type {any} */ (form) });
+    assert.deepEqual(plan.shape, Array(n).fill(m), form);
+    assert.match(plan.tag, /^<[五七][绝律]>$/);
+  }
+  const cangtou = planForm({ ...base, form: 'cangtou', acrostic: '春夏秋冬', lineLength: 7 });
+  assert.equal(cangtou.tag, '<七绝>');
+  assert.deepEqual(cangtou.constraint, { form: '七言絕句', tones: true, rhyme: true, heads: '春夏秋冬' });
+  assert.equal(planForm({ ...base, form: 'free' }).constraint, null);
+  assert.deepEqual(planForm({ ...base, form: 'wuyan-jueju' }, { rhymeGroup: 10 }).constraint, {
+    form: '五言絕句', tones: true, rhyme: true, rhyme_group: 10,
+  });
+  for (const form of FORM_IDS) {
+    for (const start of /** @type {const} */ (['', '平起', '仄起'])) {
+      const choice = { ...base, form, start, lineLength: /** @type {const} */ (7) };
+      const back = parseFormSlug(formSlug(choice));
+      assert.ok(back, formSlug(choice));
+      assert.equal(back.form, form);
+      if (form !== 'free') assert.equal(back.start, start);
+    }
+  }
+  assert.equal(parseFormSlug('<script>'), null);
+  assert.equal(normalizeOpening('床前明月光疑是', { ...base, form: 'wuyan-jueju' }), '床前明月光，疑是');
+  assert.equal(normalizeOpening('床前明月光，疑是地上霜。举头', { ...base, form: 'wuyan-jueju' }), '床前明月光，疑是地上霜。举头');
+
+  /** @type {import('../../site/app/app.js').PoemRecord} */
+  const record = {
+    title: '秋夜',
+    opening: '空山新雨后，',
+    choice: { ...base, form: 'cangtou', acrostic: '空天明清', lineLength: 5, start: '仄起' },
+    rhymeBook: 'xinyun',
+    sampling: { temperature: 0.7, topK: 30, topP: 0.9, seed: 4_000_000_000 },
+    text: '空山新雨后，天气晚来秋。明月松间照，清泉石上流。',
+    modelId: '0123456789abcdef',
+    complete: true,
+  };
+  const decoded = decodeShare(encodeShare(shareState(record)));
+  assert.ok(decoded.ok);
+  const back = recordFromShare(decoded.state);
+  assert.deepEqual(back, { ...record, text: '空山新雨后，\n天气晚来秋。\n明月松间照，\n清泉石上流。' });
+});
+
+test('the page has a strict CSP, relative URLs and loads the default model', async (t) => {
   const { page, problems } = await mainPage();
   {
+    t.diagnostic(`model ready ${await page.evaluate(() => document.body.dataset.readyMs)} ms after navigation`);
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
     assert.ok(csp, 'no CSP meta tag');
     assert.match(csp, /script-src 'self'/);
@@ -226,15 +276,21 @@ test('the page has a strict CSP, relative URLs and loads the default model', asy
   }
 });
 
-test('each preset form and an acrostic come out in their shape', async () => {
+test('each preset form and an acrostic come out in their shape', async (t) => {
   const { page, problems } = await mainPage();
   {
     let seed = 11;
     for (const [form, [n, m]] of Object.entries(SHAPES)) {
       await writePoem(page, { title: '春江', form, seed: seed++ });
       assertShape(await poemLines(page), n, m, form);
+      const timing = await page.evaluate(() => [document.body.dataset.firstTokenMs, document.body.dataset.tokensPerSecond]);
+      t.diagnostic(`${form}: first character after ${timing[0]} ms, ${timing[1]} tokens/s`);
       assert.equal(await page.textContent('#poem-heading'), '春江');
     }
+    // Free verse: no form, ends by itself.
+    await writePoem(page, { title: '无题', form: 'free', seed: 3 });
+    const free = await poemLines(page);
+    assert.ok(free.length >= 1 && free.flatMap((l) => l.chars).length >= 2, `free verse: ${poemText(free)}`);
     // 藏頭: four hidden characters → a quatrain headed by them; six → six lines.
     await writePoem(page, { title: '四时', form: 'cangtou', acrostic: '春夏秋冬', lineLength: 7, seed: 5 });
     let lines = await poemLines(page);
@@ -403,9 +459,14 @@ test('Stop ends a poem mid-way within one character', async () => {
     assert.ok(after <= atStop + 1, `${after - atStop} characters arrived after Stop`);
     assert.equal(await page.isDisabled('#stop'), true);
     assert.equal(await page.isDisabled('#generate'), false);
-    // The page still writes after a stop.
+    // The page still writes after a stop; a given opening (typed in Traditional) is kept.
+    await page.fill('#first-line-input', '明月松間照');
     await writePoem(page, { title: '长夜', form: 'wuyan-jueju', seed: 100 });
-    assertShape(await poemLines(page), 4, 5, 'after Stop');
+    const lines = await poemLines(page);
+    assertShape(lines, 4, 5, 'after Stop');
+    assert.equal(lines[0].chars.join(''), '明月松间照', 'the opening was not kept');
+    assert.equal(await page.$$eval('#poem-body .ch[data-forced="true"]', (c) => c.length), 5);
+    await page.fill('#first-line-input', '');
     assert.deepEqual(problems, []);
   }
 });

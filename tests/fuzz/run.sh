@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fuzz harness for N seconds each (default 20) and fails on the first crash.
+# Runs every fuzz harness for N seconds each (default 20) and fails on a crash. Inputs in
+# tests/fuzz/regressions/ (named <harness without "fuzz-">-*) are replayed first.
 #   tests/fuzz/run.sh [SECONDS] [BUILD_DIR=build-fuzz]
+#   FUZZ_ONLY=fuzz-gguf tests/fuzz/run.sh 600     # one harness (fuzz-gguf, fuzz-tokenizer,
+#                                                 # fuzz-form-spec, fuzz-share)
 # The libFuzzer harnesses start from tests/fuzz/corpus/<name>/ (plus tests/fixtures/broken for
 # fuzz-gguf) and write what they find to BUILD_DIR/corpus/<name>/ (the committed seeds stay
 # untouched); crash inputs go to BUILD_DIR/crashes/. Final stats (execs, cov) are printed per
@@ -16,8 +19,11 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_m
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
 
+wanted() { [ -z "${FUZZ_ONLY:-}" ] || [ "$FUZZ_ONLY" = "$1" ]; }
+
 run_libfuzzer() {
   local name="$1"; shift
+  wanted "$name" || return 0
   local bin="$BUILD/tests/fuzz/$name"
   if [ ! -x "$bin" ]; then
     echo "fuzz: $bin is not built (cmake --build $BUILD --target fuzzers)" >&2
@@ -27,6 +33,12 @@ run_libfuzzer() {
   local work="$BUILD/corpus/$name"
   mkdir -p "$work"
   local log="$BUILD/fuzz-logs/$name.log"
+  # Inputs that once failed (tests/fuzz/regressions/<short name>-*) run first, every time.
+  local regressions=(tests/fuzz/regressions/"${name#fuzz-}"-*)
+  if [ -e "${regressions[0]}" ] && ! "$bin" "${regressions[@]}" >"$log.regressions" 2>&1; then
+    echo "fuzz: $name fails on a regression input — see $log.regressions" >&2
+    status=1
+  fi
   echo "fuzz: $name for ${SECONDS_EACH}s"
   # -rss_limit_mb: a GGUF that declares a huge tensor must be refused before allocating, so a
   # harness that needs more than 2 GB is a finding. -timeout: one input taking > 10 s is a hang.
@@ -44,6 +56,7 @@ run_libfuzzer fuzz-gguf tests/fixtures/broken -max_len=65536
 run_libfuzzer fuzz-tokenizer -max_len=4096
 run_libfuzzer fuzz-form-spec -max_len=4096 -dict=tests/fuzz/form-spec.dict
 
+if wanted fuzz-share; then
 echo "fuzz: fuzz-share for ${SECONDS_EACH}s"
 if ! (cd "$BUILD/crashes" && nice -n "${FUZZ_NICE:-10}" node "$ROOT/tests/fuzz/fuzz-share.mjs" "$SECONDS_EACH" --coverage) \
     >"$BUILD/fuzz-logs/fuzz-share.log" 2>&1; then
@@ -51,4 +64,5 @@ if ! (cd "$BUILD/crashes" && nice -n "${FUZZ_NICE:-10}" node "$ROOT/tests/fuzz/f
   status=1
 fi
 sed "s/^/  /" "$BUILD/fuzz-logs/fuzz-share.log"
+fi
 exit $status

@@ -3,7 +3,11 @@
 //     ~190 times): every step yields a token, the KV cache never passes n_ctx, and the wasm
 //     memory stays flat;
 //   - 200 back-to-back generate/cancel cycles (begin, a few steps, abandon: what the worker does
-//     on `cancel`), half of them with a form constraint: no growth.
+//     on `cancel`), half of them with a form constraint: no growth;
+//   - the same 200 cycles through the real client and worker (web/client.js, AbortSignal after a
+//     few tokens): each ends in `aborted`, none stalls, and the same request afterwards gives the
+//     same tokens as before (the worker's heap is not reachable from here; the wasm-level test
+//     above measures it).
 // "Flat" is measured two ways, both read before and after: the size of the wasm memory
 // (HEAPU8.length; it only ever grows) and a heap-top probe — the address malloc gives for a fresh
 // 1 MiB block, freed at once. A leak of blocks in the heap pushes that address up (the allocator
@@ -14,8 +18,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { InkstoneError } from '../../web/errors.js';
 import { PROSODY, fixtureModel, hasBuild } from './support/paths.mjs';
 import { loadWasm, createSession } from './support/wasm.mjs';
+import { nodeClient } from './support/node-worker.mjs';
 
 const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
 const kLongRunTokens = 6000;
@@ -142,4 +148,38 @@ test('sessions created and deleted 50 times leak nothing', { skip }, async (t) =
   t.diagnostic(`heap bytes before ${before.heapBytes} after ${after.heapBytes}; probe before ${before.probe} after ${after.probe}`);
   assert.equal(after.heapBytes, before.heapBytes);
   assert.equal(after.probe, before.probe);
+});
+
+test(`${kCancelCycles} generate/abort cycles through the client and worker: all aborted, nothing stalls`, { skip, timeout: 300_000 }, async (t) => {
+  const ink = nodeClient();
+  try {
+    await ink.load(fixtureModel('tiny-llama-f32.gguf'));
+    const GEN = { seed: 5, temperature: 0.9, maxTokens: 0, stopAtEos: false, slideWindow: true };
+    const reference = await ink.complete({ promptTokens: [1, 281], ...GEN, maxTokens: 20 });
+    let aborted = 0;
+    let tokensSeen = 0;
+    for (let i = 0; i < kCancelCycles; i++) {
+      const controller = new AbortController();
+      const stopAfter = 1 + (i % 9);
+      let n = 0;
+      try {
+        for await (const ev of ink.generate({ promptTokens: [1, 281 + (i % 5)], ...GEN, seed: i, signal: controller.signal })) {
+          if (ev.type === 'token' && ++n === stopAfter) controller.abort();
+        }
+        assert.fail(`cycle ${i}: an endless generation ended by itself`);
+      } catch (err) {
+        assert.ok(err instanceof InkstoneError, String(err));
+        assert.equal(err.code, 'aborted', `cycle ${i}: ${err.message}`);
+        aborted++;
+      }
+      tokensSeen += n;
+    }
+    t.diagnostic(`client cycles ${kCancelCycles}: ${aborted} aborted, ${tokensSeen} tokens seen`);
+    assert.equal(aborted, kCancelCycles);
+    // Afterwards the same request gives the same tokens as before the cycles.
+    const after = await ink.complete({ promptTokens: [1, 281], ...GEN, maxTokens: 20 });
+    assert.deepEqual(after.tokens.map((e) => e.token ?? e), reference.tokens.map((e) => e.token ?? e));
+  } finally {
+    ink.dispose();
+  }
 });

@@ -75,8 +75,8 @@ function writePrecache(dir) {
   const build = { version, files };
   writeFileSync(join(dir, 'precache.json'), JSON.stringify(build, null, 1) + '\n');
   const template = readFileSync(join(root, 'site', 'sw.js'), 'utf8');
-  const marker = '/*@BUILD@*/ null';
+  const marker = '/*@BUILD@*/ null)';
   if (!template.includes(marker)) throw new Error(`site/sw.js lacks the ${marker} marker`);
-  writeFileSync(join(dir, 'sw.js'), template.replace(marker, JSON.stringify(build)));
+  writeFileSync(join(dir, 'sw.js'), template.replace(marker, `${JSON.stringify(build)})`));
   console.log(`site: precache ${files.length} files, version ${version}`);
 }

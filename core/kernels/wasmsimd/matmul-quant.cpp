@@ -110,6 +110,9 @@ inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, 
   }
 }
 
+}  // namespace
+int g_touch_tiles = 0;  // EXPERIMENT: 1 = single-row tiles for n == 1
+namespace {
 template <class W>
 void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                   float* y, int64_t row_begin, int64_t row_end) {
@@ -122,7 +125,7 @@ void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
     return q8_activations{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
   };
   int64_t r = row_begin;
-  for (; r + 4 <= row_end; r += 4) {
+  for (; r + 4 <= row_end && !(n == 1 && g_touch_tiles == 1); r += 4) {
     int64_t t = 0;
     for (; t + 2 <= n; t += 2) quant_tile<W, 4, 2>(w, cols, at(t), y + t * rows, rows, r);
     if (t < n) quant_tile<W, 4, 1>(w, cols, at(t), y + t * rows, rows, r);

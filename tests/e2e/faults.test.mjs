@@ -1,0 +1,187 @@
+// Faults in a real browser (headless Chromium), through the public client (web/client.js) on a
+// test page (tests/e2e/pages/faults.html):
+//   - a model download that fails (HTTP 404), is cut off mid-body (the server closes the
+//     connection early) or is aborted by the user ends in a clear typed error
+//     (network_error / aborted), and the model loaded before keeps working: it generates the
+//     same tokens as before the failure;
+//   - the worker dying under the page (an uncaught error in the worker: what the page sees when
+//     the browser kills it for memory) rejects the running generation with `crashed`, the
+//     client replaces the worker, reloads the model, and the next generation matches.
+// A small server of its own serves the repository plus the fault routes under /fault/.
+//   node --test tests/e2e/faults.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import { ROOT, CSP, canRunChromium, launchChromium } from './server.mjs';
+
+const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
+const skip = canRunChromium() !== true ? String(canRunChromium()) : fs.existsSync(WASM) ? false : 'wasm not built (make wasm)';
+const MODEL = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-q4_0.gguf'));
+const OTHER = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-f16.gguf'));
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+
+/** @type {http.Server} */
+let server;
+let base = '';
+/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+let browser;
+
+function faultRoute(name, res) {
+  const head = { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' };
+  switch (name) {
+    case 'model.gguf':
+      res.writeHead(200, { ...head, 'content-length': MODEL.length }).end(MODEL);
+      return;
+    case 'other.gguf':
+      res.writeHead(200, { ...head, 'content-length': OTHER.length }).end(OTHER);
+      return;
+    case 'missing.gguf':
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    case 'cut.gguf':  // promises the whole file, sends a third, then drops the connection
+      res.writeHead(200, { ...head, 'content-length': OTHER.length });
+      res.write(OTHER.subarray(0, Math.floor(OTHER.length / 3)), () => setTimeout(() => res.socket?.destroy(), 50));
+      return;
+    case 'slow.gguf': {  // 8 KiB every 50 ms (the test aborts it part-way)
+      res.writeHead(200, { ...head, 'content-length': OTHER.length });
+      let offset = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || offset >= OTHER.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(OTHER.subarray(offset, offset + 8192));
+        offset += 8192;
+      }, 50);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    default:
+      res.writeHead(404).end();
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url || '/', 'http://x');
+    if (url.pathname.startsWith('/fault/')) return faultRoute(url.pathname.slice(7), res);
+    const file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(ROOT + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'content-security-policy': CSP, 'cache-control': 'no-store' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  base = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(() => resolve(undefined)) : resolve(undefined)));
+});
+
+async function openFaultsPage() {
+  const page = await browser.context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/tests/e2e/pages/faults.html`);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+  const call = (/** @type {string} */ fn, /** @type {any[]} */ ...args) =>
+    page.evaluate(([f, a]) => /** @type {any} */ (window).inkFaults[f](...a), /** @type {[string, any[]]} */ ([fn, args]));
+  return { page, call, errors };
+}
+
+test('failed, cut-off and aborted downloads give a clear error; the previous model keeps working', { skip, timeout: 120_000 }, async () => {
+  const { page, call, errors } = await openFaultsPage();
+  const started = await call('start', `${base}/fault/model.gguf`);
+  assert.equal(started.ok, true, JSON.stringify(started));
+  const reference = await call('generate');
+  assert.equal(reference.ok, true, JSON.stringify(reference));
+  assert.equal(reference.value.length, 12);
+
+  const cases = [
+    ['HTTP 404', `${base}/fault/missing.gguf`, 0, 'network_error'],
+    ['connection dropped mid-body', `${base}/fault/cut.gguf`, 0, 'network_error'],
+    ['aborted by the user mid-download', `${base}/fault/slow.gguf`, 32 * 1024, 'aborted'],
+  ];
+  for (const [what, url, abortAfter, code] of cases) {
+    const r = await call('load', url, abortAfter);
+    assert.equal(r.ok, false, `${what}: the load succeeded`);
+    assert.equal(r.error.code, code, `${what}: ${JSON.stringify(r.error)}`);
+    assert.ok(r.error.message.length > 0, `${what}: empty message`);
+    const name = await call('name');
+    assert.deepEqual(name, { ok: true, value: 'tiny-llama-q4_0' }, `${what}: the previous model is gone`);
+    const again = await call('generate');
+    assert.deepEqual(again, reference, `${what}: the previous model no longer generates the same tokens`);
+  }
+  // After all that, a good download still loads.
+  const other = await call('load', `${base}/fault/other.gguf`);
+  assert.equal(other.ok, true, JSON.stringify(other));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a worker killed under the page: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
+  const { page, call, errors } = await openFaultsPage();
+  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
+  const reference = await call('generate');
+  assert.equal(reference.ok, true);
+
+  const running = call('generateUntilFailure');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const workers = page.workers().filter((w) => w.url().endsWith('/web/worker.js'));
+  assert.equal(workers.length, 1, `workers: ${page.workers().map((w) => w.url())}`);
+  // An uncaught error at the worker's top level: the Worker object fires `error` in the page,
+  // as it does when the browser ends a worker that ran out of memory.
+  await workers[0].evaluate(() => {
+    setTimeout(() => {
+      throw new Error('worker killed by the fault test');
+    }, 0);
+  });
+  const ended = await running;
+  assert.equal(ended.ok, false, 'the generation did not fail');
+  assert.equal(ended.error.code, 'crashed', JSON.stringify(ended.error));
+  assert.ok(ended.tokens >= 5);
+
+  const state = await call('settled');
+  assert.equal(state.crashes, 1);
+  assert.deepEqual(state.events, ['crash', 'recovered']);
+  assert.deepEqual(await call('name'), { ok: true, value: 'tiny-llama-q4_0' });
+  assert.deepEqual(await call('generate'), reference, 'after recovery the model generates the same tokens');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// Known gap (reported to the client's owner): a worker that ends without an `error` event
+// (self.close(), or a browser that stops it silently) is never noticed — the running generation
+// and every later call stay pending forever. A watchdog (a ping the worker must answer while a
+// request runs) would turn this into `crashed` + recovery like the test above. Kept as a todo
+// so that it is reproduced on every run without failing `make test`.
+test('a worker that stops silently is noticed: crashed, then recovered', {
+  skip,
+  timeout: 60_000,
+  todo: 'web/client.js notices a dead worker only through an error event or a fatal message',
+}, async () => {
+  const { page, call } = await openFaultsPage();
+  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
+  const running = call('generateUntilFailure');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const worker = page.workers().find((w) => w.url().endsWith('/web/worker.js'));
+  assert.ok(worker);
+  await worker.evaluate(() => /** @type {any} */ (self).close()).catch(() => {});
+  const kPatienceMs = 10_000;
+  const ended = await Promise.race([running, new Promise((resolve) => setTimeout(() => resolve('pending'), kPatienceMs))]);
+  await page.close();
+  assert.notEqual(ended, 'pending', `the generation was still pending ${kPatienceMs} ms after the worker stopped`);
+  assert.equal(/** @type {any} */ (ended).error?.code, 'crashed');
+});
