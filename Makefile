@@ -57,10 +57,10 @@ typecheck:
 	npx tsc -p web/tsconfig.json
 
 test-js:
-	node --test tests/js/
+	node --test tests/js/*.test.mjs
 
 test-e2e:
-	node --test --test-concurrency=1 tests/e2e/
+	node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -57,14 +57,14 @@ inline void dot_chunk(const uint8_t* const* blk, const int16_t* const* xq, v128_
   }
 }
 
-// y[t * y_stride + r + i] for i < R, t < T (R is 4 or 1; T is 2 or 1). `a` points at token 0.
+// y[t * y_stride + rr[i]] for i < R, t < T (R is 4 or 1; T is 2 or 1). `a` points at token 0.
 template <class W, int R, int T>
 inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, float* y,
-                       int64_t y_stride, int64_t r) {
+                       int64_t y_stride, const int64_t* rr) {
   const int64_t nb = cols / 32;
   const size_t row_bytes = weight_row_bytes(W::kFormat, cols);
   const uint8_t* wr[R];
-  for (int i = 0; i < R; ++i) wr[i] = w + (r + i) * row_bytes;
+  for (int i = 0; i < R; ++i) wr[i] = w + rr[i] * row_bytes;
 
   v128_t acc[T];     // R == 4: lane i = row r + i
   float acc1[T];     // R == 1
@@ -103,16 +103,15 @@ inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, 
   }
   for (int t = 0; t < T; ++t) {
     if constexpr (R == 4) {
-      wasm_v128_store(y + t * y_stride + r, acc[t]);
+      float lanes[4];
+      wasm_v128_store(lanes, acc[t]);
+      for (int i = 0; i < 4; ++i) y[t * y_stride + rr[i]] = lanes[i];
     } else {
-      y[t * y_stride + r] = acc1[t];
+      y[t * y_stride + rr[0]] = acc1[t];
     }
   }
 }
 
-}  // namespace
-int g_touch_tiles = 0;  // EXPERIMENT: 1 = single-row tiles for n == 1
-namespace {
 template <class W>
 void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                   float* y, int64_t row_begin, int64_t row_end) {
@@ -124,16 +123,21 @@ void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
   auto at = [&](int64_t t) {
     return q8_activations{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
   };
-  int64_t r = row_begin;
-  for (; r + 4 <= row_end && !(n == 1 && g_touch_tiles == 1); r += 4) {
+  // A tile takes one row from each quarter of the range: rows q, q + m, q + 2m, q + 3m. Adjacent
+  // rows would interleave 4 short streams (a Q8_0 row of 768 is 816 bytes) and defeat the
+  // hardware prefetcher when the weights come from DRAM (measured: 4 vs 9.5 GB/s); quarters are
+  // 4 long sequential streams.
+  const int64_t m = (row_end - row_begin) / 4;
+  for (int64_t q = row_begin; q < row_begin + m; ++q) {
+    const int64_t rr[4] = {q, q + m, q + 2 * m, q + 3 * m};
     int64_t t = 0;
-    for (; t + 2 <= n; t += 2) quant_tile<W, 4, 2>(w, cols, at(t), y + t * rows, rows, r);
-    if (t < n) quant_tile<W, 4, 1>(w, cols, at(t), y + t * rows, rows, r);
+    for (; t + 2 <= n; t += 2) quant_tile<W, 4, 2>(w, cols, at(t), y + t * rows, rows, rr);
+    if (t < n) quant_tile<W, 4, 1>(w, cols, at(t), y + t * rows, rows, rr);
   }
-  for (; r < row_end; ++r) {
+  for (int64_t r = row_begin + 4 * m; r < row_end; ++r) {
     int64_t t = 0;
-    for (; t + 2 <= n; t += 2) quant_tile<W, 1, 2>(w, cols, at(t), y + t * rows, rows, r);
-    if (t < n) quant_tile<W, 1, 1>(w, cols, at(t), y + t * rows, rows, r);
+    for (; t + 2 <= n; t += 2) quant_tile<W, 1, 2>(w, cols, at(t), y + t * rows, rows, &r);
+    if (t < n) quant_tile<W, 1, 1>(w, cols, at(t), y + t * rows, rows, &r);
   }
 }
 

@@ -6,7 +6,6 @@
 #include <wasm_simd128.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "../kernel-bench.h"
@@ -45,10 +44,8 @@ void bandwidth(bool json) {
 
 }  // namespace
 
-namespace inkstone { extern int g_touch_tiles; }
 int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
-  for (int i = 1; i + 1 < argc; ++i) if (std::string(argv[i]) == "--touch") inkstone::g_touch_tiles = std::atoi(argv[i + 1]);
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--bandwidth") {
       bandwidth(o.json);
