@@ -229,10 +229,16 @@ async function start() {
 async function refresh() {
   const rec = await ensureRecord();
   const chain = runChain(rec.logits, state.settings, rec.banned);
-  const top = Array.from(chain.order.subarray(0, N_BARS));
-  await ensurePieces([...currentTokens(), ...top]);
+  await ensurePieces([...currentTokens(), ...shownTokens(chain)]);
   render(rec, chain);
   writeLink();
+}
+
+/** Tokens the distribution panel names: the bars, the cumulative bar, the drawn one. @param {ChainResult} chain */
+function shownTokens(chain) {
+  const ids = Array.from(chain.order.subarray(0, Math.max(N_BARS, Math.min(chain.nKept, 40))));
+  ids.push(drawToken(chain, drawFor(state.chosen.length)).token);
+  return ids;
 }
 
 /** The draw of step i (-1 when greedy). @param {number} i */
@@ -412,8 +418,8 @@ function renderDistribution(rec, chain) {
     box.append(el('span', 'stat-value', value), el('span', 'stat-label', label), el('span', 'stat-note', note));
     $.stats.append(box);
   };
-  stat('entropy', `${e.bits.toFixed(2)} bits`, `model at T = 1: ${own.bits.toFixed(2)}`);
-  stat('effective choices', e.perplexity.toFixed(1), `2^entropy · model: ${own.perplexity.toFixed(1)}`);
+  stat('entropy', `${e.bits.toFixed(2)} bits`, `the model's own (T = 1): ${own.bits.toFixed(2)}`);
+  stat('effective choices', e.perplexity.toFixed(1), `2^entropy · the model's own: ${own.perplexity.toFixed(1)}`);
   stat('tokens kept', `${chain.nKept}`, `of ${engine.info ? engine.info.nVocab : chain.nCand} in the vocabulary`);
 
   $.tOut.textContent = s.temperature === 0 ? '0 (greedy)' : s.temperature.toFixed(2);
@@ -810,7 +816,7 @@ async function runLanes() {
     texts.append(p);
   });
   $.lanes.append(texts);
-  $.lanes.append(el('p', 'hint', 'Each lane is a normal run of the runtime with the same seed: step i uses the same random number u in every lane, so the lanes differ only by temperature. Shading: the chosen token’s probability.'));
+  $.lanes.append(el('p', 'hint', 'Each lane is a normal run of the runtime with the same seed: step i uses the same random number u in every lane, so the lanes differ only by temperature. Shading: the chosen token's probability.'));
 }
 
 // ------------------------------------------------------------------ link, presenter, keys
@@ -840,8 +846,7 @@ function onSettingsChanged() {
   const rec = state.records[state.chosen.length];
   if (!rec) return;
   const chain = runChain(rec.logits, state.settings, rec.banned);
-  const top = Array.from(chain.order.subarray(0, N_BARS));
-  const missing = top.filter((t) => !pieces.has(t));
+  const missing = shownTokens(chain).filter((t) => !pieces.has(t));
   const draw = () => {
     renderDistribution(rec, chain);
     writeLink();

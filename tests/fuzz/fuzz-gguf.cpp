@@ -29,7 +29,9 @@ namespace {
     }                                                                          \
   } while (0)
 
+// Keeps the reads from being optimised away.
 volatile uint64_t g_sink = 0;
+void sink(uint64_t v) { g_sink = g_sink + v; }
 
 void walk_array(const gguf_array& a, int depth) {
   FUZZ_CHECK(depth <= kGgufMaxArrayDepth + 1);
@@ -38,15 +40,15 @@ void walk_array(const gguf_array& a, int depth) {
     int64_t iv = 0;
     double fv = 0;
     switch (a.elem_type()) {
-      case gguf_type::string: g_sink += a.string_at(i).size(); break;
+      case gguf_type::string: sink(a.string_at(i).size()); break;
       case gguf_type::array: walk_array(a.array_at(i), depth + 1); break;
-      case gguf_type::boolean: g_sink += a.bool_at(i); break;
+      case gguf_type::boolean: sink(a.bool_at(i)); break;
       case gguf_type::f32:
       case gguf_type::f64:
         FUZZ_CHECK(a.float_at(i, &fv));
         break;
       default:
-        if (a.int_at(i, &iv)) g_sink += static_cast<uint64_t>(iv);
+        if (a.int_at(i, &iv)) sink(static_cast<uint64_t>(iv));
     }
   }
 }
@@ -55,10 +57,10 @@ void walk(const gguf_file& f) {
   for (const gguf_kv& kv : f.kvs()) {
     FUZZ_CHECK(f.find(kv.key) == &kv);  // duplicate keys are refused
     if (kv.value.type == gguf_type::array) walk_array(kv.value.arr, 1);
-    if (kv.value.type == gguf_type::string) g_sink += kv.value.str.size();
+    if (kv.value.type == gguf_type::string) sink(kv.value.str.size());
     auto i = f.get_int(kv.key);
     auto d = f.get_float(kv.key);
-    g_sink += i.ok() + d.ok();
+    sink(i.ok() + d.ok());
   }
   const auto bytes = f.bytes();
   for (const gguf_tensor_info& t : f.tensors()) {
@@ -69,7 +71,7 @@ void walk(const gguf_file& f) {
     FUZZ_CHECK(t.data >= bytes.data());
     FUZZ_CHECK(static_cast<uint64_t>(t.data - bytes.data()) <= bytes.size());
     FUZZ_CHECK(t.n_bytes <= bytes.size() - static_cast<uint64_t>(t.data - bytes.data()));
-    if (t.n_bytes > 0) g_sink += t.data[0] + t.data[t.n_bytes - 1];
+    if (t.n_bytes > 0) sink(t.data[0] + t.data[t.n_bytes - 1]);
   }
   // With no tensors, data_end() is the aligned data_offset(), which may lie past a file whose
   // header is not followed by padding (regressions/gguf-no-tensors-no-padding.gguf): accepted.
@@ -81,8 +83,8 @@ void check_model(const model& m, bool header_only) {
   FUZZ_CHECK(hp.n_vocab > 0 && hp.n_embd > 0 && hp.n_layer > 0 && hp.n_head > 0);
   FUZZ_CHECK(static_cast<int>(m.layers.size()) == hp.n_layer);
   FUZZ_CHECK(m.vocab.n_vocab() == hp.n_vocab);
-  g_sink += m.n_params() + m.weight_bytes();
-  for (int n_ctx : {1, 64, 4096}) g_sink += m.estimated_memory(n_ctx);
+  sink(m.n_params() + m.weight_bytes());
+  for (int n_ctx : {1, 64, 4096}) sink(m.estimated_memory(n_ctx));
   if (header_only) return;
   // Weight views are inside the file and sized for their shape.
   const auto bytes = m.gguf.bytes();
@@ -103,7 +105,7 @@ void check_model(const model& m, bool header_only) {
   // The tokenizer built from untrusted metadata must handle text.
   auto ids = m.vocab.encode("床前明月光 the moon\n", true);
   for (int32_t id : ids) FUZZ_CHECK(m.vocab.valid(id));
-  g_sink += m.vocab.decode(ids, true).size();
+  sink(m.vocab.decode(ids, true).size());
 }
 
 }  // namespace
@@ -118,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       walk(*f);
     } else {
       FUZZ_CHECK(f.code() != status_code::ok);
-      g_sink += f.error().message.size();
+      sink(f.error().message.size());
     }
     load_options lo;
     lo.header_only = header_only;

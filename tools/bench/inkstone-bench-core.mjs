@@ -35,7 +35,9 @@ function check(r, what) {
  * @param {any} M  the instantiated Emscripten module (createInkstoneModule)
  * @param {Uint8Array} bytes  the GGUF file
  * @param {{nThreads: number, nPrompt: number, nDecode: number, promptText: string,
- *          kernels?: string, warmup?: boolean}} o
+ *          kernels?: string, warmup?: boolean, mark?: (label: string) => void}} o
+ *   mark: called at 'prefill-start', 'prefill-end', 'decode-end' of the measured run (the browser
+ *   benchmark samples the CPU time Chromium used between them)
  */
 export function benchInkstone(M, bytes, o) {
   const now = () => performance.now();
@@ -66,12 +68,14 @@ export function benchInkstone(M, bytes, o) {
     const cpuMs = typeof process === 'object' && process.cpuUsage
       ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }
       : () => NaN;
-    const run = (promptTokens, nSteps) => {
+    const run = (promptTokens, nSteps, mark = () => {}) => {
+      mark('prefill-start');
       const cb = cpuMs();
       const tb = now();
       const b = check(s.begin(promptTokens, { ...gen, maxTokens: nSteps }), 'begin');
       const prefillMs = now() - tb;
       const prefillCpuMs = cpuMs() - cb;
+      mark('prefill-end');
       let firstTokenMs = NaN;
       let steps = 0;
       const td = now();
@@ -82,13 +86,14 @@ export function benchInkstone(M, bytes, o) {
         if (st.done) break;
       }
       const decodeMs = now() - td;
+      mark('decode-end');
       const decodeCpuMs = cpuMs() - cb - prefillCpuMs;
       return { prefillMs, innerPrefillMs: b.prefillMs, decodeMs, steps, firstTokenMs, prefillCpuMs, decodeCpuMs };
     };
     // Warm-up: V8 compiles hot wasm functions with TurboFan in the background and swaps them in
     // on the next call (no on-stack replacement), so the first run of each kernel is baseline code.
     if (o.warmup !== false) run(tokens.slice(0, Math.min(32, tokens.length)), Math.min(8, o.nDecode));
-    const r = run(tokens, o.nDecode);
+    const r = run(tokens, o.nDecode, o.mark);
     return {
       engine: 'inkstone',
       kernels: info.kernels ?? o.kernels ?? 'auto',

@@ -213,6 +213,8 @@ if (wantChromium) {
   const wllamaDir = path.join(HERE, 'node_modules/@wllama/wllama');
   const haveWllama = fs.existsSync(path.join(wllamaDir, 'esm/index.js'));
   const haveInkstoneWasm = fs.existsSync(path.join(wasmDir, 'inkstone.mjs'));
+  const haveInkstoneMt = fs.existsSync(path.join(wasmDir, 'inkstone-mt.mjs'));
+  if (!haveInkstoneMt) log(`skip Inkstone with threads in Chromium: ${wasmDir}/inkstone-mt.mjs is not built`);
   if (!haveWllama) log('skip wllama: run (cd tools/bench && npm ci) first');
   if (!haveInkstoneWasm) log(`skip Inkstone in Chromium: ${wasmDir}/inkstone.mjs is not built`);
 
@@ -247,6 +249,10 @@ if (wantChromium) {
     const consoleLines = [];
     page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
     page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+    const marks = {};
+    await page.exposeFunction('benchMark', (label) => {
+      marks[label] = { cpuS: treeCpuSeconds(), wallMs: performance.now() };
+    });
     try {
       await page.goto(`${base}/tools/bench/page/index.html`);
       await page.waitForFunction(() => document.getElementById('status')?.textContent === 'loaded');
@@ -255,7 +261,21 @@ if (wantChromium) {
       const r = await page.evaluate(([f, c]) => window[f](c), [fn, cfg]);
       const wallS = (performance.now() - w0) / 1000;
       if (r && r.ok === false) r.console = consoleLines.slice(-20);
-      return { ...r, browserCpuShare: (treeCpuSeconds() - c0) / wallS };
+      const out = { ...r, browserCpuShare: (treeCpuSeconds() - c0) / wallS };
+      // CPU seconds Chromium (all its processes) spent in each phase, from the page's marks: on a
+      // shared machine tokens per CPU-second tell the speed the engine would have with a core to
+      // itself (for 1 thread; with 2 threads it measures work, not speed-up).
+      const ps = marks['prefill-start'], pe = marks['prefill-end'], de = marks['decode-end'];
+      if (ps && pe && de && r && r.ok !== false) {
+        out.prefillCpuS = pe.cpuS - ps.cpuS;
+        out.decodeCpuS = de.cpuS - pe.cpuS;
+        out.prefillCpuShare = out.prefillCpuS / ((pe.wallMs - ps.wallMs) / 1000);
+        out.decodeCpuShare = out.decodeCpuS / ((de.wallMs - pe.wallMs) / 1000);
+        out.promptTokPerCpuS = r.nPrompt / out.prefillCpuS;
+        // wllama's first mark comes after its first decoded token
+        out.decodeTokPerCpuS = (r.engine === 'wllama' ? r.nDecode - 1 : r.nDecode) / out.decodeCpuS;
+      }
+      return out;
     } catch (e) {
       return { ok: false, error: String(e.message), console: consoleLines.slice(-20) };
     } finally {
@@ -271,7 +291,7 @@ if (wantChromium) {
       for (let r = 0; r < repeats; r++) {
         // Alternate the engines so that load on the machine hits both alike.
         const engines = [];
-        if (!skip.has('chromium') && haveInkstoneWasm) engines.push(['inkstone', 'benchInkstone']);
+        if (!skip.has('chromium') && haveInkstoneWasm && (t === 1 || haveInkstoneMt)) engines.push(['inkstone', 'benchInkstone']);
         if (!skip.has('wllama') && haveWllama) engines.push(['wllama', 'benchWllama']);
         for (const [engine, fn] of r % 2 ? engines.reverse() : engines) {
           const res = { engine, platform: 'chromium', model: m.name, threads: t, ...(await inPage(fn, cfg)) };
@@ -306,10 +326,12 @@ for (const m of models) {
   const w1 = find('wllama', 'chromium', m.name, 1);
   const w2 = find('wllama', 'chromium', m.name, 2);
   const pd = (r) => `${f1(r?.promptTokS)} / ${f1(r?.decodeTokS)}`;
-  speedRows.push([m.name, pd(nat), pd(nod), pd(c1), pd(c2), pd(w1), pd(w2),
+  const pc = (r) => `${f1(r?.promptTokPerCpuS)} / ${f1(r?.decodeTokPerCpuS)}`;
+  speedRows.push([m.name, pd(nat), pd(nod), pc(nod), pd(c1), pc(c1), pd(c2), pd(w1), pc(w1), pd(w2),
     `${ratio(c1?.promptTokS, w1?.promptTokS)} / ${ratio(c1?.decodeTokS, w1?.decodeTokS)}`,
+    `${ratio(c1?.promptTokPerCpuS, w1?.promptTokPerCpuS)} / ${ratio(c1?.decodeTokPerCpuS, w1?.decodeTokPerCpuS)}`,
     `${ratio(c2?.promptTokS, c1?.promptTokS)} / ${ratio(c2?.decodeTokS, c1?.decodeTokS)}`,
-    limit ? `${f1(limit)} (${((100 * (c1?.decodeTokS ?? 0)) / limit).toFixed(0)}%)` : '-']);
+    limit ? `${f1(limit)} (${((100 * (c1?.decodeTokPerCpuS ?? c1?.decodeTokS ?? 0)) / limit).toFixed(0)}%)` : '-']);
   otherRows.push([m.name, mb(bytes), `${f1(c1?.loadMs)} / ${f1(w1?.loadMs)}`, `${f1(c1?.ttftMs)} / ${f1(w1?.ttftMs)}`,
     `${mb(c1?.wasmHeapBytes)}`, `${mb(c1?.uaMemoryBytes)} / ${mb(w1?.uaMemoryBytes)}`, `${mb(nat?.maxRssBytes)} / ${mb(nod?.maxRssBytes)}`]);
 }
@@ -323,8 +345,13 @@ function table(head, rows) {
 console.log(`\nInkstone vs wllama: prompt ${nPrompt} tokens, then ${nDecode} decoded; tokens/s as prompt / decode` +
   ` (best of ${repeats}); ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`bandwidth (wasm SIMD128 read): DRAM ${f1(bandwidth.dramGBs)} GB/s, cache ${f1(bandwidth.cacheGBs)} GB/s\n`);
-console.log(table(['model', 'native 1t', 'node 1t', 'chromium 1t', 'chromium 2t', 'wllama 1t', 'wllama 2t',
-  'ink/wllama 1t', 'ink 2t/1t', 'decode limit tok/s (1t %)'], speedRows));
+console.log('wall = tokens per second of wall time; cpu = tokens per CPU-second of the engine (its speed with a core to itself)');
+console.log(table(['model', 'native 1t wall', 'node 1t wall', 'node 1t cpu', 'chromium 1t wall', 'chromium 1t cpu',
+  'chromium 2t wall', 'wllama 1t wall', 'wllama 1t cpu', 'wllama 2t wall', 'ink/wllama 1t wall', 'ink/wllama 1t cpu',
+  'ink 2t/1t wall', 'decode limit tok/s (chromium 1t cpu %)'], speedRows));
+const shares = results.filter((r) => r.platform === 'chromium' && r.ok !== false)
+  .map((r) => `${r.engine} ${r.model} t${r.threads}: ${f1(100 * (r.prefillCpuShare ?? NaN))}% / ${f1(100 * (r.decodeCpuShare ?? NaN))}%`);
+console.log(`\nCPU share Chromium got (prompt / decode phase; 100% = one core): ${shares.join('; ')}`);
 console.log('');
 console.log(table(['model', 'file MB', 'load ms ink / wllama', 'TTFT ms ink / wllama', 'ink wasm heap MB',
   'UA memory MB ink / wllama', 'max RSS MB native / node'], otherRows));

@@ -9,7 +9,8 @@
 // Register tile: 4 weight rows x 2 tokens = 8 i32x4 partial sums per block; the 4 rows' sums are
 // folded into one i32x4 (lane = row) so scaling costs one convert, one multiply and one add per
 // token per block. The tile walks every token of the batch before moving to the next 4 rows, so
-// prefill reads each weight once per batch. Single rows/tokens run the same arithmetic.
+// prefill reads each weight once per batch. The 4 rows of a tile come from the 4 quarters of the
+// row range (see quant_matmul). Single rows/tokens run the same arithmetic.
 #include <cassert>
 
 #include "quant-blocks.h"

@@ -13,7 +13,8 @@ self.onmessage = async (e) => {
     const bytes = new Uint8Array(await (await fetch(cfg.modelUrl)).arrayBuffer());
     const fetchMs = performance.now() - t1;
     const promptText = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
-    const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText });
+    const mark = (label) => self.postMessage({ mark: label });
+    const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText, mark });
     self.postMessage({ ok: true, result: { ...r, instantiateMs, fetchMs, loadMs: r.loadMs + instantiateMs } });
   } catch (err) {
     self.postMessage({ ok: false, error: String(err && err.stack ? err.stack : err) });

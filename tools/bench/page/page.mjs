@@ -24,6 +24,10 @@ window.benchInkstone = (cfg) =>
     status.textContent = 'inkstone';
     const w = new Worker(new URL('./inkstone-worker.mjs', import.meta.url), { type: 'module' });
     w.onmessage = async (e) => {
+      if (e.data.mark) {
+        if (window.benchMark) window.benchMark(e.data.mark);  // exposed by run.mjs: samples CPU time
+        return;
+      }
       const mem = e.data.ok ? await memoryBytes() : null;
       w.terminate();
       resolve(e.data.ok ? { ...e.data.result, platform: 'chromium', uaMemoryBytes: mem, crossOriginIsolated: self.crossOriginIsolated } : e.data);
@@ -50,15 +54,21 @@ window.benchWllama = async (cfg) => {
     const params = { max_tokens: cfg.nDecode, temp: 0, temperature: 0, ignore_eos: true, seed: 1, cache_prompt: false };
     // Warm-up (same reason as Inkstone's: V8 tiers wasm up on later calls).
     await wllama.createCompletion({ prompt: benchPromptText(16), ...params, max_tokens: 8 });
+    const mark = async (label) => { if (window.benchMark) await window.benchMark(label); };
+    await mark('prefill-start');
     const tb = performance.now();
     let firstTokenMs = NaN;
     let timings = null;
     const stream = await wllama.createCompletion({ prompt, ...params, stream: true });
     for await (const chunk of stream) {
-      if (Number.isNaN(firstTokenMs) && chunk.choices?.[0]?.text) firstTokenMs = performance.now() - tb;
+      if (Number.isNaN(firstTokenMs) && chunk.choices?.[0]?.text !== undefined) {
+        firstTokenMs = performance.now() - tb;
+        await mark('prefill-end');  // the first streamed token: prompt processed (+ one decode)
+      }
       if (chunk.timings) timings = chunk.timings;
     }
     const totalMs = performance.now() - tb;
+    await mark('decode-end');
     const mem = await memoryBytes();
     await wllama.exit();
     if (!timings) return { ok: false, error: 'wllama returned no timings' };
