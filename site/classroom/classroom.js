@@ -816,7 +816,7 @@ async function runLanes() {
     texts.append(p);
   });
   $.lanes.append(texts);
-  $.lanes.append(el('p', 'hint', 'Each lane is a normal run of the runtime with the same seed: step i uses the same random number u in every lane, so the lanes differ only by temperature. Shading: the chosen token's probability.'));
+  $.lanes.append(el('p', 'hint', "Each lane is a normal run of the runtime with the same seed: step i uses the same random number u in every lane, so the lanes differ only by temperature. Shading: the chosen token's probability."));
 }
 
 // ------------------------------------------------------------------ link, presenter, keys

@@ -18,7 +18,7 @@ export const STOPS = [
     id: 'embeddings',
     panel: 'panel-embed',
     title: '2 · Embeddings',
-    text: 'Each token id picks one row of a learned table: a vector of numbers. This is the newest token's row, exactly as stored in the model. The layers keep adding to this vector as it passes through them.',
+    text: "Each token id picks one row of a learned table: a vector of numbers. This is the newest token's row, exactly as stored in the model. The layers keep adding to this vector as it passes through them.",
     action: 'Take a step and show its vector',
   },
   {

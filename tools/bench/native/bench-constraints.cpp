@@ -10,10 +10,10 @@
 // `main` is weak so that this file can share the inkstone_bench executable with other
 // benchmarks that bring their own main (then call bench_constraints_main from there).
 #include <algorithm>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <string>
