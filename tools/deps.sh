@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   cmake make g++ clang lld libclang-rt-14-dev   # native build, sanitizers, libFuzzer
+  libc++-14-dev libc++abi-14-dev               # the fuzz build (clang 14 + libc++)
   emscripten                                   # wasm build (Debian 3.1.6)
   doctest-dev                                  # C++ unit tests
   libxnnpack-dev libpthreadpool-dev            # native f32 fully-connected reference path

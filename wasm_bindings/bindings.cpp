@@ -409,6 +409,21 @@ class Session {
       if (!read_bool(probes, "distribution", &g->probes.distribution, err)) return false;
       if (!read_bool(probes, "logits", &logits, err)) return false;
       g->probes.distribution = g->probes.distribution || logits;
+      // qkv: { layer, head } -> the Q/K/V probe of that head (implies attention).
+      const val qkv = probes["qkv"];
+      if (is_present(qkv)) {
+        int64_t layer = -1, head = -1;
+        if (qkv.typeOf().as<std::string>() != "object" || !is_present(qkv["layer"]) || !is_present(qkv["head"])) {
+          *err = make_error(status_code::invalid_argument,
+                            "options.probes.qkv must be { layer, head }");
+          return false;
+        }
+        if (!read_int(qkv, "layer", 0, model_->hp.n_layer - 1, &layer, err)) return false;
+        if (!read_int(qkv, "head", 0, model_->hp.n_head - 1, &head, err)) return false;
+        g->probes.qkv_layer = static_cast<int>(layer);
+        g->probes.qkv_head = static_cast<int>(head);
+        g->probes.attention = true;
+      }
     }
     return true;
   }
@@ -449,6 +464,18 @@ class Session {
       o.set("nPos", p.n_pos);
       o.set("nLayer", p.n_layer);
       o.set("nHead", p.n_head);
+    }
+    if (!p.q.empty()) {
+      val qkv = val::object();
+      qkv.set("layer", p.qkv_layer);
+      qkv.set("head", p.qkv_head);
+      qkv.set("headDim", p.head_dim);
+      qkv.set("q", float_array_copy(p.q));
+      qkv.set("k", float_array_copy(p.k));
+      qkv.set("v", float_array_copy(p.v));
+      qkv.set("out", float_array_copy(p.head_out));
+      qkv.set("embedding", float_array_copy(p.embedding));
+      o.set("qkv", qkv);
     }
     if (!p.logits.empty()) o.set("logits", float_array_copy(p.logits));
     if (!p.probs.empty()) o.set("distribution", float_array_copy(p.probs));

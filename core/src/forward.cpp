@@ -53,6 +53,9 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
                                                                x + size_t(i) * n_embd);
   }
 
+  // Probe: the last token's input embedding (n_embd).
+  if (record_attention_) std::copy_n(x + size_t(n - 1) * n_embd, n_embd, probe_embd_.data());
+
   for (int l = 0; l < hp.n_layer; ++l) {
     const layer_weights& lw = model_->layers[l];
     const linear_op* ops = &linears_[size_t(l) * kNumLayerLinears];
@@ -96,6 +99,9 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
       for (int h = 0; h < hp.n_head; ++h) {
         for (int j = 0; j < n_pos; ++j) dst[size_t(h) * n_pos + j] = att[size_t(h) * n_ctx_ + j];
       }
+      // ... and its query and head outputs, (q_dim) each of (n_layer, q_dim).
+      std::copy_n(q + size_t(n - 1) * q_dim, q_dim, probe_q_.data() + size_t(l) * q_dim);
+      std::copy_n(att_out + size_t(n - 1) * q_dim, q_dim, probe_out_.data() + size_t(l) * q_dim);
     }
 
     // Output projection and residual: x += att_out Wo^T                (n, n_embd)

@@ -61,9 +61,9 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
   sampler_ = std::make_unique<sampler>(std::move(s).value());
   options_ = std::move(options);
   probes_.configure(options_.probes, n_vocab, model_->hp.n_layer, model_->hp.n_head,
-                    session_->n_ctx());
+                    session_->n_ctx(), model_->hp.head_dim, model_->hp.n_embd);
   session_->set_slide_window(options_.slide_window, 1);
-  session_->set_record_attention(options_.probes.attention);
+  session_->set_record_attention(options_.probes.attention || options_.probes.qkv());
 
   // Reuse the KV rows of the prefix shared with what is cached; always recompute at least the
   // last prompt token so its logits (and attention probe) are fresh.

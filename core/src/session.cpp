@@ -37,7 +37,9 @@ memory_plan plan_memory(const model& m, const session_options& o, int n_ctx, boo
                   + size_t(hp.n_head) * n_ctx                // att
                   + size_t(hp.n_vocab)                       // logits
                   + size_t(n_ctx) * hp.head_dim              // rope cos + sin
-                  + size_t(hp.n_layer) * hp.n_head * n_ctx;  // attention probe
+                  + size_t(hp.n_layer) * hp.n_head * n_ctx   // attention probe
+                  + size_t(hp.n_layer) * q_dim * 2           // query + head output probe
+                  + size_t(hp.n_embd);                       // embedding probe
   p.scratch = floats * sizeof(float) + size_t(n_ctx) * 2 * sizeof(int32_t);
   if (packs_f32) {
     auto add = [&](const tensor_view& t) {
@@ -125,6 +127,9 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
   s->att_.assign(size_t(hp.n_head) * n_ctx, 0.0f);
   s->logits_.assign(hp.n_vocab, 0.0f);
   s->probe_att_.assign(size_t(hp.n_layer) * hp.n_head * n_ctx, 0.0f);
+  s->probe_q_.assign(size_t(hp.n_layer) * q_dim, 0.0f);
+  s->probe_out_.assign(size_t(hp.n_layer) * q_dim, 0.0f);
+  s->probe_embd_.assign(hp.n_embd, 0.0f);
   s->tokens_.reserve(n_ctx);
   s->retained_.reserve(n_ctx);
 
@@ -186,6 +191,31 @@ std::span<const float> session::logits() const {
 std::span<const float> session::attention() const {
   if (probe_n_pos_ == 0) return {};
   return {probe_att_.data(), size_t(model_->hp.n_layer) * model_->hp.n_head * probe_n_pos_};
+}
+
+std::span<const float> session::probe_query() const {
+  if (probe_n_pos_ == 0) return {};
+  return probe_q_;
+}
+
+std::span<const float> session::probe_head_output() const {
+  if (probe_n_pos_ == 0) return {};
+  return probe_out_;
+}
+
+std::span<const float> session::probe_embedding() const {
+  if (probe_n_pos_ == 0) return {};
+  return probe_embd_;
+}
+
+std::span<const float> session::cached_keys(int layer) const {
+  if (layer < 0 || layer >= model_->hp.n_layer) return {};
+  return {kv_->k_row(layer, 0), size_t(position()) * kv_->kv_dim};
+}
+
+std::span<const float> session::cached_values(int layer) const {
+  if (layer < 0 || layer >= model_->hp.n_layer) return {};
+  return {kv_->v_row(layer, 0), size_t(position()) * kv_->kv_dim};
 }
 
 void session::set_slide_window(bool on, int n_keep) {

@@ -49,7 +49,7 @@ run_libfuzzer() {
     grep -E "ERROR|SUMMARY|FUZZ_CHECK|Test unit written" "$log" | head -20 >&2 || true
     status=1
   fi
-  grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | sed "s/^/  $name: /" || true
+  grep -E "^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | sed "s/^/  $name: /" || true
 }
 
 run_libfuzzer fuzz-gguf tests/fixtures/broken -max_len=65536

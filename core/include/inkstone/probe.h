@@ -8,6 +8,11 @@
 //                 (n_pos = position() at that moment); each row sums to 1
 //   distribution  the raw logits (n_vocab) and the final probabilities over the whole vocabulary
 //                 (n_vocab; 0 for tokens the chain removed)
+//   qkv           for one layer and head, the same query as `attention`: its q (head_dim, after
+//                 RoPE), the keys (n_pos, head_dim, after RoPE) and values (n_pos, head_dim) of
+//                 its kv head, the head's output sum_j a_j v_j (head_dim, before the output
+//                 projection), and the query token's input embedding (n_embd); so that
+//                 softmax(q . k_j / sqrt(head_dim)) is that head's attention row (classroom)
 #pragma once
 
 #include <cstdint>
@@ -24,6 +29,9 @@ struct probe_options {
   int top_alternatives = 0;  // N; 0: off
   bool attention = false;
   bool distribution = false;
+  int qkv_layer = -1;  // qkv probe of this layer and head; -1: off (recorded with attention)
+  int qkv_head = -1;
+  bool qkv() const { return qkv_layer >= 0 && qkv_head >= 0; }
 };
 
 // A step's probes. Views into the recorder's buffers: valid until the next step.
@@ -35,16 +43,27 @@ struct step_probes {
   int n_pos = 0;
   std::span<const float> logits;  // (n_vocab) or empty
   std::span<const float> probs;   // (n_vocab) or empty
+  int qkv_layer = -1;             // qkv (empty unless options.qkv() and attention was recorded)
+  int qkv_head = -1;
+  int head_dim = 0;
+  std::span<const float> q;       // (head_dim)
+  std::span<const float> k;       // (n_pos, head_dim)
+  std::span<const float> v;       // (n_pos, head_dim)
+  std::span<const float> head_out;   // (head_dim)
+  std::span<const float> embedding;  // (n_embd)
 };
 
 // Owns the buffers probes are copied into; allocated by configure(), never per step.
 class probe_recorder {
  public:
-  // Allocates for these options. attention needs n_layer * n_head * n_ctx floats.
-  void configure(const probe_options& options, int n_vocab, int n_layer, int n_head, int n_ctx);
+  // Allocates for these options. attention needs n_layer * n_head * n_ctx floats; qkv needs
+  // head_dim and n_embd (it is off when they are 0 or the layer/head is out of range).
+  void configure(const probe_options& options, int n_vocab, int n_layer, int n_head, int n_ctx,
+                 int head_dim = 0, int n_embd = 0);
   const probe_options& options() const { return options_; }
   bool any() const {
-    return options_.top_alternatives > 0 || options_.attention || options_.distribution;
+    return options_.top_alternatives > 0 || options_.attention || options_.distribution ||
+           options_.qkv();
   }
   // Copies what is enabled from the sampler's last evaluation and the session's last forward.
   // logits: the (n_vocab) logits the sampler saw.
@@ -53,6 +72,8 @@ class probe_recorder {
   step_probes view() const;
 
  private:
+  void record_qkv(const session& sess);
+
   probe_options options_;
   int n_layer_ = 0;
   int n_head_ = 0;
@@ -62,6 +83,13 @@ class probe_recorder {
   std::vector<float> attention_;
   std::vector<float> logits_;
   std::vector<float> probs_;
+  int head_dim_ = 0;
+  bool qkv_recorded_ = false;
+  std::vector<float> q_;     // (head_dim)
+  std::vector<float> k_;     // (n_ctx, head_dim)
+  std::vector<float> v_;     // (n_ctx, head_dim)
+  std::vector<float> out_;   // (head_dim)
+  std::vector<float> embd_;  // (n_embd)
 };
 
 }  // namespace inkstone

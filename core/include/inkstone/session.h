@@ -84,6 +84,16 @@ class session {
   // (n_layer, n_head, n_pos) weights of the last token of the last run (n_pos = position() then);
   // empty when recording was off for that run.
   std::span<const float> attention() const;
+  // Recorded with the attention probe, for the same token: its query after RoPE and each head's
+  // attention output before the output projection, (n_layer, n_head * head_dim), and its input
+  // embedding (n_embd). Empty when recording was off for the last run.
+  std::span<const float> probe_query() const;
+  std::span<const float> probe_head_output() const;
+  std::span<const float> probe_embedding() const;
+  // The KV cache rows of one layer: keys (after RoPE) or values, (position(), n_head_kv *
+  // head_dim). Valid until the next run, truncate or slide.
+  std::span<const float> cached_keys(int layer) const;
+  std::span<const float> cached_values(int layer) const;
 
   const model& get_model() const { return *model_; }
   const char* kernels_name() const;
@@ -129,6 +139,9 @@ class session {
   std::vector<float>
       probe_att_;  // (n_layer, n_head, n_ctx) capacity; (n_layer, n_head, n_pos) used
   int probe_n_pos_ = 0;
+  std::vector<float> probe_q_;     // (n_layer, n_head * head_dim) query of the last token
+  std::vector<float> probe_out_;   // (n_layer, n_head * head_dim) attention output of it
+  std::vector<float> probe_embd_;  // (n_embd) its input embedding
 };
 
 }  // namespace inkstone

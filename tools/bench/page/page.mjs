@@ -43,8 +43,7 @@ window.benchWllama = async (cfg) => {
     const wllama = new Wllama({ default: `${cfg.wllamaUrl}/esm/wasm/wllama.wasm` }, { suppressNativeLog: true });
     const t0 = performance.now();
     await wllama.loadModelFromUrl(new URL(cfg.modelUrl, location.href).href, {
-      n_ctx: cfg.nPrompt + cfg.nDecode + 64,
-      n_batch: Math.max(cfg.nPrompt, 128),
+      n_ctx: 512,
       n_threads: cfg.nThreads,
       n_gpu_layers: 0,
       useCache: false,
