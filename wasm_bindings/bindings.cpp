@@ -413,7 +413,8 @@ class Session {
       const val qkv = probes["qkv"];
       if (is_present(qkv)) {
         int64_t layer = -1, head = -1;
-        if (qkv.typeOf().as<std::string>() != "object" || !is_present(qkv["layer"]) || !is_present(qkv["head"])) {
+        if (qkv.typeOf().as<std::string>() != "object" || !is_present(qkv["layer"]) ||
+            !is_present(qkv["head"])) {
           *err = make_error(status_code::invalid_argument,
                             "options.probes.qkv must be { layer, head }");
           return false;

@@ -65,10 +65,10 @@ void probe_recorder::record_qkv(const session& sess) {
   const int l = options_.qkv_layer;
   const int h = options_.qkv_head;
   const size_t kv_offset = size_t(h / (hp.n_head / hp.n_head_kv)) * hd;
-  const std::span<const float> q = sess.probe_query();         // (n_layer, q_dim)
+  const std::span<const float> q = sess.probe_query();          // (n_layer, q_dim)
   const std::span<const float> out = sess.probe_head_output();  // (n_layer, q_dim)
-  const std::span<const float> embd = sess.probe_embedding();  // (n_embd)
-  const std::span<const float> keys = sess.cached_keys(l);     // (position(), kv_dim)
+  const std::span<const float> embd = sess.probe_embedding();   // (n_embd)
+  const std::span<const float> keys = sess.cached_keys(l);      // (position(), kv_dim)
   const std::span<const float> values = sess.cached_values(l);
   if (q.size() != hp.n_layer * q_dim || keys.size() < n_pos_ * kv_dim ||
       size_t(n_pos_) * hd > k_.size() || embd.size() != embd_.size()) {

@@ -31,15 +31,15 @@ memory_plan plan_memory(const model& m, const session_options& o, int n_ctx, boo
   const size_t q_dim = size_t(hp.n_head) * hp.head_dim;
   memory_plan p;
   p.kv = kv_cache::bytes(hp.n_layer, n_ctx, hp.n_head_kv * hp.head_dim);
-  size_t floats = b * hp.n_embd * 3                          // x, xb, xb2
-                  + b * q_dim * 2                            // q, att_out
-                  + b * hp.n_ff * 2                          // hb, hb2
-                  + size_t(hp.n_head) * n_ctx                // att
-                  + size_t(hp.n_vocab)                       // logits
-                  + size_t(n_ctx) * hp.head_dim              // rope cos + sin
-                  + size_t(hp.n_layer) * hp.n_head * n_ctx   // attention probe
-                  + size_t(hp.n_layer) * q_dim * 2           // query + head output probe
-                  + size_t(hp.n_embd);                       // embedding probe
+  size_t floats = b * hp.n_embd * 3                         // x, xb, xb2
+                  + b * q_dim * 2                           // q, att_out
+                  + b * hp.n_ff * 2                         // hb, hb2
+                  + size_t(hp.n_head) * n_ctx               // att
+                  + size_t(hp.n_vocab)                      // logits
+                  + size_t(n_ctx) * hp.head_dim             // rope cos + sin
+                  + size_t(hp.n_layer) * hp.n_head * n_ctx  // attention probe
+                  + size_t(hp.n_layer) * q_dim * 2          // query + head output probe
+                  + size_t(hp.n_embd);                      // embedding probe
   p.scratch = floats * sizeof(float) + size_t(n_ctx) * 2 * sizeof(int32_t);
   if (packs_f32) {
     auto add = [&](const tensor_view& t) {

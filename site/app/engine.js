@@ -30,7 +30,7 @@ const TOP_ALTERNATIVES = 8;
  * @property {string} title       Simplified
  * @property {string} opening     given start of the body (Simplified), may be ''
  * @property {FormChoice} choice
- * @property {string} rhymeBook   'xinyun' | 'pingshui' (assets/prosody/rhyme-<id>.tsv)
+ * @property {string} rhymeBook   'xinyun' | 'classical' (平水韵 平声 groups) (assets/prosody/rhyme-<id>.tsv)
  * @property {number} [rhymeGroup] keep this rhyme group (rewriting one line of a poem)
  * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
  * @property {AbortSignal} [signal]

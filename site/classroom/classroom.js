@@ -512,6 +512,7 @@ function renderDistribution(rec, chain) {
       for (let t = 0; t < banned.length; t++) if (banned[t]) worst.push({ id: t, p: p1[t] });
       worst.sort((a, b) => b.p - a.p);
     }
+    $.mask.dataset.masked = rec.maskedMass.toFixed(6);
     const head = el('p', 'mask-head');
     head.append(el('strong', '', `Form rules removed ${pct(rec.maskedMass)}`),
       document.createTextNode(` of the probability this step${rec.rule ? ` (mostly: ${rec.rule})` : ''}.`));

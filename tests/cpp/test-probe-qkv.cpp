@@ -106,9 +106,9 @@ TEST_CASE("qkv probe: softmax(q K^T / sqrt(d)) is the attention row; sum a v is 
         // The embedding is the query token's row of token_embd (dequantized by the reference).
         std::vector<float> row_embd(hp.n_embd);
         const int32_t query_token = prefix.back();
-        ref_kernels().get_rows[static_cast<int>(m->token_embd.type == ggml_type::f32   ? 0
-                                               : m->token_embd.type == ggml_type::f16 ? 1
-                                               : m->token_embd.type == ggml_type::q4_0 ? 2
+        ref_kernels().get_rows[static_cast<int>(m->token_embd.type == ggml_type::f32    ? 0
+                                                : m->token_embd.type == ggml_type::f16  ? 1
+                                                : m->token_embd.type == ggml_type::q4_0 ? 2
                                                                                         : 3)](
             m->token_embd.data, hp.n_embd, query_token, row_embd.data());
         for (int c = 0; c < hp.n_embd; ++c) CHECK(p.embedding[c] == row_embd[c]);

@@ -334,3 +334,46 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
   await page.close();
   assert.deepEqual(errors, [], 'no page errors (CSP violations included)');
 });
+
+test('classroom: the mass the form rules removed is the runtime\'s and the banned tokens\' mass', { skip, timeout: 90000 }, async () => {
+  const fragment = `#c=1&f=${encodeURIComponent('<五绝>')}&t=${encodeURIComponent('秋夜')}&s=3&T=0.9&k=0&p=1&m=0&r=1&n=0`;
+  const { page, errors } = await openClassroom(fragment);
+  assert.equal(await page.isChecked('#rules'), true);
+  for (let i = 0; i < 7; i++) {
+    const shown = await page.evaluate(() => {
+      const c = /** @type {any} */ (window).classroom;
+      const mask = /** @type {HTMLElement} */ (document.getElementById('mask'));
+      return {
+        text: /** @type {HTMLElement} */ (mask.querySelector('.mask-head strong')).textContent,
+        masked: Number(mask.dataset.masked),
+        prompt: c.state.promptTokens, chosen: c.state.chosen.map((/** @type {any} */ t) => t.token),
+      };
+    });
+    // The runtime, asked here for the same state: the rules see the forced tokens.
+    const ref = await page.evaluate(async ({ prompt, chosen }) => {
+      const c = /** @type {any} */ (window).classroom;
+      let last = null;
+      for await (const ev of c.engine.ink.generate({ promptTokens: prompt, forceTokens: chosen, maxTokens: chosen.length + 1,
+        constraint: { form: '五言絕句' }, temperature: 1, topK: 0, topP: 1, minP: 0, stopAtEos: false, probes: { distribution: true } })) {
+        if (ev.type === 'token') last = ev;
+      }
+      // Mass (T = 1, no cuts) of the tokens the runtime's distribution zeroed, from its logits.
+      const logits = last.logits;
+      let max = -Infinity;
+      for (const l of logits) max = Math.max(max, l);
+      let z = 0;
+      let banned = 0;
+      for (let t = 0; t < logits.length; t++) {
+        const e = Math.exp(logits[t] - max);
+        z += e;
+        if (last.distribution[t] === 0) banned += e;
+      }
+      return { maskedMass: last.maskedMass, bannedMass: banned / z };
+    }, shown);
+    assert.equal(shown.text, `Form rules removed ${(ref.maskedMass * 100).toFixed(2)}%`, `step ${i}`);
+    assert.ok(Math.abs(ref.bannedMass - ref.maskedMass) < 1e-4, `step ${i}: banned ${ref.bannedMass} vs masked ${ref.maskedMass}`);
+    await steps(page, 1);
+  }
+  await page.close();
+  assert.deepEqual(errors, []);
+});

@@ -123,10 +123,14 @@ weights make_weights(weight_format format, int64_t rows, int64_t cols, uint64_t 
 
 const char* format_name(weight_format f) {
   switch (f) {
-    case weight_format::f32: return "f32";
-    case weight_format::f16: return "f16";
-    case weight_format::q4_0: return "q4_0";
-    case weight_format::q8_0: return "q8_0";
+    case weight_format::f32:
+      return "f32";
+    case weight_format::f16:
+      return "f16";
+    case weight_format::q4_0:
+      return "q4_0";
+    case weight_format::q8_0:
+      return "q8_0";
   }
   return "?";
 }
@@ -135,10 +139,14 @@ bool is_quant(weight_format f) { return f == weight_format::q4_0 || f == weight_
 
 double rel_tolerance(weight_format f) {
   switch (f) {
-    case weight_format::f32: return kMaxRelErrF32;
-    case weight_format::f16: return kMaxRelErrF16;
-    case weight_format::q4_0: return kMaxRelErrQ4_0;
-    case weight_format::q8_0: return kMaxRelErrQ8_0;
+    case weight_format::f32:
+      return kMaxRelErrF32;
+    case weight_format::f16:
+      return kMaxRelErrF16;
+    case weight_format::q4_0:
+      return kMaxRelErrQ4_0;
+    case weight_format::q8_0:
+      return kMaxRelErrQ8_0;
   }
   return 0;
 }
@@ -160,7 +168,9 @@ double allowed_error(const weights& w, weight_format f, int64_t i, int64_t cols,
   return rel_tolerance(f) * mag + (activation_quantized ? kActQuantHalfStep * quant : 0.0) + 1e-30;
 }
 
-bool same_bits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
+bool same_bits(const float* a, const float* b, size_t n) {
+  return std::memcmp(a, b, n * sizeof(float)) == 0;
+}
 
 const weight_format kFormats[] = {weight_format::f32, weight_format::f16, weight_format::q4_0,
                                   weight_format::q8_0};
@@ -214,8 +224,9 @@ TEST_CASE("wasmsimd: matvec and matmul match ref over swept shapes; row splits a
   const kernel_table& simd = *wasmsimd_kernels();
   int n_cases = 0;
   for (weight_format f : kFormats) {
-    const auto cols_list = is_quant(f) ? std::vector<int64_t>(std::begin(kQuantCols), std::end(kQuantCols))
-                                       : std::vector<int64_t>(std::begin(kFloatCols), std::end(kFloatCols));
+    const auto cols_list = is_quant(f)
+                               ? std::vector<int64_t>(std::begin(kQuantCols), std::end(kQuantCols))
+                               : std::vector<int64_t>(std::begin(kFloatCols), std::end(kFloatCols));
     for (int64_t cols : cols_list) {
       for (int64_t rows : kRows) {
         const weights w = make_weights(f, rows, cols, uint64_t(cols * 131 + rows * 7 + int(f)));
@@ -236,13 +247,15 @@ TEST_CASE("wasmsimd: matvec and matmul match ref over swept shapes; row splits a
           for (int64_t t = 0; t < n; ++t) {
             for (int64_t i = 0; i < rows; ++i) {
               const double err = std::fabs(double(y[t * rows + i]) - y_ref[t * rows + i]);
-              worst = std::max(worst, err / allowed_error(w, f, i, cols, x.data() + t * cols, is_quant(f)));
+              worst = std::max(
+                  worst, err / allowed_error(w, f, i, cols, x.data() + t * cols, is_quant(f)));
             }
           }
           CHECK(worst <= 1.0);
 
           // Rows split at awkward places (1, rows/2 + 1) as a thread pool might: same bits.
-          const int64_t a = std::min<int64_t>(1, rows), b = std::max(a, std::min(rows, rows / 2 + 1));
+          const int64_t a = std::min<int64_t>(1, rows),
+                        b = std::max(a, std::min(rows, rows / 2 + 1));
           simd.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y_split.data(), 0, a);
           simd.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y_split.data(), a, b);
           simd.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y_split.data(), b, rows);
@@ -284,7 +297,8 @@ TEST_CASE("wasmsimd: the f32-activation Q8_0 variant matches ref tightly") {
       for (int64_t t = 0; t < 2; ++t) {
         for (int64_t i = 0; i < rows; ++i) {
           const double err = std::fabs(double(y[t * rows + i]) - y_ref[t * rows + i]);
-          worst = std::max(worst, err / allowed_error(w, weight_format::q8_0, i, cols, x.data() + t * cols, false));
+          worst = std::max(worst, err / allowed_error(w, weight_format::q8_0, i, cols,
+                                                      x.data() + t * cols, false));
         }
       }
       CHECK(worst <= 1.0);
@@ -345,7 +359,9 @@ TEST_CASE("wasmsimd: rmsnorm, softmax, silu_mul, add, rope match ref") {
     std::vector<float> g_ref = g;
     ref.f32_silu_mul(g_ref.data(), up.data(), 7);
     simd.f32_silu_mul(g.data(), up.data(), 7);
-    for (int i = 0; i < 7; ++i) CHECK(std::fabs(double(g[i]) - g_ref[i]) <= 1e-5 * std::max(1.0, std::fabs(double(g_ref[i]))));
+    for (int i = 0; i < 7; ++i)
+      CHECK(std::fabs(double(g[i]) - g_ref[i]) <=
+            1e-5 * std::max(1.0, std::fabs(double(g_ref[i]))));
     std::vector<float> s = {1.0f, -INFINITY, 2.0f, -INFINITY, -200.0f, 0.5f, -INFINITY};
     simd.f32_softmax(s.data(), 7);
     CHECK(s[1] == 0.0f);
@@ -394,7 +410,8 @@ TEST_CASE("wasmsimd: attention (single query and causal batch) matches ref") {
       CAPTURE(n_pos);
       std::vector<float> att_ref(shape.n_head * n_ctx, 0.0f), att(shape.n_head * n_ctx, 0.0f);
       std::vector<float> out_ref(q_dim), out(q_dim);
-      ref.f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att_ref.data(), n_ctx, out_ref.data());
+      ref.f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att_ref.data(), n_ctx,
+                        out_ref.data());
       simd.f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att.data(), n_ctx, out.data());
       CHECK(worst_diff(att, att_ref) <= kMaxAbsErrAttention);
       CHECK(worst_diff(out, out_ref) <= kMaxAbsErrAttention);
@@ -405,13 +422,16 @@ TEST_CASE("wasmsimd: attention (single query and causal batch) matches ref") {
         CAPTURE(n_tok);
         std::vector<float> att_ref(shape.n_head * n_ctx, 0.0f), att(shape.n_head * n_ctx, 0.0f);
         std::vector<float> out_ref(n_tok * q_dim), out(n_tok * q_dim);
-        ref.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att_ref.data(), n_ctx, out_ref.data());
-        simd.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att.data(), n_ctx, out.data());
+        ref.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att_ref.data(),
+                                 n_ctx, out_ref.data());
+        simd.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att.data(),
+                                  n_ctx, out.data());
         CHECK(worst_diff(att, att_ref) <= kMaxAbsErrAttention);
         CHECK(worst_diff(out, out_ref) <= kMaxAbsErrAttention);
         // The last query alone gives the same bits (prefill and decode agree).
         std::vector<float> att1(shape.n_head * n_ctx, 0.0f), out1(q_dim);
-        simd.f32_attention(q.data() + (n_tok - 1) * q_dim, k.data(), v.data(), pos0 + n_tok, shape, att1.data(), n_ctx, out1.data());
+        simd.f32_attention(q.data() + (n_tok - 1) * q_dim, k.data(), v.data(), pos0 + n_tok, shape,
+                           att1.data(), n_ctx, out1.data());
         CHECK(same_bits(out1.data(), out.data() + (n_tok - 1) * q_dim, q_dim));
       }
     }

@@ -38,10 +38,10 @@ struct matrix_shape {
 
 // (rows, cols) of each weight of one layer + the output projection, per benchmark model.
 inline const matrix_shape kShapes[] = {
-    {"S15", "attn_q", 288, 288},    {"S15", "ffn_up", 768, 288},   {"S15", "ffn_down", 288, 768},
-    {"S15", "output", 32000, 288},  {"P8", "attn_q", 384, 384},    {"P8", "ffn_up", 1024, 384},
-    {"P8", "ffn_down", 384, 1024},  {"P8", "output", 8000, 384},   {"S110", "attn_q", 768, 768},
-    {"S110", "ffn_up", 2048, 768},  {"S110", "ffn_down", 768, 2048}, {"S110", "output", 32000, 768},
+    {"S15", "attn_q", 288, 288},   {"S15", "ffn_up", 768, 288},     {"S15", "ffn_down", 288, 768},
+    {"S15", "output", 32000, 288}, {"P8", "attn_q", 384, 384},      {"P8", "ffn_up", 1024, 384},
+    {"P8", "ffn_down", 384, 1024}, {"P8", "output", 8000, 384},     {"S110", "attn_q", 768, 768},
+    {"S110", "ffn_up", 2048, 768}, {"S110", "ffn_down", 768, 2048}, {"S110", "output", 32000, 768},
 };
 
 inline constexpr double kMinSeconds = 0.15;
@@ -65,7 +65,9 @@ inline double now_s() {
   if (t >= 0) return t;
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-inline const char* clock_name() { return ink_bench_cpu_seconds() >= 0 ? "process CPU time" : "wall time"; }
+inline const char* clock_name() {
+  return ink_bench_cpu_seconds() >= 0 ? "process CPU time" : "wall time";
+}
 #else
 inline double now_s() {
   timespec ts;
@@ -120,7 +122,9 @@ inline std::vector<uint8_t> random_weights(weight_format format, int64_t rows, i
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<uint32_t>(s >> 33);
   };
-  auto uniform = [&](float lo, float hi) { return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f; };
+  auto uniform = [&](float lo, float hi) {
+    return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f;
+  };
   const size_t block = format == weight_format::q8_0 ? 34 : format == weight_format::q4_0 ? 18 : 0;
   if (block == 0) {
     for (size_t i = 0; i < w.size(); i += format == weight_format::f32 ? 4 : 2) {
@@ -154,10 +158,14 @@ inline std::vector<float> random_floats(size_t n, uint64_t seed) {
 
 inline const char* format_name(weight_format f) {
   switch (f) {
-    case weight_format::f32: return "f32";
-    case weight_format::f16: return "f16";
-    case weight_format::q4_0: return "q4_0";
-    case weight_format::q8_0: return "q8_0";
+    case weight_format::f32:
+      return "f32";
+    case weight_format::f16:
+      return "f16";
+    case weight_format::q4_0:
+      return "q4_0";
+    case weight_format::q8_0:
+      return "q8_0";
   }
   return "?";
 }
@@ -184,10 +192,11 @@ inline void report_row(const char* platform, weight_format f, const matrix_shape
   }
   std::printf("\n");
   if (json) {
-    std::printf("JSON {\"platform\":\"%s\",\"model\":\"%s\",\"matrix\":\"%s\",\"format\":\"%s\","
-                "\"rows\":%lld,\"cols\":%lld,\"n\":%lld,\"results\":{",
-                platform, s.model, s.name, format_name(f), (long long)s.rows, (long long)s.cols,
-                (long long)n);
+    std::printf(
+        "JSON {\"platform\":\"%s\",\"model\":\"%s\",\"matrix\":\"%s\",\"format\":\"%s\","
+        "\"rows\":%lld,\"cols\":%lld,\"n\":%lld,\"results\":{",
+        platform, s.model, s.name, format_name(f), (long long)s.rows, (long long)s.cols,
+        (long long)n);
     for (size_t i = 0; i < cands.size(); ++i) {
       std::printf("%s\"%s\":{\"gops\":%.4f,\"gbps\":%.4f,\"us\":%.3f}", i ? "," : "",
                   cands[i].name.c_str(), ops / t[i] * 1e-9, bytes / t[i] * 1e-9, t[i] * 1e6);
@@ -209,11 +218,16 @@ inline options parse_options(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--json") o.json = true;
-    else if (a == "--quick") o.quick = true;
-    else if (a == "--model" && i + 1 < argc) o.model = argv[++i];
-    else if (a == "--format" && i + 1 < argc) o.format = argv[++i];
-    else if (a == "--n" && i + 1 < argc) o.n = std::atoll(argv[++i]);
+    if (a == "--json")
+      o.json = true;
+    else if (a == "--quick")
+      o.quick = true;
+    else if (a == "--model" && i + 1 < argc)
+      o.model = argv[++i];
+    else if (a == "--format" && i + 1 < argc)
+      o.format = argv[++i];
+    else if (a == "--n" && i + 1 < argc)
+      o.n = std::atoll(argv[++i]);
   }
   return o;
 }

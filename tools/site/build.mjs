@@ -46,8 +46,23 @@ for (const f of readdirSync(wasmDir)) {
     cpSync(join(wasmDir, f), join(out, 'wasm', f));
   }
 }
+writeModelHashes(join(out, 'assets', 'models'));
 writePrecache(out);
 console.log(`site: built ${out}`);
+
+/**
+ * Writes `<model>.gguf.sha256` ("hex  name", as sha256sum does) next to every shipped model, so
+ * the page verifies the bytes and a retrained model at the same URL replaces a cached old one.
+ * @param {string} dir
+ */
+function writeModelHashes(dir) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (!/\.gguf$/i.test(name)) continue;
+    const hex = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
+    writeFileSync(join(dir, `${name}.sha256`), `${hex}  ${name}\n`);
+  }
+}
 
 /**
  * Writes outDir/precache.json and outDir/sw.js (site/sw.js with the list inlined).

@@ -46,9 +46,9 @@ struct step_probes {
   int qkv_layer = -1;             // qkv (empty unless options.qkv() and attention was recorded)
   int qkv_head = -1;
   int head_dim = 0;
-  std::span<const float> q;       // (head_dim)
-  std::span<const float> k;       // (n_pos, head_dim)
-  std::span<const float> v;       // (n_pos, head_dim)
+  std::span<const float> q;          // (head_dim)
+  std::span<const float> k;          // (n_pos, head_dim)
+  std::span<const float> v;          // (n_pos, head_dim)
   std::span<const float> head_out;   // (head_dim)
   std::span<const float> embedding;  // (n_embd)
 };

@@ -36,10 +36,10 @@ void attention_scores(const float* qh, const float* k, int64_t kv_stride, int64_
   int64_t j = 0;
   for (; j + 4 <= n_pos; j += 4) {
     const float* k0 = k + j * kv_stride;
-    const v128_t s = simd::f32x4_hsum4(dot4_lanes(qh, k0, head_dim4),
-                                       dot4_lanes(qh, k0 + kv_stride, head_dim4),
-                                       dot4_lanes(qh, k0 + 2 * kv_stride, head_dim4),
-                                       dot4_lanes(qh, k0 + 3 * kv_stride, head_dim4));
+    const v128_t s =
+        simd::f32x4_hsum4(dot4_lanes(qh, k0, head_dim4), dot4_lanes(qh, k0 + kv_stride, head_dim4),
+                          dot4_lanes(qh, k0 + 2 * kv_stride, head_dim4),
+                          dot4_lanes(qh, k0 + 3 * kv_stride, head_dim4));
     v128_t tails = wasm_f32x4_splat(0.0f);
     if (head_dim4 < head_dim) {
       tails = wasm_f32x4_make(dot_tail(qh, k0, head_dim4, head_dim),
@@ -51,7 +51,9 @@ void attention_scores(const float* qh, const float* k, int64_t kv_stride, int64_
   }
   for (; j < n_pos; ++j) {
     const float* kj = k + j * kv_stride;
-    ah[j] = (simd::f32x4_hsum(dot4_lanes(qh, kj, head_dim4)) + dot_tail(qh, kj, head_dim4, head_dim)) * scale;
+    ah[j] =
+        (simd::f32x4_hsum(dot4_lanes(qh, kj, head_dim4)) + dot_tail(qh, kj, head_dim4, head_dim)) *
+        scale;
   }
 }
 
@@ -78,7 +80,8 @@ void attention_values(const float* ah, const float* v, int64_t kv_stride, int64_
   for (; d + 4 <= head_dim; d += 4) {
     v128_t o = wasm_f32x4_splat(0.0f);
     for (int64_t j = 0; j < n_pos; ++j) {
-      o = wasm_f32x4_add(o, wasm_f32x4_mul(wasm_v128_load32_splat(ah + j), wasm_v128_load(v + d + j * kv_stride)));
+      o = wasm_f32x4_add(
+          o, wasm_f32x4_mul(wasm_v128_load32_splat(ah + j), wasm_v128_load(v + d + j * kv_stride)));
     }
     wasm_v128_store(oh + d, o);
   }

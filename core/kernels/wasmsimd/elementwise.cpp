@@ -10,7 +10,9 @@
 namespace inkstone {
 
 namespace {
-inline float exp1(float x) { return wasm_f32x4_extract_lane(simd::f32x4_exp(wasm_f32x4_splat(x)), 0); }
+inline float exp1(float x) {
+  return wasm_f32x4_extract_lane(simd::f32x4_exp(wasm_f32x4_splat(x)), 0);
+}
 }  // namespace
 
 void f32_rmsnorm__wasmsimd(const float* x, const float* weight, int64_t n, float eps, float* out) {
@@ -49,7 +51,8 @@ void f32_rope__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float*
       const v128_t ss = wasm_f32x4_mul(wasm_i32x4_shuffle(s, s, 0, 0, 1, 1), sign);
       const v128_t v = wasm_v128_load(xh + 2 * i);
       const v128_t swapped = wasm_i32x4_shuffle(v, v, 1, 0, 3, 2);
-      wasm_v128_store(xh + 2 * i, wasm_f32x4_add(wasm_f32x4_mul(v, cc), wasm_f32x4_mul(swapped, ss)));
+      wasm_v128_store(xh + 2 * i,
+                      wasm_f32x4_add(wasm_f32x4_mul(v, cc), wasm_f32x4_mul(swapped, ss)));
     }
     for (; i < half; ++i) {
       const float x0 = xh[2 * i];

@@ -32,7 +32,9 @@ struct f16_weights {
   static v128_t load4(const uint8_t* row, int64_t c) {
     return simd::f16x4_to_f32x4(wasm_u32x4_load16x4(row + c * 2));
   }
-  static float load1(const uint8_t* row, int64_t c) { return simd::f16_to_f32(simd::load_u16(row + c * 2)); }
+  static float load1(const uint8_t* row, int64_t c) {
+    return simd::f16_to_f32(simd::load_u16(row + c * 2));
+  }
 };
 
 // y[t * y_stride + rr[i]] for i < R, t < T: rows rr[i] of W times tokens x + t * cols.
@@ -81,8 +83,8 @@ inline void float_tile(const uint8_t* w, int64_t cols, const float* x, float* y,
 }
 
 template <class W>
-void float_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
-                  float* y, int64_t row_begin, int64_t row_end) {
+void float_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+                  int64_t row_begin, int64_t row_end) {
   assert(w != nullptr && x != nullptr && y != nullptr && n > 0);
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
   // A tile takes one row from each quarter of the range (rows q, q + m, q + 2m, q + 3m): four

@@ -40,7 +40,8 @@ struct q4_0_weights {
   static v128_t chunk(const uint8_t* block) {
     const v128_t bytes = wasm_v128_load(block + 2);
     // Elements 0..15 are the low nibbles, 16..31 the high nibbles.
-    const v128_t nib = K < 2 ? wasm_v128_and(bytes, wasm_i8x16_splat(0x0F)) : wasm_u8x16_shr(bytes, 4);
+    const v128_t nib =
+        K < 2 ? wasm_v128_and(bytes, wasm_i8x16_splat(0x0F)) : wasm_u8x16_shr(bytes, 4);
     return (K % 2 == 0) ? wasm_u16x8_extend_low_u8x16(nib) : wasm_u16x8_extend_high_u8x16(nib);
   }
 };
@@ -67,8 +68,8 @@ inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, 
   const uint8_t* wr[R];
   for (int i = 0; i < R; ++i) wr[i] = w + rr[i] * row_bytes;
 
-  v128_t acc[T];     // R == 4: lane i = row r + i
-  float acc1[T];     // R == 1
+  v128_t acc[T];  // R == 4: lane i = row r + i
+  float acc1[T];  // R == 1
   for (int t = 0; t < T; ++t) {
     acc[t] = wasm_f32x4_splat(0.0f);
     acc1[t] = 0.0f;
@@ -114,8 +115,8 @@ inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, 
 }
 
 template <class W>
-void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
-                  float* y, int64_t row_begin, int64_t row_end) {
+void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+                  int64_t row_begin, int64_t row_end) {
   assert(w != nullptr && x != nullptr && y != nullptr && n > 0);
   assert(cols % 32 == 0 && 0 <= row_begin && row_begin <= row_end && row_end <= rows);
   if (row_begin == row_end) return;
@@ -191,13 +192,13 @@ void q4_0_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float
   quant_matmul<q4_0_weights>(w, row_end, cols, x, 1, y, row_begin, row_end);
 }
 
-void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n, float* y, int64_t row_begin, int64_t row_end) {
+void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end) {
   quant_matmul<q8_0_weights>(w, rows, cols, x, n, y, row_begin, row_end);
 }
 
-void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n, float* y, int64_t row_begin, int64_t row_end) {
+void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end) {
   quant_matmul<q4_0_weights>(w, rows, cols, x, n, y, row_begin, row_end);
 }
 

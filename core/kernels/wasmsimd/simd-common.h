@@ -15,8 +15,8 @@ inline v128_t f16x4_to_f32x4(v128_t h) {
   const v128_t em = wasm_v128_and(h, wasm_i32x4_splat(0x7FFF));
   const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
   const v128_t mag = wasm_f32x4_mul(wasm_i32x4_shl(em, 13), wasm_f32x4_splat(0x1p112f));
-  const v128_t inf_nan = wasm_v128_and(wasm_i32x4_ge(em, wasm_i32x4_splat(0x7C00)),
-                                       wasm_i32x4_splat(0x7F800000));
+  const v128_t inf_nan =
+      wasm_v128_and(wasm_i32x4_ge(em, wasm_i32x4_splat(0x7C00)), wasm_i32x4_splat(0x7F800000));
   return wasm_v128_or(wasm_v128_or(mag, inf_nan), sign);
 }
 
@@ -55,7 +55,8 @@ inline v128_t load_f16x4_scales(const uint8_t* p0, const uint8_t* p1, const uint
 // int32 lanes with |v| < 2^22 -> f32, exactly: 2^23 + 2^22 + v has v in its mantissa. (LLVM 14
 // turns convert(extend(i16x8)) into per-lane scalar conversions; this form stays two SIMD ops.)
 inline v128_t small_i32x4_to_f32x4(v128_t v) {
-  return wasm_f32x4_sub(wasm_i32x4_add(v, wasm_i32x4_splat(0x4B400000)), wasm_f32x4_splat(12582912.0f));
+  return wasm_f32x4_sub(wasm_i32x4_add(v, wasm_i32x4_splat(0x4B400000)),
+                        wasm_f32x4_splat(12582912.0f));
 }
 
 // Lane sum as (l0 + l2) + (l1 + l3).
@@ -82,10 +83,10 @@ inline int32_t i32x4_hsum(v128_t v) {
 }
 
 inline v128_t i32x4_hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
-  const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5),
-                                   wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-  const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5),
-                                   wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  const v128_t ab =
+      wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd =
+      wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
   return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5),
                         wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }

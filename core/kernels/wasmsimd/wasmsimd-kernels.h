@@ -35,10 +35,10 @@ void f32_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const fl
                           float* y, int64_t row_begin, int64_t row_end);
 void f16_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                           float* y, int64_t row_begin, int64_t row_end);
-void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n, float* y, int64_t row_begin, int64_t row_end);
-void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n, float* y, int64_t row_begin, int64_t row_end);
+void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
 
 // Q8_0 / Q4_0 weights with f32 activations (each weight block widened to f32 and scaled): the
 // "dequantize" alternative, kept for the benchmark that chose the integer path. Same accuracy

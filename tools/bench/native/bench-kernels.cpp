@@ -52,15 +52,18 @@ int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
   const kernel_table& ref = ref_kernels();
   const kernel_table* xnn = select_kernels("xnnpack");
-  std::printf("native kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first%s\n",
-              clock_name(), xnn == nullptr ? " (XNNPACK not available)" : "");
+  std::printf(
+      "native kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the "
+      "first%s\n",
+      clock_name(), xnn == nullptr ? " (XNNPACK not available)" : "");
   const weight_format formats[] = {weight_format::q8_0, weight_format::f32, weight_format::q4_0,
                                    weight_format::f16};
   for (weight_format f : formats) {
     for (const matrix_shape& s : kShapes) {
       for (int64_t n : kBenchBatch) {
         if (!wanted(o, s, f, n)) continue;
-        const std::vector<uint8_t> w = random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
+        const std::vector<uint8_t> w =
+            random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
         const std::vector<float> x = random_floats(size_t(n * s.cols), uint64_t(s.cols));
         std::vector<float> y(size_t(n * s.rows));
         const int fi = int(f);
@@ -68,8 +71,11 @@ int main(int argc, char** argv) {
         const bool big = double(s.rows) * s.cols * n > 2e8;
         if (!(o.quick && big)) {
           c.push_back({"ref", [&, fi] {
-                         if (n == 1) ref.matvec[fi](w.data(), s.cols, x.data(), y.data(), 0, s.rows);
-                         else ref.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows);
+                         if (n == 1)
+                           ref.matvec[fi](w.data(), s.cols, x.data(), y.data(), 0, s.rows);
+                         else
+                           ref.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0,
+                                          s.rows);
                        }});
         }
         void* fc = nullptr;
@@ -77,7 +83,8 @@ int main(int argc, char** argv) {
           const float* wf = reinterpret_cast<const float*>(w.data());
           if (xnn != nullptr && xnn->f32_fc_create != nullptr) {
             fc = xnn->f32_fc_create(wf, s.rows, s.cols);
-            if (fc != nullptr) c.push_back({"xnnpack", [&, fc] { xnn->f32_fc_run(fc, x.data(), n, y.data()); }});
+            if (fc != nullptr)
+              c.push_back({"xnnpack", [&, fc] { xnn->f32_fc_run(fc, x.data(), n, y.data()); }});
           }
           c.push_back({"plain", [&, wf] { f32_plain(wf, s.rows, s.cols, x.data(), n, y.data()); }});
         }

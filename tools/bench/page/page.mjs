@@ -52,8 +52,10 @@ window.benchWllama = async (cfg) => {
     const prompt = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
     const params = { max_tokens: cfg.nDecode, temp: 0, temperature: 0, ignore_eos: true, seed: 1, cache_prompt: false };
     // Warm-up (same reason as Inkstone's: V8 tiers wasm up on later calls).
+    console.log('wllama: loaded; warm-up');
     await wllama.createCompletion({ prompt: benchPromptText(16), ...params, max_tokens: 8 });
     const mark = async (label) => { if (window.benchMark) await window.benchMark(label); };
+    console.log('wllama: warm-up done; measuring');
     await mark('prefill-start');
     const tb = performance.now();
     let firstTokenMs = NaN;

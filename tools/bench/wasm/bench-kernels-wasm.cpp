@@ -36,8 +36,11 @@ void bandwidth(bool json) {
     std::vector<float> buf(n, 1.0f);
     const std::vector<double> t = time_alternating({[&] { sink += read_sum(buf.data(), n); }}, 5);
     const double gbps = double(n * sizeof(float)) / t[0] * 1e-9;
-    std::printf("bandwidth %s: read %zu MiB with SIMD128: %.2f GB/s\n", mib >= 64 ? "dram" : "cache", mib, gbps);
-    if (json) std::printf("JSON {\"platform\":\"wasm\",\"bandwidth\":\"%s\",\"mib\":%zu,\"gbps\":%.4f}\n", mib >= 64 ? "dram" : "cache", mib, gbps);
+    std::printf("bandwidth %s: read %zu MiB with SIMD128: %.2f GB/s\n",
+                mib >= 64 ? "dram" : "cache", mib, gbps);
+    if (json)
+      std::printf("JSON {\"platform\":\"wasm\",\"bandwidth\":\"%s\",\"mib\":%zu,\"gbps\":%.4f}\n",
+                  mib >= 64 ? "dram" : "cache", mib, gbps);
   }
   if (sink == 12345.0f) std::printf(" ");
 }
@@ -54,15 +57,17 @@ int main(int argc, char** argv) {
   }
   const kernel_table& ref = ref_kernels();
   const kernel_table& simd = *wasmsimd_kernels();
-  std::printf("wasm kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first\n",
-              clock_name());
+  std::printf(
+      "wasm kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the first\n",
+      clock_name());
   const weight_format formats[] = {weight_format::q8_0, weight_format::f32, weight_format::q4_0,
                                    weight_format::f16};
   for (weight_format f : formats) {
     for (const matrix_shape& s : kShapes) {
       for (int64_t n : kBenchBatch) {
         if (!wanted(o, s, f, n)) continue;
-        const std::vector<uint8_t> w = random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
+        const std::vector<uint8_t> w =
+            random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
         const std::vector<float> x = random_floats(size_t(n * s.cols), uint64_t(s.cols));
         std::vector<float> y(size_t(n * s.rows));
         const int fi = int(f);
@@ -82,9 +87,11 @@ int main(int argc, char** argv) {
         if (f == weight_format::q8_0) {
           c.push_back({"wasmsimd_f32act", [&] {
                          if (n == 1) {
-                           q8_0_matvec__wasmsimd_f32(w.data(), s.cols, x.data(), y.data(), 0, s.rows);
+                           q8_0_matvec__wasmsimd_f32(w.data(), s.cols, x.data(), y.data(), 0,
+                                                     s.rows);
                          } else {
-                           q8_0_matmul__wasmsimd_f32(w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows);
+                           q8_0_matmul__wasmsimd_f32(w.data(), s.rows, s.cols, x.data(), n,
+                                                     y.data(), 0, s.rows);
                          }
                        }});
         }
@@ -98,7 +105,8 @@ int main(int argc, char** argv) {
     const int64_t n_embd = 768, n_ff = 2048, n_pos = 128;
     const attention_shape shape{12, 12, 64};
     std::vector<float> x = random_floats(n_ff, 1), wv = random_floats(n_ff, 2), out(n_ff);
-    std::vector<float> kc = random_floats(size_t(n_pos * 768), 3), vc = random_floats(size_t(n_pos * 768), 4);
+    std::vector<float> kc = random_floats(size_t(n_pos * 768), 3),
+                       vc = random_floats(size_t(n_pos * 768), 4);
     std::vector<float> q = random_floats(768, 5), att(size_t(12 * n_pos)), ao(768);
     std::vector<float> cs = random_floats(32, 6), sn = random_floats(32, 7);
     struct vec_case {
@@ -106,19 +114,37 @@ int main(int argc, char** argv) {
       std::function<void(const kernel_table&)> fn;
     };
     const vec_case cases[] = {
-        {"rmsnorm 768", [&](const kernel_table& k) { k.f32_rmsnorm(x.data(), wv.data(), n_embd, 1e-5f, out.data()); }},
-        {"silu_mul 2048", [&](const kernel_table& k) { k.f32_silu_mul(out.data(), wv.data(), n_ff); }},
-        {"softmax 2048", [&](const kernel_table& k) { std::copy(x.begin(), x.end(), out.begin()); k.f32_softmax(out.data(), n_ff); }},
-        {"rope 12x64", [&](const kernel_table& k) { k.f32_rope(q.data(), 12, 64, cs.data(), sn.data()); }},
+        {"rmsnorm 768",
+         [&](const kernel_table& k) {
+           k.f32_rmsnorm(x.data(), wv.data(), n_embd, 1e-5f, out.data());
+         }},
+        {"silu_mul 2048",
+         [&](const kernel_table& k) { k.f32_silu_mul(out.data(), wv.data(), n_ff); }},
+        {"softmax 2048",
+         [&](const kernel_table& k) {
+           std::copy(x.begin(), x.end(), out.begin());
+           k.f32_softmax(out.data(), n_ff);
+         }},
+        {"rope 12x64",
+         [&](const kernel_table& k) { k.f32_rope(q.data(), 12, 64, cs.data(), sn.data()); }},
         {"add 768", [&](const kernel_table& k) { k.f32_add(out.data(), wv.data(), n_embd); }},
-        {"attention 12x64 pos128", [&](const kernel_table& k) { k.f32_attention(q.data(), kc.data(), vc.data(), n_pos, shape, att.data(), n_pos, ao.data()); }},
+        {"attention 12x64 pos128",
+         [&](const kernel_table& k) {
+           k.f32_attention(q.data(), kc.data(), vc.data(), n_pos, shape, att.data(), n_pos,
+                           ao.data());
+         }},
     };
     for (const vec_case& vcase : cases) {
-      const std::vector<double> t = time_alternating({[&] { vcase.fn(ref); }, [&] { vcase.fn(simd); }}, 3);
-      std::printf("%-24s ref %9.3f us | wasmsimd %9.3f us x%.2f\n", vcase.name, t[0] * 1e6, t[1] * 1e6, t[0] / t[1]);
+      const std::vector<double> t =
+          time_alternating({[&] { vcase.fn(ref); }, [&] { vcase.fn(simd); }}, 3);
+      std::printf("%-24s ref %9.3f us | wasmsimd %9.3f us x%.2f\n", vcase.name, t[0] * 1e6,
+                  t[1] * 1e6, t[0] / t[1]);
       if (o.json) {
-        std::printf("JSON {\"platform\":\"wasm\",\"kernel\":\"%s\",\"results\":{\"ref\":{\"us\":%.3f},\"wasmsimd\":{\"us\":%.3f}}}\n",
-                    vcase.name, t[0] * 1e6, t[1] * 1e6);
+        std::printf(
+            "JSON "
+            "{\"platform\":\"wasm\",\"kernel\":\"%s\",\"results\":{\"ref\":{\"us\":%.3f},"
+            "\"wasmsimd\":{\"us\":%.3f}}}\n",
+            vcase.name, t[0] * 1e6, t[1] * 1e6);
       }
     }
   }
