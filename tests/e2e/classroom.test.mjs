@@ -38,6 +38,10 @@ const kWeightStep = 1e-4;
 const kMaxRowSumError = 1e-5;
 // The formula panel recomputes the weights in double from the runtime's float32 q and K.
 const kMaxFormulaError = 1e-5;
+// The runtime renormalises in float32 (a running sum over the kept candidates): over a ~6k-token
+// vocabulary the probabilities sum to 1 within n·ε ≈ 4e-4 at worst; measured 1.2e-5 on the
+// shipped model at T = 0.9.
+const kMaxVocabSumError = 1e-4;
 
 const SEED = 11;
 const START = `#c=1&f=${encodeURIComponent('<七绝>')}&t=${encodeURIComponent('春江')}&s=${SEED}&T=0.9&k=0&p=1&m=0&n=0`;
@@ -154,7 +158,7 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
       const distribution = /** @type {number[]} */ (ref.distribution);
       assert.equal(distribution.length, info.nVocab);
       const total = distribution.reduce((a, b) => a + b, 0);
-      assert.ok(Math.abs(total - 1) < 1e-5, `runtime distribution sums to ${total}`);
+      assert.ok(Math.abs(total - 1) < kMaxVocabSumError, `runtime distribution sums to ${total}`);
       assert.ok(shown.bars.length >= 10, 'bars are shown');
       let shownSum = 0;
       for (const bar of shown.bars) {
@@ -164,9 +168,10 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
         shownSum += p;
       }
       // The page's bars plus its "every other token" line cover the whole vocabulary.
-      assert.ok(Math.abs(shownSum + shown.rest - 1) < 1e-5, `bars + rest = ${shownSum + shown.rest}`);
+      assert.ok(Math.abs(shownSum + shown.rest - 1) < kMaxVocabSumError, `bars + rest = ${shownSum + shown.rest}`);
       // Everything the bars do not show is the runtime's mass outside them.
-      assert.ok(Math.abs(shown.rest - (1 - shownSum)) < 1e-5);
+      const outside = total - shownSum;
+      assert.ok(Math.abs(shown.rest - outside) < kMaxVocabSumError, `rest ${shown.rest} vs runtime ${outside}`);
     }
     await setSampler(page, { temperature: 0.9, topk: 0, topp: 1, minp: 0 });
   });

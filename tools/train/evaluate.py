@@ -403,10 +403,11 @@ def write_card(args, R, card, form_res, T, vocab, stats):
       "/usr/bin/python3 tools/corpus/prepare.py --corpus /work/cache/corpus/package "
       "--out /work/cache/data\n"
       "# 2. train (stops itself at the deadline; resumable; see tools/train/README.md)\n"
-      "# the shipped run used --schedule time with a deadline; to replay its exact schedule:\n"
+      "# the shipped run used --schedule time with a deadline; replay its schedule (per-step\n"
+      "# progress) and data order exactly, for the same 2509 steps:\n"
       "OPENBLAS_NUM_THREADS=1 nohup nice -n 5 /usr/bin/python3 tools/train/train.py "
-      "--data /work/cache/data --ckpt /work/cache/replay --threads 1 "
-      "--replay tools/train/progress-shipped.json > /work/cache/replay.log 2>&1 &\n"
+      "--data /work/cache/data --ckpt /work/cache/run1 --threads 1 "
+      "--replay tools/train/progress-shipped.json > /work/cache/run1.out 2>&1 &\n"
       "# 3. export\n"
       "/usr/bin/python3 tools/train/export_gguf.py --ckpt /work/cache/run1/ckpt.pt "
       "--data /work/cache/data --f32 /work/cache/inkstone-poetry-f32.gguf "
@@ -418,6 +419,9 @@ def write_card(args, R, card, form_res, T, vocab, stats):
       "/usr/bin/python3 tools/train/evaluate.py --data /work/cache/data "
       "--q8 assets/models/inkstone-poetry-q8_0.gguf --f32 /work/cache/inkstone-poetry-f32.gguf "
       "--train-log /work/cache/run1/train.log --out assets/models/README.md\n```")
+    w("The replay reproduces the learning-rate schedule, the batches and the initialisation; "
+      "the shipped run did its first 115 steps with 2 BLAS threads and the rest with 1, so a "
+      "replay with 1 thread may differ from the shipped weights in the last bits.\n")
     w(f"Evaluation took {R['eval_seconds'] / 60:.1f} min; generated "
       f"{datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')} UTC.")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

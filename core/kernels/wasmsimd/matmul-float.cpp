@@ -30,7 +30,7 @@ struct f32_weights {
 struct f16_weights {
   static constexpr weight_format kFormat = weight_format::f16;
   static v128_t load4(const uint8_t* row, int64_t c) {
-    return simd::f16x4_to_f32x4(wasm_u32x4_load16x4(row + c * 2));
+    return simd::f16x4_to_f32x4(wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(row + c * 2)));
   }
   static float load1(const uint8_t* row, int64_t c) {
     return simd::f16_to_f32(simd::load_u16(row + c * 2));

@@ -15,8 +15,10 @@ inline v128_t f16x4_to_f32x4(v128_t h) {
   const v128_t em = wasm_v128_and(h, wasm_i32x4_splat(0x7FFF));
   const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
   const v128_t mag = wasm_f32x4_mul(wasm_i32x4_shl(em, 13), wasm_f32x4_splat(0x1p112f));
-  const v128_t inf_nan =
-      wasm_v128_and(wasm_i32x4_ge(em, wasm_i32x4_splat(0x7C00)), wasm_i32x4_splat(0x7F800000));
+  // Exponent all ones, as an equality (LLVM 14 narrows a >= to i16x8.gt_u, which V8 emulates).
+  const v128_t exp_max = wasm_i32x4_splat(0x7C00);
+  const v128_t inf_nan = wasm_v128_and(wasm_i32x4_eq(wasm_v128_and(h, exp_max), exp_max),
+                                       wasm_i32x4_splat(0x7F800000));
   return wasm_v128_or(wasm_v128_or(mag, inf_nan), sign);
 }
 
