@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 600
 # Debian's emscripten optimizer needs Debian's acorn.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all deps native asan wasm site serve test test-cpp test-asan test-py test-js test-e2e typecheck clean fuzz-build fuzz test-fuzz
+.PHONY: all deps native asan wasm site serve test test-cpp test-asan test-wasm test-py test-js test-e2e typecheck clean fuzz-build fuzz test-fuzz
 
 all: native wasm
 
@@ -42,7 +42,7 @@ serve: site
 	node tools/site/serve.mjs dist $(PORT)
 
 test: deps native asan wasm site fuzz-build
-	$(MAKE) --no-print-directory test-cpp test-asan test-py typecheck test-js test-e2e test-fuzz
+	$(MAKE) --no-print-directory test-cpp test-asan test-wasm test-py typecheck test-js test-e2e test-fuzz
 
 test-cpp:
 	./build/inkstone_tests
@@ -52,11 +52,17 @@ test-cpp:
 test-asan:
 	ASAN_OPTIONS=detect_leaks=1 ./build-asan/inkstone_tests -tce='*with the poetry model*'
 
+# The SIMD128 kernels against their ref twins, inside wasm, under Node.
+test-wasm:
+	node build-wasm/tests/wasm/inkstone_wasm_tests.js
+
 test-py:
 	/usr/bin/python3 -m unittest discover -s tests/py -v
 
+# JSDoc types of every browser module, checked by TypeScript (no build step, no emit).
+TS_PROJECTS := web site/app site/art site/pwa site/classroom
 typecheck:
-	npx tsc -p web/tsconfig.json
+	for p in $(TS_PROJECTS); do npx tsc -p $$p/tsconfig.json || exit 1; done
 
 test-js:
 	node --test tests/js/*.test.mjs
