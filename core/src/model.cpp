@@ -233,9 +233,11 @@ status load_weights(model& m) {
     m.output = m.token_embd;
     m.tied_output = true;
   }
-  m.layers.resize(static_cast<size_t>(hp.n_layer));
+  // Layers are appended as their tensors are found, so the untrusted block_count never sizes an
+  // allocation by itself: a file that claims 10^9 layers fails at its first missing tensor.
+  m.layers.clear();
   for (int i = 0; i < hp.n_layer; ++i) {
-    layer_weights& l = m.layers[static_cast<size_t>(i)];
+    layer_weights& l = m.layers.emplace_back();
     const std::string p = "blk." + std::to_string(i) + ".";
     INK_TRY(L.get(p + "attn_norm.weight", tensor_kind::norm, 1, hp.n_embd, &l.attn_norm));
     INK_TRY(L.get(p + "attn_q.weight", tensor_kind::matrix, q_dim, hp.n_embd, &l.wq));

@@ -43,7 +43,7 @@ run_libfuzzer() {
   # -rss_limit_mb: a GGUF that declares a huge tensor must be refused before allocating, so a
   # harness that needs more than 2 GB is a finding. -timeout: one input taking > 10 s is a hang.
   if ! nice -n "${FUZZ_NICE:-10}" "$bin" "$work" "$seeds" "$@" \
-      -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \
+      ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \
       -artifact_prefix="$BUILD/crashes/$name-" >"$log" 2>&1; then
     echo "fuzz: $name FAILED — see $log and $BUILD/crashes/" >&2
     grep -E "ERROR|SUMMARY|FUZZ_CHECK|Test unit written" "$log" | head -20 >&2 || true
