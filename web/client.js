@@ -78,6 +78,8 @@ import { PROTOCOL_VERSION } from './protocol.js';
  * @property {AbortSignal} [signal]
  * @property {string} [sha256]   expected SHA-256 (hex) of the bytes; checked before use
  * @property {import('./model-store.js').ModelStore} [store] fetch URLs through this cache
+ * @property {(error: InkstoneError) => void} [onStoreError] the store could not keep the
+ *           model (code `quota_exceeded` or `io_error`); the load goes on with the bytes
  * @property {number} [nCtx]     context size (0: the model's)
  * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default 1.5 GiB)
  */
@@ -169,6 +171,8 @@ export class Inkstone extends EventTarget {
     };
     if (this.#cancelFlag) payload.cancelBuffer = this.#cancelFlag.buffer;
     if (this.#options.wasmBinary) payload.wasmBinary = this.#options.wasmBinary.slice(0);
+    const lifeline = webLocks() ? `inkstone-worker-${randomId()}` : '';
+    if (lifeline) payload.lifeline = lifeline;
     const ready = this.#send('init', payload).then((/** @type {InitResult} */ result) => {
       if (result.protocolVersion !== PROTOCOL_VERSION) {
         throw new InkstoneError(
@@ -177,6 +181,7 @@ export class Inkstone extends EventTarget {
         );
       }
       if (this.#worker === worker) this.#workerReady = true;
+      if (result.lifeline) this.#watch(worker, lifeline);
       return result;
     });
     this.#ready = ready;
@@ -184,6 +189,21 @@ export class Inkstone extends EventTarget {
       if (this.#ready === ready) this.#ready = null;
     });
     return ready;
+  }
+
+  /**
+   * Waits for the worker's lifeline lock: it is granted to us only when the worker has ended.
+   * If that worker is still the current one, it ended on its own (self.close(), stopped by the
+   * browser without an error event): a crash like any other.
+   * @param {WorkerLike} worker
+   * @param {string} lifeline
+   */
+  #watch(worker, lifeline) {
+    const locks = webLocks();
+    if (!locks) return;
+    locks
+      .request(lifeline, () => this.#crash(worker, 'the worker stopped without reporting an error'))
+      .catch(() => {});
   }
 
   /**
@@ -294,7 +314,7 @@ export class Inkstone extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async load(source, options = {}) {
-    const { onProgress, signal, sha256, store, nCtx = 0, maxMemoryBytes } = options;
+    const { onProgress, signal, sha256, store, onStoreError, nCtx = 0, maxMemoryBytes } = options;
     /** @type {ModelSettings} */
     const settings = { nCtx, maxMemoryBytes };
     if (signal && signal.aborted) throw abortError(signal);
@@ -303,7 +323,7 @@ export class Inkstone extends EventTarget {
     let bytes;
     if (typeof source === 'string' || source instanceof URL) {
       bytes = store
-        ? await store.get(source, { sha256, onProgress, signal })
+        ? await store.get(source, { sha256, onProgress, signal, onStoreError })
         : await download(source, { onProgress, signal });
     } else if (typeof Blob !== 'undefined' && source instanceof Blob) {
       bytes = await readBlob(source, onProgress, signal);
@@ -570,6 +590,15 @@ export class Inkstone extends EventTarget {
     throw new InkstoneError('invalid_state', 'generation ended without a summary');
   }
 
+  /**
+   * The worker's wasm heap: it grows when the runtime needs memory and never shrinks.
+   * @returns {Promise<{heapBytes: number}>}
+   */
+  async memoryUsage() {
+    await this.#whenReady();
+    return this.#send('memory', {});
+  }
+
   // -------------------------------------------------------------- lifetime
 
   /** Frees the model (the worker stays). */
@@ -600,6 +629,19 @@ export class Inkstone extends EventTarget {
     this.#lastModel = null;
     this.#teardown(new InkstoneError('aborted', 'disposed'));
   }
+}
+
+/** @returns {LockManager | null} the Web Locks API of this page, when there is one */
+function webLocks() {
+  const nav = /** @type {any} */ (globalThis).navigator;
+  return nav && nav.locks && typeof nav.locks.request === 'function' ? nav.locks : null;
+}
+
+/** @returns {string} a name no other client or tab will pick */
+function randomId() {
+  const c = /** @type {any} */ (globalThis).crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /**

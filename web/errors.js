@@ -11,9 +11,11 @@
 //   crashed            the wasm instance died (abort/trap); the worker was replaced
 //   network_error      a model download failed
 //   hash_mismatch      downloaded/cached bytes do not match the expected SHA-256
+//   quota_exceeded     the browser refused to store something (storage full); reported as a
+//                      warning when a model could not be kept for offline use
 //   unsupported_browser  no WebAssembly SIMD (or no Worker)
 
-/** @typedef {'invalid_model'|'unsupported_model'|'out_of_memory'|'context_full'|'invalid_argument'|'invalid_state'|'aborted'|'crashed'|'network_error'|'hash_mismatch'|'unsupported_browser'|'io_error'} ErrorCode */
+/** @typedef {'invalid_model'|'unsupported_model'|'out_of_memory'|'context_full'|'invalid_argument'|'invalid_state'|'aborted'|'crashed'|'network_error'|'hash_mismatch'|'quota_exceeded'|'unsupported_browser'|'io_error'} ErrorCode */
 
 /** @type {ReadonlyArray<ErrorCode>} */
 export const ERROR_CODES = Object.freeze([
@@ -27,6 +29,7 @@ export const ERROR_CODES = Object.freeze([
   'crashed',
   'network_error',
   'hash_mismatch',
+  'quota_exceeded',
   'unsupported_browser',
   'io_error',
 ]);
@@ -69,4 +72,12 @@ export function abortError(signal) {
   const reason = signal && signal.reason;
   const text = reason instanceof Error ? reason.message : reason ? String(reason) : 'aborted';
   return new InkstoneError('aborted', text, { cause: reason });
+}
+
+/**
+ * Whether a storage failure is the browser refusing for lack of space.
+ * @param {unknown} err
+ */
+export function isQuotaError(err) {
+  return !!err && typeof err === 'object' && /** @type {any} */ (err).name === 'QuotaExceededError';
 }

@@ -4,7 +4,7 @@
 // an app update never evicts a model. Each entry is the model response keyed by its URL, with
 // three headers of ours: x-inkstone-sha256, x-inkstone-bytes, x-inkstone-stored (ISO date).
 
-import { InkstoneError, abortError } from './errors.js';
+import { InkstoneError, abortError, isQuotaError } from './errors.js';
 
 export const DEFAULT_MODEL_CACHE = 'inkstone-models-v1';
 
@@ -127,9 +127,11 @@ export class ModelStore {
   /**
    * The model bytes for a URL: from the cache when present and (if sha256 is given) matching,
    * else downloaded, verified and stored. A cached copy that fails the check is deleted and
-   * downloaded again once.
+   * downloaded again once. When storing fails (storage full: `quota_exceeded`, else
+   * `io_error`) the bytes are still returned and `onStoreError` gets the error.
    * @param {string | URL} url
-   * @param {{sha256?: string, onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
+   * @param {{sha256?: string, onProgress?: (p: Progress) => void, signal?: AbortSignal,
+   *          onStoreError?: (error: InkstoneError) => void}} [options]
    * @returns {Promise<ArrayBuffer>}
    */
   async get(url, options = {}) {
@@ -150,7 +152,14 @@ export class ModelStore {
         `model ${key}: SHA-256 is ${actual}, expected ${expected}`,
       );
     }
-    await this.put(key, bytes, actual);
+    try {
+      await this.put(key, bytes, actual);
+    } catch (err) {
+      // Not kept for offline use, but the bytes are good: the model still runs now.
+      const code = isQuotaError(err) ? 'quota_exceeded' : 'io_error';
+      const warning = new InkstoneError(code, `model ${key} was not stored: ${errorText(err)}`, { cause: err });
+      if (options.onStoreError) options.onStoreError(warning);
+    }
     return bytes;
   }
 

@@ -15,10 +15,14 @@
 //
 // Request types and their payload -> result:
 //   init        { wasmBase, build: 'auto'|'inkstone'|'inkstone-mt', nThreads, cancelBuffer?,
-//                 wasmBinary? }                      -> InitResult
+//                 wasmBinary?, lifeline? }                      -> InitResult
 //               cancelBuffer: a SharedArrayBuffer (Int32Array[1]) the page writes the id of a
 //               generate request to cancel into (only when crossOriginIsolated).
 //               wasmBinary: the .wasm bytes (Node tests; browsers fetch from wasmBase).
+//               lifeline: a Web Locks name. The worker takes that lock before it replies and
+//               holds it until it ends, so the page learns of any end of the worker (also a
+//               silent one: self.close(), a browser that stops it) when the lock is released.
+//               InitResult.lifeline says whether the worker holds it.
 //   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads, maxMemoryBytes }
 //                                                                        -> ModelInfo
 //   inspect     { bytes: ArrayBuffer (a prefix of the file is enough) }  -> ModelInfo (header)
@@ -39,6 +43,8 @@
 //                                                  -> { nTones, nRhymes, nRhymeGroups, rhymeBook }
 //   analyse     { text }                           -> PoemAnalysis (tones, rhymes, faults)
 //   presets     {}                                 -> { forms: string[] } names of preset forms
+//   memory      {}                                 -> { heapBytes } size of the wasm heap (it
+//               grows, never shrinks: a measure of the most memory ever used)
 //   unload      {}                                                       -> {}
 //   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event. Handled at
 //               once, like cancel (so it can strike in the middle of a generation).
@@ -49,7 +55,7 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'memory'|'unload'|'crash'} RequestType */
 
 /**
  * What `analyse` returns (core/include/inkstone/prosody.h, poem_analysis::to_json).
@@ -85,6 +91,7 @@ export const PROTOCOL_VERSION = 1;
  * @property {'inkstone'|'inkstone-mt'} build
  * @property {number} nThreads          threads the session will use (1 for the plain build)
  * @property {{threads: boolean, simd: boolean, apiVersion: number}} wasm  buildInfo() of the module
+ * @property {boolean} lifeline         the worker holds the `lifeline` lock of the init payload
  */
 
 /**

@@ -3,7 +3,7 @@
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
 //                                                  detokenize | pieces | generate | cancel | prosody |
-//                                                  analyse | presets | unload | crash
+//                                                  analyse | presets | memory | unload | crash
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
 //                    { type: 'fatal', error }      the wasm aborted; this worker is finished
@@ -196,6 +196,8 @@ async function dispatch(request) {
     }
     case 'presets':
       return replyOk(id, { forms: requireWasm().formPresets() });
+    case 'memory':
+      return replyOk(id, { heapBytes: heapU8().length });
     case 'unload':
       if (session) session.delete();
       session = null;
@@ -211,8 +213,30 @@ async function dispatch(request) {
 // ---------------------------------------------------------------- wasm instance
 
 /**
+ * Takes the Web Lock named `name` and holds it for the rest of this worker's life: the browser
+ * releases it when the worker ends, however it ends, which is how the page notices a worker
+ * that stopped without an error event. Resolves once the lock is held; false without Web Locks.
+ * @param {unknown} name
+ * @returns {Promise<boolean>}
+ */
+function holdLifeline(name) {
+  const locks = scope.navigator && scope.navigator.locks;
+  if (typeof name !== 'string' || !name || !locks || typeof locks.request !== 'function') {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    locks
+      .request(name, () => {
+        resolve(true);
+        return new Promise(() => {});  // never settles: held until the worker ends
+      })
+      .catch(() => resolve(false));
+  });
+}
+
+/**
  * @param {{wasmBase: string, build?: 'auto'|'inkstone'|'inkstone-mt', nThreads?: number,
- *          cancelBuffer?: SharedArrayBuffer, wasmBinary?: ArrayBuffer}} payload
+ *          cancelBuffer?: SharedArrayBuffer, wasmBinary?: ArrayBuffer, lifeline?: string}} payload
  */
 async function init(payload) {
   if (wasm) throw new ReplyError('invalid_state', 'init: already initialised');
@@ -249,6 +273,7 @@ async function init(payload) {
     build: buildName,
     nThreads: nThreadsDefault,
     wasm: wasm.buildInfo(),
+    lifeline: await holdLifeline(payload.lifeline),
   };
 }
 

@@ -28,7 +28,6 @@ const kernel_table& ref_kernels() {
       .f32_silu_mul = f32_silu_mul__ref,
       .f32_add = f32_add__ref,
       .f32_attention = f32_attention__ref,
-      .f32_attention_causal = f32_attention_causal__ref,
       .f32_fc_create = nullptr,
       .f32_fc_run = nullptr,
       .f32_fc_delete = nullptr,

@@ -84,13 +84,6 @@ using attention_fn = void (*)(const float* q, const float* k, const float* v, in
                               const attention_shape& shape, float* att, int64_t att_stride,
                               float* out);
 
-// Batched causal attention for a prompt chunk: query i (i < n_tok) sits at position pos0 + i and
-// sees positions 0 .. pos0 + i. q and out are (n_tok, n_head * head_dim). att is scratch
-// (n_head, att_stride >= pos0 + n_tok); on return it holds the weights of the last query.
-using attention_causal_fn = void (*)(const float* q, const float* k, const float* v, int64_t pos0,
-                                     int64_t n_tok, const attention_shape& shape, float* att,
-                                     int64_t att_stride, float* out);
-
 // Optional prepacked fully-connected operator for F32 weights (XNNPACK). create() is called once
 // per weight when a session is created and returns null on failure; run() computes
 // Y (n, rows) = X (n, cols) W^T for the whole matrix and returns false on failure.
@@ -111,7 +104,6 @@ struct kernel_table {
   silu_mul_fn f32_silu_mul;
   add_fn f32_add;
   attention_fn f32_attention;
-  attention_causal_fn f32_attention_causal;
 
   // Null unless the table has a prepacked F32 fully-connected path.
   fc_create_fn f32_fc_create;

@@ -225,28 +225,35 @@ status key_error(std::string_view key, std::string_view what) {
   return make_error(status_code::invalid_argument, "form spec: \"", key, "\": ", what);
 }
 
-status get_bool(const json_value& obj, std::string_view key, bool& out) {
+// The full name of `key` inside the object at `path` ("" for the top level): "lines[2].chars".
+std::string key_path(std::string_view path, std::string_view key) {
+  return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
+}
+
+status get_bool(const json_value& obj, std::string_view key, bool& out, std::string_view path = {}) {
   const json_value* v = obj.find(key);
   if (v == nullptr || v->kind == json_value::kNull) return status::success();
-  if (v->kind != json_value::kBool) return key_error(key, "expected true or false");
+  if (v->kind != json_value::kBool) return key_error(key_path(path, key), "expected true or false");
   out = v->boolean;
   return status::success();
 }
 
-status get_string(const json_value& obj, std::string_view key, std::string& out) {
+status get_string(const json_value& obj, std::string_view key, std::string& out,
+                  std::string_view path = {}) {
   const json_value* v = obj.find(key);
   if (v == nullptr || v->kind == json_value::kNull) return status::success();
-  if (v->kind != json_value::kString) return key_error(key, "expected a string");
+  if (v->kind != json_value::kString) return key_error(key_path(path, key), "expected a string");
   out = v->string;
   return status::success();
 }
 
-status get_int(const json_value& obj, std::string_view key, int lo, int hi, int& out) {
+status get_int(const json_value& obj, std::string_view key, int lo, int hi, int& out,
+               std::string_view path = {}) {
   const json_value* v = obj.find(key);
   if (v == nullptr || v->kind == json_value::kNull) return status::success();
   if (v->kind != json_value::kNumber || v->number != std::floor(v->number) || v->number < lo ||
       v->number > hi) {
-    return key_error(key,
+    return key_error(key_path(path, key),
                      "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
   }
   out = static_cast<int>(v->number);
@@ -330,12 +337,12 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
       if (lv.kind != json_value::kObject) return key_error(key, "expected an object");
       form_line line;
       line.punct = i % 2 == 0 ? "，" : "。";
-      INK_TRY_CTX(get_int(lv, "chars", 1, 64, line.n_chars), key);
-      INK_TRY_CTX(get_bool(lv, "rhyme", line.rhyme), key);
-      INK_TRY_CTX(get_string(lv, "punct", line.punct), key);
+      INK_TRY(get_int(lv, "chars", 1, 64, line.n_chars, key));
+      INK_TRY(get_bool(lv, "rhyme", line.rhyme, key));
+      INK_TRY(get_string(lv, "punct", line.punct, key));
       std::string tone_text, head;
-      INK_TRY_CTX(get_string(lv, "tones", tone_text), key);
-      INK_TRY_CTX(get_string(lv, "head", head), key);
+      INK_TRY(get_string(lv, "tones", tone_text, key));
+      INK_TRY(get_string(lv, "head", head, key));
       INK_TRY(parse_tones(tone_text, key + ".tones", line.tones));
       if (!line.tones.empty() && line.tones.size() != static_cast<size_t>(line.n_chars)) {
         return key_error(key + ".tones", "length differs from chars");

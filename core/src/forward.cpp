@@ -88,7 +88,33 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
     if (n == 1) {
       kt.f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
     } else {
-      kt.f32_attention_causal(q, k_cache, v_cache, pos0, n, shape, att, n_ctx_, att_out);
+      // Query i sees positions 0 .. pos0 + i, exactly as if it were decoded alone. Queries are
+      // independent: they are split over the threads, each with its own weights scratch (slot
+      // 0's is `att`), taken in pairs from both ends (0, n-1, 1, n-2, ...) so that every range
+      // holds about the same causal work.
+      const size_t att_slot = size_t(hp.n_head) * n_ctx_;
+      int last_slot = 0;
+      pool_->parallel_for_slots(n, [&](int slot, int64_t r0, int64_t r1) {
+        float* att_s = att + size_t(slot) * att_slot;
+        auto query = [&](int64_t i) {
+          kt.f32_attention(q + size_t(i) * q_dim, k_cache, v_cache, pos0 + i + 1, shape, att_s,
+                           n_ctx_, att_out + size_t(i) * q_dim);
+        };
+        bool has_last = false;
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t i = r % 2 == 0 ? r / 2 : n - 1 - r / 2;
+          if (i == n - 1) {
+            has_last = true;  // computed last, so that its weights stay in att_s
+          } else {
+            query(i);
+          }
+        }
+        if (has_last) {
+          query(n - 1);
+          last_slot = slot;  // one range holds i = n - 1: a single writer
+        }
+      });
+      if (last_slot != 0) std::copy_n(att + size_t(last_slot) * att_slot, att_slot, att);
     }
 
     // Probe: the newest token's weights for this layer, (n_head, n_pos) of (n_layer, n_head,

@@ -383,13 +383,14 @@ struct gguf_parser {
     }
 
     // ---- tensor data
+    const uint64_t header_end = c.pos();
     if (!checked_align_up(c.pos(), f.alignment_, &f.data_offset_)) {
       return make_error(status_code::overflow, "data section offset overflows");
     }
-    return check_tensor_data(options);
+    return check_tensor_data(header_end, options);
   }
 
-  status check_tensor_data(const gguf_parse_options& options) {
+  status check_tensor_data(uint64_t header_end, const gguf_parse_options& options) {
     // Sort by offset to check overlap and the packed layout.
     std::vector<size_t> order(f.tensors_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -422,7 +423,8 @@ struct gguf_parser {
       prev = &t;
       f.data_end_ = std::max(f.data_end_, file_end);
     }
-    if (f.tensors_.empty()) f.data_end_ = f.data_offset_;
+    // No tensors: no data section, so no alignment padding either; the header is the file.
+    if (f.tensors_.empty()) f.data_end_ = header_end;
 
     const uint64_t size = f.bytes_.size();
     for (gguf_tensor_info& t : f.tensors_) {

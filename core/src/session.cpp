@@ -34,7 +34,7 @@ memory_plan plan_memory(const model& m, const session_options& o, int n_ctx, boo
   size_t floats = b * hp.n_embd * 3                         // x, xb, xb2
                   + b * q_dim * 2                           // q, att_out
                   + b * hp.n_ff * 2                         // hb, hb2
-                  + size_t(hp.n_head) * n_ctx               // att
+                  + size_t(std::max(o.n_threads, 1)) * hp.n_head * n_ctx  // att, one per thread
                   + size_t(hp.n_vocab)                      // logits
                   + size_t(n_ctx) * hp.head_dim             // rope cos + sin
                   + size_t(hp.n_layer) * hp.n_head * n_ctx  // attention probe
@@ -124,7 +124,7 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
   s->att_out_.assign(b * q_dim, 0.0f);
   s->hb_.assign(b * hp.n_ff, 0.0f);
   s->hb2_.assign(b * hp.n_ff, 0.0f);
-  s->att_.assign(size_t(hp.n_head) * n_ctx, 0.0f);
+  s->att_.assign(size_t(s->pool_->n_threads()) * hp.n_head * n_ctx, 0.0f);
   s->logits_.assign(hp.n_vocab, 0.0f);
   s->probe_att_.assign(size_t(hp.n_layer) * hp.n_head * n_ctx, 0.0f);
   s->probe_q_.assign(size_t(hp.n_layer) * q_dim, 0.0f);

@@ -15,7 +15,7 @@ thread_pool::thread_pool(int n_threads) {
 thread_pool::~thread_pool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
@@ -28,35 +28,56 @@ void thread_pool::range(int index, int64_t* begin, int64_t* end) const {
 }
 
 void thread_pool::run(int64_t n, job_fn job, void* ctx) {
+  job_ = job;
+  ctx_ = ctx;
+  n_ = n;
+  n_running_.store(n_threads_ - 1, std::memory_order_relaxed);
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = job;
-    ctx_ = ctx;
-    n_ = n;
-    n_running_ = n_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
+    wake = n_sleeping_ > 0;
   }
-  start_cv_.notify_all();
+  if (wake) start_cv_.notify_all();
   int64_t begin, end;
   range(0, &begin, &end);
-  job(ctx, begin, end);
+  job(ctx, 0, begin, end);
+  for (int i = 0; i < kSpinPolls; ++i) {
+    if (n_running_.load(std::memory_order_acquire) == 0) return;
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [this] { return n_running_ == 0; });
+  caller_sleeping_ = true;
+  done_cv_.wait(lock, [this] { return n_running_.load(std::memory_order_acquire) == 0; });
+  caller_sleeping_ = false;
 }
 
 void thread_pool::worker(int index) {
   uint64_t seen = 0;
   for (;;) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-    if (stop_) return;
-    seen = generation_;
-    lock.unlock();
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int i = 0; gen == seen && i < kSpinPolls && !stop_.load(std::memory_order_relaxed); ++i) {
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    if (gen == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++n_sleeping_;
+      start_cv_.wait(lock, [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      });
+      --n_sleeping_;
+      if (stop_.load(std::memory_order_relaxed)) return;
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    if (stop_.load(std::memory_order_relaxed)) return;
+    seen = gen;
     int64_t begin, end;
     range(index, &begin, &end);
-    job_(ctx_, begin, end);
-    lock.lock();
-    if (--n_running_ == 0) done_cv_.notify_one();
+    job_(ctx_, index, begin, end);
+    if (n_running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caller_sleeping_) done_cv_.notify_one();
+    }
   }
 }
 

@@ -4,8 +4,15 @@
 // thread i (the caller is thread 0) and returns when all are done. Every output row is computed
 // by exactly one call, so results never depend on the thread count. With one thread (and always
 // in single-threaded wasm builds) fn(0, n) runs inline and no thread is ever created.
+//
+// Hand-off: a decode step runs dozens of short jobs (tens of microseconds each), so waking a
+// sleeping thread for each one (a futex; in the browser Atomics.wait/notify) would cost as much
+// as the job. Workers therefore spin on an atomic job counter for a short while after each job
+// and only then sleep on a condition variable; the caller spins for the workers' completion the
+// same way. Idle threads sleep: between tokens they burn at most one spin budget.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -26,18 +33,32 @@ class thread_pool {
 
   template <class F>
   void parallel_for(int64_t n, F&& fn) {
+    parallel_for_slots(n, [&fn](int, int64_t b, int64_t e) { fn(b, e); });
+  }
+
+  // As parallel_for, and fn(slot, begin, end) also learns which thread runs the range (0 ..
+  // n_threads() - 1; 0 is the caller), e.g. to pick that thread's scratch buffer.
+  template <class F>
+  void parallel_for_slots(int64_t n, F&& fn) {
     if (n_threads_ == 1 || n < kMinRowsToSplit) {
-      fn(int64_t{0}, n);
+      fn(0, int64_t{0}, n);
       return;
     }
     using fn_t = std::remove_reference_t<F>;
-    const job_fn job = [](void* ctx, int64_t b, int64_t e) { (*static_cast<fn_t*>(ctx))(b, e); };
+    const job_fn job = [](void* ctx, int slot, int64_t b, int64_t e) {
+      (*static_cast<fn_t*>(ctx))(slot, b, e);
+    };
     run(n, job, const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
  private:
   static constexpr int64_t kMinRowsToSplit = 16;
-  using job_fn = void (*)(void* ctx, int64_t begin, int64_t end);
+  // Polls of an atomic before sleeping (each a load: some 10-30 us in all). Enough to bridge the
+  // gaps between the matrix products of a step; short enough that a thread waiting through a
+  // longer single-threaded phase sleeps and leaves its core to others (on a 2-core machine a
+  // spinning thread starved V8's background compiler, which tiers the wasm up).
+  static constexpr int kSpinPolls = 1 << 14;
+  using job_fn = void (*)(void* ctx, int slot, int64_t begin, int64_t end);
 
   void run(int64_t n, job_fn job, void* ctx);
   void worker(int index);
@@ -45,15 +66,20 @@ class thread_pool {
 
   int n_threads_ = 1;
   std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable start_cv_;
-  std::condition_variable done_cv_;
-  uint64_t generation_ = 0;  // bumped for every job
-  int n_running_ = 0;        // workers still busy with the current job
-  bool stop_ = false;
+  // The job: written by the caller before generation_ is bumped (release), read by workers
+  // after they see the new generation (acquire).
   job_fn job_ = nullptr;
   void* ctx_ = nullptr;
   int64_t n_ = 0;
+  std::atomic<uint64_t> generation_{0};  // bumped for every job
+  std::atomic<int> n_running_{0};        // workers still busy with the current job
+  std::atomic<bool> stop_{false};
+  // Sleeping: workers wait on start_cv_ for a new generation, the caller on done_cv_.
+  std::mutex mutex_;
+  std::condition_variable start_cv_;
+  std::condition_variable done_cv_;
+  int n_sleeping_ = 0;          // workers waiting on start_cv_ (guarded by mutex_)
+  bool caller_sleeping_ = false;  // guarded by mutex_
 };
 
 }  // namespace inkstone

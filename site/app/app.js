@@ -522,6 +522,7 @@ async function runPoem(spec, mode) {
         schedulePaint();
         refreshProsody(true);
       }
+      persistDraft(record);
       if (spec.untilLines && nLines >= spec.untilLines && view.line === null) {
         controller.abort(new Error('the line is written'));
       }
@@ -567,6 +568,29 @@ async function runPoem(spec, mode) {
     els.replay.disabled = !engine.ready;
     afterPoemChanged();
   }
+}
+
+let lastDraftSave = 0;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let draftTimer = null;
+
+/**
+ * Keeps the poem being written in the saved settings as it grows (at most every 250 ms, and
+ * once more 250 ms after the last change), so a crash of the tab or the browser loses at most
+ * the last quarter second; a reload shows the poem as stopped.
+ * @param {PoemRecord} record
+ */
+function persistDraft(record) {
+  const save = () => {
+    draftTimer = null;
+    lastDraftSave = performance.now();
+    if (current !== record || record.complete) return;  // finished: afterPoemChanged saved it
+    settings.poem = { ...record, complete: false };
+    saveSettings(settings);
+  };
+  const wait = 250 - (performance.now() - lastDraftSave);
+  if (wait <= 0) save();
+  else if (!draftTimer) draftTimer = setTimeout(save, wait);
 }
 
 async function generate() {
@@ -948,7 +972,7 @@ async function loadModel() {
         els.progress.removeAttribute('value');
         setStatus(`status.${phase === 'verify' ? 'verify' : 'load'}`);
       }
-    });
+    }, (warning) => notify(warning.code, warning.message));
     document.body.dataset.model = 'ready';
     document.body.dataset.readyMs = performance.now().toFixed(0);
     els.modelStatus.classList.remove('loading');

@@ -63,11 +63,13 @@ export class PoemEngine {
    * Downloads (or reads from the cache) and loads the model.
    * @param {string} url
    * @param {(p: {phase: string, loaded: number, total: number}) => void} onProgress
+   * @param {(error: import('../web/errors.js').InkstoneError) => void} [onStoreError] the model
+   *        runs but could not be kept for offline use (storage full)
    * @returns {Promise<ModelInfo>}
    */
-  load(url, onProgress) {
+  load(url, onProgress, onStoreError) {
     if (!this.#loading || !this.info) {
-      this.#loading = this.#load(url, onProgress);
+      this.#loading = this.#load(url, onProgress, onStoreError);
       this.#loading.catch(() => {
         this.#loading = null;
       });
@@ -78,8 +80,9 @@ export class PoemEngine {
   /**
    * @param {string} url
    * @param {(p: {phase: string, loaded: number, total: number}) => void} onProgress
+   * @param {(error: import('../web/errors.js').InkstoneError) => void} [onStoreError]
    */
-  async #load(url, onProgress) {
+  async #load(url, onProgress, onStoreError) {
     const absolute = new URL(url, location.href).href;
     /** @type {ModelStore | undefined} */
     let store = new ModelStore();
@@ -89,7 +92,7 @@ export class PoemEngine {
       store = undefined; // no Cache API (opaque origin, private mode): download every time
     }
     const sha256 = await expectedHash(absolute);
-    const info = await this.#ink.load(absolute, { onProgress, store, sha256 });
+    const info = await this.#ink.load(absolute, { onProgress, store, sha256, onStoreError });
     this.info = info;
     if (sha256) this.modelId = sha256.slice(0, 16);
     if (store && !this.modelId) {

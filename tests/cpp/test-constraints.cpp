@@ -254,6 +254,20 @@ TEST_CASE("constraints: the spec parser") {
     auto r = parse_form_spec(bad, t);
     CHECK_MESSAGE(r.code() == status_code::invalid_argument, bad);
   }
+  // The message names the key at fault by its full path (tests/fuzz/regressions/
+  // form-spec-line-error-context-order.json was "lines[0]: form spec: \"chars\": ...").
+  const std::pair<const char*, const char*> named[] = {
+      {R"({"lines":[{"chars":5},{"chars":"，"}]})", R"(form spec: "lines[1].chars": expected an integer in 1..64)"},
+      {R"({"lines":[{"chars":5,"rhyme":1}]})", R"(form spec: "lines[0].rhyme": expected true or false)"},
+      {R"({"lines":[{"chars":5,"head":7}]})", R"(form spec: "lines[0].head": expected a string)"},
+      {R"({"lines":[{"chars":2,"tones":"平平平"}]})", R"(form spec: "lines[0].tones": length differs from chars)"},
+      {R"({"form":"七绝","tones":"yes"})", R"(form spec: "tones": expected true or false)"},
+  };
+  for (const auto& [spec, message] : named) {
+    auto r = parse_form_spec(spec, t);
+    REQUIRE_MESSAGE(!r.ok(), spec);
+    CHECK(r.error().message == message);
+  }
 }
 
 // ------------------------------------------------------------------ random logits

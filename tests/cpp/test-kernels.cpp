@@ -351,18 +351,6 @@ TEST_CASE("attention (ref) matches double, with grouped-query heads; causal batc
     }
     CHECK(worst <= 1e-5);
   }
-
-  // Causal batch of 3 queries at positions 4, 5, 6 == each query alone.
-  std::vector<float> att(shape.n_head * n_ctx), out(3 * q_dim), att1(shape.n_head * n_ctx),
-      out1(q_dim);
-  ref_kernels().f32_attention_causal(q.data(), k.data(), v.data(), 4, 3, shape, att.data(), n_ctx,
-                                     out.data());
-  for (int i = 0; i < 3; ++i) {
-    ref_kernels().f32_attention(q.data() + i * q_dim, k.data(), v.data(), 4 + i + 1, shape,
-                                att1.data(), n_ctx, out1.data());
-    CHECK(std::memcmp(out1.data(), out.data() + i * q_dim, q_dim * sizeof(float)) == 0);
-  }
-  CHECK(std::memcmp(att1.data(), att.data(), att.size() * sizeof(float)) == 0);
 }
 
 TEST_CASE("select_kernels") {

@@ -21,6 +21,21 @@ const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
 const skip = canRunChromium() !== true ? String(canRunChromium()) : fs.existsSync(WASM) ? false : 'wasm not built (make wasm)';
 const MODEL = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-q4_0.gguf'));
 const OTHER = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-f16.gguf'));
+/**
+ * The model with `llama.context_length` rewritten to 2^31 - 1: a valid file whose declared
+ * context needs far more KV cache than a wasm32 heap can ever hold.
+ * @param {Buffer} gguf
+ */
+function withHugeContext(gguf) {
+  const out = Buffer.from(gguf);
+  const key = Buffer.from('llama.context_length');
+  const at = out.indexOf(key);
+  assert.ok(at > 0, 'no llama.context_length key');
+  assert.equal(out.readUInt32LE(at + key.length), 4, 'llama.context_length is not a uint32');
+  out.writeUInt32LE(0x7fffffff, at + key.length + 4);
+  return out;
+}
+const HUGE_CONTEXT = withHugeContext(MODEL);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** @type {http.Server} */
@@ -37,6 +52,9 @@ function faultRoute(name, res) {
       return;
     case 'other.gguf':
       res.writeHead(200, { ...head, 'content-length': OTHER.length }).end(OTHER);
+      return;
+    case 'huge-context.gguf':
+      res.writeHead(200, { ...head, 'content-length': HUGE_CONTEXT.length }).end(HUGE_CONTEXT);
       return;
     case 'missing.gguf':
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -131,6 +149,72 @@ test('failed, cut-off and aborted downloads give a clear error; the previous mod
   await page.close();
 });
 
+test('a model declaring a context no wasm heap can hold: out_of_memory before allocating, the worker keeps working', { skip, timeout: 120_000 }, async () => {
+  const { call, page, errors } = await openFaultsPage();
+  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
+  const reference = await call('generate');
+  assert.equal(reference.ok, true);
+  const heapBefore = await call('heapBytes');
+  const huge = await call('load', `${base}/fault/huge-context.gguf`);
+  assert.equal(huge.ok, false);
+  assert.equal(huge.error.code, 'out_of_memory', JSON.stringify(huge.error));
+  assert.match(huge.error.message, /n_ctx 2147483647/);
+  // Lifting the caller's memory cap does not help: the wasm32 address space is the limit.
+  const uncapped = await call('loadWith', `${base}/fault/huge-context.gguf`, { maxMemoryBytes: 2 ** 40 });
+  assert.equal(uncapped.ok, false);
+  assert.equal(uncapped.error.code, 'out_of_memory', JSON.stringify(uncapped.error));
+  const state = await call('settled');
+  assert.equal(state.crashes, 0, 'the worker crashed');
+  assert.ok((await call('heapBytes')) < heapBefore + (64 << 20), 'the wasm heap grew for a refused model');
+  assert.equal((await call('load', `${base}/fault/model.gguf`)).ok, true);
+  assert.deepEqual(await call('generate'), reference);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a wasm abort in the middle of a generation: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
+  const { page, call, errors } = await openFaultsPage();
+  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
+  const reference = await call('generate');
+  const running = call('generateUntilFailure');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const crash = await call('abortWasm');  // abort() inside the wasm, while tokens stream
+  assert.equal(crash.ok, false);
+  assert.equal(crash.error.code, 'crashed');
+  const ended = await running;
+  assert.equal(ended.ok, false);
+  assert.equal(ended.error.code, 'crashed', JSON.stringify(ended.error));
+  assert.ok(ended.tokens >= 5);
+  const state = await call('settled');
+  assert.deepEqual([state.crashes, state.events], [1, ['crash', 'recovered']]);
+  assert.deepEqual(await call('generate'), reference);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('storage full (quota error): the model still loads and runs, the user is told it was not stored', { skip, timeout: 120_000 }, async () => {
+  const { page, call, errors } = await openFaultsPage();
+  assert.equal((await call('start', `${base}/fault/other.gguf`)).ok, true);
+  // A real quota: Chromium refuses Cache API writes beyond it with QuotaExceededError.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: base, quotaSize: 1024 });
+  const r = await call('loadStored', `${base}/fault/model.gguf`);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(r.value, 'tiny-llama-q4_0');
+  assert.deepEqual(r.storeErrors.map((/** @type {any} */ e) => e.code), ['quota_exceeded'], JSON.stringify(r.storeErrors));
+  assert.equal(r.cached, false, 'nothing was stored');
+  const after = await call('generate');
+  assert.equal(after.ok, true, JSON.stringify(after));
+  assert.deepEqual(await call('name'), { ok: true, value: 'tiny-llama-q4_0' }, 'the new model (not the previous one) runs');
+  // With room again, the same call stores the model and reports nothing.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: base });
+  const again = await call('loadStored', `${base}/fault/model.gguf`);
+  assert.deepEqual([again.ok, again.storeErrors, again.cached], [true, [], true]);
+  assert.deepEqual(await call('generate'), after);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a worker killed under the page: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
   const { page, call, errors } = await openFaultsPage();
   assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
@@ -162,18 +246,15 @@ test('a worker killed under the page: crashed, replaced, model reloaded, same to
   await page.close();
 });
 
-// Known gap (reported to the client's owner): a worker that ends without an `error` event
-// (self.close(), or a browser that stops it silently) is never noticed — the running generation
-// and every later call stay pending forever. A watchdog (a ping the worker must answer while a
-// request runs) would turn this into `crashed` + recovery like the test above. Kept as a todo
-// so that it is reproduced on every run without failing `make test`.
-test('a worker that stops silently is noticed: crashed, then recovered', {
-  skip,
-  timeout: 60_000,
-  todo: 'web/client.js notices a dead worker only through an error event or a fatal message',
-}, async () => {
-  const { page, call } = await openFaultsPage();
+// A worker that ends without an `error` event (self.close(), or a browser that stops it
+// silently) is noticed through its lifeline lock (Web Locks; see web/protocol.js `init`):
+// the running generation rejects with `crashed`, and the client recovers as above.
+test('a worker that stops silently is noticed: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
+  const { page, call, errors } = await openFaultsPage();
   assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
+  const reference = await call('generate');
+  assert.equal(reference.ok, true);
+
   const running = call('generateUntilFailure');
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
   const worker = page.workers().find((w) => w.url().endsWith('/web/worker.js'));
@@ -181,7 +262,14 @@ test('a worker that stops silently is noticed: crashed, then recovered', {
   await worker.evaluate(() => /** @type {any} */ (self).close()).catch(() => {});
   const kPatienceMs = 10_000;
   const ended = await Promise.race([running, new Promise((resolve) => setTimeout(() => resolve('pending'), kPatienceMs))]);
-  await page.close();
   assert.notEqual(ended, 'pending', `the generation was still pending ${kPatienceMs} ms after the worker stopped`);
-  assert.equal(/** @type {any} */ (ended).error?.code, 'crashed');
+  assert.equal(/** @type {any} */ (ended).ok, false);
+  assert.equal(/** @type {any} */ (ended).error.code, 'crashed', JSON.stringify(/** @type {any} */ (ended).error));
+
+  const state = await call('settled');
+  assert.equal(state.crashes, 1);
+  assert.deepEqual(state.events, ['crash', 'recovered']);
+  assert.deepEqual(await call('generate'), reference, 'after recovery the model generates the same tokens');
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { buildSite, serveSite, launchBrowser, DEFAULT_MODEL, ROOT } from './playground-server.mjs';
+import { openPlaygroundPage, waitForModel, writePoem, setComposer, poemLines } from './playground-page.mjs';
 import { encodeShare, decodeShare, SHARE_VERSION } from '../../site/share/share-codec.js';
 import { planForm, formSlug, parseFormSlug, normalizeOpening, FORM_IDS } from '../../site/app/forms.js';
 import { shareState, recordFromShare } from '../../site/app/share-link.js';
@@ -78,89 +79,8 @@ after(async () => {
   if (siteDir) fs.rmSync(siteDir, { recursive: true, force: true });
 });
 
-/**
- * A fresh browser profile with a page that records script errors, dialogs and failed loads.
- * @param {string} [url]
- */
-async function openPage(url = server.url) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
-  const page = await context.newPage();
-  /** @type {string[]} */
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  page.on('console', (msg) => {
-    // 404s are checked through responses (missing optional files are expected).
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`console: ${msg.text()}`);
-  });
-  page.on('response', (response) => {
-    // Optional files: a rhyme book not deployed, the model's .sha256 sidecar.
-    const optional = /\/assets\/prosody\/rhyme-[a-z]+\.tsv$|\.gguf\.sha256$/;
-    if (response.status() >= 400 && !optional.test(new URL(response.url()).pathname)) {
-      problems.push(`HTTP ${response.status()} ${response.url()}`);
-    }
-  });
-  await page.goto(url);
-  return { context, page, problems };
-}
-
-/** @param {import('playwright-core').Page} page */
-async function waitForModel(page) {
-  await page.waitForFunction(() => document.body.dataset.model !== 'loading', null, { timeout: 60_000 });
-  const state = await page.evaluate(() => document.body.dataset.model);
-  if (state !== 'ready') {
-    const notice = await page.textContent('#notice-text');
-    assert.fail(`the model did not load: ${notice}`);
-  }
-}
-
-/**
- * Fills the composer and writes a poem; resolves when it is done.
- * @param {import('playwright-core').Page} page
- * @param {{title: string, form: string, seed: number, acrostic?: string, lineLength?: 5|7}} o
- */
-async function writePoem(page, o) {
-  await setComposer(page, o);
-  await page.click('#generate');
-  await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.run ?? ''), null, {
-    timeout: 60_000,
-  });
-  const run = await page.evaluate(() => document.body.dataset.run);
-  assert.equal(run, 'done', `poem ${o.form} ended as ${run}: ${await page.textContent('#notice-text')}`);
-}
-
-/**
- * @param {import('playwright-core').Page} page
- * @param {{title: string, form: string, seed: number, acrostic?: string, lineLength?: 5|7}} o
- */
-async function setComposer(page, o) {
-  await page.fill('#title-input', o.title);
-  await page.check(`input[name="form"][value="${o.form}"]`, { force: true });
-  if (o.acrostic !== undefined) {
-    await page.fill('#acrostic-input', o.acrostic);
-    await page.selectOption('#line-length', String(o.lineLength ?? 5));
-  }
-  if (!(await page.isVisible('#seed-input'))) await page.click('#sampling summary');
-  await page.fill('#seed-input', String(o.seed));
-  if ((await page.getAttribute('#seed-lock', 'aria-pressed')) !== 'true') await page.click('#seed-lock');
-}
-
-/**
- * The poem on the page: [characters, punctuation] per line.
- * @param {import('playwright-core').Page} page
- * @returns {Promise<{chars: string[], punct: string}[]>}
- */
-function poemLines(page) {
-  return page.$$eval('#poem-body .line', (lines) =>
-    lines.map((line) => ({
-      chars: Array.from(line.querySelectorAll('.ch'), (c) => /** @type {HTMLElement} */ (c).dataset.ch || ''),
-      punct: line.querySelector('.punct')?.textContent ?? '',
-    })),
-  );
-}
+/** A fresh browser profile on `url` (default: the site) that records problems. */
+const openPage = (url = server.url) => openPlaygroundPage(browser, url);
 
 /** @param {{chars: string[], punct: string}[]} lines */
 const poemText = (lines) => lines.map((l) => l.chars.join('') + l.punct).join('\n');

@@ -63,10 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto spec = parse_form_spec(json, fx->tables);
   if (!spec.ok()) {
     FUZZ_CHECK(spec.code() == status_code::invalid_argument);
-    // The message names the spec. (Its documented shape is "form spec: \"lines\"[2].chars: ...";
-    // the parser currently writes "lines[0]: form spec: \"chars\": ..." for line errors, so only
-    // the presence of "form spec" is checked here: see tests/fuzz/README.md, findings.)
-    FUZZ_CHECK(spec.error().message.find("form spec") != std::string::npos);
+    // The message has the documented shape: form spec: "<key path>": ... (constraints.h).
+    FUZZ_CHECK(spec.error().message.rfind("form spec: ", 0) == 0);
     return 0;
   }
   const form_spec& form = *spec;

@@ -388,7 +388,7 @@ TEST_CASE("wasmsimd: rmsnorm, softmax, silu_mul, add, rope match ref") {
   }
 }
 
-TEST_CASE("wasmsimd: attention (single query and causal batch) matches ref") {
+TEST_CASE("wasmsimd: attention matches ref") {
   const kernel_table& ref = ref_kernels();
   const kernel_table& simd = *wasmsimd_kernels();
   const attention_shape shapes[] = {{6, 6, 48}, {4, 2, 64}, {2, 1, 10}, {3, 3, 6}, {12, 12, 64}};
@@ -398,7 +398,7 @@ TEST_CASE("wasmsimd: attention (single query and causal batch) matches ref") {
     lcg r{uint64_t(shape.n_head * 100 + shape.head_dim)};
     const std::vector<float> k = random_vec(r, n_ctx * kv_dim, -2, 2);
     const std::vector<float> v = random_vec(r, n_ctx * kv_dim);
-    const std::vector<float> q = random_vec(r, 16 * q_dim, -2, 2);
+    const std::vector<float> q = random_vec(r, q_dim, -2, 2);
     auto worst_diff = [](const std::vector<float>& a, const std::vector<float>& b) {
       double w = 0;
       for (size_t i = 0; i < a.size(); ++i) w = std::max(w, std::fabs(double(a[i]) - b[i]));
@@ -415,25 +415,6 @@ TEST_CASE("wasmsimd: attention (single query and causal batch) matches ref") {
       simd.f32_attention(q.data(), k.data(), v.data(), n_pos, shape, att.data(), n_ctx, out.data());
       CHECK(worst_diff(att, att_ref) <= kMaxAbsErrAttention);
       CHECK(worst_diff(out, out_ref) <= kMaxAbsErrAttention);
-    }
-    for (int64_t pos0 : {0, 5}) {
-      for (int64_t n_tok : kBatch) {
-        CAPTURE(pos0);
-        CAPTURE(n_tok);
-        std::vector<float> att_ref(shape.n_head * n_ctx, 0.0f), att(shape.n_head * n_ctx, 0.0f);
-        std::vector<float> out_ref(n_tok * q_dim), out(n_tok * q_dim);
-        ref.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att_ref.data(),
-                                 n_ctx, out_ref.data());
-        simd.f32_attention_causal(q.data(), k.data(), v.data(), pos0, n_tok, shape, att.data(),
-                                  n_ctx, out.data());
-        CHECK(worst_diff(att, att_ref) <= kMaxAbsErrAttention);
-        CHECK(worst_diff(out, out_ref) <= kMaxAbsErrAttention);
-        // The last query alone gives the same bits (prefill and decode agree).
-        std::vector<float> att1(shape.n_head * n_ctx, 0.0f), out1(q_dim);
-        simd.f32_attention(q.data() + (n_tok - 1) * q_dim, k.data(), v.data(), pos0 + n_tok, shape,
-                           att1.data(), n_ctx, out1.data());
-        CHECK(same_bits(out1.data(), out.data() + (n_tok - 1) * q_dim, q_dim));
-      }
     }
   }
 }

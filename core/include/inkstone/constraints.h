@@ -103,7 +103,7 @@ std::vector<std::string> preset_names();  // the four canonical names
 //                                punctuation of each couplet / line; default none)
 //   "lines": [{"chars": 5, "tones": "中仄平平仄", "rhyme": false, "punct": "，", "head": "春"}..]
 //            (a custom form; tones may use 平/仄/中 or P/Z/*; default all 中)
-// Errors: invalid_argument with the key at fault ("form spec: \"lines\"[2].chars: ...").
+// Errors: invalid_argument with the key at fault ("form spec: \"lines[2].chars\": ...").
 result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables);
 
 // ------------------------------------------------------------------ engine

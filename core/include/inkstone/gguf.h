@@ -164,7 +164,8 @@ class gguf_file {
   uint32_t alignment() const { return alignment_; }
   // File offset of the tensor data section (after the header, aligned).
   uint64_t data_offset() const { return data_offset_; }
-  // File offset just past the last tensor's data: the minimal size of the complete file.
+  // File offset just past the last tensor's data (past the header when there are no tensors):
+  // the minimal size of the complete file.
   uint64_t data_end() const { return data_end_; }
   // True when every tensor's data lies inside the bytes (always true unless header_only).
   bool data_complete() const { return n_tensors_without_data_ == 0; }

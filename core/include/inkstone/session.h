@@ -131,7 +131,8 @@ class session {
   std::vector<float> att_out_;  // (B, n_head * head_dim)
   std::vector<float> hb_;       // (B, n_ff) gate, then silu(gate) * up
   std::vector<float> hb2_;      // (B, n_ff) up
-  std::vector<float> att_;      // (n_head, n_ctx) attention weights of one query
+  std::vector<float> att_;      // (n_threads, n_head, n_ctx) attention weights of one query
+                                // per thread; slot 0 ends with the last query's
   std::vector<float> logits_;   // (n_vocab)
   bool logits_valid_ = false;
   std::vector<float> rope_cos_;  // (n_ctx, head_dim / 2)

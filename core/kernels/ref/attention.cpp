@@ -1,5 +1,4 @@
-// Multi-head (grouped-query) attention of one or several queries over the KV cache
-// (scalar reference):
+// Multi-head (grouped-query) attention of one query over the KV cache (scalar reference):
 //   s_j = (q . k_j) / sqrt(head_dim),  a = softmax(s),  o = sum_j a_j v_j
 #include <cassert>
 #include <cmath>
@@ -36,18 +35,6 @@ void f32_attention__ref(const float* q, const float* k, const float* v, int64_t 
       const float a = ah[j];
       for (int64_t d = 0; d < head_dim; ++d) oh[d] += a * vj[d];
     }
-  }
-}
-
-void f32_attention_causal__ref(const float* q, const float* k, const float* v, int64_t pos0,
-                               int64_t n_tok, const attention_shape& shape, float* att,
-                               int64_t att_stride, float* out) {
-  assert(pos0 >= 0 && n_tok > 0 && pos0 + n_tok <= att_stride);
-  const int64_t q_stride = shape.n_head * shape.head_dim;
-  // Query i sees positions 0 .. pos0 + i, exactly as if it were decoded alone.
-  for (int64_t i = 0; i < n_tok; ++i) {
-    f32_attention__ref(q + i * q_stride, k, v, pos0 + i + 1, shape, att, att_stride,
-                       out + i * q_stride);
   }
 }
 

@@ -36,8 +36,5 @@ void f32_silu_mul__ref(float* gate, const float* up, int64_t n);
 void f32_add__ref(float* x, const float* y, int64_t n);
 void f32_attention__ref(const float* q, const float* k, const float* v, int64_t n_pos,
                         const attention_shape& shape, float* att, int64_t att_stride, float* out);
-void f32_attention_causal__ref(const float* q, const float* k, const float* v, int64_t pos0,
-                               int64_t n_tok, const attention_shape& shape, float* att,
-                               int64_t att_stride, float* out);
 
 }  // namespace inkstone

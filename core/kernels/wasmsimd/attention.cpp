@@ -1,8 +1,8 @@
 // Multi-head (grouped-query) attention over the KV cache (SIMD128):
 //   s_j = (q . k_j) / sqrt(head_dim),  a = softmax(s),  o = sum_j a_j v_j
-// Scores take 4 cache rows at a time (4 dot products folded into one f32x4); the weighted sum
-// keeps 16 output floats in registers while it walks the positions, accumulating in position
-// order like ref.
+// The cache is walked row by row (all heads of a position together); scores take 4 heads at a
+// time (4 independent dot products in one loop, folded into one f32x4); the weighted sum
+// accumulates each output in position order like ref.
 #include <cassert>
 #include <cmath>
 
@@ -28,67 +28,65 @@ inline float dot_tail(const float* a, const float* b, int64_t from, int64_t to) 
   return s;
 }
 
-// ah[j] = (qh . k_j) * scale for j < n_pos.
-void attention_scores(const float* qh, const float* k, int64_t kv_stride, int64_t n_pos,
-                      int64_t head_dim, float scale, float* ah) {
+// Position-major: the cache rows are read in order, each once per pass (a row holds every kv
+// head; walking one head at a time over all positions would read each row n_head times, in
+// short strided pieces, after the weights streamed through have evicted it from cache).
+
+// att[h * att_stride + j] = (q_h . k_j[kv head of h]) * scale for every head h, for one row.
+void row_scores(const float* q, const float* kj, int64_t j, const attention_shape& shape,
+                int64_t group, float scale, float* att, int64_t att_stride) {
+  const int64_t head_dim = shape.head_dim;
   const int64_t head_dim4 = head_dim & ~int64_t{3};
-  const v128_t vscale = wasm_f32x4_splat(scale);
-  int64_t j = 0;
-  for (; j + 4 <= n_pos; j += 4) {
-    const float* k0 = k + j * kv_stride;
-    const v128_t s =
-        simd::f32x4_hsum4(dot4_lanes(qh, k0, head_dim4), dot4_lanes(qh, k0 + kv_stride, head_dim4),
-                          dot4_lanes(qh, k0 + 2 * kv_stride, head_dim4),
-                          dot4_lanes(qh, k0 + 3 * kv_stride, head_dim4));
-    v128_t tails = wasm_f32x4_splat(0.0f);
-    if (head_dim4 < head_dim) {
-      tails = wasm_f32x4_make(dot_tail(qh, k0, head_dim4, head_dim),
-                              dot_tail(qh, k0 + kv_stride, head_dim4, head_dim),
-                              dot_tail(qh, k0 + 2 * kv_stride, head_dim4, head_dim),
-                              dot_tail(qh, k0 + 3 * kv_stride, head_dim4, head_dim));
+  auto k_of = [&](int64_t h) { return kj + (h / group) * head_dim; };
+  int64_t h = 0;
+  for (; h + 4 <= shape.n_head; h += 4) {
+    // Four heads at once: four independent chains, each summed as dot4_lanes would.
+    v128_t acc[4] = {wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f),
+                     wasm_f32x4_splat(0.0f)};
+    const float* qh = q + h * head_dim;
+    const float* k0 = k_of(h);
+    const float* k1 = k_of(h + 1);
+    const float* k2 = k_of(h + 2);
+    const float* k3 = k_of(h + 3);
+    for (int64_t d = 0; d < head_dim4; d += 4) {
+      acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(wasm_v128_load(qh + d), wasm_v128_load(k0 + d)));
+      acc[1] = wasm_f32x4_add(acc[1], wasm_f32x4_mul(wasm_v128_load(qh + head_dim + d), wasm_v128_load(k1 + d)));
+      acc[2] = wasm_f32x4_add(acc[2], wasm_f32x4_mul(wasm_v128_load(qh + 2 * head_dim + d), wasm_v128_load(k2 + d)));
+      acc[3] = wasm_f32x4_add(acc[3], wasm_f32x4_mul(wasm_v128_load(qh + 3 * head_dim + d), wasm_v128_load(k3 + d)));
     }
-    wasm_v128_store(ah + j, wasm_f32x4_mul(wasm_f32x4_add(s, tails), vscale));
+    float sums[4];
+    wasm_v128_store(sums, simd::f32x4_hsum4(acc[0], acc[1], acc[2], acc[3]));
+    for (int i = 0; i < 4; ++i) {
+      const float tail = head_dim4 < head_dim
+                             ? dot_tail(qh + i * head_dim, k_of(h + i), head_dim4, head_dim)
+                             : 0.0f;
+      att[(h + i) * att_stride + j] = (sums[i] + tail) * scale;
+    }
   }
-  for (; j < n_pos; ++j) {
-    const float* kj = k + j * kv_stride;
-    ah[j] =
-        (simd::f32x4_hsum(dot4_lanes(qh, kj, head_dim4)) + dot_tail(qh, kj, head_dim4, head_dim)) *
+  for (; h < shape.n_head; ++h) {
+    const float* qh = q + h * head_dim;
+    att[h * att_stride + j] =
+        (simd::f32x4_hsum(dot4_lanes(qh, k_of(h), head_dim4)) + dot_tail(qh, k_of(h), head_dim4, head_dim)) *
         scale;
   }
 }
 
-// oh (head_dim) = sum_j ah[j] v_j, in position order.
-void attention_values(const float* ah, const float* v, int64_t kv_stride, int64_t n_pos,
-                      int64_t head_dim, float* oh) {
-  int64_t d = 0;
-  for (; d + 16 <= head_dim; d += 16) {
-    v128_t o0 = wasm_f32x4_splat(0.0f), o1 = o0, o2 = o0, o3 = o0;
-    const float* vd = v + d;
-    for (int64_t j = 0; j < n_pos; ++j) {
-      const v128_t a = wasm_v128_load32_splat(ah + j);
-      const float* vj = vd + j * kv_stride;
-      o0 = wasm_f32x4_add(o0, wasm_f32x4_mul(a, wasm_v128_load(vj)));
-      o1 = wasm_f32x4_add(o1, wasm_f32x4_mul(a, wasm_v128_load(vj + 4)));
-      o2 = wasm_f32x4_add(o2, wasm_f32x4_mul(a, wasm_v128_load(vj + 8)));
-      o3 = wasm_f32x4_add(o3, wasm_f32x4_mul(a, wasm_v128_load(vj + 12)));
+// out_h += a_hj * v_j[kv head of h] for every head h, for one row j.
+void row_values(const float* vj, int64_t j, const attention_shape& shape, int64_t group,
+                const float* att, int64_t att_stride, float* out) {
+  const int64_t head_dim = shape.head_dim;
+  const int64_t head_dim4 = head_dim & ~int64_t{3};
+  for (int64_t h = 0; h < shape.n_head; ++h) {
+    const float a = att[h * att_stride + j];
+    const v128_t av = wasm_f32x4_splat(a);
+    const float* vh = vj + (h / group) * head_dim;
+    float* oh = out + h * head_dim;
+    int64_t d = 0;
+    for (; d < head_dim4; d += 4) {
+      wasm_v128_store(oh + d, wasm_f32x4_add(wasm_v128_load(oh + d),
+                                             wasm_f32x4_mul(av, wasm_v128_load(vh + d))));
     }
-    wasm_v128_store(oh + d, o0);
-    wasm_v128_store(oh + d + 4, o1);
-    wasm_v128_store(oh + d + 8, o2);
-    wasm_v128_store(oh + d + 12, o3);
-  }
-  for (; d + 4 <= head_dim; d += 4) {
-    v128_t o = wasm_f32x4_splat(0.0f);
-    for (int64_t j = 0; j < n_pos; ++j) {
-      o = wasm_f32x4_add(
-          o, wasm_f32x4_mul(wasm_v128_load32_splat(ah + j), wasm_v128_load(v + d + j * kv_stride)));
-    }
-    wasm_v128_store(oh + d, o);
-  }
-  for (; d < head_dim; ++d) {
-    float o = 0.0f;
-    for (int64_t j = 0; j < n_pos; ++j) o += ah[j] * v[d + j * kv_stride];
-    oh[d] = o;
+    for (; d < head_dim; ++d) oh[d] += a * vh[d];
   }
 }
 
@@ -103,25 +101,11 @@ void f32_attention__wasmsimd(const float* q, const float* k, const float* v, int
   const int64_t kv_stride = shape.n_head_kv * head_dim;  // floats per cache row
   const int64_t group = shape.n_head / shape.n_head_kv;  // query heads per kv head
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  for (int64_t h = 0; h < shape.n_head; ++h) {
-    const int64_t kv_offset = (h / group) * head_dim;
-    float* ah = att + h * att_stride;  // (n_pos)
-    attention_scores(q + h * head_dim, k + kv_offset, kv_stride, n_pos, head_dim, scale, ah);
-    f32_softmax__wasmsimd(ah, n_pos);
-    attention_values(ah, v + kv_offset, kv_stride, n_pos, head_dim, out + h * head_dim);
-  }
-}
-
-void f32_attention_causal__wasmsimd(const float* q, const float* k, const float* v, int64_t pos0,
-                                    int64_t n_tok, const attention_shape& shape, float* att,
-                                    int64_t att_stride, float* out) {
-  assert(pos0 >= 0 && n_tok > 0 && pos0 + n_tok <= att_stride);
-  const int64_t q_stride = shape.n_head * shape.head_dim;
-  // Query i sees positions 0 .. pos0 + i, exactly as if it were decoded alone.
-  for (int64_t i = 0; i < n_tok; ++i) {
-    f32_attention__wasmsimd(q + i * q_stride, k, v, pos0 + i + 1, shape, att, att_stride,
-                            out + i * q_stride);
-  }
+  for (int64_t j = 0; j < n_pos; ++j) row_scores(q, k + j * kv_stride, j, shape, group, scale, att, att_stride);
+  for (int64_t h = 0; h < shape.n_head; ++h) f32_softmax__wasmsimd(att + h * att_stride, n_pos);
+  // Every output element sums a_j v_j in position order, from 0, as ref does.
+  for (int64_t i = 0; i < shape.n_head * head_dim; ++i) out[i] = 0.0f;
+  for (int64_t j = 0; j < n_pos; ++j) row_values(v + j * kv_stride, j, shape, group, att, att_stride, out);
 }
 
 }  // namespace inkstone

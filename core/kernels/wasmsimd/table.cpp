@@ -18,7 +18,6 @@ const kernel_table* wasmsimd_kernels() {
       .f32_silu_mul = f32_silu_mul__wasmsimd,
       .f32_add = f32_add__wasmsimd,
       .f32_attention = f32_attention__wasmsimd,
-      .f32_attention_causal = f32_attention_causal__wasmsimd,
       .f32_fc_create = nullptr,
       .f32_fc_run = nullptr,
       .f32_fc_delete = nullptr,

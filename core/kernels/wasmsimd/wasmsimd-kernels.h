@@ -62,9 +62,6 @@ void f32_add__wasmsimd(float* x, const float* y, int64_t n);
 void f32_attention__wasmsimd(const float* q, const float* k, const float* v, int64_t n_pos,
                              const attention_shape& shape, float* att, int64_t att_stride,
                              float* out);
-void f32_attention_causal__wasmsimd(const float* q, const float* k, const float* v, int64_t pos0,
-                                    int64_t n_tok, const attention_shape& shape, float* att,
-                                    int64_t att_stride, float* out);
 
 // Activations quantized for the integer paths: n rows of `cols` values, per 32-block an f32
 // scale d, int8 values widened to int16 (so the inner loop loads them ready for dot_i16x8), and

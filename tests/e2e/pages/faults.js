@@ -1,7 +1,7 @@
 // Test page for tests/e2e/faults.test.mjs: the public client API (web/client.js) under faults.
 // The test drives it through window.inkFaults; every call returns plain data (errors as
 // {code, message}), never throws.
-import { Inkstone, InkstoneError } from '../../../web/client.js';
+import { Inkstone, InkstoneError, ModelStore } from '../../../web/client.js';
 
 /** @type {Inkstone | null} */
 let ink = null;
@@ -45,6 +45,26 @@ const api = {
       },
     })).name);
     return { ...r, progressEvents: progress.length };
+  },
+  /** Loads `url` with LoadOptions (nCtx, maxMemoryBytes). */
+  async loadWith(url, options) {
+    return attempt(async () => (await ink.load(url, options)).name);
+  },
+  /** The worker's wasm heap size in bytes (memory grows, never shrinks). */
+  async heapBytes() {
+    return (await ink.memoryUsage()).heapBytes;
+  },
+  /** Makes the wasm abort (tests-only request), e.g. while a generation streams. */
+  async abortWasm() {
+    return attempt(() => ink.debugCrash());
+  },
+  /** Loads `url` through a fresh model cache; reports what could not be stored. */
+  async loadStored(url) {
+    const store = new ModelStore({ cacheName: `faults-${Date.now()}` });
+    /** @type {{code: string, message: string}[]} */
+    const storeErrors = [];
+    const r = await attempt(async () => (await ink.load(url, { store, onStoreError: (e) => storeErrors.push(describe(e)) })).name);
+    return { ...r, storeErrors, cached: await store.has(url).catch(() => null) };
   },
   async generate() {
     return attempt(async () => {
