@@ -20,6 +20,14 @@ export function benchPromptText(nWords) {
   return words.join(' ');
 }
 
+/**
+ * Token ids of the 256 byte tokens of the benchmark vocabularies (make_bench_models.py: <unk>
+ * <s> </s>, then <0x00> .. <0xFF>). Both engines ban them while decoding the random-weight
+ * models: a lone byte token is not valid UTF-8, and wllama fails on it ("invalid UTF-8 byte"
+ * from its JSON layer). Banning costs each engine one pass over the logits.
+ */
+export const BENCH_BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => i + 3);
+
 /** A prompt for the poetry model (character-level): repeated classical lines. */
 export const POETRY_PROMPT_TEXT =
   '床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。白日依山盡，黃河入海流。欲窮千里目，更上一層樓。' +
@@ -35,7 +43,8 @@ function check(r, what) {
  * @param {any} M  the instantiated Emscripten module (createInkstoneModule)
  * @param {Uint8Array} bytes  the GGUF file
  * @param {{nThreads: number, nPrompt: number, nDecode: number, promptText: string,
- *          kernels?: string, warmup?: boolean, mark?: (label: string) => void}} o
+ *          kernels?: string, warmup?: boolean, mark?: (label: string) => void,
+ *          banTokens?: number[]}} o
  *   mark: called at 'prefill-start', 'prefill-end', 'decode-end' of the measured run (the browser
  *   benchmark samples the CPU time Chromium used between them)
  */
@@ -61,7 +70,8 @@ export function benchInkstone(M, bytes, o) {
     let tokens = check(s.tokenize(o.promptText, true), 'tokenize').tokens;
     while (tokens.length < o.nPrompt) tokens = tokens.concat(tokens.slice(1));  // repeat (no 2nd BOS)
     tokens = tokens.slice(0, o.nPrompt);
-    const gen = { seed: 1, temperature: 0, maxTokens: o.nDecode, stopAtEos: false };
+    const gen = { seed: 1, temperature: 0, maxTokens: o.nDecode, stopAtEos: false,
+      logitBias: Object.fromEntries((o.banTokens || []).map((t) => [t, -1e30])) };
 
     // CPU time of this process where the platform tells it (Node): on a shared machine it shows
     // how much of the wall time the benchmark actually ran.

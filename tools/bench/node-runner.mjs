@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { benchInkstone, benchPromptText, POETRY_PROMPT_TEXT } from './inkstone-bench-core.mjs';
+import { benchInkstone, benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from './inkstone-bench-core.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -21,5 +21,6 @@ const promptText = args.includes('--poetry') ? POETRY_PROMPT_TEXT : benchPromptT
 const { default: createInkstoneModule } = await import(pathToFileURL(path.join(wasmDir, 'inkstone.mjs')).href);
 const M = await createInkstoneModule({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'inkstone.wasm')) });
 const bytes = new Uint8Array(fs.readFileSync(modelPath));
-const r = benchInkstone(M, bytes, { nThreads: 1, nPrompt, nDecode, promptText });
+const r = benchInkstone(M, bytes, { nThreads: 1, nPrompt, nDecode, promptText,
+  banTokens: args.includes('--poetry') ? [] : BENCH_BYTE_TOKENS });
 process.stdout.write(JSON.stringify({ ...r, platform: 'node', rssBytes: process.memoryUsage().rss }) + '\n');

@@ -286,7 +286,8 @@ if (wantChromium) {
   for (const m of models) {
     for (const t of threadList) {
       const cfg = { modelUrl: `${base}/models/${m.name}.gguf`, nThreads: t, nPrompt, nDecode, poetry: m.poetry,
-        wasmUrl: `${base}${wasmUrl}`, wllamaUrl: `${base}/${path.relative(ROOT, wllamaDir)}` };
+        wasmUrl: `${base}${wasmUrl}`, wllamaUrl: `${base}/${path.relative(ROOT, wllamaDir)}`,
+        wllamaLog: argv.includes("--wllama-log") };
       const best = { inkstone: null, wllama: null };
       for (let r = 0; r < repeats; r++) {
         // Alternate the engines so that load on the machine hits both alike.

@@ -1,5 +1,5 @@
 // Module worker: runs Inkstone's wasm build (single-threaded or -mt) on one model, posts the result.
-import { benchInkstone, benchPromptText, POETRY_PROMPT_TEXT } from '../inkstone-bench-core.mjs';
+import { benchInkstone, benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from '../inkstone-bench-core.mjs';
 
 self.onmessage = async (e) => {
   const cfg = e.data;
@@ -14,7 +14,8 @@ self.onmessage = async (e) => {
     const fetchMs = performance.now() - t1;
     const promptText = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
     const mark = (label) => self.postMessage({ mark: label });
-    const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText, mark });
+    const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText, mark,
+      banTokens: cfg.poetry ? [] : BENCH_BYTE_TOKENS });
     self.postMessage({ ok: true, result: { ...r, instantiateMs, fetchMs, loadMs: r.loadMs + instantiateMs } });
   } catch (err) {
     self.postMessage({ ok: false, error: String(err && err.stack ? err.stack : err) });

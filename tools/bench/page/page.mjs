@@ -1,7 +1,7 @@
 // Benchmark page: window.benchInkstone(cfg) runs Inkstone in a module worker;
 // window.benchWllama(cfg) runs wllama (@wllama/wllama from tools/bench/node_modules) on the same
 // model URL. Both resolve to plain result objects (tools/bench/run.mjs reads them).
-import { benchPromptText, POETRY_PROMPT_TEXT } from '../inkstone-bench-core.mjs';
+import { benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from '../inkstone-bench-core.mjs';
 
 const status = document.getElementById('status');
 
@@ -40,7 +40,7 @@ window.benchWllama = async (cfg) => {
   status.textContent = 'wllama';
   try {
     const { Wllama } = await import(`${cfg.wllamaUrl}/esm/index.js`);
-    const wllama = new Wllama({ default: `${cfg.wllamaUrl}/esm/wasm/wllama.wasm` }, { suppressNativeLog: true });
+    const wllama = new Wllama({ default: `${cfg.wllamaUrl}/esm/wasm/wllama.wasm` }, { suppressNativeLog: !cfg.wllamaLog });
     const t0 = performance.now();
     await wllama.loadModelFromUrl(new URL(cfg.modelUrl, location.href).href, {
       n_ctx: 512,
@@ -50,7 +50,8 @@ window.benchWllama = async (cfg) => {
     });
     const loadMs = performance.now() - t0;
     const prompt = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
-    const params = { max_tokens: cfg.nDecode, temp: 0, temperature: 0, ignore_eos: true, seed: 1, cache_prompt: false };
+    const params = { max_tokens: cfg.nDecode, temp: 0, temperature: 0, ignore_eos: true, seed: 1, cache_prompt: false,
+      logit_bias: cfg.poetry ? [] : BENCH_BYTE_TOKENS.map((t) => [t, false]) };
     // Warm-up (same reason as Inkstone's: V8 tiers wasm up on later calls).
     console.log('wllama: loaded; warm-up');
     await wllama.createCompletion({ prompt: benchPromptText(16), ...params, max_tokens: 8 });
