@@ -31,7 +31,8 @@ namespace inkstone {
 struct session_options {
   int n_ctx = 0;                 // positions in the KV cache; 0: the model's context length
   int n_batch = 64;              // prompt tokens per batched forward
-  int n_threads = 1;             // rows of each matrix product are split over this many threads
+  int n_threads = 1;             // rows of each matrix product (and, in a prompt chunk, the
+                                 // queries of attention) are split over this many threads
   std::string kernels = "auto";  // "auto", "ref", "xnnpack"
   // Cap on what the session allocates (KV cache + scratch + probe buffers + packed weights);
   // 0: no cap. Over the cap: out_of_memory at creation.
