@@ -58,7 +58,7 @@ run_libfuzzer fuzz-form-spec -max_len=4096 -dict=tests/fuzz/form-spec.dict
 
 if wanted fuzz-share; then
 echo "fuzz: fuzz-share for ${SECONDS_EACH}s"
-if ! (cd "$BUILD/crashes" && nice -n "${FUZZ_NICE:-10}" node "$ROOT/tests/fuzz/fuzz-share.mjs" "$SECONDS_EACH" --coverage) \
+if ! (cd "$BUILD/crashes" && nice -n "${FUZZ_NICE:-10}" node "$ROOT/tests/fuzz/fuzz-share.mjs" "$SECONDS_EACH" ${FUZZ_SEED:+--seed=$FUZZ_SEED} --coverage) \
     >"$BUILD/fuzz-logs/fuzz-share.log" 2>&1; then
   echo "fuzz: fuzz-share FAILED — see $BUILD/fuzz-logs/fuzz-share.log" >&2
   status=1
