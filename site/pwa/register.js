@@ -27,6 +27,29 @@ const ROOT = new URL('../', import.meta.url);
 /** @typedef {{version?: string, registration?: ServiceWorkerRegistration, manager?: ModelManager}} PwaState */
 /** @type {PwaState & {ready: Promise<ServiceWorkerRegistration | null>}} */
 const state = /** @type {any} */ ({});
+
+/**
+ * The text for the page's language (the playground and classroom set <html lang>).
+ * @param {string} zh
+ * @param {string} en
+ */
+function say(zh, en) {
+  return (document.documentElement.lang || '').startsWith('zh') ? zh : en;
+}
+
+/** Whether the page already tells the user that storage is full (the playground's notice). */
+function pageShowsQuota() {
+  const notice = document.querySelector('#notice[data-code="quota_exceeded"]');
+  return notice instanceof HTMLElement && !notice.hidden;
+}
+
+function quotaBanner() {
+  if (pageShowsQuota()) return;
+  banner('error', say(
+    '浏览器存储已满，无法离线使用砚。请在“模型”里删除旧模型或腾出空间后重新载入。',
+    'Browser storage is full, so Inkstone cannot work offline. Delete a model under “Models” or free some space, then reload.',
+  ), null);
+}
 /** @type {any} */ (window).inkstonePwa = state;
 
 /** @param {string} href */
@@ -82,7 +105,7 @@ function banner(kind, text, action) {
   close.type = 'button';
   close.className = 'pwa-btn';
   close.textContent = '×';
-  close.setAttribute('aria-label', 'Close');
+  close.setAttribute('aria-label', say('关闭', 'Close'));
   close.addEventListener('click', () => node.remove());
   node.append(close);
   return node;
@@ -91,8 +114,8 @@ function banner(kind, text, action) {
 /** @param {ServiceWorker} waiting */
 function offerUpdate(waiting) {
   window.dispatchEvent(new CustomEvent('inkstone:pwa-update', { detail: {} }));
-  banner('update', 'A new version of Inkstone is ready.', {
-    label: 'Reload',
+  banner('update', say('砚有新版本了。', 'A new version of Inkstone is ready.'), {
+    label: say('重新载入', 'Reload'),
     onClick: () => {
       updating = true;
       waiting.postMessage({ type: 'skip-waiting' });
@@ -109,14 +132,15 @@ async function registerWorker() {
     else if (state.version) {
       // Another tab accepted an update. This page keeps its own version's files (the worker
       // serves each page from the version that loaded it) until it reloads.
-      banner('update', 'Inkstone was updated in another tab.', { label: 'Reload', onClick: () => location.reload() });
+      banner('update', say('砚已在另一个标签页里更新。', 'Inkstone was updated in another tab.'), {
+        label: say('重新载入', 'Reload'),
+        onClick: () => location.reload(),
+      });
     }
   });
   navigator.serviceWorker.addEventListener('message', (event) => {
     const data = event.data || {};
-    if (data.type === 'quota-error') {
-      banner('error', `Not enough storage to keep Inkstone offline: ${data.message}. Free some space (or delete a model) and reload.`, null);
-    }
+    if (data.type === 'quota-error') quotaBanner();
   });
   let registration;
   try {
@@ -274,9 +298,7 @@ function init() {
   }, { once: true });
   window.addEventListener('unhandledrejection', (event) => {
     const reason = event.reason;
-    if (reason && reason.name === 'QuotaExceededError') {
-      banner('error', 'The device is out of storage for Inkstone: delete a model in “Models” or free some space.', null);
-    }
+    if (reason && reason.name === 'QuotaExceededError') quotaBanner();
   });
   state.ready = registerWorker().then((r) => {
     void usage.update();
