@@ -504,7 +504,9 @@ val js_create_session(uintptr_t ptr, double len, val options) {
   status err;
   int64_t n_ctx = 0, n_threads = 1, n_batch = so.n_batch;
   double max_memory = static_cast<double>(so.max_memory_bytes);
+  int64_t min_split = so.min_split_macs;
   if (!read_int(options, "nCtx", 0, 1 << 20, &n_ctx, &err) ||
+      !read_int(options, "minSplitMacs", 0, int64_t{1} << 40, &min_split, &err) ||
       !read_int(options, "nThreads", 1, 64, &n_threads, &err) ||
       !read_int(options, "nBatch", 1, 4096, &n_batch, &err) ||
       !read_number(options, "maxMemoryBytes", &max_memory, &err)) {
@@ -523,6 +525,7 @@ val js_create_session(uintptr_t ptr, double len, val options) {
   so.n_threads = kThreads ? static_cast<int>(n_threads) : 1;
   so.n_batch = static_cast<int>(n_batch);
   so.max_memory_bytes = static_cast<size_t>(max_memory);
+  so.min_split_macs = min_split;
 
   auto loaded = load_model({bytes, n_bytes});
   if (!loaded.ok()) {

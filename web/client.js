@@ -82,6 +82,8 @@ import { PROTOCOL_VERSION } from './protocol.js';
  *           model (code `quota_exceeded` or `io_error`); the load goes on with the bytes
  * @property {number} [nCtx]     context size (0: the model's)
  * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default 1.5 GiB)
+ * @property {number} [minSplitMacs]    threaded build: products smaller than this many
+ *           multiply-adds run on one thread (default 2^18; 0 splits every product)
  */
 
 /**
@@ -91,7 +93,7 @@ import { PROTOCOL_VERSION } from './protocol.js';
  * @property {((event: any) => void) | undefined} onEvent
  */
 
-/** @typedef {{nCtx?: number, maxMemoryBytes?: number}} ModelSettings */
+/** @typedef {{nCtx?: number, maxMemoryBytes?: number, minSplitMacs?: number}} ModelSettings */
 
 const DEFAULT_WASM_BASE = new URL('../build-wasm/wasm_bindings/', import.meta.url);
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -314,9 +316,9 @@ export class Inkstone extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async load(source, options = {}) {
-    const { onProgress, signal, sha256, store, onStoreError, nCtx = 0, maxMemoryBytes } = options;
+    const { onProgress, signal, sha256, store, onStoreError, nCtx = 0, maxMemoryBytes, minSplitMacs } = options;
     /** @type {ModelSettings} */
-    const settings = { nCtx, maxMemoryBytes };
+    const settings = { nCtx, maxMemoryBytes, minSplitMacs };
     if (signal && signal.aborted) throw abortError(signal);
     await this.#whenReady();
     /** @type {ArrayBuffer} */

@@ -23,7 +23,7 @@
 //               holds it until it ends, so the page learns of any end of the worker (also a
 //               silent one: self.close(), a browser that stops it) when the lock is released.
 //               InitResult.lifeline says whether the worker holds it.
-//   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads, maxMemoryBytes }
+//   load        { bytes: ArrayBuffer (transferred), nCtx, nThreads, maxMemoryBytes, minSplitMacs }
 //                                                                        -> ModelInfo
 //   inspect     { bytes: ArrayBuffer (a prefix of the file is enough) }  -> ModelInfo (header)
 //   info        {}                                                       -> ModelInfo

@@ -316,7 +316,7 @@ function checked(r) {
   return r;
 }
 
-/** @param {{bytes: ArrayBuffer, nCtx?: number, nThreads?: number, maxMemoryBytes?: number}} payload */
+/** @param {{bytes: ArrayBuffer, nCtx?: number, nThreads?: number, maxMemoryBytes?: number, minSplitMacs?: number}} payload */
 function load(payload) {
   requireWasm();
   if (!(payload.bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(payload.bytes)) {
@@ -333,6 +333,7 @@ function load(payload) {
     nThreads: clampInt(payload.nThreads || nThreadsDefault, 1, nThreadsDefault),
   };
   if (payload.maxMemoryBytes) options.maxMemoryBytes = Number(payload.maxMemoryBytes);
+  if (payload.minSplitMacs !== undefined) options.minSplitMacs = Number(payload.minSplitMacs);
   const r = wasm.createSession(ptr, payload.bytes.byteLength, options);
   // On failure the bindings freed ptr already; on success the session owns it.
   session = checked(r).session;

@@ -14,15 +14,18 @@ namespace inkstone {
 void session::linear(const linear_op& op, const float* x, int n, float* y) {
   if (op.fc != nullptr && kt_->f32_fc_run(op.fc, x, n, y)) return;
   const int f = static_cast<int>(op.format);
+  const bool split = int64_t(op.rows) * op.cols * n >= min_split_macs_;
   if (n == 1) {
     const matvec_fn matvec = kt_->matvec[f];
-    pool_->parallel_for(op.rows,
-                        [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
+    auto rows = [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); };
+    if (split) pool_->parallel_for(op.rows, rows);
+    else rows(0, op.rows);
     return;
   }
   const matmul_fn matmul = kt_->matmul[f];
-  pool_->parallel_for(
-      op.rows, [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); });
+  auto rows = [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); };
+  if (split) pool_->parallel_for(op.rows, rows);
+  else rows(0, op.rows);
 }
 
 status session::forward(const int32_t* tokens, int n, float* all_logits) {

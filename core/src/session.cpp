@@ -109,6 +109,7 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
   s->n_batch_ = std::min(o.n_batch, n_ctx);
   s->slide_window_ = o.slide_window;
   s->n_keep_ = o.n_keep;
+  s->min_split_macs_ = std::max<int64_t>(o.min_split_macs, 0);
   s->record_attention_ = o.record_attention;
   s->memory_bytes_ = plan.total();
   s->pool_ = std::make_unique<thread_pool>(o.n_threads);

@@ -88,6 +88,7 @@ TEST_CASE(
       session_options ob = o;
       ob.n_batch = n_batch;
       ob.n_threads = n_threads;
+      ob.min_split_macs = 0;  // split every product, however small this model's
       auto batched = make_session(m, ob);
       std::vector<float> all(toks.size() * nv);
       REQUIRE(batched->prefill(toks, all).ok());

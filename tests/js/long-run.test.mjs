@@ -126,7 +126,9 @@ test(`${kCancelCycles} back-to-back generate/cancel cycles leak nothing`, { skip
   const after = heapState(M);
   t.diagnostic(`cycles ${kCancelCycles}; heap bytes before ${before.heapBytes} after ${after.heapBytes}; probe before ${before.probe} after ${after.probe}`);
   assert.equal(after.heapBytes, before.heapBytes, 'wasm memory grew over the cycles');
-  assert.equal(after.probe, before.probe, 'heap top moved over the cycles');
+  // A leak pushes the probe up by 200 cycles' worth; the allocator may also end a little lower
+  // (a block freed late in the sequence), which is no leak.
+  assert.ok(after.probe <= before.probe, `heap top moved up over the cycles: ${before.probe} -> ${after.probe}`);
   // The session still generates normally afterwards.
   assert.equal(s.begin(prompts[0], { seed: 1, maxTokens: 4, stopAtEos: false }).ok, true);
   let r;

@@ -33,6 +33,10 @@ struct session_options {
   int n_batch = 64;              // prompt tokens per batched forward
   int n_threads = 1;             // rows of each matrix product (and, in a prompt chunk, the
                                  // queries of attention) are split over this many threads
+  // Products of fewer multiply-adds run on the calling thread alone: handing half of a ~10 us
+  // job to another thread costs about what it saves (2-thread decode of the poetry model and of
+  // P8 ran slower than 1 thread when every product was split). 0: split every product.
+  int64_t min_split_macs = int64_t{1} << 18;
   std::string kernels = "auto";  // "auto", "ref", "xnnpack"
   // Cap on what the session allocates (KV cache + scratch + probe buffers + packed weights);
   // 0: no cap. Over the cap: out_of_memory at creation.
@@ -116,6 +120,7 @@ class session {
   int n_batch_ = 0;
   bool slide_window_ = false;
   int n_keep_ = 1;
+  int64_t min_split_macs_ = 0;
   int n_slides_ = 0;
   bool record_attention_ = false;
   size_t memory_bytes_ = 0;
