@@ -119,6 +119,26 @@ async function openFaultsPage() {
   return { page, call, errors };
 }
 
+/** The faults page with the small model loaded, and its reference generation. */
+async function openWithModel() {
+  const opened = await openFaultsPage();
+  assert.equal((await opened.call('start', `${base}/fault/model.gguf`)).ok, true);
+  const reference = await opened.call('generate');
+  assert.equal(reference.ok, true);
+  return { ...opened, reference };
+}
+
+/**
+ * Starts an endless generation; resolves once tokens stream, with the promise of its end.
+ * @param {import('playwright-core').Page} page
+ * @param {(fn: string, ...args: any[]) => Promise<any>} call
+ */
+async function startEndless(page, call) {
+  const running = call('generateUntilFailure');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  return { running };
+}
+
 test('failed, cut-off and aborted downloads give a clear error; the previous model keeps working', { skip, timeout: 120_000 }, async () => {
   const { page, call, errors } = await openFaultsPage();
   const started = await call('start', `${base}/fault/model.gguf`);
@@ -173,11 +193,8 @@ test('a model declaring a context no wasm heap can hold: out_of_memory before al
 });
 
 test('a wasm abort in the middle of a generation: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
-  const { page, call, errors } = await openFaultsPage();
-  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
-  const reference = await call('generate');
-  const running = call('generateUntilFailure');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const { page, call, errors, reference } = await openWithModel();
+  const { running } = await startEndless(page, call);
   const crash = await call('abortWasm');  // abort() inside the wasm, while tokens stream
   assert.equal(crash.ok, false);
   assert.equal(crash.error.code, 'crashed');
@@ -216,13 +233,9 @@ test('storage full (quota error): the model still loads and runs, the user is to
 });
 
 test('a worker killed under the page: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
-  const { page, call, errors } = await openFaultsPage();
-  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
-  const reference = await call('generate');
-  assert.equal(reference.ok, true);
+  const { page, call, errors, reference } = await openWithModel();
 
-  const running = call('generateUntilFailure');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const { running } = await startEndless(page, call);
   const workers = page.workers().filter((w) => w.url().endsWith('/web/worker.js'));
   assert.equal(workers.length, 1, `workers: ${page.workers().map((w) => w.url())}`);
   // An uncaught error at the worker's top level: the Worker object fires `error` in the page,
@@ -250,13 +263,9 @@ test('a worker killed under the page: crashed, replaced, model reloaded, same to
 // silently) is noticed through its lifeline lock (Web Locks; see web/protocol.js `init`):
 // the running generation rejects with `crashed`, and the client recovers as above.
 test('a worker that stops silently is noticed: crashed, replaced, model reloaded, same tokens', { skip, timeout: 120_000 }, async () => {
-  const { page, call, errors } = await openFaultsPage();
-  assert.equal((await call('start', `${base}/fault/model.gguf`)).ok, true);
-  const reference = await call('generate');
-  assert.equal(reference.ok, true);
+  const { page, call, errors, reference } = await openWithModel();
 
-  const running = call('generateUntilFailure');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'generating', null, { timeout: 30_000 });
+  const { running } = await startEndless(page, call);
   const worker = page.workers().find((w) => w.url().endsWith('/web/worker.js'));
   assert.ok(worker);
   await worker.evaluate(() => /** @type {any} */ (self).close()).catch(() => {});
