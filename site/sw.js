@@ -130,6 +130,7 @@ sw.addEventListener('install', (event) => {
 });
 
 /** @param {unknown} err */
+// (web/errors.js has the same test; this classic-script worker cannot import it.)
 function isQuotaError(err) {
   return !!err && typeof err === 'object' && /** @type {any} */ (err).name === 'QuotaExceededError';
 }

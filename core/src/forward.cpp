@@ -15,17 +15,17 @@ void session::linear(const linear_op& op, const float* x, int n, float* y) {
   if (op.fc != nullptr && kt_->f32_fc_run(op.fc, x, n, y)) return;
   const int f = static_cast<int>(op.format);
   const bool split = int64_t(op.rows) * op.cols * n >= min_split_macs_;
+  auto run = [&](auto&& rows) {
+    if (split) pool_->parallel_for(op.rows, rows);
+    else rows(int64_t{0}, op.rows);
+  };
   if (n == 1) {
     const matvec_fn matvec = kt_->matvec[f];
-    auto rows = [&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); };
-    if (split) pool_->parallel_for(op.rows, rows);
-    else rows(0, op.rows);
-    return;
+    run([&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
+  } else {
+    const matmul_fn matmul = kt_->matmul[f];
+    run([&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); });
   }
-  const matmul_fn matmul = kt_->matmul[f];
-  auto rows = [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); };
-  if (split) pool_->parallel_for(op.rows, rows);
-  else rows(0, op.rows);
 }
 
 status session::forward(const int32_t* tokens, int n, float* all_logits) {
@@ -93,29 +93,21 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
     } else {
       // Query i sees positions 0 .. pos0 + i, exactly as if it were decoded alone. Queries are
       // independent: they are split over the threads, each with its own weights scratch (slot
-      // 0's is `att`), taken in pairs from both ends (0, n-1, 1, n-2, ...) so that every range
-      // holds about the same causal work.
+      // 0's is `att`), taken in pairs from both ends so that every range holds about the same
+      // causal work. Counted from the back (k = n - 1 - r), k = 0, 1, 2, 3, ... is query
+      // n-1, 0, n-2, 1, ...: the last r of the last range is query n - 1, so that range's
+      // scratch ends with the last query's weights.
       const size_t att_slot = size_t(hp.n_head) * n_ctx_;
       int last_slot = 0;
       pool_->parallel_for_slots(n, [&](int slot, int64_t r0, int64_t r1) {
         float* att_s = att + size_t(slot) * att_slot;
-        auto query = [&](int64_t i) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t k = n - 1 - r;
+          const int64_t i = k % 2 == 0 ? n - 1 - k / 2 : k / 2;
           kt.f32_attention(q + size_t(i) * q_dim, k_cache, v_cache, pos0 + i + 1, shape, att_s,
                            n_ctx_, att_out + size_t(i) * q_dim);
-        };
-        bool has_last = false;
-        for (int64_t r = r0; r < r1; ++r) {
-          const int64_t i = r % 2 == 0 ? r / 2 : n - 1 - r / 2;
-          if (i == n - 1) {
-            has_last = true;  // computed last, so that its weights stay in att_s
-          } else {
-            query(i);
-          }
         }
-        if (has_last) {
-          query(n - 1);
-          last_slot = slot;  // one range holds i = n - 1: a single writer
-        }
+        if (r1 == n) last_slot = slot;  // one range ends at n: a single writer
       });
       if (last_slot != 0) std::copy_n(att + size_t(last_slot) * att_slot, att_slot, att);
     }

@@ -19,7 +19,7 @@
 //
 // Text that came from a file or URL is inserted with textContent only.
 
-import { InkstoneError } from '../web/errors.js';
+import { InkstoneError, isQuotaError } from '../web/errors.js';
 import { ModelStore, download } from '../web/model-store.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
@@ -359,7 +359,7 @@ export class ModelManager {
         // Keeping a model offline is a clear wish to keep things: ask not to be evicted.
         void this.#store.persist().catch(() => false);
       } catch (err) {
-        const quota = err && /** @type {any} */ (err).name === 'QuotaExceededError';
+        const quota = isQuotaError(err);
         this.#fail(quota
           ? `Not enough storage to keep ${c.name} offline (${formatBytes(c.blob.size)}). Delete a model below or free space; it will still be used now.`
           : `Could not keep ${c.name} offline: ${/** @type {Error} */ (err).message || err}`);

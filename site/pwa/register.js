@@ -20,6 +20,7 @@
 // installed it, and never reloads a page by itself): from the second visit on, pages are served
 // with COOP/COEP, so they run crossOriginIsolated (threads) even on hosts that cannot set them.
 
+import { isQuotaError } from '../web/errors.js';
 import { ModelManager, formatBytes } from './model-manager.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -298,7 +299,7 @@ function init() {
   }, { once: true });
   window.addEventListener('unhandledrejection', (event) => {
     const reason = event.reason;
-    if (reason && reason.name === 'QuotaExceededError') quotaBanner();
+    if (isQuotaError(reason)) quotaBanner();
   });
   state.ready = registerWorker().then((r) => {
     void usage.update();
