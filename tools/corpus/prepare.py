@@ -38,7 +38,10 @@ import unicodedata
 
 import numpy as np
 
+import rank
+
 FORMS = ["五绝", "七绝", "五律", "七律", "其他"]
+CI_FORM = "词"  # 宋詞, title = 詞牌; its tag is appended after "\n" (id 6272)
 FORM_SHAPES = {(4, 5): "五绝", (4, 7): "七绝", (8, 5): "五律", (8, 7): "七律"}
 BODY_PUNCT = set("，。？！；：、")
 LINE_END = "，。？！；"
@@ -96,7 +99,8 @@ def build_vocab(char_counts, n_chars):
     types += [1] * len(chars)
     scores = [0.0] * TAG_BASE + [0.0] * len(FORMS) + [-float(i) for i in range(len(chars))]
     return {"tokens": tokens, "types": types, "scores": scores, "bos": 1, "eos": 2, "unk": 0,
-            "forms": FORMS, "tag_base": TAG_BASE}
+            "forms": list(FORMS), "tag_base": TAG_BASE,
+            "form_tags": {f: TAG_BASE + i for i, f in enumerate(FORMS)}}
 
 
 class Encoder:
@@ -105,7 +109,8 @@ class Encoder:
         for i, (t, ty) in enumerate(zip(vocab["tokens"], vocab["types"])):
             if ty == 1:
                 self.piece_to_id[" " if t == "▁" else t] = i
-        self.tag_base = vocab["tag_base"]
+        self.form_tags = vocab.get("form_tags") or {
+            f: vocab["tag_base"] + i for i, f in enumerate(FORMS)}
 
     def text(self, s):
         out = []
@@ -118,54 +123,62 @@ class Encoder:
         return out
 
     def sequence(self, form, title, body):
-        return ([1, self.tag_base + FORMS.index(form)] + self.text(title) + self.text("\n") +
+        return ([1, self.form_tags[form]] + self.text(title) + self.text("\n") +
                 self.text(body) + [2])
 
     def prompt(self, form, title):
-        return [1, self.tag_base + FORMS.index(form)] + self.text(title) + self.text("\n")
+        return [1, self.form_tags[form]] + self.text(title) + self.text("\n")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", required=True, help="unpacked npm package dir (…/package)")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--n-chars", type=int, default=6008)
-    ap.add_argument("--val-frac", type=float, default=0.02)
-    ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--max-title", type=int, default=32)
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    st = collections.Counter()
+def clean_raw(title, body, st):
+    """Steps 2-5 for one poem: -> (title, body) or None (dropped, counted in st)."""
+    if any(m in title + body for m in "□○"):
+        st["drop_missing_mark"] += 1
+        return None
+    if "偈" in title or "頌" in title or "颂" in title:
+        st["drop_buddhist"] += 1
+        return None
+    for _ in range(3):
+        title, body = NOTE_RE.sub("", title), NOTE_RE.sub("", body)
+    title = title.strip()
+    title = TITLE_NUM_RE.sub("", title).strip()
+    title = re.sub(r"\s+", "", title)
+    body = re.sub(r"\s+", "", body)
+    return title, body
 
-    files = sorted(glob.glob(os.path.join(args.corpus, "dist/quantangshi/poet.*.json")),
-                   key=lambda p: (p.split(".")[-3], int(p.split(".")[-2])))
+
+def read_files(files, corpus, title_of, st, key):
+    """-> [(title, body, rank score or None)] for every poem kept by clean_raw."""
     raw = []
     for path in files:
+        ranks = rank.RankFile(rank.rank_path(corpus, path),
+                              "rhythmic" if key == "ci" else "title")
         with open(path, encoding="utf-8") as f:
             for p in json.load(f):
-                st["read"] += 1
-                title = p.get("title") or ""
-                body = "".join(p.get("paragraphs") or [])
-                if any(m in title + body for m in "□○"):
-                    st["drop_missing_mark"] += 1
-                    continue
-                if "偈" in title or "頌" in title or "颂" in title:
-                    st["drop_buddhist"] += 1
-                    continue
-                for _ in range(3):
-                    title, body = NOTE_RE.sub("", title), NOTE_RE.sub("", body)
-                title = title.strip()
-                title = TITLE_NUM_RE.sub("", title).strip()
-                title = re.sub(r"\s+", "", title)
-                body = re.sub(r"\s+", "", body)
-                raw.append((title, body))
-    print("read", st["read"], "kept", len(raw), flush=True)
+                st[key + "_read"] += 1
+                sc = ranks.take(p.get("author"), p.get("rhythmic" if key == "ci" else "title"))
+                st[key + "_ranked"] += sc is not None
+                got = clean_raw(title_of(p), "".join(p.get("paragraphs") or []), st)
+                if got:
+                    raw.append(got + (sc,))
+    return raw
 
-    conv = opencc_t2s([t for t, _ in raw] + [b for _, b in raw])
+
+def by_number(paths):
+    return sorted(paths, key=lambda p: (p.split(".")[-3], int(p.split(".")[-2])))
+
+
+def cipai(p):
+    """The 詞牌 of a 詞: `rhythmic` up to a ・ (十二时・忆少年 -> 十二时)."""
+    return (p.get("rhythmic") or "").split("・")[0]
+
+
+def convert_and_filter(raw, st, seen, max_title, form_of):
+    """Steps 6-9: OpenCC, character filter, duplicates, form -> [poem dict]."""
+    conv = opencc_t2s([t for t, _, _ in raw] + [b for _, b, _ in raw])
     titles, bodies = conv[:len(raw)], conv[len(raw):]
-    seen = set()
-    poems = []
-    for (t0, b0), title, body in zip(raw, titles, bodies):
+    out = []
+    for (t0, b0, sc), title, body in zip(raw, titles, bodies):
         if len(title) != len(t0) or len(body) != len(b0):
             st["t2s_length_changed"] += 1
         if not body or not title:
@@ -178,8 +191,42 @@ def main():
             st["drop_duplicate"] += 1
             continue
         seen.add(body)
-        title = title[:args.max_title]
-        poems.append({"title": title, "body": body, "form": classify(body)})
+        out.append({"title": title[:max_title], "body": body, "form": form_of(body),
+                    "rank": sc})
+    return out
+
+
+def write_stream(path_base, seqs, weights=None):
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    stream = np.fromiter((t for s in seqs for t in s), dtype=np.uint16, count=int(lens.sum()))
+    stream.tofile(path_base + ".bin")
+    np.save(path_base + "_idx.npy", starts)
+    if weights is not None:
+        np.save(path_base + "_weight.npy", np.asarray(weights, dtype=np.float32))
+    return stream
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", required=True, help="unpacked npm package dir (…/package)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--n-chars", type=int, default=6008)
+    ap.add_argument("--val-frac", type=float, default=0.02)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--max-title", type=int, default=32)
+    ap.add_argument("--no-ci", action="store_true", help="poems only (the version-1 data)")
+    ap.add_argument("--top-share", type=float, default=0.10)
+    ap.add_argument("--top-weight", type=float, default=3.0)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    st = collections.Counter()
+
+    files = by_number(glob.glob(os.path.join(args.corpus, "dist/quantangshi/poet.*.json")))
+    raw = read_files(files, args.corpus, lambda p: p.get("title") or "", st, "poem")
+    print("read", st["poem_read"], "kept", len(raw), flush=True)
+    seen = set()
+    poems = convert_and_filter(raw, st, seen, args.max_title, classify)
 
     rng = np.random.default_rng(args.seed)
     is_val = rng.random(len(poems)) < args.val_frac
@@ -189,6 +236,21 @@ def main():
     st["val_poems"] = int(is_val.sum())
     for f in FORMS:
         st["form_" + f] = sum(p["form"] == f for p in poems)
+
+    ci = []
+    if not args.no_ci:
+        # 詞 come after the poems and split with their own generator, so the poems, their
+        # split, the vocabulary and the poem streams are exactly those of the version-1 data.
+        cfiles = glob.glob(os.path.join(args.corpus, "dist/songci/ci.song.*.json"))
+        cfiles = by_number([p for p in cfiles if p.split(".")[-2].isdigit()])
+        craw = read_files(cfiles, args.corpus, cipai, st, "ci")
+        ci = convert_and_filter(craw, st, seen, args.max_title, lambda body: CI_FORM)
+        crng = np.random.default_rng(args.seed + 1)
+        for p, v in zip(ci, crng.random(len(ci)) < args.val_frac):
+            p["split"] = "val" if v else "train"
+        st["ci"] = len(ci)
+        st["val_ci"] = sum(p["split"] == "val" for p in ci)
+        st["ci_cipai"] = len({p["title"] for p in ci})
 
     counts = collections.Counter()
     for p in poems:
@@ -200,6 +262,13 @@ def main():
     vocab["tokens"].append("\n")
     vocab["types"].append(1)
     vocab["scores"].append(-float(args.n_chars))
+    if ci:
+        # New tokens go at the end, so every version-1 prompt keeps its ids.
+        vocab["form_tags"][CI_FORM] = len(vocab["tokens"])
+        vocab["forms"].append(CI_FORM)
+        vocab["tokens"].append("<%s>" % CI_FORM)
+        vocab["types"].append(4)
+        vocab["scores"].append(0.0)
     total = sum(counts.values())
     covered = sum(counts[c] for c in vocab["tokens"] if len(c) == 1)
     st["distinct_chars_train"] = len(counts)
@@ -210,19 +279,40 @@ def main():
 
     enc = Encoder(vocab)
     with open(os.path.join(args.out, "poems.jsonl"), "w", encoding="utf-8") as f:
-        for p in poems:
+        for p in poems + ci:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    train = []
     for split in ("train", "val"):
         sel = [p for p in poems if p["split"] == split]
         order = rng.permutation(len(sel))
-        seqs = [enc.sequence(sel[i]["form"], sel[i]["title"], sel[i]["body"]) for i in order]
-        lens = np.array([len(s) for s in seqs], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-        stream = np.fromiter((t for s in seqs for t in s), dtype=np.uint16, count=int(lens.sum()))
-        stream.tofile(os.path.join(args.out, split + ".bin"))
-        np.save(os.path.join(args.out, split + "_idx.npy"), starts)
-        st[split + "_tokens"] = int(lens.sum())
-        st[split + "_byte_tokens"] = int(((stream >= N_SPECIAL) & (stream < TAG_BASE)).sum())
+        if split == "val":
+            seqs = [enc.sequence(sel[i]["form"], sel[i]["title"], sel[i]["body"]) for i in order]
+            write_stream(os.path.join(args.out, "val"), seqs)
+            st["val_tokens"] = sum(map(len, seqs))
+        else:
+            train = [sel[i] for i in order]
+    if ci:
+        crng = np.random.default_rng(args.seed + 2)
+        val_ci = [p for p in ci if p["split"] == "val"]
+        seqs = [enc.sequence(p["form"], p["title"], p["body"]) for p in val_ci]
+        write_stream(os.path.join(args.out, "val_ci"), seqs)
+        st["val_ci_tokens"] = sum(map(len, seqs))
+        train_ci = [p for p in ci if p["split"] == "train"]
+        train = train + train_ci
+        train = [train[i] for i in crng.permutation(len(train))]
+    # Sampling weights: the most-read share of poems (and of 詞, ranked among themselves).
+    for name, group in (("poems", FORMS), ("ci", [CI_FORM])):
+        sel = [p for p in train if p["form"] in group]
+        w, cut = rank.top_share_weights([p["rank"] for p in sel], args.top_share,
+                                        args.top_weight)
+        for p, x in zip(sel, w):
+            p["weight"] = x
+        st["rank_cut_" + name] = cut
+    seqs = [enc.sequence(p["form"], p["title"], p["body"]) for p in train]
+    stream = write_stream(os.path.join(args.out, "train"), seqs, [p["weight"] for p in train])
+    st["train_tokens"] = int(len(stream))
+    st["train_byte_tokens"] = int(((stream >= N_SPECIAL) & (stream < TAG_BASE)).sum())
+    st["train_ci_tokens"] = sum(len(s) for s, p in zip(seqs, train) if p["form"] == CI_FORM)
     with open(os.path.join(args.out, "stats.json"), "w", encoding="utf-8") as f:
         json.dump(dict(st), f, ensure_ascii=False, indent=1)
     print(json.dumps(dict(st), ensure_ascii=False, indent=1))
