@@ -213,7 +213,8 @@ def main():
         sys.exit("--schedule steps needs --total-steps")
     n_params = sum(p.numel() for p in model.parameters())
     log(logf, event="start", params=n_params, config=cfg.__dict__, args=vars(args),
-        train_tokens=int(len(stream)), seconds_left=round(deadline - t0))
+        train_tokens=int(len(stream)),
+        seconds_left=None if deadline == float("inf") else round(deadline - t0))
 
     def progress():
         if replay is not None:
