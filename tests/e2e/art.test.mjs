@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 
 import { startServer, launchChromium, canRunChromium } from './server.mjs';
+import { requireOrSkip } from '../js/support/require.mjs';
 
-const skip = canRunChromium() === true ? false : String(canRunChromium());
+const skip = requireOrSkip(canRunChromium());
 
 /** Mean luminance below this counts as ink, not paper (paper is ≈ 232). */
 const INK_LUMINANCE = 180;

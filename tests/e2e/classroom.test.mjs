@@ -24,12 +24,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
 const DEFAULT_MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
 const MODEL = process.env.INK_POETRY_MODEL || DEFAULT_MODEL;
-const haveWasm = fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'));
-const chromiumOk = canRunChromium();
-const skip = chromiumOk !== true ? chromiumOk : haveWasm ? false : 'wasm build missing (build-wasm)';
+const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT, path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')));
 
 // Display precision: probabilities as percentages with 2 decimals, weights with 4 decimals.
 const kPctDigits = 2;

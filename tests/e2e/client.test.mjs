@@ -12,16 +12,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
-const haveWasm =
-  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')) &&
-  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm'));
-const chromiumOk = canRunChromium();
-const skip = chromiumOk !== true ? chromiumOk : haveWasm ? false : 'wasm builds missing (build-wasm)';
+const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT,
+  path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'),
+  path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm')));
 
 const TINY = '/tests/fixtures/models/tiny-llama-q8_0.gguf';
 const POETRY_FILE = 'assets/models/inkstone-poetry-q8_0.gguf';
-const POETRY = fs.existsSync(path.join(ROOT, POETRY_FILE)) ? `/${POETRY_FILE}` : null;
+// The poetry-model part of each build's test runs when the model is there (required in CI).
+const POETRY = requireOrSkip(missingFiles(ROOT, path.join(ROOT, POETRY_FILE))) ? null : `/${POETRY_FILE}`;
 
 // The main thread may not freeze while the worker generates for 1.5 s. Generous bounds: a
 // loaded machine (2 cores shared with training here) delays a 5 ms timer, a blocked thread

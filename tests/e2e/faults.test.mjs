@@ -16,9 +16,10 @@ import http from 'node:http';
 import path from 'node:path';
 
 import { ROOT, CSP, canRunChromium, launchChromium } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
 const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
-const skip = canRunChromium() !== true ? String(canRunChromium()) : fs.existsSync(WASM) ? false : 'wasm not built (make wasm)';
+const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT, WASM));
 const MODEL = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-q4_0.gguf'));
 const OTHER = fs.readFileSync(path.join(ROOT, 'tests/fixtures/models/tiny-llama-f16.gguf'));
 /**

@@ -27,13 +27,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { startServer, canRunChromium, CHROMIUM, ROOT } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
 const MODEL_PATH = 'assets/models/inkstone-poetry-q8_0.gguf';
-const haveWasm =
-  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')) &&
-  fs.existsSync(path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm'));
-const chromiumOk = canRunChromium();
-const skip = chromiumOk !== true ? chromiumOk : haveWasm ? false : 'wasm builds missing (build-wasm)';
+const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT,
+  path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'),
+  path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm')));
 
 const PROMPT = '<七绝>春江';
 const SAMPLING = { seed: 20261129, temperature: 0.8, topK: 40, topP: 0.95, maxTokens: 32, stopAtEos: false };

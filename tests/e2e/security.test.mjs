@@ -21,10 +21,11 @@ import path from 'node:path';
 
 import { buildSite, serveSite, launchBrowser, ROOT } from './playground-server.mjs';
 import { canRunChromium } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 import { encodeShare, crc32, MAX_FRAGMENT_LENGTH } from '../../site/share/share-codec.js';
 
 const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
-const skip = canRunChromium() !== true ? String(canRunChromium()) : fs.existsSync(WASM) ? false : 'wasm not built (make wasm)';
+const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT, WASM));
 const STAND_IN_MODEL = path.join(ROOT, 'tests/fixtures/models/tiny-llama-f32.gguf');
 
 // Every payload sets window.__pwned or opens a dialog if it ever runs.
@@ -264,7 +265,7 @@ test('a hostile link arriving by hashchange on an open page is handled the same 
   await context.close();
 });
 
-test('the classroom page ignores hostile fragments safely', { skip: skip || !fs.existsSync(path.join(ROOT, 'site/classroom.html')) }, async () => {
+test('the classroom page ignores hostile fragments safely', { skip: requireOrSkip(skip, missingFiles(ROOT, path.join(ROOT, 'site/classroom.html'))) }, async () => {
   const fragments = [
     `#c=1&f=${encodeURIComponent(PAYLOADS[0])}&t=${encodeURIComponent(PAYLOADS[1])}&s=1`,
     `#c=1&t=${encodeURIComponent(PAYLOADS[2])}&x=${'z'.repeat(10000)}&n=99999999`,

@@ -5,8 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startServer, launchChromium, canRunChromium } from './server.mjs';
+import { requireOrSkip } from '../js/support/require.mjs';
 
-const skip = canRunChromium() === true ? false : String(canRunChromium());
+const skip = requireOrSkip(canRunChromium());
 import { encodeShare } from '../../site/share/share-codec.js';
 
 const INJECTION = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2</script>';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { FIXTURES, MODELS, ROOT, fixtureModel, hasBuild } from './support/paths.mjs';
+import { FIXTURES, MODELS, ROOT, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { requireOrSkip } from './support/require.mjs';
 import { loadWasm, createSession, inspectModel, generateAll } from './support/wasm.mjs';
 import { readGolden } from './support/golden.mjs';
 
@@ -18,7 +19,7 @@ const kMaxRelErrGolden = 1e-4;
 // fixtures (measured 2.9e-2 on tiny-llama-q8_0). F32/F16 weights keep f32 activations.
 const kMaxRelErrGoldenQuantizedActivations = 5e-2;
 
-const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
+const skip = requireOrSkip(missingBuilds('inkstone'));
 const M = skip ? null : await loadWasm('inkstone');
 
 // The JS-facing category of each fine code, read from docs/status-codes.md (the contract),

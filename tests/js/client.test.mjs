@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { InkstoneError } from '../../web/errors.js';
-import { FIXTURES, fixtureModel, hasBuild } from './support/paths.mjs';
+import { FIXTURES, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { requireOrSkip } from './support/require.mjs';
 import { nodeClient } from './support/node-worker.mjs';
 
-const skip = hasBuild('inkstone') ? false : 'wasm build missing';
+const skip = requireOrSkip(missingBuilds('inkstone'));
 const GEN = { seed: 77, temperature: 1, topK: 0, topP: 1, minP: 0, maxTokens: 30, stopAtEos: false };
 
 /** Resolves with the InkstoneError a promise rejects with. */
@@ -172,7 +173,7 @@ test('crash recovery: pending work rejects with crashed, the worker is replaced,
   }
 });
 
-test('the threaded build through the client gives the same tokens', { skip: skip || (hasBuild('inkstone-mt') ? false : 'no inkstone-mt') }, async () => {
+test('the threaded build through the client gives the same tokens', { skip: requireOrSkip(missingBuilds('inkstone', 'inkstone-mt')) }, async () => {
   const st = nodeClient();
   const mt = nodeClient({ build: 'inkstone-mt', nThreads: 2 });
   try {

@@ -19,11 +19,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { InkstoneError } from '../../web/errors.js';
-import { PROSODY, fixtureModel, hasBuild } from './support/paths.mjs';
+import { PROSODY, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { requireOrSkip } from './support/require.mjs';
 import { loadWasm, createSession } from './support/wasm.mjs';
 import { nodeClient } from './support/node-worker.mjs';
 
-const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
+const skip = requireOrSkip(missingBuilds('inkstone'));
 const kLongRunTokens = 6000;
 const kCancelCycles = 200;
 const kProbeBytes = 1 << 20;

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { POETRY_MODEL, PROSODY, fixtureModel, hasBuild } from './support/paths.mjs';
+import { POETRY_MODEL, PROSODY, ROOT, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { missingFiles, requireOrSkip } from './support/require.mjs';
 import { nodeClient } from './support/node-worker.mjs';
 
-const skip = hasBuild('inkstone') ? false : 'wasm build missing';
-const haveTables = fs.existsSync(path.join(PROSODY, 'tones.tsv')) && fs.existsSync(path.join(PROSODY, 'rhyme-xinyun.tsv'));
+const skip = requireOrSkip(missingBuilds('inkstone'));
+const noTables = missingFiles(ROOT, path.join(PROSODY, 'tones.tsv'), path.join(PROSODY, 'rhyme-xinyun.tsv'));
 const tables = () => ({
   tones: fs.readFileSync(path.join(PROSODY, 'tones.tsv'), 'utf8'),
   rhyme: fs.readFileSync(path.join(PROSODY, 'rhyme-xinyun.tsv'), 'utf8'),
@@ -46,7 +47,7 @@ test('a structure-only 五言絕句 constraint holds on the tiny fixture model',
   }
 });
 
-test('prosody tables: analyse() reads 靜夜思 as a 五言絕句', { skip: skip || (haveTables ? false : 'no assets/prosody tables') }, async () => {
+test('prosody tables: analyse() reads 靜夜思 as a 五言絕句', { skip: requireOrSkip(skip, noTables) }, async () => {
   const ink = nodeClient();
   try {
     const r = await ink.setProsody(tables());
@@ -64,7 +65,7 @@ test('prosody tables: analyse() reads 靜夜思 as a 五言絕句', { skip: skip
   }
 });
 
-test('the shipped poetry model writes a 七言絕句 that keeps its form', { skip: skip || (fs.existsSync(POETRY_MODEL) ? false : 'assets/models/inkstone-poetry-q8_0.gguf not present') || (haveTables ? false : 'no prosody tables') }, async () => {
+test('the shipped poetry model writes a 七言絕句 that keeps its form', { skip: requireOrSkip(skip, missingFiles(ROOT, POETRY_MODEL), noTables) }, async () => {
   const ink = nodeClient();
   try {
     await ink.setProsody(tables());

@@ -5,13 +5,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fixtureModel, hasBuild } from './support/paths.mjs';
+import { fixtureModel, missingBuilds } from './support/paths.mjs';
+import { requireOrSkip } from './support/require.mjs';
 import { loadWasm, createSession } from './support/wasm.mjs';
 
 const kMaxAttentionErr = 1e-5;  // float32 softmax (SIMD kernels) vs double here
 const kMaxOutputErr = 1e-4;
 
-const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
+const skip = requireOrSkip(missingBuilds('inkstone'));
 
 test('qkv probe reproduces the attention row and the head output', { skip }, async () => {
   const M = await loadWasm('inkstone');

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { PROTOCOL_VERSION } from '../../web/protocol.js';
-import { WASM_BASE_URL, WASM_DIR, fixtureModel, hasBuild } from './support/paths.mjs';
+import { WASM_BASE_URL, WASM_DIR, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { requireOrSkip } from './support/require.mjs';
 import { createNodeWorker } from './support/node-worker.mjs';
 
-const skip = hasBuild('inkstone') ? false : 'wasm build missing';
+const skip = requireOrSkip(missingBuilds('inkstone'));
 
 /** A raw protocol driver: send() -> reply promise; every message is logged in order. */
 function open() {
