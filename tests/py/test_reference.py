@@ -243,6 +243,72 @@ class DequantTest(unittest.TestCase):
                                               gw.decode_tensor(raw, t, n), err_msg=tname)
 
 
+class ActivationQuantTest(unittest.TestCase):
+    """quantize_q8_activations against blocks worked out by hand from the rounding that
+    core/kernels/wasmsimd/quantize-activations.cpp documents (float32 d = max|x| / 127, float32
+    1/d, q = round-half-even of the float32 product x * (1/d))."""
+
+    def test_exact_scale_block_ties_to_even(self):
+        # max |x| = 127/64: d = 1/64 and 1/d = 64 exactly, so x * 64 is the unrounded q.
+        x = np.zeros(32)
+        x[:7] = [-127, 2.5, 3.5, -2.5, 0.5, 1.5 - 1e-12, 0.49]
+        x /= 64.0
+        q, d = llama_ref.quantize_q8_activations(x)
+        self.assertEqual(d.tolist(), [1.0 / 64.0])
+        # 2.5 -> 2 and 3.5 -> 4 (half to even); (1.5 - 1e-12)/64 is 1.5/64 once x is float32,
+        # so it rounds to 2 where float64 x would give 1.
+        self.assertEqual(q.tolist(), [-127, 2, 4, -2, 0, 2, 0] + [0] * 25)
+
+    def test_inexact_scale_and_zero_block(self):
+        f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]  # noqa: E731
+        d = f32(1.0 / 127.0)                      # 0.007874015718698502, not 1/127
+        self.assertEqual(f32(1.0 / d), 127.0)     # ... but its float32 reciprocal is 127
+        x = np.zeros(64)                          # block 0 all zero: d = 0, q = 0
+        x[32:38] = [1.0, 0.5, 1.5 / 127.0, -2.5 / 127.0, 1.0 / 254.0, -0.25]
+        q, dd = llama_ref.quantize_q8_activations(x.reshape(1, 64))
+        self.assertEqual(dd.tolist(), [[0.0, d]])
+        # 127 * [1, 1/2, 1.5/127, -2.5/127, 1/254, -1/4] = 127, 63.5, 1.5, -2.5, 0.5, -31.75
+        self.assertEqual(q[0, :32].tolist(), [0] * 32)
+        self.assertEqual(q[0, 32:].tolist(), [127, 64, 2, -2, 0, -32] + [0] * 26)
+        deq = llama_ref.dequantize_q8_activations(x.reshape(1, 64))
+        self.assertEqual(deq[0, 32:38].tolist(), [127 * d, 64 * d, 2 * d, -2 * d, 0.0, -32 * d])
+
+    def test_tie_margin(self):
+        x = np.zeros((2, 32))
+        x[0, :3] = [127 / 64, 2.5 / 64, 3.25 / 64]    # a tie: margin 0
+        x[1, :3] = [127 / 64, 2.375 / 64, 3.125 / 64]  # closest to a tie: 0.375 from 2.5
+        self.assertEqual(llama_ref.q8_tie_margin(x).tolist(), [0.0, 0.125])
+
+    def test_forward_quantizes_only_quantized_weights(self):
+        toks = [1, 40, 300, 7]
+        m = llama_ref.Model(os.path.join(FIX, "models", "tiny-llama-f32.gguf"))
+        np.testing.assert_array_equal(llama_ref.forward(m, toks, quantize_activations=True),
+                                      llama_ref.forward(m, toks))
+        m = llama_ref.Model(os.path.join(FIX, "models", "tiny-llama-q8_0.gguf"))
+        exact = llama_ref.forward(m, toks)
+        diff = np.abs(llama_ref.forward(m, toks, quantize_activations=True) - exact).max()
+        # Half a step of 8 bits: moves the logits, by much less than they are.
+        self.assertGreater(diff, 1e-4)
+        self.assertLess(diff, 5e-2 * np.abs(exact).max())
+
+    def test_wasmsimd_goldens_are_the_reference(self):
+        sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
+        import make_wasmsimd_goldens as mk
+        files = sorted(os.listdir(os.path.join(FIX, "golden-wasmsimd")))
+        self.assertEqual(len(files), 5)
+        for fname in files:
+            model_rel, seqs = mk.read_golden_seqs(os.path.join(FIX, "golden", fname))
+            m = llama_ref.Model(os.path.join(ROOT, model_rel))
+            with open(os.path.join(FIX, "golden-wasmsimd", fname)) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(lines[0], f"model {model_rel}")
+            rows = [[float(v) for v in ln.split()[2:]] for ln in lines if ln.startswith("logits")]
+            want = np.concatenate([llama_ref.forward(m, s, quantize_activations=True)
+                                   for s in seqs])
+            np.testing.assert_allclose(np.array(rows), want, rtol=1e-8, atol=1e-12,
+                                       err_msg=fname)
+
+
 class TokenizerRefTest(unittest.TestCase):
     """Encodings derived by hand from the vocabularies listed in tests/fixtures/README.md."""
 

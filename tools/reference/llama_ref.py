@@ -7,7 +7,13 @@ with the C++ runtime cannot hide. Computation is in float64 on the dequantized w
 goldens are the exact maths for the weights stored in the file; float32 implementations are
 expected to agree within a small tolerance.
 
-  /usr/bin/python3 tools/reference/llama_ref.py model.gguf --tokens 1,5,9 [--out file]
+With --quantize-activations it models the shipped browser path instead (the wasmsimd kernels,
+core/kernels/wasmsimd/quantize-activations.cpp): before every product with Q8_0/Q4_0 weights the
+activations are rounded to float32 and quantized to int8 per 32-block, as that file documents;
+everything else stays float64 (see quantize_q8_activations).
+
+  /usr/bin/python3 tools/reference/llama_ref.py model.gguf --tokens 1,5,9 [--out file] \
+      [--quantize-activations]
 
 prints (or writes) one line per position: `logits <pos> v0 v1 ... v(n_vocab-1)` (%.9g).
 """
@@ -136,6 +142,60 @@ def dequantize(raw, ttype, n):
     raise GGUFError(f"tensor type {ttype} not supported")
 
 
+# ---------------------------------------------------------------------------- activations
+
+def _f32(v):
+    """Round float64 values to the nearest float32 (ties to even), kept as float64."""
+    return np.asarray(v, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
+def quantize_q8_activations(x):
+    """x (..., cols), cols % 32 == 0 -> (q, d): int8 values (..., cols) as float64 and the
+    float32 scale of each 32-block (..., cols / 32), as the wasmsimd integer path does:
+
+        d   = max_j |x_j| / 127                in float32 (x itself is float32 there)
+        1/d = 1 / d, or 0 when d == 0           in float32
+        q_j = round_half_even(x_j * (1/d))      the product rounded to float32 first
+
+    The dequantized activation is q_j * d. Each float32 step is one IEEE operation on float32
+    operands: done in float64 and rounded once to float32 it gives the same float32 (a float64
+    quotient or product of two float32 values rounds to the correctly rounded float32 one), so
+    _f32 of a float64 result is exactly the float32 operation."""
+    scaled, d = _q8_scaled(x)
+    q = np.rint(scaled)                                                     # half to even
+    assert np.all(np.abs(q) <= 127)
+    return q.reshape(np.shape(x)), d
+
+
+def _q8_scaled(x):
+    """x (..., cols) -> (x_j * (1/d) as float32, blocked (..., nb, 32); d (..., nb))."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[-1] % 32 != 0:
+        raise ValueError(f"quantize_q8_activations: {x.shape[-1]} columns, not a multiple of 32")
+    blocks = _f32(x).reshape(x.shape[:-1] + (x.shape[-1] // 32, 32))
+    d = _f32(np.abs(blocks).max(axis=-1) / 127.0)                          # (..., nb)
+    with np.errstate(divide="ignore", over="ignore"):
+        inv = np.where(d != 0.0, _f32(1.0 / np.where(d != 0.0, d, 1.0)), 0.0)
+    return _f32(blocks * inv[..., None]), d
+
+
+def q8_tie_margin(x):
+    """x (n, cols) -> (n): per row, the smallest distance of any x_j * (1/d) to a rounding tie
+    (k + 1/2), in quantization steps. A float32 runtime whose x differs from this float64 one by
+    a few ulps rounds that element the other way when the margin is below its error."""
+    scaled, _ = _q8_scaled(x)
+    dist = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5)
+    return dist.reshape(dist.shape[0], -1).min(axis=1)
+
+
+def dequantize_q8_activations(x):
+    """x (..., cols) -> the values the integer path multiplies with: q_j * d of each block."""
+    x = np.asarray(x, dtype=np.float64)
+    q, d = quantize_q8_activations(x)
+    nb = x.shape[-1] // 32
+    return (q.reshape(x.shape[:-1] + (nb, 32)) * d[..., None]).reshape(x.shape)
+
+
 # ---------------------------------------------------------------------------- model
 
 class Model:
@@ -154,18 +214,28 @@ class Model:
         self.eps = float(md.get("llama.attention.layer_norm_rms_epsilon", 1e-5))
         self.n_ctx = md["llama.context_length"]
         assert md.get("llama.rope.dimension_count", self.head_dim) == self.head_dim
+        # Names (as in self.layers / "output") of the weights stored as Q8_0 or Q4_0.
+        quant = {n for n, (_, t, _) in g.tensors.items() if t in (TYPE_Q8_0, TYPE_Q4_0)}
+        out_name = "output.weight" if "output.weight" in g.tensors else "token_embd.weight"
+        self.output_quantized = out_name in quant
         self.tok_embd = g.tensor("token_embd.weight")                      # (n_vocab, n_embd)
         self.n_vocab = self.tok_embd.shape[0]
         self.out_norm = g.tensor("output_norm.weight")                     # (n_embd)
         self.output = (g.tensor("output.weight") if "output.weight" in g.tensors
                        else self.tok_embd)                                 # (n_vocab, n_embd)
         self.layers = []
+        self.layer_quantized = []  # per layer: the keys of self.layers[i] stored Q8_0/Q4_0
         for i in range(self.n_layer):
             t = lambda s: g.tensor(f"blk.{i}.{s}.weight")  # noqa: E731
             self.layers.append(dict(
                 attn_norm=t("attn_norm"), wq=t("attn_q"), wk=t("attn_k"), wv=t("attn_v"),
                 wo=t("attn_output"), ffn_norm=t("ffn_norm"), w_gate=t("ffn_gate"),
                 w_up=t("ffn_up"), w_down=t("ffn_down")))
+            self.layer_quantized.append({
+                k for k, s in (("wq", "attn_q"), ("wk", "attn_k"), ("wv", "attn_v"),
+                               ("wo", "attn_output"), ("w_gate", "ffn_gate"),
+                               ("w_up", "ffn_up"), ("w_down", "ffn_down"))
+                if f"blk.{i}.{s}.weight" in quant})
 
 
 def rmsnorm(x, w, eps):
@@ -194,19 +264,32 @@ def silu(z):
     return z / (1.0 + np.exp(-z))
 
 
-def forward(m, tokens, return_attn=False):
-    """tokens: list of ids at positions 0..n-1 -> logits (n, n_vocab) float64."""
+def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margins=None):
+    """tokens: list of ids at positions 0..n-1 -> logits (n, n_vocab) float64.
+    quantize_activations: the input of every product with Q8_0/Q4_0 weights goes through
+    dequantize_q8_activations first (the wasmsimd integer path).
+    tie_margins: a list that receives (n) floats: per position p, the smallest q8_tie_margin of
+    any activation quantized at positions 0..p (a rounding that goes the other way at an earlier
+    position reaches p through the KV cache of the next layers)."""
     n = len(tokens)
+    margin = np.full(n, np.inf)
+
+    def act(h, quantized):
+        if not (quantize_activations and quantized):
+            return h
+        np.minimum(margin, q8_tie_margin(h), out=margin)
+        return dequantize_q8_activations(h)
+
     hd, nh, nkv = m.head_dim, m.n_head, m.n_head_kv
     group = nh // nkv
     x = m.tok_embd[np.asarray(tokens)]                                      # (n, n_embd)
     causal = np.tril(np.ones((n, n), dtype=bool))
     attns = []
-    for L in m.layers:
+    for L, Q in zip(m.layers, m.layer_quantized):
         h = rmsnorm(x, L["attn_norm"], m.eps)                               # (n, n_embd)
-        q = (h @ L["wq"].T).reshape(n, nh, hd)                              # (n, n_head, hd)
-        k = (h @ L["wk"].T).reshape(n, nkv, hd)                             # (n, n_head_kv, hd)
-        v = (h @ L["wv"].T).reshape(n, nkv, hd)
+        q = (act(h, "wq" in Q) @ L["wq"].T).reshape(n, nh, hd)              # (n, n_head, hd)
+        k = (act(h, "wk" in Q) @ L["wk"].T).reshape(n, nkv, hd)             # (n, n_head_kv, hd)
+        v = (act(h, "wv" in Q) @ L["wv"].T).reshape(n, nkv, hd)
         q = rope(q, m.rope_base)
         k = rope(k, m.rope_base)
         o = np.empty((n, nh, hd))
@@ -221,10 +304,14 @@ def forward(m, tokens, return_attn=False):
             layer_attn[hq] = a
             o[:, hq, :] = a @ v[:, kh, :]
         attns.append(layer_attn)
-        x = x + o.reshape(n, nh * hd) @ L["wo"].T
+        x = x + act(o.reshape(n, nh * hd), "wo" in Q) @ L["wo"].T
         h = rmsnorm(x, L["ffn_norm"], m.eps)
-        x = x + (silu(h @ L["w_gate"].T) * (h @ L["w_up"].T)) @ L["w_down"].T
-    logits = rmsnorm(x, m.out_norm, m.eps) @ m.output.T                     # (n, n_vocab)
+        f = silu(act(h, "w_gate" in Q) @ L["w_gate"].T) * (act(h, "w_up" in Q) @ L["w_up"].T)
+        x = x + act(f, "w_down" in Q) @ L["w_down"].T
+    h = rmsnorm(x, m.out_norm, m.eps)
+    logits = act(h, m.output_quantized) @ m.output.T                        # (n, n_vocab)
+    if tie_margins is not None:
+        tie_margins.extend(np.minimum.accumulate(margin).tolist())
     return (logits, attns) if return_attn else logits
 
 
@@ -238,10 +325,12 @@ def main(argv=None):
     ap.add_argument("model")
     ap.add_argument("--tokens", required=True, help="comma-separated token ids")
     ap.add_argument("--out", help="write here instead of stdout")
+    ap.add_argument("--quantize-activations", action="store_true",
+                    help="model the wasmsimd Q8_0/Q4_0 path (int8 activations per 32-block)")
     a = ap.parse_args(argv)
     tokens = [int(t) for t in a.tokens.split(",") if t.strip()]
     m = Model(a.model)
-    text = format_logits(forward(m, tokens))
+    text = format_logits(forward(m, tokens, quantize_activations=a.quantize_activations))
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)
