@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -417,4 +421,124 @@ TEST_CASE("stream decoder: invalid and unfinished bytes become U+FFFD") {
   CHECK(d.n_pending() == 1);
   CHECK(d.flush() == "\xEF\xBF\xBD");  // unfinished at the end
   CHECK(d.n_pending() == 0);
+}
+
+// ------------------------------------------------------------------ fixture vocabularies
+namespace {
+
+const tokenizer& fixture_tokenizer(const std::string& name) {
+  static std::map<std::string, model> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    static std::map<std::string, test::bytes_t> files;  // the model keeps views into its bytes
+    const test::bytes_t& file = files[name] =
+        test::read_file_bytes(test::fixture_path("models/" + name));
+    REQUIRE_MESSAGE(!file.empty(), name);
+    auto m = load_model(file);
+    REQUIRE_MESSAGE(m.ok(), m.error().to_string());
+    it = cache.emplace(name, std::move(m).value()).first;
+  }
+  return it->second.vocab;
+}
+
+std::string ids_text(const ids& v) {
+  std::string s;
+  for (int32_t id : v) s += (s.empty() ? "" : " ") + std::to_string(id);
+  return s;
+}
+
+std::string from_hex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Where a user-defined piece is followed by text, llama.cpp gives that text the space prefix too
+// (its is_prev_special rule; so do tools/reference/tokenizer_ref.py and the README's examples);
+// Inkstone prefixes only the text at the very start (core/src/tokenizer-spm.cpp), so that
+// decode(encode(text)) gives the text back. The tests below follow this rule; switching the
+// tokenizer to llama.cpp's rule means switching this constant.
+constexpr const char* kSpacePrefixRule = "start-only";
+
+TEST_CASE("tokenizer: the example encodings of tests/fixtures/README.md") {
+  // Copied from the README's tables (computed by tools/reference/tokenizer_ref.py, the first
+  // ones also by hand); no BOS. `start_only`: the ids under Inkstone's rule where it differs
+  // (derived by hand: 286 明, 288 月, and no "明月" piece without ▁).
+  struct example {
+    const char* model;
+    const char* text;
+    ids want;
+    ids start_only = {};
+  };
+  const example examples[] = {
+      {"tiny-llama-f32.gguf", "the moon", {295, 319}},
+      {"tiny-llama-f32.gguf", "the moon and the wind", {295, 319, 318, 295, 321}},
+      {"tiny-llama-f32.gguf",
+       "the mountain in the spring wind",
+       {295, 336, 309, 295, 310, 330, 321}},
+      {"tiny-llama-f32.gguf", "明月", {322}},
+      {"tiny-llama-f32.gguf", "明月光，春风。", {322, 283, 292, 287, 291, 279}},
+      {"tiny-llama-f32.gguf", "cat", {278, 102, 259, 274}},
+      {"tiny-llama-f32.gguf", "Hi", {278, 75, 266}},
+      {"tiny-llama-f32.gguf", "鹤", {278, 236, 188, 167}},
+      {"tiny-llama-f32.gguf", "🌙", {278, 243, 162, 143, 156}},
+      {"tiny-llama-f32.gguf", "<七绝>明月", {337, 322}, {337, 286, 288}},
+      {"tiny-llama-f32.gguf", "明月<七绝>明月", {322, 337, 322}, {322, 337, 286, 288}},
+      {"tiny-gpt2-f32.gguf", "the moon", {257, 279}},
+      {"tiny-gpt2-f32.gguf", "Hello world!", {312, 260, 111, 114, 108, 100, 33}},
+      {"tiny-gpt2-f32.gguf", "It's 2024", {313, 305, 32, 309}},
+      {"tiny-gpt2-f32.gguf", "明月", {275, 142, 293}},
+      {"tiny-gpt2-f32.gguf", "鹤 🌙", {233, 185, 164, 32, 240, 159, 140, 153}},
+      {"tiny-gpt2-f32.gguf", " the  river", {258, 32, 299}},
+  };
+  CHECK(std::size(examples) == 17);
+  for (const example& e : examples) {
+    CAPTURE(std::string(e.model));
+    CAPTURE(std::string(e.text));
+    const tokenizer& t = fixture_tokenizer(e.model);
+    const bool start_only = !e.start_only.empty() && std::string(kSpacePrefixRule) == "start-only";
+    CHECK(ids_text(t.encode(e.text, false)) == ids_text(start_only ? e.start_only : e.want));
+  }
+}
+
+TEST_CASE("tokenizer: random strings encode as the Python reference does") {
+  // tests/fixtures/tokenizer/random-encodings.txt, written by
+  //   /usr/bin/python3 tools/fixtures/make_tokenizer_cases.py
+  // from tools/reference/tokenizer_ref.py (an independent transcription of llama.cpp's SPM and
+  // GPT-2 BPE). A line's rule is "both", or "llama.cpp" / "start-only" for a text whose ids
+  // depend on the space-prefix rule (see kSpacePrefixRule).
+  std::ifstream in(test::fixture_path("tokenizer/random-encodings.txt"));
+  REQUIRE_MESSAGE(in, "missing tests/fixtures/tokenizer/random-encodings.txt");
+  std::string line;
+  int n_checked = 0, n_failed = 0, n_rule = 0;
+  std::map<std::string, int> per_model;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string model_name, rule, hex;
+    fields >> model_name >> rule >> hex;
+    REQUIRE_MESSAGE((rule == "both" || rule == "llama.cpp" || rule == "start-only"), line);
+    ids want;
+    for (int32_t id; fields >> id;) want.push_back(id);
+    if (rule != "both" && rule != kSpacePrefixRule) continue;
+    n_rule += rule != "both";
+    const std::string text = from_hex(hex);
+    const tokenizer& t = fixture_tokenizer(model_name);
+    const ids got = t.encode(text, false);
+    n_checked++;
+    per_model[model_name]++;
+    if (got == want) continue;
+    n_failed++;
+    CHECK_MESSAGE(ids_text(got) == ids_text(want), model_name, " ", rule, " text (hex) ", hex);
+  }
+  CHECK(per_model["tiny-llama-f32.gguf"] == 300);
+  CHECK(per_model["tiny-gpt2-f32.gguf"] == 300);
+  CHECK(n_rule > 10);  // the user-defined piece followed by text was exercised
+  CHECK(n_failed == 0);
+  MESSAGE("random tokenizer cases: ", n_checked, " (", n_rule,
+          " depending on the space-prefix rule), differing from the reference: ", n_failed);
 }
