@@ -281,6 +281,17 @@ class Session {
     return o;
   }
 
+  // Counters for tests: per pool thread (0: the thread that calls into the session), the work
+  // items it ran (session::thread_work_items).
+  val stats() const {
+    const std::vector<int64_t> items = gen_->get_session().thread_work_items();
+    val by_thread = val::array();
+    for (const int64_t n : items) by_thread.call<void>("push", static_cast<double>(n));
+    val o = val::object();
+    o.set("workItemsByThread", by_thread);
+    return o;
+  }
+
   val tokenize(std::string text, bool add_bos) const {
     const std::vector<int32_t> ids = model_->vocab.encode(text, add_bos);
     val o = ok_object();
@@ -689,6 +700,7 @@ EMSCRIPTEN_BINDINGS(inkstone) {
   using inkstone::Session;
   class_<Session>("Session")
       .function("info", &Session::info)
+      .function("stats", &Session::stats)
       .function("tokenize", &Session::tokenize)
       .function("detokenize", &Session::detokenize)
       .function("tokenPiece", &Session::token_piece)

@@ -184,6 +184,8 @@ session::~session() {
 const char* session::kernels_name() const { return kt_->name; }
 int session::n_threads() const { return pool_->n_threads(); }
 
+std::vector<int64_t> session::thread_work_items() const { return pool_->items_done(); }
+
 std::span<const float> session::logits() const {
   if (!logits_valid_) return {};
   return logits_;

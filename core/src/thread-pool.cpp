@@ -9,6 +9,7 @@ thread_pool::thread_pool(int n_threads) {
   n_threads = 1;  // no threads in the single-threaded wasm build
 #endif
   n_threads_ = std::max(1, n_threads);
+  items_ = std::vector<item_counter>(static_cast<size_t>(n_threads_));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 
@@ -19,6 +20,12 @@ thread_pool::~thread_pool() {
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+std::vector<int64_t> thread_pool::items_done() const {
+  std::vector<int64_t> out;
+  for (const item_counter& c : items_) out.push_back(c.n.load(std::memory_order_relaxed));
+  return out;
 }
 
 // Thread i gets rows [i * n / T, (i + 1) * n / T).
@@ -42,6 +49,7 @@ void thread_pool::run(int64_t n, job_fn job, void* ctx) {
   int64_t begin, end;
   range(0, &begin, &end);
   job(ctx, 0, begin, end);
+  count(0, end - begin);
   for (int i = 0; i < kSpinPolls; ++i) {
     if (n_running_.load(std::memory_order_acquire) == 0) return;
   }
@@ -74,6 +82,7 @@ void thread_pool::worker(int index) {
     int64_t begin, end;
     range(index, &begin, &end);
     job_(ctx_, index, begin, end);
+    count(index, end - begin);  // before the release below: the caller sees it after the job
     if (n_running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (caller_sleeping_) done_cv_.notify_one();

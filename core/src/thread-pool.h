@@ -31,6 +31,11 @@ class thread_pool {
 
   int n_threads() const { return n_threads_; }
 
+  // Work items (indices of [0, n)) each thread has run in parallel_for calls since the pool was
+  // made: element i is thread i's count (0: the caller). Tests read it to see that the workers
+  // really ran; read it between calls, not during one.
+  std::vector<int64_t> items_done() const;
+
   template <class F>
   void parallel_for(int64_t n, F&& fn) {
     parallel_for_slots(n, [&fn](int, int64_t b, int64_t e) { fn(b, e); });
@@ -42,6 +47,7 @@ class thread_pool {
   void parallel_for_slots(int64_t n, F&& fn) {
     if (n_threads_ == 1 || n < kMinRowsToSplit) {
       fn(0, int64_t{0}, n);
+      count(0, n);
       return;
     }
     using fn_t = std::remove_reference_t<F>;
@@ -61,11 +67,19 @@ class thread_pool {
   using job_fn = void (*)(void* ctx, int slot, int64_t begin, int64_t end);
 
   void run(int64_t n, job_fn job, void* ctx);
+  void count(int slot, int64_t n_items) {
+    items_[slot].n.fetch_add(n_items, std::memory_order_relaxed);
+  }
   void worker(int index);
   void range(int index, int64_t* begin, int64_t* end) const;
 
   int n_threads_ = 1;
   std::vector<std::thread> workers_;
+  // items_done() counters, one cache line per thread (each written only by its thread).
+  struct alignas(64) item_counter {
+    std::atomic<int64_t> n{0};
+  };
+  std::vector<item_counter> items_;
   // The job: written by the caller before generation_ is bumped (release), read by workers
   // after they see the new generation (acquire).
   job_fn job_ = nullptr;
@@ -78,7 +92,7 @@ class thread_pool {
   std::mutex mutex_;
   std::condition_variable start_cv_;
   std::condition_variable done_cv_;
-  int n_sleeping_ = 0;          // workers waiting on start_cv_ (guarded by mutex_)
+  int n_sleeping_ = 0;            // workers waiting on start_cv_ (guarded by mutex_)
   bool caller_sleeping_ = false;  // guarded by mutex_
 };
 

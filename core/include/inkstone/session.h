@@ -104,6 +104,10 @@ class session {
   const char* kernels_name() const;
   size_t memory_bytes() const { return memory_bytes_; }
   int n_threads() const;
+  // Per thread of the pool (0: the calling thread), the work items it has run through the pool
+  // since creation: output rows of the products big enough to split (min_split_macs) and the
+  // queries of prompt-chunk attention. Shows whether the threads really shared the work.
+  std::vector<int64_t> thread_work_items() const;
 
  private:
   struct linear_op;  // one weight matrix + its optional prepacked operator
