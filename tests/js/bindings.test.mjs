@@ -11,13 +11,27 @@ import { requireOrSkip } from './support/require.mjs';
 import { loadWasm, createSession, inspectModel, generateAll } from './support/wasm.mjs';
 import { readGolden } from './support/golden.mjs';
 
-// max |ours - ref| / max(1, max |ref|) per position, as tests/cpp/test-golden.cpp.
-const kMaxRelErrGolden = 1e-4;
+// max |ours - ref| / max(1, max |ref|) per position, as tests/cpp/test-golden.cpp: float32
+// kernels against the float64 reference (measured: ref 8.7e-7, wasmsimd F32/F16 6.4e-7).
+const kMaxRelErrGolden = 1e-5;
 // The wasmsimd kernels quantize activations to int8 per 32-block for Q8_0/Q4_0 weights
-// (llama.cpp's q8_0 x q8_0 scheme; core/kernels/wasmsimd/wasmsimd-kernels.h): half a
-// quantization step of x per element, which adds up to ~3e-2 of the largest logit on the
-// fixtures (measured 2.9e-2 on tiny-llama-q8_0). F32/F16 weights keep f32 activations.
+// (core/kernels/wasmsimd/quantize-activations.cpp), which moves the logits by up to ~3e-2 of
+// the largest one (2.9e-2 on tiny-llama-q8_0). tests/fixtures/golden-wasmsimd/ models that
+// quantization exactly (tools/reference/llama_ref.py --quantize-activations), so the path is
+// held to the float32 tolerance against it (measured 2.4e-7) ...
+const kMaxRelErrGoldenWasmsimd = 1e-5;
+// ... except where rounding is ambiguous: the runtime's x·(1/d) is float32 and differs from the
+// float64 reference's by a few ulps (up to ~1e-5 of a step at |q| ~ 100), so an activation whose
+// x·(1/d) lies within that of a tie k + 1/2 may round the other way, a whole step (1/127 of its
+// block's max) — and through the KV cache every later position moves too. The golden files give
+// each position's tie margin (smallest distance to a tie at positions 0..p, in steps). Below
+// kMinTieMargin the position is held only to the activation-quantization bound. The threshold is
+// measured, not derived: the roundings that did flip had margins 3.8e-6 (tiny-gqa-untied-q8_0,
+// seq 2 pos 19) and 1.9e-6 (poetry model); none with a margin above 1e-5 did. It exempts 2 of
+// the fixtures' 200 positions (kMaxTieExemptPositions bounds that).
+const kMinTieMargin = 1e-5;
 const kMaxRelErrGoldenQuantizedActivations = 5e-2;
+const kMaxTieExemptPositions = 4;
 
 const skip = requireOrSkip(missingBuilds('inkstone'));
 const M = skip ? null : await loadWasm('inkstone');
@@ -59,14 +73,23 @@ test('every fixture model loads; info matches the golden files and the README ta
   }
 });
 
+/** Per seq, the `tie_margins` line of a tests/fixtures/golden-wasmsimd file. */
+function readTieMargins(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('tie_margins '))
+    .map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+}
+
 /**
- * Max relative error of the wasm logits against every golden file, and argmax agreement.
+ * Relative error of the wasm logits against every golden file of a directory, per position,
+ * with the tie margin of the position (Infinity for the exact goldens), and argmax agreement.
  * @param {string} kernels 'ref' | 'auto'
+ * @param {string} dir 'golden' | 'golden-wasmsimd'
  */
-function goldenErrors(kernels) {
+function goldenErrors(kernels, dir = 'golden') {
   const out = [];
-  for (const file of fs.readdirSync(path.join(FIXTURES, 'golden')).sort()) {
-    const golden = readGolden(path.join(FIXTURES, 'golden', file));
+  for (const file of fs.readdirSync(path.join(FIXTURES, dir)).sort()) {
+    const golden = readGolden(path.join(FIXTURES, dir, file));
+    const margins = dir === 'golden' ? null : readTieMargins(path.join(FIXTURES, dir, file));
     const r = createSession(M, new Uint8Array(fs.readFileSync(path.join(ROOT, golden.model))), { kernels });
     assert.equal(r.ok, true, r.message);
     const s = r.session;
@@ -75,7 +98,10 @@ function goldenErrors(kernels) {
     let worst = 0;
     let positions = 0;
     let argmaxAgree = 0;
-    for (const seq of golden.seqs) {
+    /** @type {{seq: number, pos: number, rel: number, margin: number}[]} */
+    const errors = [];
+    golden.seqs.forEach((seq, si) => {
+      if (margins) assert.equal(margins[si].length, seq.tokens.length, `${file}: tie_margins of seq ${si}`);
       // The logits probe of a forced step are the logits the token was forced from: forcing
       // t[i] reports the logits at position i - 1. One more forced token reads the last ones.
       assert.equal(s.begin([seq.tokens[0]], options).ok, true);
@@ -97,19 +123,20 @@ function goldenErrors(kernels) {
           if (ref[i] > ref[b]) b = i;
         }
         worst = Math.max(worst, err / mag);
+        errors.push({ seq: si, pos, rel: err / mag, margin: margins ? margins[si][pos] : Infinity });
         argmaxAgree += a === b ? 1 : 0;
         positions++;
         if (step.done) break;
       }
-    }
+    });
     const quantized = info.weightTypes.some((t) => t === 'q8_0' || t === 'q4_0');
-    out.push({ file, kernels: info.kernels, quantized, worst, positions, argmaxAgree });
+    out.push({ file, kernels: info.kernels, quantized, worst, positions, argmaxAgree, errors });
     s.delete();
   }
   return out;
 }
 
-test('golden logits: the wasm build of the reference kernels matches numpy to 1e-4', { skip }, () => {
+test('golden logits: the wasm build of the reference kernels matches numpy to 1e-5', { skip }, () => {
   let positions = 0;
   for (const g of goldenErrors('ref')) {
     assert.equal(g.kernels, 'ref');
@@ -119,12 +146,37 @@ test('golden logits: the wasm build of the reference kernels matches numpy to 1e
   assert.ok(positions > 300, `compared ${positions} positions`);
 });
 
-test('golden logits: the shipped wasmsimd kernels match numpy (quantized: within the activation-quantization bound)', { skip }, () => {
+test('golden logits: the shipped wasmsimd kernels match numpy (F32/F16 weights: to 1e-5)', { skip }, () => {
   for (const g of goldenErrors('auto')) {
+    assert.equal(g.kernels, 'wasmsimd');
     const tol = g.quantized ? kMaxRelErrGoldenQuantizedActivations : kMaxRelErrGolden;
     assert.ok(g.worst <= tol, `${g.file} (${g.kernels}): rel err ${g.worst} > ${tol}`);
     assert.ok(g.argmaxAgree >= g.positions - 2, `${g.file}: argmax agrees at ${g.argmaxAgree}/${g.positions}`);
   }
+});
+
+test('golden logits: wasmsimd with Q8_0/Q4_0 weights matches the exact model of its activation quantization to 1e-5', { skip }, () => {
+  const results = goldenErrors('auto', 'golden-wasmsimd');
+  assert.equal(results.length, 5);
+  let positions = 0;
+  const exempt = [];
+  for (const g of results) {
+    assert.equal(g.kernels, 'wasmsimd');
+    assert.ok(g.quantized, g.file);
+    assert.equal(g.argmaxAgree, g.positions, `${g.file}: argmax agrees at ${g.argmaxAgree}/${g.positions}`);
+    for (const e of g.errors) {
+      const where = `${g.file} seq ${e.seq} pos ${e.pos} (tie margin ${e.margin})`;
+      if (e.margin < kMinTieMargin) {
+        exempt.push(where);
+        assert.ok(e.rel <= kMaxRelErrGoldenQuantizedActivations, `${where}: rel err ${e.rel}`);
+      } else {
+        assert.ok(e.rel <= kMaxRelErrGoldenWasmsimd, `${where}: rel err ${e.rel} > ${kMaxRelErrGoldenWasmsimd}`);
+      }
+    }
+    positions += g.positions;
+  }
+  assert.ok(positions >= 200, `compared ${positions} positions`);
+  assert.ok(exempt.length <= kMaxTieExemptPositions, `too many near-tie positions: ${exempt.join('; ')}`);
 });
 
 test('same seed, same tokens; another seed, other tokens', { skip }, () => {

@@ -17,9 +17,16 @@ import { createSession, loadWasm } from './support/wasm.mjs';
 const kMaxAbsErrRef = 2e-3;
 // int8 activations (see bindings.test.mjs); relative to the largest |logit| of the position.
 const kMaxRelErrQuantizedActivations = 5e-2;
+// Against tests/fixtures/poetry/golden-wasmsimd.json, the float64 reference with the same
+// activation quantization (tools/fixtures/make_wasmsimd_goldens.py): float32 accuracy (measured
+// 3.5e-7), except at positions whose tie margin is below kMinTieMargin, where one activation may
+// round the other way (see bindings.test.mjs; here prompt 2 from position 8 on: 1.4e-3).
+const kMaxRelErrWasmsimd = 1e-5;
+const kMinTieMargin = 1e-5;
 
 const MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
 const golden = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'poetry/golden.json'), 'utf8'));
+const goldenWasmsimd = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'poetry/golden-wasmsimd.json'), 'utf8'));
 const skip = hasBuild('inkstone') ? false : 'build-wasm/wasm_bindings/inkstone.wasm not built';
 const M = skip ? null : await loadWasm('inkstone');
 
@@ -111,4 +118,39 @@ test('greedy continuations with the ref kernels equal PyTorch greedy on the Q8_0
   } finally {
     s.delete();
   }
+});
+
+test('wasm (auto = wasmsimd kernels) reproduces the exact model of its int8 activations on the shipped model', { skip }, () => {
+  const bytes = fs.readFileSync(MODEL);
+  assert.equal(crypto.createHash('sha256').update(bytes).digest('hex'), goldenWasmsimd.model_sha256,
+    'the shipped model changed: /usr/bin/python3 tools/fixtures/make_wasmsimd_goldens.py');
+  const r = createSession(M, new Uint8Array(bytes), { kernels: 'auto' });
+  assert.equal(r.ok, true, r.message);
+  const s = r.session;
+  assert.equal(s.info().kernels, 'wasmsimd');
+  let exact = 0;
+  try {
+    for (const prompt of goldenWasmsimd.prompts) {
+      const all = logitsAt(s, prompt.tokens);
+      prompt.positions.forEach((p, pos) => {
+        const ours = all[pos];
+        let err = 0;
+        p.top_ids.forEach((id, k) => { err = Math.max(err, Math.abs(ours[id] - p.top_logits[k])); });
+        if (pos === all.length - 1) {
+          prompt.last_logits.forEach((v, i) => { err = Math.max(err, Math.abs(ours[i] - v)); });
+        }
+        const rel = err / Math.max(1, p.max_abs_logit);
+        const where = `${JSON.stringify(prompt.text)} pos ${pos} (tie margin ${p.tie_margin})`;
+        if (p.tie_margin < kMinTieMargin) {
+          assert.ok(rel <= kMaxRelErrQuantizedActivations, `${where}: rel ${rel}`);
+        } else {
+          assert.ok(rel <= kMaxRelErrWasmsimd, `${where}: rel ${rel} > ${kMaxRelErrWasmsimd}`);
+          exact++;
+        }
+      });
+    }
+  } finally {
+    s.delete();
+  }
+  assert.ok(exact >= 25, `only ${exact} positions held to ${kMaxRelErrWasmsimd}`);
 });
