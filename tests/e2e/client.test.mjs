@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
+import { retryTiming } from '../js/support/retry.mjs';
 
 const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT,
   path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'),
@@ -79,14 +80,19 @@ for (const isolated of [false, true]) {
 
       // The main thread while the worker generates for 1.5 s: a 5 ms timer keeps firing. A
       // blocked thread would show one gap as long as the whole run.
-      const busy = await page.evaluate(
-        (options) => window.inkTest.responsive({ promptTokens: [1, 280, 281], options, ms: 1500 }),
-        SAMPLING,
+      // Timing bounds: measured again (up to 3 times) before they count as a failure.
+      const busy = await retryTiming(
+        () => page.evaluate(
+          (options) => window.inkTest.responsive({ promptTokens: [1, 280, 281], options, ms: 1500 }),
+          SAMPLING,
+        ),
+        (busy) => {
+          assert.ok(busy.tokens > 50, `${busy.tokens} tokens`);
+          assert.ok(busy.ticks >= busy.elapsedMs / kMinTickEveryMs, `timer fired ${busy.ticks} times in ${busy.elapsedMs.toFixed(0)} ms`);
+          assert.ok(busy.maxGapMs < kMaxTimerGapMs, `main thread blocked for ${busy.maxGapMs.toFixed(0)} ms`);
+        },
       );
       assert.equal(busy.error && busy.error.code, 'aborted');
-      assert.ok(busy.tokens > 50, `${busy.tokens} tokens`);
-      assert.ok(busy.ticks >= busy.elapsedMs / kMinTickEveryMs, `timer fired ${busy.ticks} times in ${busy.elapsedMs.toFixed(0)} ms`);
-      assert.ok(busy.maxGapMs < kMaxTimerGapMs, `main thread blocked for ${busy.maxGapMs.toFixed(0)} ms`);
 
       // A fixed generation (the context slides), compared between the builds at the end.
       const long = await page.evaluate(
