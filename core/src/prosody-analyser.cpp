@@ -2,20 +2,22 @@
 //
 // Definitions used (王力《诗词格律》), with tones from the table; a fault is reported only when
 // every tone it depends on is definite (平 or 仄):
-//   lines       clauses split at ，。？！；、：,.?!;: and newlines; other non-Han characters
-//   ignored regulated   4 or 8 lines of 5 or 7 characters (絕句 / 律詩) rhymes      the last
-//   character of lines 2, 4, 6, 8; of line 1 too when it is 平 (首句入韵) key char    the second
-//   character of a line (the fourth when the second is both/unknown) 失對        the two lines of a
-//   couplet have the same tone at the key character 失黏        the second line of a couplet and
-//   the first of the next differ there 孤平        a line ending 仄平 whose last five characters
-//   hold at most one 平 before the
-//               rhyme (仄平仄仄平; 七言: 仄仄仄平仄仄平)
-//   三平尾      a line ending in three 平
-//   出韵        a rhyme character outside the group shared by most rhyme characters (ties:
-//               the group of the rhyme of line 2)
-//   仄韵        (ze_yun) a 仄 character at a rhyme position of a 平-rhymed poem. A poem whose rhyme
-//               characters (lines 2, 4, ...) are more than half 仄 is read as 仄韵 (古绝): only
-//               出韵 is checked.
+// - lines: clauses split at ，。？！；、：,.?!;: and newlines; other non-Han characters are
+//   ignored.
+// - regulated: 4 or 8 lines of 5 or 7 characters (絕句 / 律詩).
+// - rhymes: the last character of lines 2, 4, 6, 8; of line 1 too when it is 平 (首句入韵).
+// - key character: the second character of a line (the fourth when the second is
+//   both/unknown).
+// - 失對: the two lines of a couplet have the same tone at the key character.
+// - 失黏: the second line of a couplet and the first of the next differ there.
+// - 孤平: a line ending 仄平 whose last five characters hold at most one 平 before the rhyme
+//   (仄平仄仄平; 七言: 仄仄仄平仄仄平).
+// - 三平尾: a line ending in three 平.
+// - 出韵: a rhyme character outside the group shared by most rhyme characters (ties: the
+//   group of the rhyme of line 2).
+// - 仄韵 (ze_yun): a 仄 character at a rhyme position of a 平-rhymed poem. A poem whose rhyme
+//   characters (lines 2, 4, ...) are more than half 仄 is read as 仄韵 (古绝): only 出韵 is
+//   checked.
 #include <algorithm>
 #include <bit>
 
