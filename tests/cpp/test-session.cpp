@@ -4,10 +4,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <new>
+#include <set>
 #include <vector>
 
 #include "inkstone/generator.h"
@@ -15,6 +18,38 @@
 #include "inkstone/session.h"
 
 using namespace inkstone;
+
+// ------------------------------------------------------------------ allocation counter
+// The test binary's global operator new counts the bytes the current thread asks for while a
+// counting_scope is open: what session::create() really allocates, measured outside the
+// session's own bookkeeping (memory_bytes() is the plan, not a measurement).
+namespace {
+thread_local bool t_counting = false;
+thread_local size_t t_counted_bytes = 0;
+
+void* counted_alloc(size_t n) {
+  if (t_counting) t_counted_bytes += n;
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) std::abort();
+  return p;
+}
+
+struct counting_scope {
+  counting_scope() {
+    t_counted_bytes = 0;
+    t_counting = true;
+  }
+  ~counting_scope() { t_counting = false; }
+  size_t bytes() const { return t_counted_bytes; }
+};
+}  // namespace
+
+void* operator new(size_t n) { return counted_alloc(n); }
+void* operator new[](size_t n) { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -207,6 +242,56 @@ TEST_CASE("session: memory estimate and cap") {
   o.kernels = "ref";
   o.n_ctx = -1;
   CHECK(session::create(m, o).code() == status_code::invalid_argument);
+}
+
+TEST_CASE("session: create() allocates what the memory plan says") {
+  // Besides the planned buffers, create() allocates a few small objects (the session, its thread
+  // pool and KV cache structs, the list of weight operators) whose size does not depend on
+  // n_ctx, n_batch or the model's dimensions. So the bytes measured by the allocation counter,
+  // minus estimate_memory(), must be one constant for every n_ctx, n_batch and model of the same
+  // layer count (per thread count), and small: a buffer the plan forgets or sizes wrongly shows
+  // up as a difference that moves with the sizes. "ref" kernels: nothing is prepacked (packed
+  // XNNPACK weights are allocated by XNNPACK, not through operator new, and are not measured).
+  constexpr size_t kMaxFixedOverheadBytes = 4096;
+  std::vector<fixture> models;
+  for (const char* name :
+       {"tiny-llama-f32.gguf", "tiny-gpt2-f32.gguf", "tiny-gqa-untied-q8_0.gguf"})
+    models.push_back(load_fixture(name));
+  for (int n_threads : {1, 3}) {
+    std::set<size_t> overheads;
+    for (const fixture& f : models) {
+      REQUIRE(f.m->hp.n_layer == 2);
+      for (int n_ctx : {2, 5, 32, 64}) {
+        for (int n_batch : {1, 7, 64, 512}) {
+          session_options o;
+          o.kernels = "ref";
+          o.n_ctx = n_ctx;
+          o.n_batch = n_batch;
+          o.n_threads = n_threads;
+          const size_t est = session::estimate_memory(*f.m, o);
+          size_t measured = 0;
+          auto r = [&] {
+            counting_scope count;
+            auto created = session::create(*f.m, o);
+            measured = count.bytes();
+            return created;
+          }();
+          REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+          CAPTURE(n_ctx);
+          CAPTURE(n_batch);
+          CAPTURE(n_threads);
+          CAPTURE(est);
+          CHECK(measured >= est);
+          overheads.insert(measured - est);
+        }
+      }
+    }
+    CAPTURE(n_threads);
+    CHECK(overheads.size() == 1);
+    CHECK(*overheads.rbegin() <= kMaxFixedOverheadBytes);
+    MESSAGE("threads ", n_threads,
+            ": bytes allocated by create() beyond the plan: ", *overheads.begin());
+  }
 }
 
 TEST_CASE("probes: attention rows sum to 1; alternatives match the final distribution") {
