@@ -6,6 +6,7 @@
 // before the body and partial UTF-8 left by a relaxed step go through a slower simulation that
 // walks a copy of the state character by character.
 #include <algorithm>
+#include <array>
 #include <bit>
 
 #include "inkstone/constraints.h"
@@ -73,6 +74,14 @@ int form_spec::n_body_chars() const {
   return n;
 }
 
+int form_spec::n_rhyme_slots() const {
+  int n = 1;
+  for (const form_line& l : lines) {
+    if (l.rhyme) n = std::max(n, l.rhyme_slot + 1);
+  }
+  return n;
+}
+
 // ------------------------------------------------------------------ construction
 result<std::unique_ptr<constraint_engine>> constraint_engine::create(form_spec form,
                                                                      const tokenizer& tok,
@@ -88,6 +97,11 @@ result<std::unique_ptr<constraint_engine>> constraint_engine::create(form_spec f
       return make_error(status_code::invalid_argument, "constraint engine: line ", l + 1,
                         ": characters per line must be 1..64");
     }
+    if (fl.rhyme_slot >= kMaxRhymeSlots) {
+      return make_error(status_code::invalid_argument, "constraint engine: line ", l + 1,
+                        ": rhyme slot ", int{fl.rhyme_slot}, " (at most ", kMaxRhymeSlots,
+                        " slots)");
+    }
     if (!fl.tones.empty() && fl.tones.size() != static_cast<size_t>(fl.n_chars)) {
       return make_error(status_code::invalid_argument, "constraint engine: line ", l + 1,
                         ": tone template length differs from the line length");
@@ -97,6 +111,7 @@ result<std::unique_ptr<constraint_engine>> constraint_engine::create(form_spec f
       it.head = c == 0 ? fl.head : 0;
       it.tone = fl.tones.empty() ? 0 : static_cast<uint8_t>(fl.tones[c]);
       it.rhyme = fl.rhyme && c == fl.n_chars - 1;
+      it.slot = it.rhyme ? fl.rhyme_slot : 0;
       it.line = static_cast<int16_t>(l);
       it.column = static_cast<int16_t>(c);
       e->items_.push_back(it);
@@ -178,7 +193,11 @@ void constraint_engine::reset() {
   for (const form_line& l : form_.lines) {
     if (l.head != 0 && dense_of(l.head) != 0) used_[dense_of(l.head)] |= kReserved;
   }
-  rhyme_mask_ = form_.rhyme_mask;
+  rhyme_masks_.assign(form_.n_rhyme_slots(), 0);
+  rhyme_masks_[0] = form_.rhyme_mask;
+  for (size_t k = 0; k < form_.slot_masks.size() && k + 1 < rhyme_masks_.size(); k++) {
+    rhyme_masks_[k + 1] = form_.slot_masks[k];
+  }
   if (phase_ == 1 && items_.empty()) phase_ = 2;
 }
 
@@ -249,7 +268,8 @@ uint8_t constraint_engine::fail_bits_multi(const token_info& t) const {
   std::u32string cps = decode_code_points(text);
   size_t pos = item_;
   if (phase_ == 0) pos = 0;
-  uint64_t mask = rhyme_mask_;
+  std::array<uint64_t, kMaxRhymeSlots> masks{};  // a copy: this token's rhymes may set them
+  std::copy(rhyme_masks_.begin(), rhyme_masks_.end(), masks.begin());
   uint8_t bits = 0;
   std::u32string local_used;  // characters of this token placed before the current one
   std::u32string local_rhymes;
@@ -261,6 +281,7 @@ uint8_t constraint_engine::fail_bits_multi(const token_info& t) const {
     const item& it = items_[pos];
     const uint32_t dense = dense_of(cp);
     const uint64_t rhyme = tables_->rhyme_groups_of(cp);
+    uint64_t& mask = masks[it.slot];
     uint8_t b =
         fail_bits_char(it, cp, dense, static_cast<uint8_t>(tables_->tone_of(cp)), rhyme, mask);
     if (b & kStructure) return bits | kStructure;
@@ -298,7 +319,7 @@ filter_report constraint_engine::allow(std::span<const float> probs, std::span<u
     } else {
       const token_info& t = tokens_[id];
       if (fast && t.kind == kSingle) {
-        bits = fail_bits_char(*it, t.cp, t.dense, t.tone, t.rhyme, rhyme_mask_);
+        bits = fail_bits_char(*it, t.cp, t.dense, t.tone, t.rhyme, rhyme_masks_[it->slot]);
       } else if (fast && t.kind != kMulti) {
         bits = kStructure;  // partial, control and EOS tokens inside the body
       } else {
@@ -351,10 +372,11 @@ void constraint_engine::advance_char(char32_t cp) {
     if (d != 0) used_[d] |= it.rhyme ? (kUsed | kUsedRhyme) : kUsed;
     if (it.rhyme) {
       const uint64_t g = tables_->rhyme_groups_of(cp);
-      if (rhyme_mask_ == 0)
-        rhyme_mask_ = g;
-      else if (rhyme_mask_ & g)
-        rhyme_mask_ &= g;
+      uint64_t& mask = rhyme_masks_[it.slot];
+      if (mask == 0)
+        mask = g;
+      else if (mask & g)
+        mask &= g;
     }
   }
   if (++item_ == items_.size()) phase_ = 2;

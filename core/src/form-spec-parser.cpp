@@ -1,5 +1,6 @@
 // The form spec: a small JSON parser of our own (objects, arrays, strings with escapes, numbers,
 // true/false/null; depth-limited) and the mapping from a spec object to a form_spec.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -276,6 +277,102 @@ status parse_tones(std::string_view text, std::string_view key, std::vector<tone
   return status::success();
 }
 
+// lines[i].rhyme: false / true (the one rhyme of the form) or a slot name ("a": 詞 that change
+// rhyme). A form names slots in every rhyming line or in none.
+status get_rhyme(const json_value& lv, const std::string& key, form_line& line,
+                 std::vector<std::string>& slot_names, bool& saw_bool) {
+  const json_value* v = lv.find("rhyme");
+  if (v == nullptr || v->kind == json_value::kNull) return status::success();
+  if (v->kind == json_value::kBool) {
+    line.rhyme = v->boolean;
+    saw_bool = saw_bool || line.rhyme;
+    if (line.rhyme && !slot_names.empty()) {
+      return key_error(key + ".rhyme", "name a rhyme slot in every rhyming line or in none");
+    }
+    line.rhyme_slot = 0;
+    return status::success();
+  }
+  if (v->kind != json_value::kString || v->string.empty() || v->string.size() > 16) {
+    return key_error(key + ".rhyme", "expected a bool or a rhyme slot name");
+  }
+  if (saw_bool) {
+    return key_error(key + ".rhyme", "name a rhyme slot in every rhyming line or in none");
+  }
+  auto it = std::find(slot_names.begin(), slot_names.end(), v->string);
+  if (it == slot_names.end()) {
+    if (slot_names.size() >= static_cast<size_t>(kMaxRhymeSlots)) {
+      return key_error(key + ".rhyme", "too many rhyme slots");
+    }
+    slot_names.push_back(v->string);
+    it = slot_names.end() - 1;
+  }
+  line.rhyme = true;
+  line.rhyme_slot = static_cast<uint8_t>(it - slot_names.begin());
+  return status::success();
+}
+
+// "rhyme_group" and "rhyme_with" of an object (the spec, or one slot) -> allowed groups.
+status get_slot_group(const json_value& obj, const std::string& prefix,
+                      const prosody_tables& tables, uint64_t& mask) {
+  int group = 0;
+  INK_TRY(get_int(obj, "rhyme_group", 0, kMaxRhymeGroups, group, prefix));
+  if (group > 0) mask = uint64_t{1} << group;
+  std::string rhyme_with;
+  INK_TRY(get_string(obj, "rhyme_with", rhyme_with, prefix));
+  if (rhyme_with.empty()) return status::success();
+  const std::string key = prefix.empty() ? "rhyme_with" : prefix + ".rhyme_with";
+  std::u32string cps = decode_code_points(rhyme_with);
+  const uint64_t groups = cps.size() == 1 ? tables.rhyme_groups_of(cps[0]) : 0;
+  if (groups == 0) return key_error(key, "expected one character with a known rhyme");
+  mask = mask != 0 ? (mask & groups) : groups;
+  if (mask == 0) return key_error(key, "contradicts rhyme_group");
+  return status::success();
+}
+
+// "slots": {"a": {"tone": "仄", "rhyme_group": 33, "rhyme_with": "雨"}, ...}: each slot's group
+// and the tone of its rhyme characters (written into the last position of its lines).
+status apply_slots(const json_value& root, const std::vector<std::string>& slot_names,
+                   const prosody_tables& tables, form_spec& form) {
+  const json_value* slots = root.find("slots");
+  if (slots == nullptr || slots->kind == json_value::kNull) return status::success();
+  if (slots->kind != json_value::kObject) return key_error("slots", "expected an object");
+  form.slot_masks.assign(slot_names.empty() ? 0 : slot_names.size() - 1, 0);
+  for (const auto& [name, sv] : slots->object) {
+    const std::string key = "slots." + name;
+    auto it = std::find(slot_names.begin(), slot_names.end(), name);
+    if (it == slot_names.end()) return key_error(key, "no line rhymes in this slot");
+    if (sv.kind != json_value::kObject) return key_error(key, "expected an object");
+    const size_t slot = static_cast<size_t>(it - slot_names.begin());
+    uint64_t& mask = slot == 0 ? form.rhyme_mask : form.slot_masks[slot - 1];
+    INK_TRY(get_slot_group(sv, key, tables, mask));
+    std::string tone_text;
+    INK_TRY(get_string(sv, "tone", tone_text, key));
+    std::vector<tone_req> tone;
+    INK_TRY(parse_tones(tone_text, key + ".tone", tone));
+    if (tone.size() > 1) return key_error(key + ".tone", "expected one of 平 仄 中");
+    if (tone.empty() || tone[0] == tone_req::any) continue;
+    // A slot of one tone rhymes within the groups of that tone, when the book tags them: a
+    // character read both ways (看 寒 and 远) then takes the reading the slot asks for.
+    const uint64_t of_tone = tables.groups_of_tone(static_cast<tone_class>(tone[0]));
+    if (of_tone != 0) {
+      mask = mask != 0 ? (mask & of_tone) : of_tone;
+      if (mask == 0) return key_error(key, "its group is not of its tone");
+    }
+    for (size_t i = 0; i < form.lines.size(); i++) {
+      form_line& l = form.lines[i];
+      if (!l.rhyme || l.rhyme_slot != slot) continue;
+      if (l.tones.empty()) l.tones.assign(l.n_chars, tone_req::any);
+      tone_req& last = l.tones.back();
+      if (last != tone_req::any && last != tone[0]) {
+        return key_error("lines[" + std::to_string(i) + "].tones",
+                         "the last tone contradicts " + key + ".tone");
+      }
+      last = tone[0];
+    }
+  }
+  return status::success();
+}
+
 result<form_spec> spec_from_object(const json_value& root, const prosody_tables& tables) {
   if (root.kind != json_value::kObject) {
     return make_error(status_code::invalid_argument, "form spec: expected an object");
@@ -284,7 +381,8 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
                                        "tones",      "rhyme", "rhyme_group",
                                        "rhyme_with", "heads", "no_repeat",
                                        "banned",     "title", "free_after",
-                                       "newline",    "lines", "name"};
+                                       "newline",    "lines", "name",
+                                       "slots"};
   for (const auto& [k, v] : root.object) {
     bool known = false;
     for (const char* n : kKnown) known = known || k == n;
@@ -298,6 +396,8 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
   INK_TRY(get_string(root, "heads", heads));
 
   form_spec form;
+  std::vector<std::string> slot_names;  // rhyme slot names of the lines, in order of appearance
+  bool saw_bool = false;                // a line has "rhyme": true
   const json_value* lines = root.find("lines");
   std::string kind;
   INK_TRY(get_string(root, "form", kind));
@@ -338,7 +438,7 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
       form_line line;
       line.punct = i % 2 == 0 ? "，" : "。";
       INK_TRY(get_int(lv, "chars", 1, 64, line.n_chars, key));
-      INK_TRY(get_bool(lv, "rhyme", line.rhyme, key));
+      INK_TRY(get_rhyme(lv, key, line, slot_names, saw_bool));
       INK_TRY(get_string(lv, "punct", line.punct, key));
       std::string tone_text, head;
       INK_TRY(get_string(lv, "tones", tone_text, key));
@@ -369,18 +469,8 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
   INK_TRY(get_string(root, "banned", banned));
   form.banned = decode_code_points(banned);
 
-  int group = 0;
-  INK_TRY(get_int(root, "rhyme_group", 0, kMaxRhymeGroups, group));
-  if (group > 0) form.rhyme_mask = uint64_t{1} << group;
-  std::string rhyme_with;
-  INK_TRY(get_string(root, "rhyme_with", rhyme_with));
-  if (!rhyme_with.empty()) {
-    std::u32string cps = decode_code_points(rhyme_with);
-    const uint64_t mask = cps.size() == 1 ? tables.rhyme_groups_of(cps[0]) : 0;
-    if (mask == 0) return key_error("rhyme_with", "expected one character with a known rhyme");
-    form.rhyme_mask = form.rhyme_mask != 0 ? (form.rhyme_mask & mask) : mask;
-    if (form.rhyme_mask == 0) return key_error("rhyme_with", "contradicts rhyme_group");
-  }
+  INK_TRY(get_slot_group(root, "", tables, form.rhyme_mask));
+  INK_TRY(apply_slots(root, slot_names, tables, form));
 
   std::string title;
   INK_TRY(get_string(root, "title", title));

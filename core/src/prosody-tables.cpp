@@ -156,6 +156,8 @@ result<prosody_tables> prosody_tables::parse(std::string_view tones_tsv,
       }
       if (t.group_names_.size() <= static_cast<size_t>(g)) t.group_names_.resize(g + 1);
       t.group_names_[g] = std::string(f[2]);
+      if (f.size() >= 4 && f[3] == "平") t.level_groups_ |= uint64_t{1} << g;
+      if (f.size() >= 4 && f[3] == "仄") t.oblique_groups_ |= uint64_t{1} << g;
       t.n_rhyme_groups_ = std::max(t.n_rhyme_groups_, g);
       return status::success();
     }
@@ -178,11 +180,17 @@ result<prosody_tables> prosody_tables::parse(std::string_view tones_tsv,
       t.n_rhyme_groups_ = std::max(t.n_rhyme_groups_, g);
       groups = comma == groups.npos ? std::string_view() : groups.substr(comma + 1);
     }
-    t.rhymes_[cp] = mask;
+    t.rhymes_[cp] |= mask;  // a character listed again (books read together) keeps both
     return status::success();
   });
   if (!st.ok()) return st;
   return t;
+}
+
+uint64_t prosody_tables::groups_of_tone(tone_class tone) const {
+  if (tone == tone_class::level) return level_groups_;
+  if (tone == tone_class::oblique) return oblique_groups_;
+  return 0;
 }
 
 tone_class prosody_tables::tone_of(char32_t cp) const {

@@ -7,7 +7,7 @@ dist/strains). Steps:
   1. Poems shaped as 絕句/律詩 (4 or 8 lines of 5 or 7 characters) whose rhyme characters
      (the ends of lines 2, 4, 6, 8) are all marked 平 in the annotation. Line 1 is left out
      (it may borrow a neighbouring rhyme, 孤雁出群). Simplified text (OpenCC t2s) is used.
-  2. Co-occurrence: for each poem, each pair of distinct rhyme characters gets 1 / (k - 1)
+  2-4 (rhyme_cluster.py). Co-occurrence: for each poem, each pair of distinct rhyme characters gets 1 / (k - 1)
      (k = distinct rhyme characters in the poem).
   3. Characters seen at rhyme positions at least kMinCount times are clustered by average-linkage
      agglomeration on the cosine similarity w_ab / sqrt(n_a n_b), stopping when the best link
@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
+import rhyme_cluster
 
 kMinCount = 4
 kStopLink = 0.004
@@ -91,78 +91,14 @@ def main():
                 continue
             texts.append("".join(lines[i][-1] for i in range(1, len(lines), 2)))
     simp = opencc(texts, "t2s")
-    n_rhyme = collections.Counter()
-    pair = collections.Counter()
-    for t, s in zip(texts, simp):
-        chars = s if len(s) == len(t) else t
-        distinct = sorted(set(chars))
-        for c in chars:
-            n_rhyme[c] += 1
-        k = len(distinct)
-        for i in range(k):
-            for j in range(i + 1, k):
-                pair[(distinct[i], distinct[j])] += 1.0 / (k - 1)
+    n_rhyme, pair = rhyme_cluster.cooccurrence(
+        s if len(s) == len(t) else t for t, s in zip(texts, simp))
     print(f"poems: {len(texts)}, rhyme characters: {len(n_rhyme)}")
-
-    core = sorted([c for c, k in n_rhyme.items() if k >= kMinCount], key=lambda c: -n_rhyme[c])
-    idx = {c: i for i, c in enumerate(core)}
-    m = len(core)
-    w = np.zeros((m, m))
-    for (a, b), v in pair.items():
-        if a in idx and b in idx:
-            w[idx[a], idx[b]] += v
-            w[idx[b], idx[a]] += v
-    norm = np.array([n_rhyme[c] for c in core], dtype=float)
-    sim = w / np.sqrt(np.outer(norm, norm))
-    # Average linkage: link(A, B) = sum of sims / (|A| |B|).
-    sums = sim.copy()
-    np.fill_diagonal(sums, 0)
-    size = np.ones(m)
-    alive = np.ones(m, dtype=bool)
-    members = [[i] for i in range(m)]
-    while True:
-        link = sums / np.outer(size, size)
-        link[~alive, :] = -1
-        link[:, ~alive] = -1
-        np.fill_diagonal(link, -1)
-        k = int(np.argmax(link))
-        a, b = divmod(k, m)
-        if link[a, b] < kStopLink:
-            break
-        sums[a, :] += sums[b, :]
-        sums[:, a] += sums[:, b]
-        sums[a, a] = 0
-        size[a] += size[b]
-        alive[b] = False
-        members[a] += members[b]
-        members[b] = []
-    clusters = [mem for i, mem in enumerate(members) if alive[i] and len(mem) >= kMinCluster]
-    clusters.sort(key=lambda mem: -sum(n_rhyme[core[i]] for i in mem))
-    cluster_of = {}
-    for g, mem in enumerate(clusters, start=1):
-        for i in mem:
-            cluster_of[core[i]] = g
-    print(f"clusters: {len(clusters)} over {m} characters")
-
-    # Affinity of every character to the clusters.
-    aff = collections.defaultdict(lambda: collections.Counter())
-    for (a, b), v in pair.items():
-        if b in cluster_of:
-            aff[a][cluster_of[b]] += v
-        if a in cluster_of:
-            aff[b][cluster_of[a]] += v
-    groups = {}
-    for c in n_rhyme:
-        total = sum(aff[c].values())
-        if total < kMinWeight:
-            if c in cluster_of:
-                groups[c] = [cluster_of[c]]
-            continue
-        gs = [g for g, v in aff[c].most_common() if v / total >= kShare]
-        if c in cluster_of and cluster_of[c] not in gs:
-            gs.insert(0, cluster_of[c])
-        if gs:
-            groups[c] = gs
+    clusters, cluster_of = rhyme_cluster.cluster(n_rhyme, pair, kMinCount, kStopLink,
+                                                 kMinCluster)
+    print(f"clusters: {len(clusters)} over {sum(1 for k in n_rhyme.values() if k >= kMinCount)}"
+          " characters")
+    groups = rhyme_cluster.assign(n_rhyme, pair, cluster_of, kShare, kMinWeight)
 
     # Traditional characters: the groups of their simplified form.
     tones_chars = [l.split("\t")[0] for l in open(tones_path, encoding="utf-8")
@@ -196,21 +132,21 @@ def main():
     names = {}
     for g, mem in enumerate(clusters, start=1):
         n = number[g]
-        names[n] = heads[n - 1] if n <= len(heads) else max((core[i] for i in mem), key=lambda c: n_rhyme[c])
+        names[n] = heads[n - 1] if n <= len(heads) else max(mem, key=lambda c: n_rhyme[c])
     groups = {c: [number[g] for g in gs] for c, gs in groups.items()}
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("# char\tclassical 平 rhyme groups derived from the corpus (primary first) — "
                 "built by tools/prosody/build-classical.py\n")
         f.write("@book\t詩韻 (corpus-derived)\n")
         for n in sorted(names):
-            f.write(f"@group\t{n}\t{names[n]}\n")
+            f.write(f"@group\t{n}\t{names[n]}\t平\n")
         for c in sorted(groups):
             f.write(f"{c}\t{','.join(map(str, groups[c]))}\n")
     tot = sum(n_rhyme.values())
     cov = sum(k for c, k in n_rhyme.items() if c in groups)
     print(f"characters with groups: {len(groups)}; rhyme tokens covered: {cov / tot:.4%}")
     for g, mem in enumerate(clusters, start=1):
-        chars = sorted((core[i] for i in mem), key=lambda c: -n_rhyme[c])
+        chars = sorted(mem, key=lambda c: -n_rhyme[c])
         print(number[g], names[number[g]], len(mem), "".join(chars[:40]))
 
 

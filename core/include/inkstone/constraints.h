@@ -50,6 +50,7 @@ struct form_line {
   int n_chars = 5;
   std::vector<tone_req> tones;  // n_chars entries (empty = all any)
   bool rhyme = false;           // the last character rhymes
+  uint8_t rhyme_slot = 0;       // the rhyme it belongs to (a 詞 may change rhyme: 菩薩蠻 has 4)
   char32_t head = 0;            // acrostic character at column 0 (0 = none)
   std::string punct = "，";     // forced after the line (UTF-8, may be empty, may hold "\n")
 };
@@ -59,7 +60,8 @@ struct form_spec {
   std::vector<form_line> lines;
   bool enforce_tones = true;
   bool enforce_rhyme = true;
-  uint64_t rhyme_mask = 0;  // allowed rhyme groups; 0 = set by the first rhyming character
+  uint64_t rhyme_mask = 0;  // allowed groups of rhyme slot 0; 0 = set by its first rhyming char
+  std::vector<uint64_t> slot_masks;  // the same for slots 1, 2, ... (slot k: slot_masks[k - 1])
   bool no_repeat = false;
   std::u32string banned;
   // Free text before the body, ended by `free_before_end` (e.g. a title ending with "\n"); the
@@ -70,7 +72,10 @@ struct form_spec {
   bool free_after = false;
 
   int n_body_chars() const;  // characters of all lines (punctuation excluded)
+  int n_rhyme_slots() const;  // 1 + the largest rhyme_slot of a rhyming line (1 if none)
 };
+
+inline constexpr int kMaxRhymeSlots = 16;
 
 // Presets. kind: "五言絕句", "七言絕句", "五言律詩", "七言律詩" (simplified 绝句/律诗 and short
 // names 五绝/七绝/五律/七律 are accepted). start: "平起" or "仄起" (by the tone of the second
@@ -103,6 +108,13 @@ std::vector<std::string> preset_names();  // the four canonical names
 //                                punctuation of each couplet / line; default none)
 //   "lines": [{"chars": 5, "tones": "中仄平平仄", "rhyme": false, "punct": "，", "head": "春"}..]
 //            (a custom form; tones may use 平/仄/中 or P/Z/*; default all 中)
+//            "rhyme" is a bool (one rhyme for the whole form) or a slot name such as "a" (a form
+//            that changes rhyme, like a 詞: each name is one rhyme; every rhyming line names one)
+//   "slots": {"a": {"tone": "仄", "rhyme_group": 33, "rhyme_with": "雨"}, "b": {...}}
+//            (optional, per slot name: the tone of its rhyme characters, written into the last
+//            position of its lines' templates, and its group; all keys optional)
+//   "rhyme_group" / "rhyme_with" at the top level apply to the first slot.
+//   The lines and slots of assets/prosody/cipai.json are in this shape (its "agree" is ignored).
 // Errors: invalid_argument with the key at fault ("form spec: \"lines[2].chars\": ...").
 result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables);
 
@@ -127,7 +139,7 @@ class constraint_engine final : public token_filter {
   bool complete() const;  // every line and its punctuation written
   int line() const;       // current line (0-based; n_lines when complete)
   int column() const;     // current column in that line
-  uint64_t rhyme_mask() const { return rhyme_mask_; }
+  uint64_t rhyme_mask(int slot = 0) const { return rhyme_masks_[slot]; }  // 0 = not yet set
   const form_spec& form() const { return form_; }
 
   ~constraint_engine() override = default;
@@ -150,6 +162,7 @@ class constraint_engine final : public token_filter {
     char32_t head = 0;     // acrostic character for this slot (0 = free)
     uint8_t tone = 0;      // tone_req bits (0 = any)
     bool rhyme = false;
+    uint8_t slot = 0;  // rhyme slot of a rhyming item
     int16_t line = 0, column = 0;
   };
 
@@ -181,7 +194,7 @@ class constraint_engine final : public token_filter {
   int free_bytes_ = 0;
   std::string free_tail_;  // last bytes of the free text (to match its end)
   std::string pending_;    // incomplete UTF-8 from accepted partial tokens
-  uint64_t rhyme_mask_ = 0;
+  std::vector<uint64_t> rhyme_masks_;  // (n_rhyme_slots) groups each rhyme is held to so far
 };
 
 // Rule names, in attribution order: "structure", "head", "banned", "rhyme", "repeat", "tone".

@@ -6,7 +6,10 @@
 // the files with load_prosody_tables().
 //   tones.tsv        "字\tP" (平) / "字\tZ" (仄) / "字\tB" (both); '#' lines are comments
 //   rhyme-*.tsv      "字\t10,11" (rhyme groups 1..63 of every reading, primary first);
-//                    "@group\t10\t唐" names a group; "@book\t中华新韵" names the rhyme book
+//                    "@group\t10\t唐" names a group ("@group\t33\t远\t仄": a group of 仄
+//                    rhymes, for 詞; 平 likewise); "@book\t中华新韵" names the rhyme book.
+//                    Several tables may be read as one (their texts joined): a character
+//                    listed twice keeps the groups of both lines.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,8 @@ class prosody_tables {
   // Name of group g ("唐"), or its number as text when the table names none.
   std::string rhyme_group_name(int g) const;
   int n_rhyme_groups() const { return n_rhyme_groups_; }  // highest group id seen
+  // Groups whose @group line gives them this tone (level: 平, oblique: 仄); 0 if none does.
+  uint64_t groups_of_tone(tone_class tone) const;
   const std::string& rhyme_book() const { return rhyme_book_; }
   size_t n_tones() const { return tones_.size(); }
   size_t n_rhymes() const { return rhymes_.size(); }
@@ -53,6 +58,7 @@ class prosody_tables {
   std::vector<std::string> group_names_;  // index = group id
   std::string rhyme_book_;
   int n_rhyme_groups_ = 0;
+  uint64_t level_groups_ = 0, oblique_groups_ = 0;
 };
 
 // Reads and parses the two files (io_error when one cannot be read).

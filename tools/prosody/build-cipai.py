@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Builds assets/prosody/cipai.json: the 詞牌 patterns, derived from the 宋詞 of the corpus.
+
+For every 詞牌 with at least kMinPoems 詞 outside the held-out tenth (ci_corpus.held_out):
+  structure  the dominant clause structure (length and mark of every clause, ci_corpus); the
+             詞 that follow it are "agreeing"; the most common other structure is reported as
+             the runner-up (又一體), not used.
+  stanzas    the 下闋 starts at the clause k where the two halves share the longest common tail
+             (at least kMinTail clauses, each half 30–70 % of the characters); failing that, at
+             the one change of rhyme slot if it falls there; else none (單調, e.g. 如夢令).
+  tones      per position, 平 or 仄 when at least kAgree of the agreeing 詞 whose character has a
+             definite tone (tones.tsv) agree, else 中 (either); the agreement is recorded (%).
+  rhymes     the lines ending in 。 (《全宋詞》 marks rhymes so); each rhyme line's tone is the
+             majority over the agreeing 詞. Consecutive rhyme lines of one tone form a run; a run
+             is cut where the two rhyme characters share a rhyme group (rhyme-classical.tsv for
+             平, rhyme-ci-ze.tsv for 仄) in fewer than kSameGroup of the 詞 where both have groups.
+             Each piece is a rhyme slot ("a", "b", ...) with its tone.
+Checks on the held-out tenth (printed, and stored per 詞牌 as "held_out"): how many held-out 詞
+follow the structure, and of their rhyme pairs inside one slot, the share whose two characters
+share a group of the slot's book.
+
+Usage: build-cipai.py CORPUS_DIST_DIR TONES_TSV RHYME_CLASSICAL_TSV RHYME_CI_ZE_TSV OUT_JSON
+"""
+import collections
+import json
+import sys
+
+import ci_corpus
+
+kMinPoems = 20
+kAgree = 0.8
+kMinTail = 2
+kSameGroup = 0.5
+PUNCT = {",": "，", ".": "。", "、": "、"}
+
+
+def stanza_break(lines, slot_of):
+    """Index of the first clause of the 下闋, or None. Without a shared tail (清平樂: 仄 rhymes
+    above, 平 rhymes below), the one clause near the middle where the rhyme slot changes."""
+    total = sum(n for n, _ in lines)
+    best = None
+    for k in range(1, len(lines)):
+        a, b = lines[:k], lines[k:]
+        tail = 0
+        while tail < min(len(a), len(b)) and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        share = sum(n for n, _ in a) / total
+        if tail < kMinTail or not 0.3 <= share <= 0.7:
+            continue
+        key = (tail, -abs(share - 0.5))
+        if best is None or key > best[0]:
+            best = (key, k)
+    if best:
+        return best[1]
+    rhymes = sorted(slot_of)
+    changes = [j for i, j in zip(rhymes, rhymes[1:]) if slot_of[i] != slot_of[j]]
+    if len(changes) == 1:
+        k = rhymes[rhymes.index(changes[0]) - 1] + 1
+        if 0.3 <= sum(n for n, _ in lines[:k]) / total <= 0.7:
+            return k
+    return None
+
+
+def tone_row(agreeing, i, n, tones):
+    out, agree = "", []
+    for k in range(n):
+        cnt = collections.Counter(tones.get(cl[i][0][k]) for cl in agreeing)
+        p, z = cnt["P"], cnt["Z"]
+        share = max(p, z) / (p + z) if p + z else 0.0
+        out += ("平" if p >= z else "仄") if share >= kAgree else "中"
+        agree.append(round(100 * share))
+    return out, agree
+
+
+def same_group(a, b, book):
+    ga, gb = book.get(a), book.get(b)
+    if not ga or not gb:
+        return None
+    return bool(set(ga) & set(gb))
+
+
+def pair_rate(poems, i, j, book):
+    votes = [same_group(cl[i][0][-1], cl[j][0][-1], book) for cl in poems]
+    votes = [v for v in votes if v is not None]
+    return (sum(votes) / len(votes) if votes else 1.0), len(votes)
+
+
+def main():
+    dist, tones_p, classical_p, ze_p, out_p = sys.argv[1:6]
+    tones = ci_corpus.read_tones(tones_p)
+    books = {"P": ci_corpus.read_rhyme_table(classical_p)[0],
+             "Z": ci_corpus.read_rhyme_table(ze_p)[0]}
+    poems = ci_corpus.read_ci(dist)
+    dom = ci_corpus.dominant(poems, kMinPoems)
+    table = []
+    tot_pairs, tot_same, tot_held, tot_held_agree = 0, 0, 0, 0
+    for name, (sig, agreeing, n_all, runner) in sorted(dom.items(), key=lambda kv: -kv[1][2]):
+        lines = ci_corpus.parse_signature(sig)
+        plan = []
+        for i, (n, mark) in enumerate(lines):
+            if mark == ".":
+                cnt = collections.Counter(tones.get(cl[i][0][-1]) for cl in agreeing)
+                plan.append((i, "P" if cnt["P"] >= cnt["Z"] else "Z"))
+        slots, slot_of = [], {}
+        for tone, idx in ci_corpus.tone_runs(plan):
+            piece = [idx[0]]
+            for prev, cur in zip(idx, idx[1:]):
+                rate, _ = pair_rate(agreeing, prev, cur, books[tone])
+                if rate < kSameGroup:
+                    slots.append((tone, piece))
+                    piece = []
+                piece.append(cur)
+            slots.append((tone, piece))
+        names = "abcdefghijklmnopqrstuvwxyz"
+        for s, (tone, idx) in enumerate(slots):
+            for i in idx:
+                slot_of[i] = names[s]
+        held = [cl for cl in poems[name] if ci_corpus.held_out("".join(a for a, _ in cl))]
+        held_ok = [cl for cl in held if ci_corpus.signature(cl) == sig]
+        pairs = same = 0
+        for tone, idx in slots:
+            for prev, cur in zip(idx, idx[1:]):
+                for cl in held_ok:
+                    v = same_group(cl[prev][0][-1], cl[cur][0][-1], books[tone])
+                    if v is not None:
+                        pairs += 1
+                        same += v
+        tot_pairs, tot_same = tot_pairs + pairs, tot_same + same
+        tot_held, tot_held_agree = tot_held + len(held), tot_held_agree + len(held_ok)
+        out_lines = []
+        for i, (n, mark) in enumerate(lines):
+            t, agree = tone_row(agreeing, i, n, tones)
+            out_lines.append({"chars": n, "tones": t, "agree": agree, "punct": PUNCT[mark],
+                              "rhyme": slot_of.get(i, False)})
+        table.append({
+            "name": name,
+            "poems": n_all,
+            "agreeing": len(agreeing),
+            "runner_up": {"structure": runner[0], "poems": runner[1]} if runner else None,
+            "structure": sig,
+            "stanza_break": stanza_break(lines, slot_of),
+            "slots": {names[s]: {"tone": "平" if tone == "P" else "仄"}
+                      for s, (tone, _) in enumerate(slots)},
+            "lines": out_lines,
+            "held_out": {"poems": len(held), "agreeing": len(held_ok), "rhyme_pairs": pairs,
+                         "same_group": same},
+        })
+    doc = {
+        "source": "chinese-poetry@2.0.1 (MIT), dist/songci; tones: tones.tsv; rhyme books: "
+                  "rhyme-classical.tsv (平), rhyme-ci-ze.tsv (仄)",
+        "method": "tools/prosody/build-cipai.py (see its header and tools/prosody/README.md)",
+        "thresholds": {"min_poems": kMinPoems, "tone_agree": kAgree, "min_tail": kMinTail,
+                       "same_group": kSameGroup},
+        "held_out": {"poems": tot_held, "agreeing": tot_held_agree, "rhyme_pairs": tot_pairs,
+                     "same_group": tot_same},
+        "cipai": table,
+    }
+    with open(out_p, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=None, separators=(",", ":"))
+        f.write("\n")
+    print(f"詞牌: {len(table)}; held-out 詞: {tot_held}, following the structure: "
+          f"{tot_held_agree}; rhyme pairs in one slot sharing a group: {tot_same}/{tot_pairs} "
+          f"= {tot_same / max(1, tot_pairs):.1%}")
+
+
+if __name__ == "__main__":
+    main()
