@@ -402,7 +402,7 @@ TEST_CASE("constraints: the spec parser") {
       {R"({"lines":[{"chars":5},{"chars":"，"}]})",
        R"(form spec: "lines[1].chars": expected an integer in 1..64)"},
       {R"({"lines":[{"chars":5,"rhyme":1}]})",
-       R"(form spec: "lines[0].rhyme": expected true or false)"},
+       R"(form spec: "lines[0].rhyme": expected a bool or a rhyme slot name)"},
       {R"({"lines":[{"chars":5,"head":7}]})", R"(form spec: "lines[0].head": expected a string)"},
       {R"({"lines":[{"chars":2,"tones":"平平平"}]})",
        R"(form spec: "lines[0].tones": length differs from chars)"},
