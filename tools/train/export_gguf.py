@@ -25,12 +25,19 @@ from model import Config, Llama  # noqa: E402
 
 PROMPT_FORMAT = ("<s><FORM>TITLE\\nBODY</s> -- one token per character; <FORM> is one of the "
                  "inkstone.forms tags (<五绝> 4x5, <七绝> 4x7, <五律> 8x5, <七律> 8x7 characters "
-                 "per line, <其他> anything else); TITLE is a Simplified-Chinese title or theme; "
-                 "\\n is the newline token; BODY is the poem's lines, each followed by its "
-                 "punctuation (，or 。; ？！；also occur), e.g. 床前明月光，疑是地上霜。举头望明月，"
+                 "per line, <其他> anything else{ci}); TITLE is a Simplified-Chinese title or "
+                 "theme{ci_title}; \\n is the newline token; BODY is the poem's lines, each followed by "
+                 "its punctuation (，or 。; ？！；also occur), e.g. 床前明月光，疑是地上霜。举头望明月，"
                  "低头思故乡。; </s> ends the poem. To generate, feed <s><FORM>TITLE\\n and sample "
                  "until </s>. Characters outside the vocabulary are spelled with <0xNN> byte "
                  "tokens.")
+CI_FORMAT = {"ci": ", <词> a 宋詞 written to the 詞牌 named by TITLE",
+             "ci_title": " (for <词>, the 詞牌, e.g. <词>浣溪沙; in the 詞 the body's 。 ends a "
+                         "rhyming line and ， a line that does not rhyme, as in 《全宋詞》)"}
+
+
+def prompt_format(forms):
+    return PROMPT_FORMAT.format(**(CI_FORMAT if "词" in forms else {"ci": "", "ci_title": ""}))
 
 
 def load_model(ckpt_path):
@@ -51,7 +58,8 @@ def build(model, vocab, quant, name="inkstone-poetry"):
                          name=name)
     w.add("general.file_type", 7 if quant else 0, gw.T_UINT32)  # llama.cpp: 7 = MOSTLY_Q8_0
     w.add("general.description", "Inkstone classical Chinese poetry model, character-level, "
-          "trained on chinese-poetry@2.0.1 (MIT) quantangshi")
+          "trained on chinese-poetry@2.0.1 (MIT) quantangshi" +
+          (" and songci" if "词" in vocab["forms"] else ""))
     w.add("tokenizer.ggml.model", "llama")
     w.add_array("tokenizer.ggml.tokens", gw.T_STRING, vocab["tokens"])
     w.add_array("tokenizer.ggml.scores", gw.T_FLOAT32, vocab["scores"])
@@ -62,7 +70,7 @@ def build(model, vocab, quant, name="inkstone-poetry"):
     w.add("tokenizer.ggml.add_bos_token", True, gw.T_BOOL)
     w.add("tokenizer.ggml.add_eos_token", False, gw.T_BOOL)
     w.add("tokenizer.ggml.add_space_prefix", False, gw.T_BOOL)
-    w.add("inkstone.prompt_format", PROMPT_FORMAT)
+    w.add("inkstone.prompt_format", prompt_format(vocab["forms"]))
     w.add_array("inkstone.forms", gw.T_STRING, ["<%s>" % f for f in vocab["forms"]])
     w.add("inkstone.version", "1")
     for gname, p in model.gguf_names():
