@@ -68,7 +68,7 @@ export const MAX_FRAGMENT_LENGTH = 8192;
  */
 
 /**
- * @typedef {'share_malformed'|'share_truncated'|'share_tampered'|'share_future_version'|'share_too_large'} ShareErrorCode
+ * @typedef {'share_malformed'|'share_truncated'|'share_corrupted'|'share_future_version'|'share_too_large'} ShareErrorCode
  */
 
 /**
@@ -500,13 +500,13 @@ function decodeOrThrow(fragment) {
   const headerBytes = frame.pos;
   const available = bytes.length - headerBytes - 4;
   if (available < bodyLength) throw new DecodeFailure('share_truncated', 'the link is cut off');
-  if (available > bodyLength) throw new DecodeFailure('share_tampered', 'has extra data after the poem');
+  if (available > bodyLength) throw new DecodeFailure('share_corrupted', 'has extra data after the poem');
 
   const checked = new Uint8Array(1 + headerBytes + bodyLength);
   checked[0] = version;
   checked.set(bytes.subarray(0, headerBytes + bodyLength), 1);
   const stored = new DataView(bytes.buffer, bytes.byteOffset + headerBytes + bodyLength, 4).getUint32(0);
-  if (crc32(checked) !== stored) throw new DecodeFailure('share_tampered', 'the checksum does not match (the link was altered)');
+  if (crc32(checked) !== stored) throw new DecodeFailure('share_corrupted', 'the checksum does not match (the link was changed or damaged)');
 
   // Body.
   const r = new ByteReader(bytes.subarray(headerBytes, headerBytes + bodyLength));

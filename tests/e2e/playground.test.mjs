@@ -404,7 +404,7 @@ test('bad share links show a clear message and run no script', async () => {
   const flipped = body[mid] === 'A' ? 'B' : 'A';
   const cases = [
     ['truncated', `#p1.${body.slice(0, body.length - 9)}`, 'share_truncated'],
-    ['tampered', `#p1.${body.slice(0, mid)}${flipped}${body.slice(mid + 1)}`, 'share_tampered'],
+    ['corrupted', `#p1.${body.slice(0, mid)}${flipped}${body.slice(mid + 1)}`, 'share_corrupted'],
     ['future version', `#p${SHARE_VERSION + 1}.${body}`, 'share_future_version'],
     ['script in the fragment', `#p1.<script>window.__pwned=1</script>`, 'share_malformed'],
     ['markup in the fragment', `#<img src=x onerror="window.__pwned=1">`, 'share_malformed'],

@@ -91,7 +91,7 @@ const BAD_LINKS = [
   ['base64 padding', `${good}==`, 'share_malformed'],
   ['standard base64 alphabet', good.replace(/-/g, '+').replace(/_/g, '/') + '+/', 'share_malformed'],
   ['cut off', good.slice(0, good.length - 7), 'share_truncated'],
-  ['tampered', good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21), 'share_tampered'],
+  ['corrupted', good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21), 'share_corrupted'],
   ['future version', good.replace('#p1.', '#p2.'), 'share_future_version'],
   ['invalid UTF-8 behind a correct checksum', framed([0, ...tail([...varint(4 * 2), 0xc0, 0xaf, 0xed, 0xa0])]), 'share_malformed'],
   ['odd UTF-16 behind a correct checksum', framed([0, ...tail([...varint(3 * 2 + 1), 0x4e, 0x00, 0x41])]), 'share_malformed'],

@@ -94,7 +94,7 @@ test('bad links show a clear error code', { skip }, async () => {
   const flipped = good.slice(0, 10) + (good[10] === 'A' ? 'B' : 'A') + good.slice(11);
   const cases = [
     [good.slice(0, good.length - 5), 'share_truncated'],
-    [flipped, 'share_tampered'],
+    [flipped, 'share_corrupted'],
     [good.replace('#p1.', '#p7.'), 'share_future_version'],
     ['#p1.' + 'A'.repeat(9000), 'share_too_large'],
     ['#p1.<script>alert(1)</script>', 'share_malformed'],

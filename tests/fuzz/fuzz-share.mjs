@@ -6,7 +6,7 @@
 // encoded here from varied states) at three levels:
 //   text   — the fragment string: flip/insert/delete/duplicate characters, cut, splice two links,
 //            hostile strings (markup, huge, odd Unicode, '%' escapes);
-//   bytes  — the decoded frame: mutate bytes, then base64url again (CRC usually fails: tampered);
+//   bytes  — the decoded frame: mutate bytes, then base64url again (CRC usually fails: corrupted);
 //   body   — mutate the body bytes and rebuild the frame with a CORRECT length and CRC, so that
 //            the field parser and validation behind the checksum are reached.
 // Asserts for every input: decodeShare never throws and returns within kMaxDecodeMs of CPU time;
@@ -29,7 +29,7 @@ const corpusArg = args.find((a) => a.startsWith('--corpus='));
 const wantCoverage = args.includes('--coverage');
 const corpusDir = corpusArg ? corpusArg.slice(9) : path.join(HERE, 'corpus/share');
 
-const KNOWN_CODES = new Set(['share_malformed', 'share_truncated', 'share_tampered', 'share_future_version', 'share_too_large']);
+const KNOWN_CODES = new Set(['share_malformed', 'share_truncated', 'share_corrupted', 'share_future_version', 'share_too_large']);
 // A hang detector, not a benchmark: the decoder does linear work on at most 8 KiB.
 const kMaxDecodeMs = 1000;
 

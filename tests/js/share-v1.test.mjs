@@ -20,7 +20,7 @@ test('the fixture covers a plain poem, 藏頭, Traditional text, custom sampling
   assert.ok(good.length >= 4);
   assert.ok(good.some((l) => l.expected.form.acrostic));
   assert.ok(good.some((l) => l.expected.prompt.firstLine));
-  assert.ok(links.some((l) => l.error === 'share_tampered'));
+  assert.ok(links.some((l) => l.error === 'share_corrupted'));
   assert.ok(links.some((l) => l.error === 'share_truncated'));
 });
 

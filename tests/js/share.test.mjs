@@ -149,10 +149,10 @@ test('truncation at every length is reported as share_truncated', () => {
   }
 });
 
-test('every single-bit flip in the payload is rejected; body flips are share_tampered', () => {
+test('every single-bit flip in the payload is rejected; body flips are share_corrupted', () => {
   const fragment = encodeShare(sampleState());
   const bytes = toBytes(fragment);
-  let tampered = 0;
+  let corrupted = 0;
   for (let i = 0; i < bytes.length; i++) {
     for (let bit = 0; bit < 8; bit++) {
       const flipped = Uint8Array.from(bytes);
@@ -160,11 +160,11 @@ test('every single-bit flip in the payload is rejected; body flips are share_tam
       const result = decodeShare(toFragment('#p1.', flipped));
       assert.equal(result.ok, false, `byte ${i} bit ${bit} was accepted`);
       // Byte 0..1 hold the length: a flip there can also read as truncation.
-      if (i >= 2) assert.equal(result.code, 'share_tampered', `byte ${i} bit ${bit}: ${result.code}`);
-      if (result.code === 'share_tampered') tampered++;
+      if (i >= 2) assert.equal(result.code, 'share_corrupted', `byte ${i} bit ${bit}: ${result.code}`);
+      if (result.code === 'share_corrupted') corrupted++;
     }
   }
-  assert.ok(tampered >= (bytes.length - 2) * 8);
+  assert.ok(corrupted >= (bytes.length - 2) * 8);
 });
 
 test('character substitutions in the fragment text are rejected', () => {
@@ -205,7 +205,7 @@ test('malformed inputs: wrong prefix, bad alphabet, garbage', () => {
   for (const input of ['', '#', '#x1.AAAA', '#p1.AA$A', '#p1.AAAA', '#p1.%E6%9C%88', '#p1.' + '\u6708', '#p1x', 'p1 AAAA']) {
     const result = decodeShare(input);
     assert.equal(result.ok, false, JSON.stringify(input));
-    assert.ok(['share_malformed', 'share_truncated', 'share_tampered'].includes(result.code), `${input}: ${result.code}`);
+    assert.ok(['share_malformed', 'share_truncated', 'share_corrupted'].includes(result.code), `${input}: ${result.code}`);
     assert.equal(typeof result.message, 'string');
   }
   assert.equal(decodeShare(/** @type {any} */ (42)).code, 'share_malformed');
