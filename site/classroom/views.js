@@ -60,3 +60,25 @@ export function signedColor(v, scale) {
   const a = Math.min(1, Math.abs(v) / (scale || 1));
   return v >= 0 ? `rgba(181, 53, 42, ${a.toFixed(3)})` : `rgba(38, 70, 120, ${a.toFixed(3)})`;
 }
+
+/**
+ * A labelled vector: a colour strip of every entry and the first values in numbers.
+ * @param {string} label
+ * @param {ArrayLike<number>} v
+ */
+export function vectorRow(label, v) {
+  const row = el('div', 'vec');
+  row.append(el('span', 'vec-label', `${label} (${v.length})`));
+  let scale = 0;
+  for (let c = 0; c < v.length; c++) scale = Math.max(scale, Math.abs(v[c]));
+  const strip = el('span', 'vec-strip');
+  for (let c = 0; c < v.length; c++) {
+    const cell = el('span', 'vec-cell');
+    cell.style.setProperty('background', signedColor(v[c], scale));
+    cell.title = `[${c}] = ${v[c].toFixed(5)}`;
+    strip.append(cell);
+  }
+  const nums = el('span', 'vec-nums', `${Array.from({ length: Math.min(6, v.length) }, (_, c) => v[c].toFixed(3)).join('  ')} …`);
+  row.append(strip, nums);
+  return row;
+}

@@ -1,0 +1,296 @@
+// The classroom's page state and the only code that changes it.
+//
+//   state ── the prompt, the tokens taken so far (sampled or picked), sampler settings,
+//            the chosen layer/head; mirrored in the URL fragment (link-state.js)
+//   records[i] ── the runtime's probes for the prefix prompt + chosen[0..i) (engine.js):
+//            raw logits, T = 1 distribution, attention of the newest token, Q/K/V of one head
+//   actions ── start, step, back, toLineEnd, restoreBranch, replay: each changes the state and
+//            then calls refresh(), which fetches what the step needs and hands the record to the
+//            renderer the page registered (onRender). The panels only read the state.
+//
+// The sampler settings are applied in JS with the runtime's own rules (sampler.js), so moving a
+// slider never runs the model again; the random number of step i is draw i of pcg32(seed), as in
+// a normal run.
+
+import { ClassroomEngine } from './engine.js';
+import { runChain, drawToken, uniforms } from './sampler.js';
+
+/** @typedef {import('./engine.js').StepRecord} StepRecord */
+/** @typedef {import('./sampler.js').ChainResult} ChainResult */
+/** @typedef {import('./link-state.js').LinkState} LinkState */
+
+/** Bars in the distribution panel. */
+export const N_BARS = 12;
+export const MAX_STEPS = 200;
+const LINE_END = /[，。！？；\n]/;
+
+/**
+ * @typedef {object} Taken
+ * @property {number} token
+ * @property {'sampled'|'greedy'|'picked'} how
+ * @property {number} u     the draw used (-1: none)
+ */
+
+export const state = {
+  formTag: '<七绝>',
+  title: '春江',
+  seed: 7,
+  rules: false,
+  settings: { temperature: 0.8, topK: 0, topP: 1, minP: 0 },
+  layer: 0,
+  head: 0,
+  /** the text overlay shows the average over layers and heads, or the chosen head */
+  overlayAverage: true,
+  view: /** @type {'attention'|'tokens'} */ ('attention'),
+  /** @type {number[]} */
+  promptTokens: [],
+  /** @type {Taken[]} */
+  chosen: [],
+  /** @type {Taken[]} tokens after the current step that a back-up left (redo / branch) */
+  future: [],
+  /** @type {{at: number, tokens: Taken[]}[]} */
+  branches: [],
+  /** @type {(StepRecord | undefined)[]} */
+  records: [],
+  /** @type {number[]} */
+  draws: [],
+  busy: false,
+  ready: false,
+};
+
+/** @type {Map<number, string>} */
+const pieces = new Map();
+
+export const engine = new ClassroomEngine({ wasmBase: new URL('wasm/', location.href).href });
+
+/** @type {(rec: StepRecord, chain: ChainResult) => void} */
+let renderer = () => {};
+
+/** The page's renderer: called with the current record after every change. */
+export function onRender(/** @type {(rec: StepRecord, chain: ChainResult) => void} */ fn) {
+  renderer = fn;
+}
+
+// ------------------------------------------------------------------ model access
+
+/** Fetches the pieces of tokens we have not seen yet. @param {Iterable<number>} ids */
+export async function ensurePieces(ids) {
+  const missing = [...new Set(ids)].filter((id) => !pieces.has(id));
+  const got = await engine.pieces(missing);
+  missing.forEach((id, k) => pieces.set(id, got[k]));
+}
+
+/** @param {number} id */
+export function pieceOf(id) {
+  return pieces.get(id) ?? `#${id}`;
+}
+
+/** @param {number} id */
+export function hasPiece(id) {
+  return pieces.has(id);
+}
+
+export function currentTokens() {
+  return [...state.promptTokens, ...state.chosen.map((c) => c.token)];
+}
+
+export function constraintSpec() {
+  if (!state.rules) return null;
+  const presets = /** @type {Record<string, string>} */ ({
+    '<五绝>': '五言絕句', '<七绝>': '七言絕句', '<五律>': '五言律詩', '<七律>': '七言律詩',
+  });
+  const form = presets[state.formTag];
+  return form ? { form } : null;
+}
+
+/** The record of the current step, fetched when missing. */
+export async function ensureRecord() {
+  const i = state.chosen.length;
+  let rec = state.records[i];
+  if (!rec || !rec.qkv || rec.qkv.layer !== state.layer || rec.qkv.head !== state.head) {
+    const fetched = await engine.probe({
+      promptTokens: state.promptTokens,
+      chosen: state.chosen.map((c) => c.token),
+      constraint: constraintSpec(),
+      pick: { layer: state.layer, head: state.head },
+    });
+    if (rec && !fetched.qkv) return rec;  // a runtime without the Q/K/V probe: keep what we had
+    rec = fetched;
+    state.records[i] = rec;
+  }
+  return rec;
+}
+
+/** Tokens the distribution panel names: the bars, the cumulative bar, the drawn one. @param {ChainResult} chain */
+export function shownTokens(chain) {
+  const ids = Array.from(chain.order.subarray(0, Math.max(N_BARS, Math.min(chain.nKept, 40))));
+  ids.push(drawToken(chain, drawFor(state.chosen.length)).token);
+  return ids;
+}
+
+/** The draw of step i (-1 when greedy). @param {number} i */
+export function drawFor(i) {
+  return state.settings.temperature > 0 ? state.draws[i] : -1;
+}
+
+export function ended() {
+  const info = engine.info;
+  const last = state.chosen[state.chosen.length - 1];
+  return !!(info && last && last.token === info.eos);
+}
+
+// ------------------------------------------------------------------ actions
+
+/**
+ * Starts again from a prompt.
+ * @param {{formTag: string, title: string, seed: number, rules: boolean}} prompt
+ */
+export async function start(prompt) {
+  state.formTag = prompt.formTag;
+  state.title = prompt.title;
+  state.seed = prompt.seed;
+  state.rules = prompt.rules;
+  const text = `${state.formTag}${state.title}\n`;
+  state.promptTokens = await engine.tokenize(text);
+  state.chosen = [];
+  state.future = [];
+  state.branches = [];
+  state.records = [];
+  state.draws = uniforms(state.seed, MAX_STEPS);
+  await ensurePieces(state.promptTokens);
+  await refresh();
+}
+
+/** Fetches what the current step needs and draws everything. */
+export async function refresh() {
+  const rec = await ensureRecord();
+  const chain = runChain(rec.logits, state.settings, rec.banned);
+  await ensurePieces([...currentTokens(), ...shownTokens(chain)]);
+  renderer(rec, chain);
+}
+
+/** @param {number} [pickToken] take this token instead of sampling */
+export async function step(pickToken) {
+  const rec = await ensureRecord();
+  const i = state.chosen.length;
+  if (i >= MAX_STEPS || ended()) return;
+  /** @type {Taken} */
+  let taken;
+  if (pickToken === undefined) {
+    const chain = runChain(rec.logits, state.settings, rec.banned);
+    const u = drawFor(i);
+    taken = { token: drawToken(chain, u).token, how: u < 0 ? 'greedy' : 'sampled', u };
+  } else {
+    taken = { token: pickToken, how: 'picked', u: -1 };
+  }
+  // Redo when the same token comes again; otherwise the old future becomes a branch.
+  if (state.future.length > 0) {
+    if (state.future[0].token === taken.token) {
+      state.future.shift();
+    } else {
+      state.branches.push({ at: i, tokens: state.future });
+      state.future = [];
+      state.records.length = i + 1;
+    }
+  } else {
+    state.records.length = i + 1;
+  }
+  state.chosen.push(taken);
+  await refresh();
+}
+
+export async function back() {
+  if (state.chosen.length === 0) return;
+  const taken = /** @type {Taken} */ (state.chosen.pop());
+  state.future.unshift(taken);
+  await refresh();
+}
+
+export async function toLineEnd() {
+  for (let n = 0; n < 24; n++) {
+    const before = state.chosen.length;
+    await step();
+    if (state.chosen.length === before) return;
+    const last = state.chosen[state.chosen.length - 1];
+    if (LINE_END.test(pieceOf(last.token)) || ended()) return;
+  }
+}
+
+/** @param {number} b index into state.branches */
+export async function restoreBranch(b) {
+  const branch = state.branches[b];
+  if (!branch) return;
+  const current = state.chosen.splice(branch.at).concat(state.future);
+  state.branches.splice(b, 1);
+  if (current.length > 0) state.branches.push({ at: branch.at, tokens: current });
+  state.chosen.push(...branch.tokens);
+  state.future = [];
+  state.records.length = branch.at + 1;
+  await refresh();
+}
+
+// ------------------------------------------------------------------ view settings (no model run)
+
+/** Picks the layer and head the formula panel and the overlay show. @param {number} l @param {number} h */
+export function pickHead(l, h) {
+  state.overlayAverage = false;
+  state.layer = l;
+  state.head = h;
+}
+
+/** The text overlay shows the average over every layer and head. */
+export function showAverage() {
+  state.overlayAverage = true;
+}
+
+/** @param {'attention'|'tokens'} view */
+export function setView(view) {
+  state.view = view;
+}
+
+/** @param {{temperature: number, topK: number, topP: number, minP: number}} settings */
+export function setSettings(settings) {
+  state.settings = settings;
+}
+
+/** @param {boolean} on */
+export function setBusy(on) {
+  state.busy = on;
+}
+
+export function setReady() {
+  state.ready = true;
+}
+
+/**
+ * Replays a link's steps from its prompt (the prompt fields are already set by start()): the
+ * stored tokens are taken as picks, then marked sampled where the seed's draw reproduces them.
+ * @param {Partial<LinkState>} s
+ */
+export async function replay(s) {
+  const info = /** @type {any} */ (engine.info);
+  const target = Math.min(s.step ?? 0, MAX_STEPS);
+  const tokens = s.tokens || [];
+  for (let i = 0; i < target; i++) {
+    if (i < tokens.length) {
+      if (tokens[i] >= info.nVocab) break;
+      state.records.length = i + 1;
+      state.chosen.push({ token: tokens[i], how: 'picked', u: -1 });
+      await ensureRecord();
+    } else {
+      await step();
+    }
+  }
+  // Mark tokens that the seed's draw reproduces as sampled (a link stores only ids).
+  for (let i = 0; i < state.chosen.length; i++) {
+    const rec = state.records[i];
+    if (!rec) continue;
+    const u = drawFor(i);
+    if (drawToken(runChain(rec.logits, state.settings, rec.banned), u).token === state.chosen[i].token) {
+      state.chosen[i].how = u < 0 ? 'greedy' : 'sampled';
+      state.chosen[i].u = u;
+    }
+  }
+  state.future = tokens.slice(state.chosen.length).map((token) => ({ token, how: /** @type {'picked'} */ ('picked'), u: -1 }));
+  await refresh();
+}
