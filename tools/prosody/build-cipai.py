@@ -6,7 +6,7 @@ For every 詞牌 with at least kMinPoems 詞 outside the held-out tenth (ci_corp
              詞 that follow it are "agreeing"; the most common other structure is reported as
              the runner-up (又一體), not used.
   stanzas    the 下闋 starts at the clause k where the two halves share the longest common tail
-             (at least kMinTail clauses, each half 30–70 % of the characters); failing that, at
+             (at least kMinTail clauses, each half 40–60 % of the characters); failing that, at
              the one change of rhyme slot if it falls there; else none (單調, e.g. 如夢令).
   tones      per position, 平 or 仄 when at least kAgree of the agreeing 詞 whose character has a
              definite tone (tones.tsv) agree, else 中 (either); the agreement is recorded (%).
@@ -14,7 +14,9 @@ For every 詞牌 with at least kMinPoems 詞 outside the held-out tenth (ci_corp
              majority over the agreeing 詞. Consecutive rhyme lines of one tone form a run; a run
              is cut where the two rhyme characters share a rhyme group (rhyme-classical.tsv for
              平, rhyme-ci-ze.tsv for 仄) in fewer than kSameGroup of the 詞 where both have groups.
-             Each piece is a rhyme slot ("a", "b", ...) with its tone.
+             A later piece joins an earlier one of the same tone whose characters it shares a
+             group with in at least kSameGroup of the 詞 (a rhyme that returns, 西江月). Each
+             piece is a rhyme slot ("a", "b", ...) with its tone.
 Checks on the held-out tenth (printed, and stored per 詞牌 as "held_out"): how many held-out 詞
 follow the structure, and of their rhyme pairs inside one slot, the share whose two characters
 share a group of the slot's book.
@@ -45,7 +47,7 @@ def stanza_break(lines, slot_of):
         while tail < min(len(a), len(b)) and a[-1 - tail] == b[-1 - tail]:
             tail += 1
         share = sum(n for n, _ in a) / total
-        if tail < kMinTail or not 0.3 <= share <= 0.7:
+        if tail < kMinTail or not 0.4 <= share <= 0.6:
             continue
         key = (tail, -abs(share - 0.5))
         if best is None or key > best[0]:
@@ -56,7 +58,7 @@ def stanza_break(lines, slot_of):
     changes = [j for i, j in zip(rhymes, rhymes[1:]) if slot_of[i] != slot_of[j]]
     if len(changes) == 1:
         k = rhymes[rhymes.index(changes[0]) - 1] + 1
-        if 0.3 <= sum(n for n, _ in lines[:k]) / total <= 0.7:
+        if 0.4 <= sum(n for n, _ in lines[:k]) / total <= 0.6:
             return k
     return None
 
@@ -85,6 +87,22 @@ def pair_rate(poems, i, j, book):
     return (sum(votes) / len(votes) if votes else 1.0), len(votes)
 
 
+def merge_returning(slots, agreeing, books):
+    """A rhyme that comes back after another (西江月: 平 rhymes in both stanzas around a 仄 one)
+    is one slot: a later slot joins an earlier one of the same tone when their characters share a
+    group in at least kSameGroup of the 詞."""
+    out = []
+    for tone, idx in slots:
+        for prev_tone, prev in out:
+            if prev_tone == tone and pair_rate(agreeing, prev[-1], idx[0], books[tone])[0] >= \
+                    kSameGroup:
+                prev.extend(idx)
+                break
+        else:
+            out.append((tone, list(idx)))
+    return out
+
+
 def main():
     dist, tones_p, classical_p, ze_p, out_p = sys.argv[1:6]
     tones = ci_corpus.read_tones(tones_p)
@@ -111,6 +129,7 @@ def main():
                     piece = []
                 piece.append(cur)
             slots.append((tone, piece))
+        slots = merge_returning(slots, agreeing, books)
         names = "abcdefghijklmnopqrstuvwxyz"
         for s, (tone, idx) in enumerate(slots):
             for i in idx:
