@@ -151,7 +151,7 @@ class CipaiTest(unittest.TestCase):
     def test_stanzas(self):
         # 上闋/下闋: the split falls where the reference's 後片 starts.
         want = {"浣溪沙": 3, "菩萨蛮": 4, "卜算子": 4, "西江月": 4, "点绛唇": 4, "鹧鸪天": 4,
-                "虞美人": 4, "满江红": 11, "清平乐": 4, "蝶恋花": 5, "减字木兰花": 4,
+                "虞美人": 5, "满江红": 11, "清平乐": 4, "蝶恋花": 5, "减字木兰花": 4,
                 "临江仙": 5, "如梦令": None}
         for name, k in want.items():
             self.assertEqual(self.by_name[name]["stanza_break"], k, name)
