@@ -21,6 +21,11 @@ Checks on the held-out tenth (printed, and stored per 詞牌 as "held_out"): how
 follow the structure, and of their rhyme pairs inside one slot, the share whose two characters
 share a group of the slot's book.
 
+The runtime reads a compact table written next to the JSON (OUT_JSON with .tsv): one 詞牌 a
+line, `name  poems  agreeing  stanza_break (-1: none)  slots (a仄 b平)  lines`, the lines as
+tones + mark + slot letter of a rhyming line ("中仄中平中仄平。a 中仄平平，"); the JSON keeps
+the provenance (per-position agreement, runner-up structure, held-out counts).
+
 Usage: build-cipai.py CORPUS_DIST_DIR TONES_TSV RHYME_CLASSICAL_TSV RHYME_CI_ZE_TSV OUT_JSON
 """
 import collections
@@ -177,6 +182,15 @@ def main():
     with open(out_p, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, indent=None, separators=(",", ":"))
         f.write("\n")
+    with open(out_p[:-len(".json")] + ".tsv", "w", encoding="utf-8") as f:
+        f.write("# 詞牌 patterns derived from the 宋詞 of chinese-poetry@2.0.1 — built by "
+                "tools/prosody/build-cipai.py; provenance and agreement: cipai.json\n")
+        f.write("# name\tpoems\tagreeing\tstanza_break\tslots\tlines\n")
+        for c in table:
+            slots = " ".join(k + v["tone"] for k, v in c["slots"].items())
+            lines = " ".join(l["tones"] + l["punct"] + (l["rhyme"] or "") for l in c["lines"])
+            brk = -1 if c["stanza_break"] is None else c["stanza_break"]
+            f.write(f"{c['name']}\t{c['poems']}\t{c['agreeing']}\t{brk}\t{slots}\t{lines}\n")
     print(f"詞牌: {len(table)}; held-out 詞: {tot_held}, following the structure: "
           f"{tot_held_agree}; rhyme pairs in one slot sharing a group: {tot_same}/{tot_pairs} "
           f"= {tot_same / max(1, tot_pairs):.1%}")
