@@ -25,22 +25,9 @@ import { detectFeatures, chooseBuild } from './features.js';
 
 const scope = /** @type {any} */ (globalThis).self;
 
-/** Default sampling options (the poetry model's defaults; see wasm_bindings/API.md). */
-const DEFAULT_OPTIONS = Object.freeze({
-  seed: 0,
-  temperature: 0.8,
-  topK: 40,
-  topP: 0.95,
-  minP: 0.05,
-  repeatPenalty: 1.0,
-  repeatLastN: 64,
-  maxTokens: 64,
-  logitBias: {},
-  constraint: null,
-  probes: { topAlternatives: 0, attention: false, distribution: false, logits: false },
-  slideWindow: false,
-  stopAtEos: true,
-});
+// Sampling options: the worker passes on only what the caller set, so the defaults are those of
+// `generate_options` in core/include/inkstone/generator.h (wasm_bindings/API.md `begin`), kept in
+// one place.
 
 /** A failure that becomes an { ok: false, error } reply. */
 class ReplyError extends Error {
@@ -396,6 +383,28 @@ function clampInt(v, lo, hi) {
 }
 
 /**
+ * What `begin` gets: the caller's options as they are (an option left out takes the core's
+ * default), except a constraint object, which becomes its JSON text, and options set to
+ * `undefined`, which are dropped.
+ * @param {SamplingOptions | undefined} given
+ * @returns {Record<string, any>}
+ */
+function samplingOptions(given) {
+  if (given !== undefined && (given === null || typeof given !== 'object')) {
+    throw new ReplyError('invalid_argument', 'generate: options must be an object');
+  }
+  /** @type {Record<string, any>} */
+  const options = {};
+  for (const [key, value] of Object.entries(given || {})) {
+    if (value !== undefined) options[key] = value;
+  }
+  if (options.constraint !== null && typeof options.constraint === 'object') {
+    options.constraint = JSON.stringify(options.constraint);
+  }
+  return options;
+}
+
+/**
  * @param {number} id
  * @param {{prompt?: string, promptTokens?: number[], addBos?: boolean,
  *          options?: SamplingOptions}} payload
@@ -403,11 +412,7 @@ function clampInt(v, lo, hi) {
 async function generate(id, payload) {
   const s = requireSession();
   const tStart = performance.now();
-  const options = { ...DEFAULT_OPTIONS, ...(payload.options || {}) };
-  options.probes = { ...DEFAULT_OPTIONS.probes, ...(options.probes || {}) };
-  if (options.constraint !== null && typeof options.constraint === 'object') {
-    options.constraint = JSON.stringify(options.constraint);
-  }
+  const options = samplingOptions(payload.options);
   const forced = options.forceTokens ? toTokenArray(options.forceTokens, 'forceTokens') : [];
   delete options.forceTokens;
 

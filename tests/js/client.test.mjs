@@ -190,3 +190,24 @@ test('the threaded build through the client gives the same tokens', { skip: requ
     mt.dispose();
   }
 });
+
+// One set of sampling defaults: the core's (generate_options in generator.h). The worker passes
+// on only what the caller set, so a generation without maxTokens stops at the core's limit.
+test('without maxTokens a generation runs to the core default (generator.h), not a worker one', { skip }, async () => {
+  const header = fs.readFileSync(path.join(FIXTURES, '../../core/include/inkstone/generator.h'), 'utf8');
+  const m = /int32_t max_tokens = (\d+);/.exec(header);
+  assert.ok(m, 'generator.h declares generate_options::max_tokens');
+  const coreDefault = Number(m[1]);
+  assert.ok(coreDefault > 64, `the core default (${coreDefault}) is above the 64 the worker once set`);
+  const ink = nodeClient();
+  try {
+    // The fixture's trained context is 64; a session context that holds prompt + the default.
+    await ink.load(fixtureModel('tiny-llama-q8_0.gguf'), { nCtx: coreDefault + 16 });
+    const { maxTokens, ...noLimit } = GEN;
+    const run = await ink.complete({ promptTokens: [1, 280], ...noLimit });
+    assert.equal(run.reason, 'max_tokens');
+    assert.equal(run.tokens.length, coreDefault);
+  } finally {
+    ink.dispose();
+  }
+});
