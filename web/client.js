@@ -3,7 +3,8 @@
 //
 //   const ink = new Inkstone({ wasmBase: '/wasm/' });
 //   await ink.load('/models/inkstone-poetry-q8_0.gguf', { onProgress, signal });
-//   for await (const ev of ink.generate({ prompt: '<七绝>春江', seed: 7, signal })) {
+//   // The model card's prompt: <s><FORM>TITLE\n (BOS is added: addBos defaults to true).
+//   for await (const ev of ink.generate({ prompt: '<七绝>春江\n', seed: 7, signal })) {
 //     if (ev.type === 'token') out.textContent += ev.text;
 //     else console.log(ev.tokensPerSecond);               // the final summary (type 'done')
 //   }
