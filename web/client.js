@@ -15,11 +15,15 @@
 
 import { InkstoneError, fromWire, abortError } from './errors.js';
 import { download } from './model-store.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { CHANNEL, PROTOCOL_VERSION } from './protocol.js';
+import { Poetry } from './poetry.js';
 
 /** @typedef {import('./protocol.js').ModelInfo} ModelInfo */
 /** @typedef {import('./protocol.js').SamplingOptions} SamplingOptions */
 /** @typedef {import('./protocol.js').InitResult} InitResult */
+/** @typedef {import('./protocol.js').ClientChannel} ClientChannel */
+/** @typedef {import('./protocol.js').RequestType} RequestType */
+/** @typedef {import('./protocol.js').SessionStats} SessionStats */
 /** @typedef {import('./model-store.js').Progress} Progress */
 
 /**
@@ -117,8 +121,8 @@ export class Inkstone extends EventTarget {
   #lastModel = null;
   /** @type {ModelInfo | null} */
   #info = null;
-  /** @type {{tones: string, rhyme: string} | null} prosody tables, re-sent after a crash */
-  #prosody = null;
+  /** @type {Map<string, {type: RequestType, payload: unknown}>} requests re-sent after a crash */
+  #restore = new Map();
   #disposed = false;
   #crashes = 0;
   /** the current worker finished `init` (a worker that dies before that is not restarted) */
@@ -297,7 +301,7 @@ export class Inkstone extends EventTarget {
 
   async #recover() {
     await this.#start();
-    if (this.#prosody) await this.#send('prosody', this.#prosody);
+    for (const { type, payload } of this.#restore.values()) await this.#send(type, payload);
     if (this.#lastModel) await this.#loadBlob(this.#lastModel.blob, this.#lastModel.settings);
   }
 
@@ -450,44 +454,53 @@ export class Inkstone extends EventTarget {
     return r.pieces;
   }
 
-  // -------------------------------------------------------------- poetry
+  // -------------------------------------------------------------- modules of web/
 
   /**
-   * Sets the tone and rhyme tables used by constraints (`constraint` in generate options) and
-   * by analyse(): the text of assets/prosody/tones.tsv and of one rhyme-*.tsv, or URLs of them.
-   * @param {{tones: string | URL, rhyme: string | URL}} tables  text, or URLs when `fetch: true`
-   * @param {{fetch?: boolean, signal?: AbortSignal}} [options]
-   * @returns {Promise<{nTones: number, nRhymes: number, nRhymeGroups: number, rhymeBook: string}>}
+   * For the other page-side modules of web/ (web/poetry.js), not for pages: sends requests of
+   * the protocol and keeps state the client sends again to a worker that replaced a crashed one.
+   * @returns {ClientChannel}
    */
-  async setProsody(tables, options = {}) {
-    const text = async (/** @type {string | URL} */ v) => {
-      if (!options.fetch) return String(v);
-      return new TextDecoder().decode(await download(v, { signal: options.signal }));
+  [CHANNEL]() {
+    return {
+      request: async (type, payload) => {
+        await this.#whenReady();
+        return this.#send(type, payload);
+      },
+      restore: (key, request) => {
+        if (request) this.#restore.set(key, request);
+        else this.#restore.delete(key);
+      },
     };
-    const payload = { tones: await text(tables.tones), rhyme: await text(tables.rhyme) };
-    await this.#whenReady();
-    const result = await this.#send('prosody', payload);
-    this.#prosody = payload;
-    return result;
+  }
+
+  // -------------------------------------------------------------- poetry (deprecated here)
+
+  /**
+   * @deprecated Use `new Poetry(ink).setProsody(tables, options)` (web/poetry.js); this
+   * forwards to it and will be removed.
+   * @param {{tones: string | URL, rhyme: string | URL}} tables
+   * @param {{fetch?: boolean, signal?: AbortSignal}} [options]
+   */
+  setProsody(tables, options) {
+    return new Poetry(this).setProsody(tables, options);
   }
 
   /**
-   * Tones, rhymes and the faults of regulated verse for any poem text.
+   * @deprecated Use `new Poetry(ink).analyse(text)` (web/poetry.js); this forwards to it and
+   * will be removed.
    * @param {string} text
-   * @returns {Promise<import('./protocol.js').PoemAnalysis>}
    */
-  async analyse(text) {
-    await this.#whenReady();
-    return this.#send('analyse', { text });
+  analyse(text) {
+    return new Poetry(this).analyse(text);
   }
 
   /**
-   * Names of the preset forms ("五言絕句", ...) usable as {"form": name} in a constraint.
-   * @returns {Promise<string[]>}
+   * @deprecated Use `new Poetry(ink).formPresets()` (web/poetry.js); this forwards to it and
+   * will be removed.
    */
-  async formPresets() {
-    await this.#whenReady();
-    return (await this.#send('presets', {})).forms;
+  formPresets() {
+    return new Poetry(this).formPresets();
   }
 
   // -------------------------------------------------------------- generation

@@ -55,7 +55,29 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'memory'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'memory'|'stats'|'unload'|'crash'} RequestType */
+
+/**
+ * The client's channel for the other page-side modules of web/ (web/poetry.js): they send
+ * their requests through `ink[CHANNEL]()` instead of reaching into the client. Not for pages.
+ */
+export const CHANNEL = Symbol('inkstone.channel');
+
+/**
+ * What `ink[CHANNEL]()` returns.
+ * @typedef {object} ClientChannel
+ * @property {(type: RequestType, payload: unknown) => Promise<any>} request
+ *           sends a request once the worker is ready (after a crash recovery in progress)
+ * @property {(key: string, request: {type: RequestType, payload: unknown} | null) => void} restore
+ *           a request the client sends again to every new worker after a crash, before it
+ *           reloads the model (one per key; null forgets it)
+ */
+
+/**
+ * Per-thread work counters of the loaded session (`stats`).
+ * @typedef {object} SessionStats
+ * @property {number[]} workItemsByThread  index 0: the worker's own thread; length nThreads
+ */
 
 /**
  * What `analyse` returns (core/include/inkstone/prosody.h, poem_analysis::to_json).

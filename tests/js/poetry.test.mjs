@@ -1,6 +1,7 @@
-// Poetry through the client: constraint specs reach the engine, the form holds by construction,
-// masked mass is reported, analyse() reads a classic poem; and the shipped poetry model (when it
-// is in assets/models) loads and writes a constrained poem.
+// Poetry through the client and its poetry module (web/poetry.js): constraint specs reach the
+// engine, the form holds by construction, masked mass is reported, analyse() reads a classic poem
+// (also after a crash: the tables are sent to the new worker); and the shipped poetry model (when
+// it is in assets/models) loads and writes a constrained poem.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { POETRY_MODEL, PROSODY, ROOT, fixtureModel, missingBuilds } from './support/paths.mjs';
 import { missingFiles, requireOrSkip } from './support/require.mjs';
 import { nodeClient } from './support/node-worker.mjs';
+import { Poetry } from '../../web/poetry.js';
 
 const skip = requireOrSkip(missingBuilds('inkstone'));
 const noTables = missingFiles(ROOT, path.join(PROSODY, 'tones.tsv'), path.join(PROSODY, 'rhyme-xinyun.tsv'));
@@ -47,19 +49,39 @@ test('a structure-only 五言絕句 constraint holds on the tiny fixture model',
   }
 });
 
-test('prosody tables: analyse() reads 靜夜思 as a 五言絕句', { skip: requireOrSkip(skip, noTables) }, async () => {
+test('prosody tables: analyse() reads 靜夜思 as a 五言絕句, also after a crash', { skip: requireOrSkip(skip, noTables) }, async () => {
   const ink = nodeClient();
   try {
-    const r = await ink.setProsody(tables());
+    const poetry = new Poetry(ink);
+    const r = await poetry.setProsody(tables());
     assert.ok(r.nTones > 1000 && r.nRhymes > 1000);
-    const a = await ink.analyse('床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。');
+    const poem = '床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。';
+    const a = await poetry.analyse(poem);
     assert.equal(a.form, '五言絕句');
     assert.equal(a.lines.length, 4);
     // 光 霜 鄉 share the -ang group (中华新韵 十唐); the poem is a 古絕, so 失黏 is right.
     assert.deepEqual(a.rhyme_group_names, ['唐']);
     assert.ok(a.faults.some((f) => f.kind === 'shi_nian' && f.line === 2));
     assert.deepEqual(a.lines.map((l) => l.map((c) => c.ch).join('')), ['床前明月光', '疑是地上霜', '舉頭望明月', '低頭思故鄉']);
-    assert.ok((await ink.formPresets()).length >= 4);
+    assert.ok((await poetry.formPresets()).includes('五言絕句'));
+    // A worker that replaced a crashed one gets the tables again (a second Poetry on the same
+    // client shares them).
+    await assert.rejects(ink.debugCrash(), (err) => err.code === 'crashed');
+    await ink.settled();
+    assert.deepEqual(await new Poetry(ink).analyse(poem), a);
+  } finally {
+    ink.dispose();
+  }
+});
+
+test('the deprecated poetry methods of the client forward to web/poetry.js', { skip: requireOrSkip(skip, noTables) }, async () => {
+  const ink = nodeClient();
+  try {
+    const poetry = new Poetry(ink);
+    assert.deepEqual(await ink.setProsody(tables()), await poetry.setProsody(tables()));
+    const poem = '白日依山盡，黃河入海流。欲窮千里目，更上一層樓。';
+    assert.deepEqual(await ink.analyse(poem), await poetry.analyse(poem));
+    assert.deepEqual(await ink.formPresets(), await poetry.formPresets());
   } finally {
     ink.dispose();
   }
@@ -67,8 +89,9 @@ test('prosody tables: analyse() reads 靜夜思 as a 五言絕句', { skip: requ
 
 test('the shipped poetry model writes a 七言絕句 that keeps its form', { skip: requireOrSkip(skip, missingFiles(ROOT, POETRY_MODEL), noTables) }, async () => {
   const ink = nodeClient();
+  const poetry = new Poetry(ink);
   try {
-    await ink.setProsody(tables());
+    await poetry.setProsody(tables());
     const t0 = performance.now();
     const info = await ink.load(new Uint8Array(fs.readFileSync(POETRY_MODEL)));
     const loadMs = performance.now() - t0;
@@ -80,7 +103,7 @@ test('the shipped poetry model writes a 七言絕句 that keeps its form', { ski
     const run = await ink.complete(request);
     assert.equal(run.reason, 'eos');
     assert.match(run.text, QIJUE, run.text);
-    const analysis = await ink.analyse(run.text);
+    const analysis = await poetry.analyse(run.text);
     assert.equal(analysis.form, '七言絕句');
     assert.deepEqual(analysis.faults.filter((f) => f.kind === 'shi_nian' || f.kind === 'shi_dui'), [], 'tones follow the template');
     const again = await ink.complete(request);
