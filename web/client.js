@@ -607,6 +607,17 @@ export class Inkstone extends EventTarget {
   }
 
   /**
+   * Work items each thread of the loaded session has run since the model was loaded (index 0:
+   * the worker's own thread): shows whether the threaded build really shared the work. A
+   * crash recovery reloads the model, which starts the counters again.
+   * @returns {Promise<SessionStats>}
+   */
+  async stats() {
+    await this.#whenReady();
+    return this.#send('stats', {});
+  }
+
+  /**
    * The worker's wasm heap: it grows when the runtime needs memory and never shrinks.
    * @returns {Promise<{heapBytes: number}>}
    */

@@ -45,6 +45,9 @@
 //   presets     {}                                 -> { forms: string[] } names of preset forms
 //   memory      {}                                 -> { heapBytes } size of the wasm heap (it
 //               grows, never shrinks: a measure of the most memory ever used)
+//   stats       {}                                 -> SessionStats: work items each thread of
+//               the loaded session has run since the model was loaded (shows that threads
+//               really shared the work; wasm_bindings/API.md `stats()`)
 //   unload      {}                                                       -> {}
 //   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event. Handled at
 //               once, like cancel (so it can strike in the middle of a generation).

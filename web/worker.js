@@ -3,7 +3,7 @@
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
 //                                                  detokenize | pieces | generate | cancel | prosody |
-//                                                  analyse | presets | memory | unload | crash
+//                                                  analyse | presets | memory | stats | unload | crash
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
 //                    { type: 'fatal', error }      the wasm aborted; this worker is finished
@@ -185,6 +185,10 @@ async function dispatch(request) {
       return replyOk(id, { forms: requireWasm().formPresets() });
     case 'memory':
       return replyOk(id, { heapBytes: heapU8().length });
+    case 'stats': {
+      const r = requireSession().stats();
+      return replyOk(id, { workItemsByThread: Array.from(r.workItemsByThread, Number) });
+    }
     case 'unload':
       if (session) session.delete();
       session = null;

@@ -185,6 +185,11 @@ test('the threaded build through the client gives the same tokens', { skip: requ
     const a = await st.complete({ prompt: '春风', ...GEN });
     const b = await mt.complete({ prompt: '春风', ...GEN });
     assert.deepEqual(b.tokens, a.tokens);
+    // stats() through the worker: both threads ran work items; the plain build has one thread.
+    const { workItemsByThread } = await mt.stats();
+    assert.equal(workItemsByThread.length, 2);
+    assert.ok(workItemsByThread.every((n) => n > 0), `work items by thread: ${workItemsByThread}`);
+    assert.equal((await st.stats()).workItemsByThread.length, 1);
   } finally {
     st.dispose();
     mt.dispose();
