@@ -4,6 +4,10 @@
 //   - with COOP/COEP: crossOriginIsolated -> the threaded build (inkstone-mt)
 // Both stream the same tokens for the same seed; the main thread stays responsive (a 5 ms timer
 // keeps firing during generation); AbortSignal cancels; a wasm abort is recovered from.
+// The threaded build really splits: minSplitMacs 0 splits every product (the default, 2^18
+// multiply-adds, keeps all of the tiny model's on one thread) and a 20-token prompt splits the
+// prefill attention (16 queries or more); its logits are bit-identical to the plain build's and
+// the session's work counters (stats()) show both threads at work.
 // Run: node --test tests/e2e/client.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +35,9 @@ const kMaxTimerGapMs = 500;
 const kMinTickEveryMs = 50;  // at least one tick per 50 ms on average
 
 const SAMPLING = { seed: 20260229, temperature: 0.9, topK: 40, topP: 0.95, minP: 0.05, stopAtEos: false };
+// 20 prompt tokens (BOS, then ids of the tiny vocabulary): 20 + SPLIT_TOKENS fits its context (64).
+const SPLIT_PROMPT = [1, ...Array.from({ length: 19 }, (_, i) => 259 + ((i * 7) % 34))];
+const SPLIT_TOKENS = 12;
 
 /** @type {{context: import('playwright-core').BrowserContext, close: () => Promise<void>} | null} */
 let browser = null;
@@ -71,12 +78,28 @@ for (const isolated of [false, true]) {
       assert.equal(features.simd, true);
 
       // Two threads in the threaded build, so that threads really run (the default leaves a
-      // core free, which is 1 thread on a 2-core machine).
-      const loaded = await page.evaluate((model) => window.inkTest.load({ model, nThreads: 2 }), TINY);
+      // core free, which is 1 thread on a 2-core machine), and every product split.
+      const loaded = await page.evaluate((model) => window.inkTest.load({ model, nThreads: 2, minSplitMacs: 0 }), TINY);
       assert.equal(loaded.runtime.build, build);
       assert.equal(loaded.info.nThreads, isolated ? 2 : 1);
       assert.equal(loaded.info.nVocab, 338);
       assert.ok(loaded.progress >= 2, 'load reports progress');
+
+      // Logits of a 20-token prompt and SPLIT_TOKENS steps (compared between the builds at the
+      // end), and who did the work.
+      const split = await page.evaluate(
+        (args) => window.inkTest.logitsAndStats(args),
+        { promptTokens: SPLIT_PROMPT, options: { ...SAMPLING, maxTokens: SPLIT_TOKENS } },
+      );
+      assert.equal(split.tokens.length, SPLIT_TOKENS);
+      assert.equal(split.logits.length, SPLIT_TOKENS);
+      const items = split.stats.workItemsByThread;
+      assert.equal(items.length, isolated ? 2 : 1, `work items by thread: ${items}`);
+      assert.ok(items.every((n) => n > 0), `every thread ran work items: ${items}`);
+      if (isolated) {
+        // Rows are split evenly: the second thread ran a real share, not a stray item.
+        assert.ok(items[1] > 0.4 * (items[0] + items[1]), `work items by thread: ${items}`);
+      }
 
       // The main thread while the worker generates for 1.5 s: a 5 ms timer keeps firing. A
       // blocked thread would show one gap as long as the whole run.
@@ -102,7 +125,7 @@ for (const isolated of [false, true]) {
       assert.equal(long.tokens.length, 500);
       console.log(`${build}: ${loaded.info.nThreads} thread(s), tiny model load ${loaded.loadMs.toFixed(0)} ms, first token ${long.firstTokenMs.toFixed(1)} ms; ` +
         `responsiveness: ${busy.tokens} tokens in ${busy.elapsedMs.toFixed(0)} ms, ${busy.ticks} timer ticks, longest gap ${busy.maxGapMs.toFixed(1)} ms`);
-      results[build] = { tiny: long.tokens };
+      results[build] = { tiny: long.tokens, split };
 
       // AbortSignal: the iteration ends at once, nothing arrives after abort().
       const cancelled = await page.evaluate(
@@ -180,8 +203,11 @@ test('model store: download with progress, SHA-256 verified, cached, listed, del
   }
 });
 
-test('both builds stream the same tokens for the same seed', { skip }, () => {
+test('both builds stream the same tokens for the same seed; 2 threads give the logits of 1 bit for bit', { skip }, () => {
   assert.ok(results.inkstone && results['inkstone-mt'], 'both build tests ran');
   assert.deepEqual(results['inkstone-mt'].tiny, results.inkstone.tiny);
+  assert.deepEqual(results['inkstone-mt'].split.tokens, results.inkstone.split.tokens);
+  const [mt, st] = [results['inkstone-mt'].split.logits, results.inkstone.split.logits];
+  for (let i = 0; i < st.length; i++) assert.ok(mt[i] === st[i], `step ${i}: the logits differ in their bits`);
   if (POETRY) assert.deepEqual(results['inkstone-mt'].poetry, results.inkstone.poetry);
 });

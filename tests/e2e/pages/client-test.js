@@ -35,14 +35,14 @@ const api = {
     return { ...detectFeatures(), isolated: globalThis.crossOriginIsolated === true };
   },
 
-  /** @param {{model: string, nCtx?: number, nThreads?: number}} args */
+  /** @param {{model: string, nCtx?: number, nThreads?: number, minSplitMacs?: number}} args */
   async load(args) {
     if (ink) ink.dispose();
     ink = new Inkstone({ nThreads: args.nThreads });
     const t0 = performance.now();
     /** @type {any[]} */
     const progress = [];
-    const info = await ink.load(args.model, { onProgress: (p) => progress.push(p), nCtx: args.nCtx || 0 });
+    const info = await ink.load(args.model, { onProgress: (p) => progress.push(p), nCtx: args.nCtx || 0, minSplitMacs: args.minSplitMacs });
     const loadMs = performance.now() - t0;
     const runtime = await ink.runtime();
     status.textContent = `loaded ${info.name}`;
@@ -72,6 +72,26 @@ const api = {
     }
     const { ticks, maxGapMs } = stop();
     return { tokens, text, firstTokenMs, ticks, maxGapMs, elapsedMs: performance.now() - t0, summary: summary && { tokensPerSecond: summary.tokensPerSecond, reason: summary.reason, timings: summary.timings } };
+  },
+
+  /**
+   * A generation with the raw logits of every step, and the session's per-thread work counters
+   * after it. Logits come back as the hex of their float32 bits (compared bit for bit).
+   * @param {{promptTokens: number[], options: object}} args
+   */
+  async logitsAndStats(args) {
+    if (!ink) throw new Error('load first');
+    /** @type {number[]} */
+    const tokens = [];
+    /** @type {string[]} */
+    const logits = [];
+    for await (const ev of ink.generate({ promptTokens: args.promptTokens, ...args.options, probes: { logits: true } })) {
+      if (ev.type !== 'token') continue;
+      tokens.push(ev.token);
+      const bits = new Uint32Array(/** @type {Float32Array} */ (ev.logits).slice().buffer);
+      logits.push(Array.from(bits, (b) => b.toString(16).padStart(8, '0')).join(''));
+    }
+    return { tokens, logits, stats: await ink.stats() };
   },
 
   /**
