@@ -327,6 +327,10 @@ class TokenizerRefTest(unittest.TestCase):
         tok = tokenizer_ref.Tokenizer(os.path.join(FIX, "models", "tiny-gpt2-f32.gguf"))
         # pieces It | 's | " 2024"; Ġ2024: "0 2"(51) -> "02 4"(52) -> "2 024"(53); Ġ = byte 32
         self.assertEqual(tok.encode("It's 2024"), [313, 305, 32, 309])
+        # "_" is neither a letter nor a number: GPT-2's pattern makes it a piece of its own
+        # (` ?[^\s\p{L}\p{N}]+`), kept, not dropped: "_" (byte 0x5F, id 95) | "024" (id 308)
+        self.assertEqual(tok.encode("_024"), [95, 308])
+        self.assertEqual(tok.encode("a_b"), [97, 95, 98])
 
 
 def read_golden(path):

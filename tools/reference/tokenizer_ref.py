@@ -10,7 +10,8 @@ llama (SentencePiece BPE as llama.cpp runs it):
      a piece with the highest score (ties: leftmost first);
   4. a final symbol that is not a piece becomes its UTF-8 bytes as <0xNN> tokens.
 gpt2 (byte-level BPE):
-  1. pre-tokenise with GPT-2's pattern (approximated with Python `re`: letters = [^\\W\\d_]);
+  1. pre-tokenise with GPT-2's pattern (in Python `re`: letters = [^\\W\\d_], digits = \\d, the
+     rest = [^\\s\\w] or "_");
   2. map each piece's UTF-8 bytes through bytes_to_unicode;
   3. repeatedly merge the adjacent pair with the lowest merge rank; look the symbols up.
 
@@ -21,8 +22,11 @@ import sys
 
 from llama_ref import GGUFFile
 
+# GPT-2's 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ in Python's
+# `re`: \p{L} is [^\W\d_] and \p{N} is \d. The "other" class is [^\s\w] plus "_" ("_" is \w in
+# Python but neither a letter nor a number: left out, the pattern would drop it from the text).
 GPT2_PATTERN = re.compile(
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+""")
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
 
 
 def gpt2_bytes_to_unicode():
