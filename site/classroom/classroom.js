@@ -16,6 +16,7 @@ import { runChain } from './sampler.js';
 import { encodeState, decodeState } from './link-state.js';
 import { byId } from './views.js';
 import { Tour } from './tour.js';
+import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
@@ -31,7 +32,6 @@ import { runLanes } from './lanes-panel.js';
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
 
-const MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
 // ------------------------------------------------------------------ elements
 
@@ -69,7 +69,11 @@ function explain(err) {
   const code = /** @type {any} */ (err) && /** @type {any} */ (err).code;
   switch (code) {
     case 'network_error':
-      return 'The model file could not be downloaded (assets/models/inkstone-poetry-q8_0.gguf).';
+      return `The model file could not be downloaded (${DEFAULT_MODEL_URL}).`;
+    case 'hash_mismatch':
+      return 'The model file failed its SHA-256 check (an incomplete or different download): reload the page.';
+    case 'quota_exceeded':
+      return 'Browser storage is full: the model runs now but is not kept for offline use.';
     case 'out_of_memory':
       return 'Not enough memory for the model on this device.';
     case 'unsupported_browser':
@@ -306,6 +310,9 @@ async function restore(/** @type {Partial<import('./link-state.js').LinkState>} 
   await replay(s);
 }
 
+/** Set when the model runs but could not be kept for offline use. */
+let storeWarning = '';
+
 async function main() {
   document.addEventListener('keydown', onKey);
   $.start.addEventListener('click', () => void busy(async () => {
@@ -349,11 +356,19 @@ async function main() {
 
   try {
     setStatus('Loading the model…');
-    const info = await engine.load(MODEL_URL, (f) => setStatus(`Loading the model… ${Math.round(f * 100)}%`));
+    const info = await engine.load(DEFAULT_MODEL_URL, (p) => {
+      const f = p.total ? p.loaded / p.total : 0;
+      setStatus(p.phase === 'verify' ? 'Checking the model (SHA-256)…' : `Loading the model… ${Math.round(f * 100)}%`);
+    }, (warning) => {
+      console.warn(warning);
+      storeWarning = explain(warning);
+    });
     for (let l = 0; l < info.nLayer; l++) $.layer.append(new Option(String(l + 1), String(l)));
     for (let h = 0; h < info.nHead; h++) $.head.append(new Option(String(h + 1), String(h)));
     $.modelLine.textContent = `Model: ${info.name} · ${info.nLayer} layers × ${info.nHead} heads · ` +
-      `${info.nEmbd}-dimensional · vocabulary ${info.nVocab} (${info.tokenizer}) · ${(info.nParams / 1e6).toFixed(1)} M parameters · ${info.weightTypes.join('/')}`;
+      `${info.nEmbd}-dimensional · vocabulary ${info.nVocab} (${info.tokenizer}) · ${(info.nParams / 1e6).toFixed(1)} M parameters · ${info.weightTypes.join('/')} · ` +
+      `id ${engine.modelId}`;
+    $.modelLine.dataset.modelId = engine.modelId;
     try {
       await engine.loadProsody(new URL('assets/prosody/', location.href).href);
     } catch (err) {
@@ -364,7 +379,7 @@ async function main() {
     setReady();
     await busy(async () => {
       await restore(fromLink || {});
-      setStatus('Ready. Press → (or Next token) to take one step; ← backs up; click a bar to branch.');
+      setStatus(`Ready. Press → (or Next token) to take one step; ← backs up; click a bar to branch.${storeWarning ? ` ${storeWarning}` : ''}`);
     });
     document.body.dataset.ready = 'true';
   } catch (err) {

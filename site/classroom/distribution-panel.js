@@ -140,7 +140,9 @@ export function renderDistribution(rec, chain, onPick) {
     }
     $.mask.dataset.masked = rec.maskedMass.toFixed(6);
     const head = el('p', 'mask-head');
-    head.append(el('strong', '', `Form rules removed ${pct(rec.maskedMass)}`),
+    const strong = el('strong', '', 'Form rules removed ');
+    strong.append(el('span', 'mask-pct', pct(rec.maskedMass)));
+    head.append(strong,
       document.createTextNode(` of the probability this step${rec.rule ? ` (mostly: ${rec.rule})` : ''}.`));
     $.mask.append(head);
     if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', 'The model “wanted” a forbidden character here.'));

@@ -3,8 +3,13 @@
 // newest token and, when the runtime has it, the Q/K/V of one layer and head. The classroom never
 // invents a number: everything it shows comes from one of these records or from the runtime's
 // sampler rules (sampler.js) applied to the record's logits.
+//
+// The model is loaded by the playground's loader (PoemEngine.load, site/app/engine.js): the same
+// model store (Cache API, web/model-store.js) and the same SHA-256 check against the site's
+// `<model>.sha256` sidecar, so both pages share one cached, verified copy. The probes then go
+// through that loader's client.
 
-import { Inkstone } from '../web/client.js';
+import { PoemEngine } from '../app/engine.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
 
@@ -45,23 +50,32 @@ import { Inkstone } from '../web/client.js';
  */
 
 export class ClassroomEngine {
-  /** @type {Inkstone} */
+  /** the playground's loader: model store + SHA-256 check */
+  #loader;
+  /** @type {import('../web/client.js').Inkstone} */
   ink;
   /** @type {ModelInfo | null} */
   info = null;
   /** @param {{wasmBase: string}} options */
   constructor(options) {
-    this.ink = new Inkstone({ wasmBase: options.wasmBase, build: 'inkstone' });
+    this.#loader = new PoemEngine({ wasmBase: options.wasmBase, build: 'inkstone' });
+    this.ink = this.#loader.client;
+  }
+
+  /** The first 16 hex digits of the model's SHA-256 (as in share links), once loaded. */
+  get modelId() {
+    return this.#loader.modelId;
   }
 
   /**
+   * Loads the model through the playground's loader (cached, SHA-256 checked).
    * @param {string} url
-   * @param {(fraction: number) => void} onProgress
+   * @param {(p: {phase: string, loaded: number, total: number}) => void} onProgress
+   * @param {(error: import('../web/errors.js').InkstoneError) => void} [onStoreError] the model
+   *        runs but could not be kept for offline use
    */
-  async load(url, onProgress) {
-    this.info = await this.ink.load(url, {
-      onProgress: (p) => onProgress(p.total ? p.loaded / p.total : 0),
-    });
+  async load(url, onProgress, onStoreError) {
+    this.info = await this.#loader.load(url, onProgress, onStoreError);
     return this.info;
   }
 

@@ -77,7 +77,9 @@ export function renderFormula(rec) {
   for (let j = 0; j < nPos; j++) for (let c = 0; c < d; c++) o[c] += (ex[j] / z) * qkv.v[j * d + c];
   let maxErr = 0;
   for (let c = 0; c < d; c++) maxErr = Math.max(maxErr, Math.abs(o[c] - qkv.out[c]));
-  $.formula.append(vectorRow('o = Σ aⱼ vⱼ', o));
+  const output = vectorRow('o = Σ aⱼ vⱼ', o);
+  output.dataset.vector = 'output';
+  $.formula.append(output);
   $.formula.append(vectorRow('runtime o', qkv.out));
   const check = el('p', 'check', `Largest difference between the output computed here and the runtime's: ${maxErr.toExponential(2)}.`);
   check.dataset.maxErr = String(maxErr);

@@ -10,33 +10,35 @@
 //     runtime's attention probe, and the causal future is exactly 0
 //   - a temperature lane at T equals a normal run at T with the same seed, and stepping the page
 //     at T with that seed (its own sampler + pcg32 on the runtime's logits) takes the same tokens
-//   - the formula panel's softmax(q·Kᵀ/√d_k) reproduces the displayed attention weights and its
-//     Σ a_j v_j the runtime's head output
+//   - the formula panel's displayed a_j equal the runtime's attention weights and its displayed
+//     Σ a_j v_j the runtime's head output, both from a Q/K/V + attention probe made here; the
+//     softmax(q·Kᵀ/√d_k) of that probe's q and K reproduces its weights
 //   - the URL fragment restores prompt, seed, step, layer/head and temperature
+//   - the model comes through the playground's loader: it lands in the model store (Cache API)
+//     with the SHA-256 computed here, and a sidecar with another hash stops the page
 //
 // Model: $INK_POETRY_MODEL, else assets/models/inkstone-poetry-q8_0.gguf; missing → the test fails.
 // Run: node --test tests/e2e/classroom.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
-import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
+import { skip, startClassroomSite, openClassroom as open, idle, steps, MODEL_PATH } from './classroom-site.mjs';
+import { launchChromium } from './server.mjs';
 
-const DEFAULT_MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
-const MODEL = process.env.INK_POETRY_MODEL || DEFAULT_MODEL;
-const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT, path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')));
-
-// Display precision: probabilities as percentages with 2 decimals, weights with 4 decimals.
+// Display precision: probabilities as percentages with 2 decimals, weights with 4 decimals,
+// vector entries (the hover title of each cell) with 5.
 const kPctDigits = 2;
 const kWeightStep = 1e-4;
+const kVectorStep = 1e-5;
 // The runtime's attention weights are float32 softmax outputs; a row sums to 1 within this.
 const kMaxRowSumError = 1e-5;
-// The formula panel recomputes the weights in double from the runtime's float32 q and K.
+// The formula panel recomputes the weights in double from the runtime's float32 q and K; the
+// runtime's own softmax is float32 (measured difference below 1e-6 on the shipped model).
 const kMaxFormulaError = 1e-5;
+// Σ a_j v_j in double against the runtime's float32 head output (|v| < 10 here): a few float32
+// roundings of the largest terms.
+const kMaxOutputError = 2e-5;
 // The runtime renormalises in float32 (a running sum over the kept candidates): over a ~6k-token
 // vocabulary the probabilities sum to 1 within n·ε ≈ 4e-4 at worst; measured 1.2e-5 on the
 // shipped model at T = 0.9.
@@ -45,59 +47,21 @@ const kMaxVocabSumError = 1e-4;
 const SEED = 11;
 const START = `#c=1&f=${encodeURIComponent('<七绝>')}&t=${encodeURIComponent('春江')}&s=${SEED}&T=0.9&k=0&p=1&m=0&n=0`;
 
-/** @type {{context: import('playwright-core').BrowserContext, close: () => Promise<void>} | null} */
-let browser = null;
-/** @type {{url: string, close: () => Promise<void>} | null} */
-let server = null;
-let dist = '';
+/** @type {import('./classroom-site.mjs').ClassroomSite | null} */
+let site = null;
 
 before(async () => {
   if (skip) return;
-  assert.ok(fs.existsSync(MODEL),
-    `the poetry model is missing: ${MODEL} (set INK_POETRY_MODEL to a model file to test with)`);
-  dist = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-classroom-'));
-  execFileSync(process.execPath, [path.join(ROOT, 'tools/site/build.mjs'), dist], { stdio: 'pipe' });
-  const modelDir = path.join(dist, 'assets/models');
-  fs.mkdirSync(modelDir, { recursive: true });
-  fs.copyFileSync(MODEL, path.join(modelDir, 'inkstone-poetry-q8_0.gguf'));
-  server = await startServer({ root: dist });
-  browser = await launchChromium();
+  site = await startClassroomSite();
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.close();
-  if (dist) fs.rmSync(dist, { recursive: true, force: true });
+  if (site) await site.close();
 });
 
-/** Opens the classroom at a fragment and waits until the model is loaded and step 0 is drawn. */
+/** Opens the classroom at a fragment (English interface) and waits until step 0 is drawn. */
 async function openClassroom(fragment = START) {
-  const page = await /** @type {any} */ (browser).context.newPage();
-  /** @type {string[]} */
-  const errors = [];
-  page.on('pageerror', (/** @type {Error} */ e) => errors.push(e.message));
-  page.on('console', (/** @type {any} */ m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${/** @type {any} */ (server).url}/classroom.html${fragment}`);
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', await page.textContent('#status'));
-  await idle(page);
-  return { page, errors };
-}
-
-/** Waits until the page is not busy (a step, a refresh). */
-async function idle(/** @type {any} */ page) {
-  await page.waitForFunction(() => !document.body.classList.contains('busy'), null, { timeout: 60000 });
-}
-
-/** @param {any} page @param {number} n */
-async function steps(page, n) {
-  for (let i = 0; i < n; i++) {
-    await page.keyboard.press('ArrowRight');
-    await idle(page);
-  }
+  return open(/** @type {any} */ (site), fragment, { lang: 'en' });
 }
 
 /** Sets the sampler sliders as a user would (input events). */
@@ -125,12 +89,74 @@ async function runtimeStep(page, options) {
     for await (const ev of c.engine.ink.generate({ promptTokens: tokens, maxTokens: 1, stopAtEos: false, repeatPenalty: 1, seed: 0, ...opts })) {
       if (ev.type === 'token') last = ev;
     }
+    const qkv = last.qkv ? {
+      layer: last.qkv.layer, head: last.qkv.head, headDim: last.qkv.headDim,
+      q: Array.from(last.qkv.q), k: Array.from(last.qkv.k), v: Array.from(last.qkv.v), out: Array.from(last.qkv.out),
+    } : null;
     return {
       nPos: last.nPos,
       attention: last.attention ? Array.from(last.attention) : null,
       distribution: last.distribution ? Array.from(last.distribution) : null,
+      qkv,
     };
   }, options);
+}
+
+/**
+ * Compares what the formula panel displays for (layer, head) with the runtime, asked here: its a_j
+ * (4 decimals) with the attention probe, its o = Σ a_j v_j (each entry's hover title, 5 decimals)
+ * with the Q/K/V probe's head output. Returns the largest weight of that head.
+ * @param {any} page @param {any} info @param {number} layer @param {number} head
+ */
+async function checkFormula(page, info, layer, head) {
+  const where = `L${layer + 1} H${head + 1}`;
+  const shown = await page.evaluate(() => ({
+    a: Array.from(document.querySelectorAll('#formula .formula-table tbody tr[data-pos]')).map((tr) => ({
+      pos: Number(/** @type {HTMLElement} */ (tr).dataset.pos),
+      text: /** @type {HTMLElement} */ (tr.querySelector('.a-formula'))?.firstChild?.textContent ?? '',
+    })),
+    out: Array.from(document.querySelectorAll('#formula .vec[data-vector="output"] .vec-cell')).map((cell) =>
+      Number((/** @type {HTMLElement} */ (cell).title.match(/= (\S+)$/) || [])[1])),
+  }));
+  const ref = await runtimeStep(page, { temperature: 1, topK: 0, topP: 1, minP: 0,
+    probes: { attention: true, qkv: { layer, head } } });
+  const qkv = ref.qkv;
+  assert.ok(qkv, 'the runtime reports Q/K/V (qkv probe)');
+  assert.equal(qkv.layer, layer);
+  assert.equal(qkv.head, head);
+  const nPos = ref.nPos;
+  const d = qkv.headDim;
+  const att = /** @type {number[]} */ (ref.attention).slice((layer * info.nHead + head) * nPos, (layer * info.nHead + head + 1) * nPos);
+  assert.deepEqual(shown.a.map((r) => r.pos), Array.from({ length: nPos }, (_, j) => j), `${where}: one formula row per visible position`);
+  shown.a.forEach(({ text }, j) => {
+    assert.match(text, /^\d\.\d{4}$/, `${where} pos ${j}: a_j shown as ${text}`);
+    assert.ok(Math.abs(Number(text) - att[j]) <= kWeightStep / 2 + kMaxFormulaError,
+      `${where} pos ${j}: the panel shows a_j = ${text}, the runtime's weight is ${att[j]}`);
+  });
+  assert.equal(shown.out.length, d, `${where}: the output vector has head_dim entries`);
+  shown.out.forEach((o, c) => {
+    assert.ok(Math.abs(o - qkv.out[c]) <= kVectorStep / 2 + kMaxOutputError,
+      `${where} output [${c}]: the panel shows ${o}, the runtime's head output is ${qkv.out[c]}`);
+  });
+  // The probe is self-consistent: softmax(q·Kᵀ/√d) of its q and K gives its weights, and
+  // Σ a_j v_j of its V its output (so the comparisons above test the panel, not the probe).
+  const scores = Array.from({ length: nPos }, (_, j) => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += qkv.q[c] * qkv.k[j * d + c];
+    return s / Math.sqrt(d);
+  });
+  const max = Math.max(...scores);
+  const z = scores.reduce((a, s) => a + Math.exp(s - max), 0);
+  scores.forEach((s, j) => {
+    const a = Math.exp(s - max) / z;
+    assert.ok(Math.abs(a - att[j]) < kMaxFormulaError, `${where} pos ${j}: softmax(qK/√d) ${a}, runtime ${att[j]}`);
+  });
+  for (let c = 0; c < d; c++) {
+    let o = 0;
+    for (let j = 0; j < nPos; j++) o += att[j] * qkv.v[j * d + c];
+    assert.ok(Math.abs(o - qkv.out[c]) < kMaxOutputError, `${where}: Σ a_j v_j [${c}] ${o}, runtime ${qkv.out[c]}`);
+  }
+  return Math.max(...att);
 }
 
 test('classroom: probabilities, attention, lanes, formula and link match the runtime', { skip, timeout: 150000 }, async (t) => {
@@ -222,49 +248,19 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
     }
   });
 
-  await t.test('the formula panel reproduces the displayed attention weights', async () => {
-    const layer = Math.min(1, info.nLayer - 1);
-    const head = Math.min(2, info.nHead - 1);
-    await page.selectOption('#layer', { value: String(layer) });
-    await idle(page);
-    await page.selectOption('#head', { value: String(head) });
-    await idle(page);
-    const shown = await page.evaluate(({ l, h }) => {
-      const row = document.querySelector(`#heat tbody tr[data-layer="${l}"][data-head="${h}"]`);
-      return {
-        heat: Array.from(/** @type {Element} */ (row).querySelectorAll('td.cell')).map((td) => Number(/** @type {HTMLElement} */ (td).dataset.v)),
-        formula: Array.from(document.querySelectorAll('#formula .formula-table tbody tr[data-pos]')).map((tr) => Number(/** @type {HTMLElement} */ (tr.querySelector('.a-formula'))?.firstChild?.textContent)),
-        maxErr: Number(/** @type {HTMLElement} */ (document.querySelector('#formula .check'))?.dataset.maxErr),
-        exact: /** @type {any} */ (window).classroom.state.records[/** @type {any} */ (window).classroom.state.chosen.length].qkv,
-      };
-    }, { l: layer, h: head });
-    assert.ok(shown.exact, 'the runtime reports Q/K/V (qkv probe)');
-    assert.equal(shown.exact.layer, layer);
-    assert.equal(shown.exact.head, head);
-    assert.equal(shown.formula.length, shown.heat.length);
-    shown.formula.forEach((a, j) => {
-      assert.ok(Math.abs(a - shown.heat[j]) <= kWeightStep + 1e-9, `pos ${j}: formula ${a}, heatmap ${shown.heat[j]}`);
-    });
-    // Recompute from the runtime's vectors here too, against the runtime's weights.
-    const ref = await runtimeStep(page, { temperature: 1, topK: 0, topP: 1, minP: 0, probes: { attention: true } });
-    const q = Object.values(shown.exact.q);
-    const k = Object.values(shown.exact.k);
-    const d = shown.exact.headDim;
-    const nPos = ref.nPos;
-    const scores = Array.from({ length: nPos }, (_, j) => {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += /** @type {number} */ (q[c]) * /** @type {number} */ (k[j * d + c]);
-      return s / Math.sqrt(d);
-    });
-    const max = Math.max(...scores);
-    const z = scores.reduce((a, s) => a + Math.exp(s - max), 0);
-    const att = /** @type {number[]} */ (ref.attention);
-    scores.forEach((s, j) => {
-      const a = Math.exp(s - max) / z;
-      const r = att[(layer * info.nHead + head) * nPos + j];
-      assert.ok(Math.abs(a - r) < kMaxFormulaError, `pos ${j}: softmax(qK/√d) ${a}, runtime ${r}`);
-    });
-    assert.ok(shown.maxErr < 1e-4, `Σ a_j v_j vs runtime head output: ${shown.maxErr}`);
+  await t.test('the formula panel shows the runtime\'s attention weights and head output', async () => {
+    // Every layer and head (a peaked head, all weight on one position, would hide a wrong
+    // softmax): pick it by clicking its heatmap row, then read what the panel displays.
+    let spread = 1;
+    for (let layer = 0; layer < info.nLayer; layer++) {
+      for (let head = 0; head < info.nHead; head++) {
+        await page.click(`#heat tbody tr[data-layer="${layer}"][data-head="${head}"] th`);
+        await idle(page);
+        spread = Math.min(spread, await checkFormula(page, info, layer, head));
+      }
+    }
+    // At least one head spreads its weight, so a wrong scale or softmax changes what is shown.
+    assert.ok(spread < 0.9, `the largest weight of every head is ${spread} or more`);
   });
 
   await t.test('a temperature lane equals a normal run, and stepping at T takes the same tokens', async () => {
@@ -348,7 +344,7 @@ test('classroom: the mass the form rules removed is the runtime\'s and the banne
       const c = /** @type {any} */ (window).classroom;
       const mask = /** @type {HTMLElement} */ (document.getElementById('mask'));
       return {
-        text: /** @type {HTMLElement} */ (mask.querySelector('.mask-head strong')).textContent,
+        text: /** @type {HTMLElement} */ (mask.querySelector('.mask-head .mask-pct')).textContent,
         masked: Number(mask.dataset.masked),
         prompt: c.state.promptTokens, chosen: c.state.chosen.map((/** @type {any} */ t) => t.token),
       };
@@ -374,10 +370,42 @@ test('classroom: the mass the form rules removed is the runtime\'s and the banne
       }
       return { maskedMass: last.maskedMass, bannedMass: banned / z };
     }, shown);
-    assert.equal(shown.text, `Form rules removed ${(ref.maskedMass * 100).toFixed(2)}%`, `step ${i}`);
+    assert.equal(shown.text, `${(ref.maskedMass * 100).toFixed(2)}%`, `step ${i}`);
     assert.ok(Math.abs(ref.bannedMass - ref.maskedMass) < 1e-4, `step ${i}: banned ${ref.bannedMass} vs masked ${ref.maskedMass}`);
     await steps(page, 1);
   }
   await page.close();
   assert.deepEqual(errors, []);
+});
+
+test('classroom: the model comes through the playground\'s loader (model store, SHA-256 sidecar)', { skip, timeout: 90000 }, async () => {
+  const theSite = /** @type {import('./classroom-site.mjs').ClassroomSite} */ (site);
+  const { page, errors } = await openClassroom();
+  const stored = await page.evaluate(async (modelPath) => {
+    const cache = await caches.open('inkstone-models-v1');
+    const hit = await cache.match(new URL(modelPath, location.href).href);
+    return {
+      sha256: hit ? hit.headers.get('x-inkstone-sha256') : null,
+      modelId: /** @type {HTMLElement} */ (document.getElementById('model-line')).dataset.modelId,
+    };
+  }, MODEL_PATH);
+  assert.equal(stored.sha256, theSite.sha256, 'the model store holds the model under its SHA-256');
+  assert.equal(stored.modelId, theSite.sha256.slice(0, 16), 'the page names the model by its hash, as share links do');
+  await page.close();
+  assert.deepEqual(errors, []);
+
+  // A sidecar that names another hash: the download fails the check. A fresh profile, so that
+  // no service worker serves the precached sidecar and no model is cached yet.
+  const good = fs.readFileSync(theSite.sidecar, 'utf8');
+  fs.writeFileSync(theSite.sidecar, `${'0'.repeat(64)}  inkstone-poetry-q8_0.gguf\n`);
+  const fresh = await launchChromium();
+  try {
+    const { page: bad } = await open({ ...theSite, context: fresh.context }, START, { lang: 'en', expect: 'error' });
+    assert.match(await bad.textContent('#status') ?? '', /SHA-256/);
+    assert.equal(await bad.evaluate(async () => (await caches.open('inkstone-models-v1')).keys().then((k) => k.length)), 0,
+      'nothing was stored');
+  } finally {
+    await fresh.close();
+    fs.writeFileSync(theSite.sidecar, good);
+  }
 });

@@ -1,0 +1,110 @@
+// The classroom page in headless Chromium, for the classroom suites: a freshly built site (tools/
+// site/build.mjs, with its strict CSP) holding the poetry model and its SHA-256 sidecar, a
+// server, a browser, and a page opened at a fragment that records script errors and waits until
+// the model is loaded and step 0 is drawn.
+//
+// Model: $INK_POETRY_MODEL, else assets/models/inkstone-poetry-q8_0.gguf.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startServer, launchChromium, canRunChromium, ROOT } from './server.mjs';
+import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
+
+export const MODEL = process.env.INK_POETRY_MODEL || path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
+/** Where the pages load the model from (site/app/engine.js DEFAULT_MODEL_URL). */
+export const MODEL_PATH = 'assets/models/inkstone-poetry-q8_0.gguf';
+
+/** The suites' `skip`: Chromium, playwright-core and the wasm build (fails under INK_REQUIRE_ALL). */
+export const skip = requireOrSkip(canRunChromium(),
+  missingFiles(ROOT, path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')));
+
+/**
+ * @typedef {object} ClassroomSite
+ * @property {string} dist       the built site
+ * @property {string} url        the server's base URL
+ * @property {string} sha256     the model's SHA-256 (hex), computed here
+ * @property {string} sidecar    path of the model's .sha256 sidecar in dist
+ * @property {import('playwright-core').BrowserContext} context
+ * @property {() => Promise<void>} close
+ */
+
+/** Builds the site into a temporary folder, adds the model and its sidecar, serves it, opens a browser. */
+export async function startClassroomSite() {
+  assert.ok(fs.existsSync(MODEL),
+    `the poetry model is missing: ${MODEL} (set INK_POETRY_MODEL to a model file to test with)`);
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-classroom-'));
+  execFileSync(process.execPath, [path.join(ROOT, 'tools/site/build.mjs'), dist], { stdio: 'pipe' });
+  const target = path.join(dist, MODEL_PATH);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(MODEL, target);
+  // The sidecar of the model under test (the build wrote one for the shipped model).
+  const bytes = fs.readFileSync(target);
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const sidecar = `${target}.sha256`;
+  fs.writeFileSync(sidecar, `${sha256}  ${path.basename(target)}\n`);
+  const server = await startServer({ root: dist });
+  const browser = await launchChromium();
+  return /** @type {ClassroomSite} */ ({
+    dist,
+    url: server.url,
+    sha256,
+    sidecar,
+    context: browser.context,
+    close: async () => {
+      await browser.close();
+      await server.close();
+      fs.rmSync(dist, { recursive: true, force: true });
+    },
+  });
+}
+
+/**
+ * Opens the classroom at a fragment and waits until the model is loaded (or failed to load).
+ * @param {ClassroomSite} site
+ * @param {string} fragment
+ * @param {{viewport?: {width: number, height: number}, colorScheme?: 'light'|'dark',
+ *          lang?: 'zh'|'en', expect?: 'true'|'error'}} [options]
+ *        lang: the interface language saved in the playground's settings before the page loads
+ */
+export async function openClassroom(site, fragment, options = {}) {
+  const page = await site.context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.setViewportSize(options.viewport || { width: 1280, height: 900 });
+  await page.emulateMedia({ colorScheme: options.colorScheme || 'light' });
+  if (options.lang) {
+    await page.addInitScript((lang) => {
+      const key = 'inkstone.playground.v1';
+      let saved = {};
+      try { saved = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch { saved = {}; }
+      localStorage.setItem(key, JSON.stringify({ ...saved, lang, theme: '' }));
+    }, options.lang);
+  }
+  await page.goto(`${site.url}/classroom.html${fragment}`);
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
+  const expect = options.expect || 'true';
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), expect, await page.textContent('#status') ?? '');
+  if (expect === 'true') await idle(page);
+  return { page, errors };
+}
+
+/** Waits until the page is not busy (a step, a refresh). @param {import('playwright-core').Page} page */
+export async function idle(page) {
+  await page.waitForFunction(() => !document.body.classList.contains('busy'), null, { timeout: 60000 });
+}
+
+/** @param {import('playwright-core').Page} page @param {number} n */
+export async function steps(page, n) {
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('ArrowRight');
+    await idle(page);
+  }
+}
