@@ -1,5 +1,5 @@
 // The user's own poems, kept in this browser (IndexedDB; localStorage where IndexedDB is not
-// available). Nothing is sent anywhere. Each entry is a PoemRecord (see app.js) plus an id and
+// available). Nothing is sent anywhere. Each entry is a PoemRecord (see state.js) plus an id and
 // the time it was saved; the newest MAX_POEMS are kept.
 
 const DB_NAME = 'inkstone-playground';

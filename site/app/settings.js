@@ -25,7 +25,7 @@ const KEY = 'inkstone.playground.v1';
  * @property {'light'|'dark'|''} theme
  * @property {boolean} prosody
  * @property {boolean} samplingOpen
- * @property {any} [poem]   the poem on the page (a PoemRecord, see app.js)
+ * @property {any} [poem]   the poem on the page (a PoemRecord, see state.js)
  */
 
 /** @type {Settings} */

@@ -9,7 +9,7 @@
 
 import { formSlug, parseFormSlug, formatPoem } from './forms.js';
 
-/** @typedef {import('./app.js').PoemRecord} PoemRecord */
+/** @typedef {import('./state.js').PoemRecord} PoemRecord */
 /** @typedef {import('../share/share-codec.js').ShareState} ShareState */
 
 /**

@@ -1,0 +1,404 @@
+// The poem runner: the poem on the page (PoemView), its painting, seal, prosody marks and
+// character popover, and the runs that write it — a new poem, a continuation from another
+// character, a rewritten line. runPoem streams one generation into the page and is the only
+// place that marks a poem complete.
+
+import { state, setState, onState, saveState } from './state.js';
+import { els, $ } from './elements.js';
+import { t, show, setStatus, setRun, notify, clearNotice, errorCode, errorMessage } from './messages.js';
+import { engine } from './model.js';
+import { readComposer, composerChoice, rollSeed, randomSeed } from './composer.js';
+import { InkPainting } from '../art/index.js';
+import { formatPoem, splitLines, hanChars, normalizeOpening } from './forms.js';
+import { toSimplified } from './hanzi.js';
+import { PoemView } from './poem-view.js';
+import { AlternativesPopover, percent } from './alternatives.js';
+import { savePoem } from './gallery.js';
+import { ProsodyOverlay } from './prosody-overlay.js';
+import { cardAvailable } from './card-export.js';
+
+/** @typedef {import('./state.js').PoemRecord} PoemRecord */
+/** @typedef {import('./forms.js').FormChoice} FormChoice */
+
+// ---------------------------------------------------------------- the poem's widgets
+
+export const painting = new InkPainting(els.canvas, { seed: 0, title: '' });
+export const view = new PoemView(
+  { title: els.poemTitle, body: els.poemBody, placeholder: els.placeholder, live: els.live, article: els.poem },
+  {
+    onPick: (cell, index) => openAlternatives(cell, index),
+    label: (ch, p) => t('charLabel', { ch, p: percent(p) }),
+  },
+);
+export const popover = new AlternativesPopover(
+  {
+    root: $('alternatives'),
+    heading: $('alternatives-heading'),
+    sub: $('alternatives-sub'),
+    list: $('alt-list'),
+    forbiddenHeading: $('forbidden-heading'),
+    forbiddenList: $('forbidden-list'),
+    help: $('alternatives-help'),
+    close: $('alternatives-close'),
+    rewrite: $('rewrite-line'),
+  },
+  {
+    t,
+    show,
+    piece: (token) => engine.piece(token),
+    canContinue: () => engine.ready && !state.running,
+    onContinue: (index, token) => void continueWith(index, token),
+    canRewrite: () => engine.ready && !state.running && Boolean(state.current && state.current.complete),
+    onRewrite: (line) => void rewriteLine(line),
+  },
+);
+export const prosody = new ProsodyOverlay(els.poem, $('prosody-faults'), new URL('./assets/prosody/', location.href).href);
+
+/**
+ * Redraws the prosody marks.
+ * @param {boolean} live  a poem is streaming (the analyser is busy: tone marks only)
+ */
+export function refreshProsody(live) {
+  void prosody.update(els.poemBody, view.text, {
+    live,
+    analyse: engine.ready ? (text) => engine.analyse(text) : null,
+    label: (f) => t('faultLabel', { line: f.line + 1, col: f.column + 1, name: f.name }),
+  });
+}
+
+// The model (and its rhyme book) became ready: the marks can now include the analyser's faults.
+onState('model', (model) => {
+  if (model === 'ready') refreshProsody(Boolean(state.running));
+});
+
+// ---------------------------------------------------------------- painting and seal
+
+let paintQueued = false;
+/** Repaints on the next frame (coalesces several lines arriving together). */
+function schedulePaint() {
+  if (paintQueued) return;
+  paintQueued = true;
+  requestAnimationFrame(() => {
+    paintQueued = false;
+    try {
+      painting.setPoem(formatPoem(view.text));
+    } catch (err) {
+      console.warn('painting failed', err);
+    }
+  });
+}
+
+/**
+ * @param {number} seed
+ * @param {string} title
+ */
+export function resetPainting(seed, title) {
+  painting.seed = seed >>> 0;
+  painting.title = title;
+  painting.key = null;
+  painting.setPoem('');
+}
+
+/** The seal: the 藏頭 characters or the title's first characters, in vermilion. */
+export function updateSeal() {
+  if (!state.current) {
+    els.sealLine.hidden = true;
+    return;
+  }
+  const heads = state.current.choice.form === 'cangtou' ? hanChars(state.current.choice.acrostic) : [];
+  const source = heads.length ? heads : hanChars(state.current.title);
+  const chars = source.slice(0, 4);
+  els.seal.replaceChildren(
+    ...chars.map((ch) => {
+      const span = document.createElement('span');
+      span.textContent = show(ch);
+      return span;
+    }),
+  );
+  els.seal.dataset.n = String(chars.length);
+  els.sealLine.hidden = chars.length === 0 || !state.current.complete;
+}
+
+// ---------------------------------------------------------------- showing a poem
+
+/**
+ * Shows a poem without generating (shared link, gallery, reload).
+ * @param {PoemRecord} record
+ */
+export function showRecord(record) {
+  popover.close(false);
+  setState({ current: record, tokens: [] });
+  els.stats.textContent = '';
+  view.showStatic(record.title, record.text);
+  resetPainting(record.sampling.seed, record.title);
+  painting.setPoem(formatPoem(record.text));
+  afterPoemChanged();
+}
+
+function afterPoemChanged() {
+  const has = Boolean(state.current && state.current.text);
+  els.legend.hidden = state.tokens.length === 0;
+  els.share.disabled = !has || Boolean(state.running);
+  els.card.disabled = !has || Boolean(state.running) || !cardAvailable();
+  updateSeal();
+  refreshProsody(false);
+  state.settings.poem = state.current;
+  saveState();
+}
+
+// ---------------------------------------------------------------- generation
+
+/**
+ * @typedef {object} RunSpec
+ * @property {string} title
+ * @property {string} opening
+ * @property {FormChoice} choice
+ * @property {string} rhymeBook
+ * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {number} [rhymeGroup]  keep this rhyme (rewriting a line)
+ * @property {number} [untilLines]  stop once this many lines are written (rewriting a line)
+ */
+
+/**
+ * Writes a poem, streaming it into the page.
+ * @param {RunSpec} spec
+ * @param {'writing'|'replaying'} mode
+ * @returns {Promise<PoemRecord | null>} the record (null when it failed)
+ */
+export async function runPoem(spec, mode) {
+  if (state.running) return null;
+  popover.close(false);
+  clearNotice();
+  const controller = new AbortController();
+  setState({ running: controller });
+  els.generate.disabled = true;
+  els.stop.disabled = false;
+  els.replay.disabled = true;
+  els.replayResult.hidden = true;
+  setRun(mode);
+  setStatus(mode === 'replaying' ? 'status.replaying' : 'status.writing');
+
+  /** @type {PoemRecord} */
+  const record = {
+    title: spec.title,
+    opening: spec.opening,
+    choice: spec.choice,
+    rhymeBook: spec.rhymeBook,
+    sampling: { ...spec.sampling },
+    text: '',
+    modelId: engine.modelId,
+    complete: false,
+  };
+  setState({ current: record, tokens: [] });
+  view.reset(spec.title);
+  prosody.clear();
+  resetPainting(spec.sampling.seed, spec.title);
+  els.share.disabled = true;
+  els.card.disabled = true;
+  els.sealLine.hidden = true;
+  els.poem.classList.add('writing');
+  // On narrow screens the poem sits below the composer: bring it into view.
+  if (window.matchMedia('(max-width: 860px)').matches) {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    els.scroll.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
+  }
+
+  let lines = 0;
+  /** @type {import('../web/protocol.js').GenerateSummary | null} */
+  let summary = null;
+  try {
+    for await (const ev of engine.write({ ...spec, signal: controller.signal })) {
+      if (ev.type === 'done') {
+        summary = /** @type {any} */ (ev);
+        break;
+      }
+      const e = /** @type {import('../web/client.js').TokenEvent} */ (ev);
+      const rec = {
+        index: state.tokens.length,
+        token: e.token,
+        text: e.text,
+        prob: e.prob,
+        forced: e.forced,
+        alternatives: e.alternatives,
+        maskedMass: e.maskedMass,
+        rule: e.rule,
+        logits: e.logits,
+        distribution: e.distribution,
+      };
+      state.tokens.push(rec);
+      if (!e.text) continue;
+      view.append(e.text, e.prob, rec.index, e.forced);
+      record.text = view.text;
+      const nLines = view.lines().length;
+      if (nLines !== lines) {
+        lines = nLines;
+        schedulePaint();
+        refreshProsody(true);
+      }
+      persistDraft(record);
+      if (spec.untilLines && nLines >= spec.untilLines && view.line === null) {
+        controller.abort(new Error('the line is written'));
+      }
+    }
+    record.text = view.text;
+    record.complete = true;
+    view.finish();
+    schedulePaint();
+    setRun('done');
+    if (summary) {
+      const n = Array.from(view.text).filter((c) => /\p{Script=Han}/u.test(c)).length;
+      setStatus('status.done', {
+        n,
+        tps: summary.tokensPerSecond.toFixed(0),
+        first: summary.timings.firstTokenMs.toFixed(0),
+      });
+      document.body.dataset.firstTokenMs = summary.timings.firstTokenMs.toFixed(1);
+      document.body.dataset.tokensPerSecond = summary.tokensPerSecond.toFixed(1);
+      els.stats.textContent = `seed ${spec.sampling.seed} · ${summary.tokens.length} tokens · ${summary.timings.totalMs.toFixed(0)} ms`;
+    }
+    if (mode === 'writing') void savePoem(record).catch(() => {});
+    window.dispatchEvent(new CustomEvent('inkstone:poem-done'));
+    return record;
+  } catch (err) {
+    const code = errorCode(err);
+    record.text = view.text;
+    view.finish();
+    schedulePaint();
+    if (code === 'aborted') {
+      setRun('stopped');
+      setStatus('status.stopped');
+      return record;
+    }
+    setRun('error');
+    setStatus('status.idle');
+    notify(code, errorMessage(err));
+    return null;
+  } finally {
+    setState({ running: null });
+    els.poem.classList.remove('writing');
+    els.generate.disabled = !engine.ready;
+    els.stop.disabled = true;
+    els.replay.disabled = !engine.ready;
+    afterPoemChanged();
+  }
+}
+
+let lastDraftSave = 0;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let draftTimer = null;
+
+/**
+ * Keeps the poem being written in the saved settings as it grows (at most every 250 ms, and
+ * once more 250 ms after the last change), so a crash of the tab or the browser loses at most
+ * the last quarter second; a reload shows the poem as stopped.
+ * @param {PoemRecord} record
+ */
+function persistDraft(record) {
+  const save = () => {
+    draftTimer = null;
+    lastDraftSave = performance.now();
+    if (state.current !== record || record.complete) return;  // finished: afterPoemChanged saved it
+    state.settings.poem = { ...record, complete: false };
+    saveState();
+  };
+  const wait = 250 - (performance.now() - lastDraftSave);
+  if (wait <= 0) save();
+  else if (!draftTimer) draftTimer = setTimeout(save, wait);
+}
+
+export async function generate() {
+  readComposer();
+  if (!engine.ready || state.running) return;
+  const choice = composerChoice();
+  if (choice.form === 'cangtou' && hanChars(choice.acrostic).length === 0) {
+    notify('acrosticEmpty');
+    els.acrostic.focus();
+    return;
+  }
+  if (!state.settings.seedLocked) rollSeed();
+  setState({ shared: null });
+  els.replay.hidden = true;
+  history.replaceState(null, '', location.pathname + location.search);
+  saveState();
+  await runPoem(
+    {
+      title: toSimplified(state.settings.title.trim()),
+      opening: normalizeOpening(toSimplified(state.settings.firstLine), choice),
+      choice,
+      rhymeBook: state.settings.rhymeBook,
+      sampling: { temperature: state.settings.temperature, topK: state.settings.topK, topP: state.settings.topP, seed: state.settings.seed },
+    },
+    'writing',
+  );
+}
+
+/**
+ * Continues the poem on the page from another character at token `index`.
+ * @param {number} index
+ * @param {number} token
+ */
+async function continueWith(index, token) {
+  if (!state.current || state.running || !engine.ready) return;
+  const prefix = state.tokens.slice(0, index).map((r) => r.text).join('');
+  const piece = await engine.piece(token);
+  const opening = prefix + piece;
+  state.settings.firstLine = opening;
+  els.firstLine.value = show(opening);
+  saveState();
+  setState({ shared: null });
+  els.replay.hidden = true;
+  await runPoem({ ...state.current, opening }, 'writing');
+}
+
+/**
+ * Rewrites one line of the finished poem on the page and keeps the others: the lines before it
+ * are given, the line is sampled with a fresh seed (keeping the poem's rhyme), then the whole
+ * poem is taken once more with every character given, so each one has its alternatives.
+ * The result's opening is the whole poem, which is what its share link replays.
+ * @param {number} lineIndex
+ */
+async function rewriteLine(lineIndex) {
+  if (!state.current || !state.current.complete || state.running || !engine.ready) return;
+  const base = state.current;
+  const lines = splitLines(base.text);
+  if (lineIndex < 0 || lineIndex >= lines.length) return;
+  /** @type {number | undefined} */
+  let rhymeGroup;
+  try {
+    const analysis = await engine.analyse(formatPoem(base.text));
+    rhymeGroup = analysis.rhyme_groups[0];
+  } catch {
+    rhymeGroup = undefined;
+  }
+  const seed = randomSeed();
+  const before = lines.slice(0, lineIndex).join('');
+  setState({ shared: null });
+  els.replay.hidden = true;
+  const first = await runPoem(
+    { ...base, opening: before, sampling: { ...base.sampling, seed }, rhymeGroup, untilLines: lineIndex + 1 },
+    'writing',
+  );
+  if (!first) return;
+  const rewritten = splitLines(first.text)[lineIndex];
+  if (!rewritten) return;
+  const opening = before + rewritten + lines.slice(lineIndex + 1).join('');
+  state.settings.firstLine = opening;
+  els.firstLine.value = show(opening);
+  saveState();
+  await runPoem({ ...base, opening, sampling: { ...base.sampling, seed } }, 'writing');
+}
+
+export function stop() {
+  if (state.running) state.running.abort(new Error('stopped by the user'));
+}
+
+/**
+ * @param {HTMLElement} cell
+ * @param {number} index
+ */
+function openAlternatives(cell, index) {
+  const rec = state.tokens[index];
+  if (!rec) return;
+  popover.show(cell, rec, Number(cell.dataset.pos) + 1);
+}
+
