@@ -7,15 +7,16 @@
 //   - the worker dying under the page (an uncaught error in the worker: what the page sees when
 //     the browser kills it for memory) rejects the running generation with `crashed`, the
 //     client replaces the worker, reloads the model, and the next generation matches.
-// A small server of its own serves the repository plus the fault routes under /fault/.
+// The shared static server (tools/lib/static-server.mjs) serves the repository, and the fault
+// routes under /fault/ answer first.
 //   node --test tests/e2e/faults.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 
 import { ROOT, CSP, canRunChromium, launchChromium } from './server.mjs';
+import { startServer as startStaticServer } from '../../tools/lib/static-server.mjs';
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
 const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
@@ -37,9 +38,8 @@ function withHugeContext(gguf) {
   return out;
 }
 const HUGE_CONTEXT = withHugeContext(MODEL);
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
-/** @type {http.Server} */
+/** @type {import('../../tools/lib/static-server.mjs').StaticServer | undefined} */
 let server;
 let base = '';
 /** @type {Awaited<ReturnType<typeof launchChromium>>} */
@@ -86,26 +86,21 @@ function faultRoute(name, res) {
 
 before(async () => {
   if (skip) return;
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url || '/', 'http://x');
-    if (url.pathname.startsWith('/fault/')) return faultRoute(url.pathname.slice(7), res);
-    const file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(ROOT + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'content-security-policy': CSP, 'cache-control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
+  server = await startStaticServer({
+    csp: CSP,
+    intercept: (req, res, url) => {
+      if (!url.pathname.startsWith('/fault/')) return false;
+      faultRoute(url.pathname.slice(7), res);
+      return true;
+    },
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  base = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
+  base = server.url;
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => (server ? server.close(() => resolve(undefined)) : resolve(undefined)));
+  await server?.close();
 });
 
 async function openFaultsPage() {

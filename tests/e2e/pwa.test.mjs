@@ -26,7 +26,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startServer, canRunChromium, CHROMIUM, ROOT } from './server.mjs';
+import { startServer, canRunChromium, launchChromium, ROOT } from './server.mjs';
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
 const MODEL_PATH = 'assets/models/inkstone-poetry-q8_0.gguf';
@@ -49,23 +49,8 @@ const SAMPLING = { seed: 20261129, temperature: 0.8, topK: 40, topP: 0.95, maxTo
  * Headless Debian Chromium, fresh profile (never downloads a browser).
  * @param {{serviceWorkers?: 'allow' | 'block'}} [options]
  */
-async function launch(options = {}) {
-  const { chromium } = await import('playwright-core');
-  const profile = await fsp.mkdtemp(path.join(os.tmpdir(), 'inkstone-pwa-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    serviceWorkers: options.serviceWorkers || 'allow',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      await fsp.rm(profile, { recursive: true, force: true });
-    },
-  };
+function launch(options = {}) {
+  return launchChromium({ profilePrefix: 'inkstone-pwa-', serviceWorkers: options.serviceWorkers || 'allow' });
 }
 
 /** @param {import('playwright-core').BrowserContext} context */

@@ -27,13 +27,14 @@
 // Timing is wall-clock (what a user sees); on a shared machine compare ratios within one run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ROOT, startServer } from '../lib/static-server.mjs';
+import { launchChromium } from '../lib/chromium.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -163,52 +164,17 @@ if (!skip.has('node')) {
 }
 
 // ---------------------------------------------------------------- headless Chromium
-const MIME = { '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript', '.js': 'text/javascript',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.gguf': 'application/octet-stream' };
-
-function startServer() {
-  const modelFiles = new Map(models.map((m) => [`/models/${m.name}.gguf`, m.file]));
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    let file = modelFiles.get(url.pathname);
-    if (!file) {
-      file = path.join(ROOT, decodeURIComponent(url.pathname));
-      if (!file.startsWith(ROOT + path.sep)) {
-        res.writeHead(403).end();
-        return;
-      }
-    }
-    fs.stat(file, (err, st) => {
-      if (err || !st.isFile()) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, {
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Length': st.size,
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-        'Cache-Control': 'no-store',
-      });
-      fs.createReadStream(file).pipe(res);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 const wantChromium = !skip.has('chromium') || !skip.has('wllama');
 if (wantChromium) {
-  const { chromium } = await import('playwright-core');
-  const server = await startServer();
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  // The repository and, under /models/, the models, with COOP/COEP.
+  const server = await startServer({
+    root: ROOT,
+    isolated: true,
+    files: Object.fromEntries(models.map((m) => [`/models/${m.name}.gguf`, m.file])),
   });
+  const base = server.url;
+  const browser = await launchChromium({ profilePrefix: 'inkstone-bench-chromium-' });
+  const { context } = browser;
   const wasmUrl = `/${path.relative(ROOT, wasmDir)}`;
   const wllamaDir = path.join(HERE, 'node_modules/@wllama/wllama');
   const haveWllama = fs.existsSync(path.join(wllamaDir, 'esm/index.js'));
@@ -303,9 +269,8 @@ if (wantChromium) {
       for (const engine of ['inkstone', 'wllama']) if (best[engine]) record(best[engine]);
     }
   }
-  await context.close();
-  server.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
+  await server.close();
 }
 
 // ---------------------------------------------------------------- report

@@ -4,7 +4,8 @@
 // rasterize everything it recorded (without it you time only the recording).
 //   node tools/screenshot/paint-timing.mjs
 import fs from 'node:fs';
-import { startServer, launchChromium } from '../../tests/e2e/server.mjs';
+import { STRICT_CSP, startServer } from '../lib/static-server.mjs';
+import { launchChromium } from '../lib/chromium.mjs';
 const cpu = () => {
   let total = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -17,7 +18,7 @@ const cpu = () => {
   }
   return total * 10; // ms at 100 Hz
 };
-const server = await startServer(); const b = await launchChromium();
+const server = await startServer({ csp: STRICT_CSP }); const b = await launchChromium();
 const page = await b.context.newPage();
 await page.goto(server.url + '/tests/e2e/pages/art-demo.html'); await page.waitForFunction(() => window.artDemo);
 await page.evaluate(async () => { window.pp = (await import('/site/art/ink-painter.js')).paintPoem; });

@@ -9,7 +9,8 @@
 // contains --wait-text (default 'done'), then shoots the page, the element
 // matched by --selector, or the full scrolling page with --full. Console
 // errors and CSP violations are printed.
-import { startServer, launchChromium } from '../../tests/e2e/server.mjs';
+import { STRICT_CSP, startServer } from '../lib/static-server.mjs';
+import { launchChromium } from '../lib/chromium.mjs';
 
 const args = process.argv.slice(2);
 /** @param {string} name @param {string} fallback */
@@ -36,7 +37,7 @@ if (!target || !out) {
   process.exit(2);
 }
 
-const server = await startServer();
+const server = await startServer({ csp: STRICT_CSP });
 const browser = await launchChromium();
 try {
   const page = await browser.context.newPage();

@@ -4,14 +4,15 @@
 //   node tools/site/make-pwa-icons.mjs --screenshots <distDir>   -> site/pwa/screenshots/
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium, startServer, ROOT } from '../../tests/e2e/server.mjs';
+import { ROOT, STRICT_CSP, startServer } from '../lib/static-server.mjs';
+import { launchChromium } from '../lib/chromium.mjs';
 
 const args = process.argv.slice(2);
 const browser = await launchChromium();
 try {
   const page = await browser.context.newPage();
   if (args[0] === '--screenshots') {
-    const server = await startServer({ root: path.resolve(args[1]) });
+    const server = await startServer({ root: path.resolve(args[1]), csp: STRICT_CSP });
     const out = path.join(ROOT, 'site/pwa/screenshots');
     for (const [name, width, height] of [['wide', 1280, 800], ['narrow', 540, 1080]]) {
       await page.setViewportSize({ width, height });
