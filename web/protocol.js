@@ -33,7 +33,8 @@
 //               each token's raw piece (byte tokens as <0xNN>, "" for a bad id)
 //   generate    { prompt?: string, promptTokens?: number[], addBos?, options: SamplingOptions }
 //               -> token events, then GenerateSummary. A cancelled generation replies
-//                  { ok: false, error: { code: 'aborted' } }.
+//                  { ok: false, error: { code: 'aborted' } }. An option left out takes the
+//                  core's default (generate_options in core/include/inkstone/generator.h).
 //   cancel      { target: id of a generate request }                     -> {}
 //               Handled at once (not queued behind the generation it cancels). Its reply is
 //               posted when the worker reads it, so token events of the target that arrive
