@@ -44,9 +44,12 @@ function check(r, what) {
  * @param {Uint8Array} bytes  the GGUF file
  * @param {{nThreads: number, nPrompt: number, nDecode: number, promptText: string,
  *          kernels?: string, warmup?: boolean, mark?: (label: string) => void,
- *          banTokens?: number[]}} o
+ *          banTokens?: number[], nAgree?: number}} o
  *   mark: called at 'prefill-start', 'prefill-end', 'decode-end' of the measured run (the browser
  *   benchmark samples the CPU time Chromium used between them)
+ *   nAgree: after the measured run, also decode this many greedy tokens from promptText as it
+ *   is (BOS + its tokens, not repeated or cut to nPrompt) with EOS banned, for the comparison
+ *   with llama.cpp (ignore_eos): result.agreement = { nPrompt, tokens }
  */
 export function benchInkstone(M, bytes, o) {
   const now = () => performance.now();
@@ -104,6 +107,20 @@ export function benchInkstone(M, bytes, o) {
     // on the next call (no on-stack replacement), so the first run of each kernel is baseline code.
     if (o.warmup !== false) run(tokens.slice(0, Math.min(32, tokens.length)), Math.min(8, o.nDecode));
     const r = run(tokens, o.nDecode, o.mark);
+    let agreement;
+    if (o.nAgree) {
+      const prompt = check(s.tokenize(o.promptText, true), 'tokenize').tokens;
+      // EOS banned as llama.cpp's ignore_eos does (a -inf bias), which the wllama side uses.
+      const logitBias = { ...gen.logitBias, [info.eos]: -Infinity };
+      check(s.begin(prompt, { ...gen, logitBias, maxTokens: o.nAgree }), 'begin');
+      const greedy = [];
+      for (let i = 0; i < o.nAgree; i++) {
+        const st = check(s.step(), 'step');
+        if (st.token >= 0) greedy.push(st.token);
+        if (st.done) break;
+      }
+      agreement = { nPrompt: prompt.length, tokens: greedy };
+    }
     return {
       engine: 'inkstone',
       kernels: info.kernels ?? o.kernels ?? 'auto',
@@ -119,6 +136,7 @@ export function benchInkstone(M, bytes, o) {
       promptTokPerCpuS: (1000 * tokens.length) / r.prefillCpuMs,
       decodeTokPerCpuS: (1000 * r.steps) / r.decodeCpuMs,
       wasmHeapBytes: M.HEAPU8.length,
+      agreement,
     };
   } finally {
     s.delete();

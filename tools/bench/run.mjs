@@ -19,9 +19,11 @@
 //   --wasm-dir DIR      wasm_bindings build output [build-wasm-simd/wasm_bindings, else build-wasm/...]
 //   --kernel-bench JS   inkstone_wasm_bench.js, for the bandwidth probe [build-wasm-simd/tools/bench/wasm/...]
 //   --json FILE         where to write the results [<models dir>/bench-results.json]
+//   --agree N           greedy tokens compared between Inkstone and wllama [16]; 0: off
 //
-// Prints two tables (speed with ratios to wllama and to the bandwidth limit; load time, time to
-// first token, memory) and writes every measurement as JSON. The bandwidth limit of decode is
+// Prints three tables (speed with ratios to wllama and to the bandwidth limit; load time, time to
+// first token, memory; the first N greedy tokens of both engines from the same prompt text, and
+// how many agree) and writes every measurement as JSON. The bandwidth limit of decode is
 // (measured wasm SIMD128 DRAM read bandwidth) / (bytes of weights one decode step reads, ~ the
 // file size); it only binds for models that do not fit in the last-level cache.
 // Timing is wall-clock (what a user sees); on a shared machine compare ratios within one run.
@@ -54,6 +56,7 @@ const threadList = opt('--threads', '1,2').split(',').map(Number);
 const repeats = Number(opt('--repeats', 2));
 const nPrompt = Number(opt('--prompt', 128));
 const nDecode = Number(opt('--decode', 120));
+const nAgree = Number(opt('--agree', 16));
 const nativeBin = opt('--native', firstExisting(rootPath('build/inkstone'), rootPath('build-speed/inkstone')));
 const defaultWasmDir = [rootPath('build-wasm-simd/wasm_bindings'), rootPath('build-wasm/wasm_bindings')]
   .find((d) => fs.existsSync(path.join(d, 'inkstone.mjs'))) ?? rootPath('build-wasm-simd/wasm_bindings');
@@ -253,7 +256,7 @@ if (wantChromium) {
     for (const t of threadList) {
       const cfg = { modelUrl: `${base}/models/${m.name}.gguf`, nThreads: t, nPrompt, nDecode, poetry: m.poetry,
         wasmUrl: `${base}${wasmUrl}`, wllamaUrl: `${base}/${path.relative(ROOT, wllamaDir)}`,
-        wllamaLog: argv.includes("--wllama-log") };
+        wllamaLog: argv.includes("--wllama-log"), nAgree };
       const best = { inkstone: null, wllama: null };
       for (let r = 0; r < repeats; r++) {
         // Alternate the engines so that load on the machine hits both alike.
@@ -322,8 +325,29 @@ console.log('');
 console.log(table(['model', 'file MB', 'load ms ink / wllama', 'TTFT ms ink / wllama', 'ink wasm heap MB',
   'UA memory MB ink / wllama', 'max RSS MB native / node'], otherRows));
 
+// Greedy agreement: Inkstone (Chromium, 1 thread) and wllama from the same prompt text, the same
+// banned tokens. Greedy decoding from one prompt agrees up to the first differing token (after it
+// the two continue from different texts), so the count is the common prefix.
+if (nAgree > 0) {
+  const agreeRows = [];
+  const ids = (a) => (a ? a.tokens.join(' ') : '-');
+  for (const m of models) {
+    const ink = find('inkstone', 'chromium', m.name, 1)?.agreement;
+    const wl = find('wllama', 'chromium', m.name, 1)?.agreement;
+    let prefix = '-';
+    if (ink && wl) {
+      let k = 0;
+      while (k < Math.min(ink.tokens.length, wl.tokens.length) && ink.tokens[k] === wl.tokens[k]) k++;
+      prefix = `${k} / ${Math.max(ink.tokens.length, wl.tokens.length)}`;
+    }
+    agreeRows.push([m.name, `${ink?.nPrompt ?? '-'} / ${wl?.nPrompt ?? '-'}`, ids(ink), ids(wl), prefix]);
+  }
+  console.log(`\nFirst ${nAgree} greedy tokens from the same prompt text (Chromium, 1 thread):`);
+  console.log(table(['model', 'prompt tokens ink / wllama', 'Inkstone', 'wllama (llama.cpp)', 'agree (common prefix)'], agreeRows));
+}
+
 const out = { date: new Date().toISOString(), host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() },
-  nPrompt, nDecode, repeats, bandwidth, models: models.map((m) => ({ name: m.name, file: m.file, bytes: fs.statSync(m.file).size })), results };
+  nPrompt, nDecode, nAgree, repeats, bandwidth, models: models.map((m) => ({ name: m.name, file: m.file, bytes: fs.statSync(m.file).size })), results };
 fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
 fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2));
 console.log(`\nJSON: ${jsonOut}`);

@@ -15,7 +15,7 @@ self.onmessage = async (e) => {
     const promptText = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
     const mark = (label) => self.postMessage({ mark: label });
     const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText, mark,
-      banTokens: cfg.poetry ? [] : BENCH_BYTE_TOKENS });
+      banTokens: cfg.poetry ? [] : BENCH_BYTE_TOKENS, nAgree: cfg.nAgree });
     self.postMessage({ ok: true, result: { ...r, instantiateMs, fetchMs, loadMs: r.loadMs + instantiateMs } });
   } catch (err) {
     self.postMessage({ ok: false, error: String(err && err.stack ? err.stack : err) });

@@ -1,6 +1,7 @@
 // Benchmark page: window.benchInkstone(cfg) runs Inkstone in a module worker;
 // window.benchWllama(cfg) runs wllama (@wllama/wllama from tools/bench/node_modules) on the same
-// model URL. Both resolve to plain result objects (tools/bench/run.mjs reads them).
+// model URL. Both resolve to plain result objects (tools/bench/run.mjs reads them), with
+// `agreement: { nPrompt, tokens }`, the first cfg.nAgree greedy tokens from the prompt text.
 import { benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from '../inkstone-bench-core.mjs';
 
 const status = document.getElementById('status');
@@ -71,6 +72,14 @@ window.benchWllama = async (cfg) => {
     }
     const totalMs = performance.now() - tb;
     await mark('decode-end');
+    // The first greedy tokens from the same prompt text, for the comparison with Inkstone: their
+    // ids come back through logprobs (wllama takes text prompts only, not token ids).
+    let agreement;
+    if (cfg.nAgree) {
+      const r = await wllama.createCompletion({ prompt, ...params, max_tokens: cfg.nAgree, logprobs: 1 });
+      const content = r.choices?.[0]?.logprobs?.content ?? [];
+      agreement = { nPrompt: r.usage?.prompt_tokens, tokens: content.map((c) => c.id), text: r.choices?.[0]?.text };
+    }
     const mem = await memoryBytes();
     await wllama.exit();
     if (!timings) return { ok: false, error: 'wllama returned no timings' };
@@ -89,6 +98,7 @@ window.benchWllama = async (cfg) => {
       totalMs,
       uaMemoryBytes: mem,
       crossOriginIsolated: self.crossOriginIsolated,
+      agreement,
     };
   } catch (err) {
     return { ok: false, error: String(err && err.stack ? err.stack : err) };
