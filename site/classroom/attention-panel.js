@@ -4,6 +4,7 @@
 
 import { el, byId, num4, showPiece, inkAlpha } from './views.js';
 import { state, engine, pieceOf, currentTokens } from './page-state.js';
+import { t } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -19,7 +20,7 @@ function colHeader(id) {
   const piece = pieceOf(id);
   const th = el('th', 'col cjk', showPiece(piece));
   if (piece.length > 2 && /^<.*>$/.test(piece)) th.classList.add('special');
-  th.title = `token ${id}`;
+  th.title = t('tokenN', { id });
   return th;
 }
 
@@ -34,7 +35,7 @@ export function renderAttention(rec, onSelect) {
   const nPos = rec.nPos;
   $.heat.replaceChildren();
   const headRow = el('tr');
-  headRow.append(el('th', 'corner', ''));
+  headRow.append(el('th', 'corner', t('heatCorner')));
   for (let j = 0; j < nPos; j++) headRow.append(colHeader(tokens[j]));
   const thead = el('thead');
   thead.append(headRow);
@@ -69,14 +70,14 @@ export function renderAttention(rec, onSelect) {
   }
   const avg = new Float64Array(nPos);
   for (let k = 0; k < nLayer * nHead; k++) for (let j = 0; j < nPos; j++) avg[j] += rec.attention[k * nPos + j] / (nLayer * nHead);
-  addRow('average', avg, -1, -1);
+  addRow(t('average'), avg, -1, -1);
   $.heat.append(thead, tbody);
 
   // Causal matrix of the chosen head: one row per step recorded so far.
-  $.causalLabel.textContent = `layer ${state.layer + 1}, head ${state.head + 1}`;
+  $.causalLabel.textContent = t('layerHead', { layer: state.layer + 1, head: state.head + 1 });
   $.causal.replaceChildren();
   const cHead = el('tr');
-  cHead.append(el('th', 'corner', 'query ↓  key →'));
+  cHead.append(el('th', 'corner', t('causalCorner')));
   for (let j = 0; j < nPos; j++) cHead.append(colHeader(tokens[j]));
   const cThead = el('thead');
   cThead.append(cHead);
@@ -117,10 +118,12 @@ export function attachTips() {
     const row = /** @type {HTMLElement} */ (cell.parentElement);
     const pos = Number(cell.dataset.pos);
     const tokens = currentTokens();
-    const who = row.dataset.query !== undefined ? `query ${row.dataset.query}` : (row.classList.contains('avg') ? 'average' : `layer ${Number(row.dataset.layer) + 1}, head ${Number(row.dataset.head) + 1}`);
+    const who = row.dataset.query !== undefined
+      ? t('tipQuery', { q: row.dataset.query })
+      : (row.classList.contains('avg') ? t('average') : t('layerHead', { layer: Number(row.dataset.layer) + 1, head: Number(row.dataset.head) + 1 }));
     $.tip.textContent = cell.classList.contains('future')
-      ? `${who} → position ${pos}: in the future (never seen), weight 0`
-      : `${who} → position ${pos} “${showPiece(pieceOf(tokens[pos]))}”: ${cell.dataset.v}`;
+      ? t('tipFuture', { who, pos })
+      : t('tipValue', { who, pos, piece: showPiece(pieceOf(tokens[pos])), v: cell.dataset.v || '' });
     $.tip.hidden = false;
     const box = /** @type {HTMLElement} */ ($.tip.offsetParent || document.body).getBoundingClientRect();
     $.tip.style.setProperty('left', `${e.clientX - box.left + 12}px`);

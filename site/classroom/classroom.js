@@ -16,6 +16,7 @@ import { runChain } from './sampler.js';
 import { encodeState, decodeState } from './link-state.js';
 import { byId } from './views.js';
 import { Tour } from './tour.js';
+import { t, applyStrings, applyTheme, toggleTheme, setLang, currentLang } from './strings.js';
 import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
@@ -64,38 +65,48 @@ const $ = {
 /**
  * Turns a runtime failure into a message; switches on the stable error code.
  * @param {unknown} err
+ * @returns {[string, Record<string, string>]} a strings.js key and its vars
  */
 function explain(err) {
   const code = /** @type {any} */ (err) && /** @type {any} */ (err).code;
   switch (code) {
     case 'network_error':
-      return `The model file could not be downloaded (${DEFAULT_MODEL_URL}).`;
-    case 'hash_mismatch':
-      return 'The model file failed its SHA-256 check (an incomplete or different download): reload the page.';
-    case 'quota_exceeded':
-      return 'Browser storage is full: the model runs now but is not kept for offline use.';
-    case 'out_of_memory':
-      return 'Not enough memory for the model on this device.';
-    case 'unsupported_browser':
-      return 'This browser lacks WebAssembly SIMD, which the runtime needs.';
-    case 'invalid_model':
+      return ['error.network_error', { url: DEFAULT_MODEL_URL }];
     case 'unsupported_model':
-      return 'The model file cannot be used by this runtime.';
+      return ['error.invalid_model', {}];
+    case 'hash_mismatch':
+    case 'quota_exceeded':
+    case 'out_of_memory':
+    case 'unsupported_browser':
+    case 'invalid_model':
     case 'context_full':
-      return 'The context is full: back up or start again.';
     case 'crashed':
-      return 'The runtime crashed and was restarted; try again.';
     case 'aborted':
-      return 'Cancelled.';
+      return [`error.${code}`, {}];
     default:
-      return 'Something went wrong (see the console).';
+      return ['error.other', {}];
   }
 }
 
-/** @param {string} text @param {'info'|'error'} [kind] */
-function setStatus(text, kind = 'info') {
-  $.status.textContent = text;
+/** The status line's message, kept so that a language change can say it again. */
+let status = { key: 'status.loading', vars: /** @type {Record<string, string | number>} */ ({}), kind: 'info', extra: '' };
+
+/**
+ * @param {string} key  strings.js key
+ * @param {Record<string, string | number>} [vars]
+ * @param {'info'|'error'} [kind]
+ * @param {string} [extra]  a further sentence (a storage warning)
+ */
+function setStatus(key, vars = {}, kind = 'info', extra = '') {
+  status = { key, vars, kind, extra };
+  $.status.textContent = extra ? `${t(key, vars)} ${extra}` : t(key, vars);
   $.status.dataset.kind = kind;
+}
+
+/** @param {unknown} err */
+function showError(err) {
+  const [key, vars] = explain(err);
+  setStatus(key, vars, 'error');
 }
 
 /** Runs `work` with the controls locked; reports failures. @param {() => Promise<void>} work */
@@ -107,7 +118,7 @@ async function busy(work) {
     await work();
   } catch (err) {
     console.error(err);
-    setStatus(explain(err), 'error');
+    showError(err);
   } finally {
     setBusy(false);
     document.body.classList.remove('busy');
@@ -130,7 +141,7 @@ function render(rec, chain) {
   renderEmbedding(rec);
   renderBranches((k) => void busy(() => restoreBranch(k)));
   updateButtons();
-  $.stepCount.textContent = `step ${state.chosen.length}`;
+  $.stepCount.textContent = t('stepCount', { n: state.chosen.length });
   writeLink();
 }
 
@@ -310,14 +321,38 @@ async function restore(/** @type {Partial<import('./link-state.js').LinkState>} 
   await replay(s);
 }
 
+/** The model line of the footer (after the model is loaded). */
+function writeModelLine() {
+  const info = engine.info;
+  if (!info) return;
+  $.modelLine.textContent = t('modelLine', {
+    name: info.name, layers: info.nLayer, heads: info.nHead, dims: info.nEmbd, vocab: info.nVocab,
+    tokenizer: info.tokenizer, params: (info.nParams / 1e6).toFixed(1), types: info.weightTypes.join('/'), id: engine.modelId,
+  });
+}
+
+/** Says everything again in the other language (the state and the link do not change). */
+function switchLanguage() {
+  setLang(currentLang() === 'zh' ? 'en' : 'zh');
+  setStatus(status.key, status.vars, /** @type {'info'|'error'} */ (status.kind), status.extra);
+  writeModelLine();
+  tour.redraw();
+  if (state.ready && state.records[state.chosen.length]) void busy(refresh);
+}
+
 /** Set when the model runs but could not be kept for offline use. */
 let storeWarning = '';
 
 async function main() {
+  applyStrings();
+  applyTheme();
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
+  byId('lang-toggle').addEventListener('click', switchLanguage);
+  byId('theme-toggle').addEventListener('click', toggleTheme);
   document.addEventListener('keydown', onKey);
   $.start.addEventListener('click', () => void busy(async () => {
     await startFromSetup();
-    setStatus('Ready. Press → for the next token.');
+    setStatus('status.started');
   }));
   $.next.addEventListener('click', () => void busy(() => step()));
   $.back.addEventListener('click', () => void busy(back));
@@ -342,9 +377,9 @@ async function main() {
   $.copyLink.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(location.href);
-      setStatus('Link copied: it opens this prompt, seed, step, layer/head and temperature.');
+      setStatus('status.copied');
     } catch {
-      setStatus(`Link: ${location.href}`);
+      setStatus('status.link', { href: location.href });
     }
   });
   attachTips();
@@ -355,19 +390,19 @@ async function main() {
   updateButtons();
 
   try {
-    setStatus('Loading the model…');
+    setStatus('status.loading');
     const info = await engine.load(DEFAULT_MODEL_URL, (p) => {
       const f = p.total ? p.loaded / p.total : 0;
-      setStatus(p.phase === 'verify' ? 'Checking the model (SHA-256)…' : `Loading the model… ${Math.round(f * 100)}%`);
+      if (p.phase === 'verify') setStatus('status.verify');
+      else setStatus('status.loadingPct', { pct: Math.round(f * 100) });
     }, (warning) => {
       console.warn(warning);
-      storeWarning = explain(warning);
+      const [key, vars] = explain(warning);
+      storeWarning = t(key, vars);
     });
     for (let l = 0; l < info.nLayer; l++) $.layer.append(new Option(String(l + 1), String(l)));
     for (let h = 0; h < info.nHead; h++) $.head.append(new Option(String(h + 1), String(h)));
-    $.modelLine.textContent = `Model: ${info.name} · ${info.nLayer} layers × ${info.nHead} heads · ` +
-      `${info.nEmbd}-dimensional · vocabulary ${info.nVocab} (${info.tokenizer}) · ${(info.nParams / 1e6).toFixed(1)} M parameters · ${info.weightTypes.join('/')} · ` +
-      `id ${engine.modelId}`;
+    writeModelLine();
     $.modelLine.dataset.modelId = engine.modelId;
     try {
       await engine.loadProsody(new URL('assets/prosody/', location.href).href);
@@ -379,12 +414,12 @@ async function main() {
     setReady();
     await busy(async () => {
       await restore(fromLink || {});
-      setStatus(`Ready. Press → (or Next token) to take one step; ← backs up; click a bar to branch.${storeWarning ? ` ${storeWarning}` : ''}`);
+      setStatus('status.ready', {}, 'info', storeWarning);
     });
     document.body.dataset.ready = 'true';
   } catch (err) {
     console.error(err);
-    setStatus(explain(err), 'error');
+    showError(err);
     document.body.dataset.ready = 'error';
   }
 }

@@ -5,6 +5,7 @@
 import { entropy, softmax, drawToken } from './sampler.js';
 import { el, byId, pct, showPiece } from './views.js';
 import { state, engine, pieceOf, ensurePieces, drawFor, N_BARS } from './page-state.js';
+import { t } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -44,14 +45,14 @@ export function renderDistribution(rec, chain, onPick) {
     box.append(el('span', 'stat-value', value), el('span', 'stat-label', label), el('span', 'stat-note', note));
     $.stats.append(box);
   };
-  stat('entropy', `${e.bits.toFixed(2)} bits`, `the model's own (T = 1): ${own.bits.toFixed(2)}`);
-  stat('effective choices', e.perplexity.toFixed(1), `2^entropy · the model's own: ${own.perplexity.toFixed(1)}`);
-  stat('tokens kept', `${chain.nKept}`, `of ${engine.info ? engine.info.nVocab : chain.nCand} in the vocabulary`);
+  stat(t('statEntropy'), t('statEntropyValue', { bits: e.bits.toFixed(2) }), t('statEntropyNote', { bits: own.bits.toFixed(2) }));
+  stat(t('statChoices'), e.perplexity.toFixed(1), t('statChoicesNote', { n: own.perplexity.toFixed(1) }));
+  stat(t('statKept'), `${chain.nKept}`, t('statKeptNote', { n: engine.info ? engine.info.nVocab : chain.nCand }));
 
-  $.tOut.textContent = s.temperature === 0 ? '0 (greedy)' : s.temperature.toFixed(2);
-  $.kOut.textContent = s.topK > 0 ? String(s.topK) : 'off';
-  $.pOut.textContent = s.topP < 1 ? s.topP.toFixed(2) : 'off';
-  $.mOut.textContent = s.minP > 0 ? s.minP.toFixed(2) : 'off';
+  $.tOut.textContent = s.temperature === 0 ? t('greedyT') : s.temperature.toFixed(2);
+  $.kOut.textContent = s.topK > 0 ? String(s.topK) : t('off');
+  $.pOut.textContent = s.topP < 1 ? s.topP.toFixed(2) : t('off');
+  $.mOut.textContent = s.minP > 0 ? s.minP.toFixed(2) : t('off');
 
   // Bars: the tempered probability before cuts (bar length), what each cut did, and the final
   // probability the draw uses (the number).
@@ -75,32 +76,33 @@ export function renderDistribution(rec, chain, onPick) {
     const key = el('span', 'bar-key', r < 9 ? String(r + 1) : '');
     const tok = el('button', 'bar-tok cjk', showPiece(pieceOf(id)));
     tok.setAttribute('type', 'button');
-    tok.title = `take “${showPiece(pieceOf(id))}” (token ${id}) instead: branch here`;
+    tok.title = t('barTake', { piece: showPiece(pieceOf(id)), id });
     tok.addEventListener('click', () => onPick(id));
     const track = el('span', 'bar-track');
     const fill = el('span', 'bar-fill');
     fill.style.setProperty('--len', String(chain.fullT[r] / maxP));
     track.append(fill);
     const value = el('span', 'bar-p', fin > 0 ? pct(fin) : '0');
-    value.title = `before cuts: ${pct(chain.fullT[r])} · logit ${rec.logits[id].toFixed(3)}`;
-    const note = el('span', 'bar-cut', cut ? `cut by ${cut}` : `${pct(chain.fullT[r])} before cuts`);
+    value.title = t('barBefore', { p: pct(chain.fullT[r]), logit: rec.logits[id].toFixed(3) });
+    const note = el('span', 'bar-cut', cut ? t('cutBy', { cut }) : t('beforeCuts', { p: pct(chain.fullT[r]) }));
     li.append(key, tok, track, value, note);
     $.bars.append(li);
   }
   const restFinal = Math.max(0, 1 - shownFinal);
   let sumAll = 0;
   for (let r = 0; r < chain.nKept; r++) sumAll += chain.final[r];
-  $.rest.textContent = `Every other token together: ${pct(restFinal)} (${Math.max(0, chain.nKept - nShow)} more kept, ` +
-    `${chain.nCand - chain.nKept} removed by cuts${rec.banned ? ', plus those the rules removed' : ''}). ` +
-    `Sum over the vocabulary: ${sumAll.toFixed(6)}.`;
+  $.rest.textContent = t('rest', {
+    p: pct(restFinal), more: Math.max(0, chain.nKept - nShow), removed: chain.nCand - chain.nKept,
+    rules: rec.banned ? t('restRules') : '', sum: sumAll.toFixed(6),
+  });
   $.rest.dataset.rest = restFinal.toFixed(6);
 
   // The draw and the cumulative bar it lands in.
   $.cumbar.replaceChildren();
   if (u < 0) {
-    $.drawLabel.textContent = 'Temperature 0: greedy — no random number; the most likely token is taken.';
+    $.drawLabel.textContent = t('drawGreedy');
   } else {
-    $.drawLabel.textContent = `Random number #${i + 1} of seed ${state.seed}: u = ${u.toFixed(6)} → lands on “${showPiece(pieceOf(drawn))}”`;
+    $.drawLabel.textContent = t('drawU', { n: i + 1, seed: state.seed, u: u.toFixed(6), piece: showPiece(pieceOf(drawn)) });
   }
   let cum = 0;
   const nSeg = Math.min(chain.nKept, 40);
@@ -116,7 +118,7 @@ export function renderDistribution(rec, chain, onPick) {
   if (chain.nKept > nSeg) {
     const seg = el('span', 'seg-cell tail');
     seg.style.setProperty('--len', String(Math.max(0, 1 - cum)));
-    seg.title = `${chain.nKept - nSeg} more tokens`;
+    seg.title = t('moreTokens', { n: chain.nKept - nSeg });
     $.cumbar.append(seg);
   }
   if (u >= 0) {
@@ -140,14 +142,13 @@ export function renderDistribution(rec, chain, onPick) {
     }
     $.mask.dataset.masked = rec.maskedMass.toFixed(6);
     const head = el('p', 'mask-head');
-    const strong = el('strong', '', 'Form rules removed ');
+    const strong = el('strong', '', t('maskRemoved'));
     strong.append(el('span', 'mask-pct', pct(rec.maskedMass)));
-    head.append(strong,
-      document.createTextNode(` of the probability this step${rec.rule ? ` (mostly: ${rec.rule})` : ''}.`));
+    head.append(strong, document.createTextNode(t('maskOf', { rule: rec.rule ? t('maskRule', { rule: rec.rule }) : '' })));
     $.mask.append(head);
-    if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', 'The model “wanted” a forbidden character here.'));
+    if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', t('maskWarn')));
     const list = el('p', 'mask-list');
-    list.append(document.createTextNode('Forbidden, most likely first: '));
+    list.append(document.createTextNode(t('maskList')));
     for (const w of worst.slice(0, 8)) {
       list.append(el('span', 'mask-tok cjk', showPiece(pieceOf(w.id))), document.createTextNode(` ${pct(w.p)}  `));
     }

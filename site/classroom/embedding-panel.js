@@ -2,6 +2,7 @@
 
 import { el, byId, showPiece, vectorRow } from './views.js';
 import { pieceOf, currentTokens } from './page-state.js';
+import { t } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -16,14 +17,14 @@ export function renderEmbedding(rec) {
   const tokens = currentTokens();
   const newest = tokens[tokens.length - 1];
   if (!emb) {
-    $.embedding.append(el('p', 'hint', 'This runtime build does not report the embedding.'));
+    $.embedding.append(el('p', 'hint', t('noEmbedding')));
     return;
   }
   let norm = 0;
   for (const x of emb) norm += x * x;
   const p = el('p', 'dims');
-  p.textContent = `Token ${newest} “${showPiece(pieceOf(newest))}” becomes a row of the embedding table: ` +
-    `${emb.length} numbers (red positive, blue negative), length ${Math.sqrt(norm).toFixed(3)}. ` +
-    'Every layer then adds to this vector; attention is where positions exchange information.';
+  p.textContent = t('embeddingDims', {
+    id: newest, piece: showPiece(pieceOf(newest)), n: emb.length, norm: Math.sqrt(norm).toFixed(3),
+  });
   $.embedding.append(p, vectorRow('embedding', emb));
 }

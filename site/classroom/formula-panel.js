@@ -4,6 +4,7 @@
 
 import { el, byId, num4, showPiece, vectorRow } from './views.js';
 import { engine, pieceOf, currentTokens } from './page-state.js';
+import { t } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -16,7 +17,7 @@ export function renderFormula(rec) {
   $.formula.replaceChildren();
   const qkv = rec.qkv;
   if (!qkv) {
-    $.formula.append(el('p', 'hint', 'This runtime build does not report Q, K and V; the formula panel needs the qkv probe.'));
+    $.formula.append(el('p', 'hint', t('noQkv')));
     return;
   }
   const info = /** @type {any} */ (engine.info);
@@ -25,9 +26,9 @@ export function renderFormula(rec) {
   const tokens = currentTokens();
   const scale = Math.sqrt(d);
   const dims = el('p', 'dims');
-  dims.textContent = `Layer ${qkv.layer + 1}, head ${qkv.head + 1} (of ${info.nLayer} × ${info.nHead}). ` +
-    `q: 1 × ${d} (the newest token's query, after RoPE) · K, V: ${nPos} × ${d} (one row per visible position) · ` +
-    `d_k = ${d}, √d_k = ${scale.toFixed(4)} · output: 1 × ${d}.`;
+  dims.textContent = t('formulaDims', {
+    layer: qkv.layer + 1, head: qkv.head + 1, nLayer: info.nLayer, nHead: info.nHead, d, nPos, scale: scale.toFixed(4),
+  });
   $.formula.append(dims);
   $.formula.append(vectorRow('q', qkv.q));
 
@@ -48,7 +49,7 @@ export function renderFormula(rec) {
   }
   const table = el('table', 'formula-table');
   const th = el('tr');
-  for (const h of ['pos', 'token', 'q·kⱼ', '÷ √dₖ', 'exp(· − max)', 'softmax aⱼ', 'runtime aⱼ']) th.append(el('th', '', h));
+  for (const h of [t('colPos'), t('colToken'), 'q·kⱼ', '÷ √dₖ', 'exp(· − max)', 'softmax aⱼ', t('colRuntimeA')]) th.append(el('th', '', h));
   const thead = el('thead');
   thead.append(th);
   const tbody = el('tbody');
@@ -67,7 +68,7 @@ export function renderFormula(rec) {
     tbody.append(tr);
   }
   const foot = el('tr');
-  foot.append(el('td', '', ''), el('td', '', 'Σ'), el('td', '', ''), el('td', '', ''), el('td', '', z.toFixed(4)), el('td', '', '1.0000'), el('td', '', ''));
+  foot.append(el('td'), el('td', '', 'Σ'), el('td'), el('td'), el('td', '', z.toFixed(4)), el('td', '', '1.0000'), el('td'));
   tbody.append(foot);
   table.append(thead, tbody);
   $.formula.append(table);
@@ -80,8 +81,8 @@ export function renderFormula(rec) {
   const output = vectorRow('o = Σ aⱼ vⱼ', o);
   output.dataset.vector = 'output';
   $.formula.append(output);
-  $.formula.append(vectorRow('runtime o', qkv.out));
-  const check = el('p', 'check', `Largest difference between the output computed here and the runtime's: ${maxErr.toExponential(2)}.`);
+  $.formula.append(vectorRow(t('runtimeO'), qkv.out));
+  const check = el('p', 'check', t('formulaCheck', { err: maxErr.toExponential(2) }));
   check.dataset.maxErr = String(maxErr);
   $.formula.append(check);
 }

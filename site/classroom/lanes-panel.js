@@ -3,6 +3,7 @@
 
 import { el, byId, pct, showPiece, inkAlpha } from './views.js';
 import { state, engine, pieceOf, ensurePieces, constraintSpec } from './page-state.js';
+import { t } from './strings.js';
 
 const $ = {
   lanes: byId('lanes'),
@@ -30,7 +31,7 @@ export async function runLanes() {
   $.lanes.replaceChildren();
   const table = el('table', 'lane-grid');
   const uRow = el('tr', 'u-row');
-  uRow.append(el('th', '', `u (seed ${state.seed})`));
+  uRow.append(el('th', '', t('laneU', { seed: state.seed })));
   const longest = Math.max(...runs.map((r) => r.tokens.length));
   for (let i = 0; i < longest; i++) uRow.append(el('td', 'u', state.draws[i].toFixed(3)));
   table.append(uRow);
@@ -41,7 +42,7 @@ export async function runLanes() {
     tr.append(el('th', '', `T = ${temps[k]}`));
     r.tokens.forEach((id, i) => {
       const td = el('td', 'cjk lane-tok', showPiece(pieceOf(id)));
-      td.title = `token ${id} · p = ${pct(r.probs[i])} · u = ${r.draws[i] < 0 ? 'none (greedy)' : r.draws[i].toFixed(6)}`;
+      td.title = t('laneTip', { id, p: pct(r.probs[i]), u: r.draws[i] < 0 ? t('laneGreedy') : r.draws[i].toFixed(6) });
       td.style.setProperty('--w', inkAlpha(r.probs[i]).toFixed(3));
       tr.append(td);
     });
@@ -55,5 +56,5 @@ export async function runLanes() {
     texts.append(p);
   });
   $.lanes.append(texts);
-  $.lanes.append(el('p', 'hint', "Each lane is a normal run of the runtime with the same seed: step i uses the same random number u in every lane, so the lanes differ only by temperature. Shading: the chosen token's probability."));
+  $.lanes.append(el('p', 'hint', t('lanesHint')));
 }

@@ -3,6 +3,7 @@
 
 import { el, byId, num4, showPiece, inkAlpha } from './views.js';
 import { state, engine, pieceOf, currentTokens } from './page-state.js';
+import { t } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -52,30 +53,30 @@ export function renderText(/** @type {StepRecord} */ rec) {
     span.dataset.w = num4(w);
     if (state.view === 'attention') {
       span.style.setProperty('--w', inkAlpha(w).toFixed(3));
-      span.title = `${showPiece(piece)} · position ${j} · weight ${num4(w)}`;
+      span.title = t('tokAttention', { piece: showPiece(piece), pos: j, w: num4(w) });
     } else {
-      span.title = `token ${id} · position ${j}`;
+      span.title = t('tokId', { id, pos: j });
       span.append(el('sub', 'tok-id', String(id)));
     }
     $.poem.append(span);
     if (piece === '\n' && state.view === 'attention') $.poem.append(el('br'));
   });
   const next = el('span', 'tok next-slot', '？');
-  next.title = 'the next token';
+  next.title = t('nextSlot');
   $.poem.append(next);
   const which = state.overlayAverage
-    ? 'average of every layer and head'
-    : `layer ${state.layer + 1}, head ${state.head + 1}`;
+    ? t('overlayAverage')
+    : t('layerHead', { layer: state.layer + 1, head: state.head + 1 });
   $.poemHint.textContent = state.view === 'attention'
-    ? `Shading: how much the newest token (outlined) attends to each position — ${which}.`
-    : `${tokens.length} tokens (${nPrompt} in the prompt, including <s>). Numbers are token ids.`;
+    ? t('hintAttention', { which })
+    : t('hintTokens', { n: tokens.length, prompt: nPrompt });
 
   const body = /** @type {HTMLTableSectionElement} */ ($.tokenTable.tBodies[0]);
   body.replaceChildren();
   tokens.forEach((id, j) => {
     const row = el('tr');
     row.append(el('td', '', String(j)), el('td', 'cjk', showPiece(pieceOf(id))), el('td', '', String(id)),
-      el('td', '', j < nPrompt ? 'prompt' : state.chosen[j - nPrompt].how));
+      el('td', '', t(`how.${j < nPrompt ? 'prompt' : state.chosen[j - nPrompt].how}`)));
     body.append(row);
   });
 }
@@ -85,10 +86,10 @@ export function renderBranches(onRestore) {
   $.branches.replaceChildren();
   const info = [];
   if (state.future.length > 0) {
-    info.push(el('span', 'hint', `Backed up: ${state.future.length} later token(s) kept — “Next” retakes them if the draw agrees; picking another token starts a branch.`));
+    info.push(el('span', 'hint', t('backedUp', { n: state.future.length })));
   }
   state.branches.forEach((b, k) => {
-    const btn = el('button', 'btn ghost small cjk', `branch at step ${b.at}: ${b.tokens.map((t) => showPiece(pieceOf(t.token))).join('')}`);
+    const btn = el('button', 'btn ghost small cjk', t('branchAt', { at: b.at, text: b.tokens.map((c) => showPiece(pieceOf(c.token))).join('') }));
     btn.setAttribute('type', 'button');
     btn.addEventListener('click', () => onRestore(k));
     info.push(btn);

@@ -1,0 +1,84 @@
+// The classroom page's accessibility and layout in headless Chromium:
+//   - axe-core (tests/e2e/support/axe.mjs) finds no serious or critical violation in light and
+//     dark, Chinese and English, with the form-rules mask, the lanes, the token list and the
+//     guided tour on screen; the theme and language really changed between the runs
+//   - the floating PWA bar's 模型 Models button never covers the distribution panel, at desktop
+//     and phone (390×844) sizes, with the page scrolled to the top and to that panel
+//
+// Run: node --test tests/e2e/classroom-a11y.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { skip, startClassroomSite, openClassroom, idle, steps } from './classroom-site.mjs';
+import { runAxe, seriousViolations, formatViolations } from './support/axe.mjs';
+
+const RULES = `#c=1&f=${encodeURIComponent('<五绝>')}&t=${encodeURIComponent('秋夜')}&s=3&T=0.9&k=0&p=1&m=0&r=1&n=0`;
+const START = `#c=1&f=${encodeURIComponent('<七绝>')}&t=${encodeURIComponent('春江')}&s=11&T=0.9&k=0&p=1&m=0&n=0`;
+
+/** @type {import('./classroom-site.mjs').ClassroomSite | null} */
+let site = null;
+
+before(async () => {
+  if (skip) return;
+  site = await startClassroomSite();
+});
+
+after(async () => {
+  if (site) await site.close();
+});
+
+for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
+  for (const lang of /** @type {const} */ (['zh', 'en'])) {
+    test(`classroom: axe finds no serious or critical violation (${colorScheme}, ${lang})`, { skip, timeout: 90000 }, async () => {
+      const { page, errors } = await openClassroom(/** @type {any} */ (site), RULES, { colorScheme, lang });
+      await steps(page, 3);
+      // Everything the page can show at once: the mask, the lanes, the token list, the tour.
+      await page.fill('#lane-n', '6');
+      await page.click('#lanes-run');
+      await page.waitForSelector('.lane-grid');
+      await idle(page);
+      await page.click('.token-table-wrap summary');
+      await page.click('#tour-start');
+      const shown = await page.evaluate(() => ({
+        lang: document.documentElement.lang,
+        theme: document.documentElement.dataset.theme,
+        start: document.getElementById('start')?.textContent,
+        mask: !(/** @type {HTMLElement} */ (document.getElementById('mask')).hidden),
+        guide: !(/** @type {HTMLElement} */ (document.getElementById('guide')).hidden),
+      }));
+      assert.deepEqual(shown, {
+        lang: lang === 'zh' ? 'zh-Hans' : 'en', theme: colorScheme, start: lang === 'zh' ? '开始' : 'Start', mask: true, guide: true,
+      });
+      const violations = seriousViolations(await runAxe(page));
+      assert.deepEqual(violations, [], formatViolations(violations, `classroom, ${colorScheme}, ${lang}`));
+      await page.close();
+      assert.deepEqual(errors, []);
+    });
+  }
+}
+
+for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+  test(`classroom: the Models button does not cover the distribution panel (${viewport.width}×${viewport.height})`, { skip, timeout: 90000 }, async () => {
+    const { page, errors } = await openClassroom(/** @type {any} */ (site), START, { viewport, lang: 'en' });
+    await page.waitForSelector('[data-role="models"]');
+    /** @param {'top'|'panel'|'panel-end'} where */
+    const boxes = (where) => page.evaluate((w) => {
+      const panel = /** @type {HTMLElement} */ (document.getElementById('panel-dist'));
+      if (w === 'top') window.scrollTo(0, 0);
+      else panel.scrollIntoView({ block: w === 'panel' ? 'start' : 'end' });
+      const rect = (/** @type {Element} */ e) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+      };
+      return { button: rect(/** @type {Element} */ (document.querySelector('[data-role="models"]'))), panel: rect(panel) };
+    }, where);
+    for (const where of /** @type {const} */ (['top', 'panel', 'panel-end'])) {
+      const { button, panel } = await boxes(where);
+      assert.ok(button.right - button.left > 0 && button.bottom - button.top > 0, 'the Models button is shown');
+      const overlap = button.left < panel.right && panel.left < button.right && button.top < panel.bottom && panel.top < button.bottom;
+      assert.ok(!overlap, `${where}: Models button ${JSON.stringify(button)} overlaps the distribution panel ${JSON.stringify(panel)}`);
+    }
+    await page.close();
+    assert.deepEqual(errors, []);
+  });
+}
