@@ -20,7 +20,43 @@ import { drawSeal } from './seal.js';
  * @property {'zh-Hans'|'zh-Hant'|'en'} [lang] picks Simplified or Traditional glyph forms first
  * @property {number} [width]       default 2400
  * @property {number} [height]      default 3200
+ * @property {(glyph: CardGlyph) => void} [onGlyph]  told of every character drawn in the
+ *           inscription, with its inked box (a measurement hook for tests)
  */
+
+/**
+ * A character drawn on the card and the box its ink covers (canvas pixels).
+ * @typedef {object} CardGlyph
+ * @property {'title'|'poem'} part
+ * @property {string} ch
+ * @property {number} left
+ * @property {number} right
+ * @property {number} top
+ * @property {number} bottom
+ */
+
+/** A title longer than this many columns is cut, ending in '…'. */
+export const MAX_TITLE_COLUMNS = 3;
+
+/**
+ * Splits a title into columns of at most `maxPerColumn` characters (punctuation dropped), at
+ * most MAX_TITLE_COLUMNS of them; a longer title ends in '…'.
+ * @param {string} title
+ * @param {number} maxPerColumn
+ * @returns {string[][]}
+ */
+export function titleColumns(title, maxPerColumn) {
+  const chars = [...title].filter((c) => !PUNCTUATION.test(c));
+  const max = maxPerColumn * MAX_TITLE_COLUMNS;
+  const kept = chars.length > max ? [...chars.slice(0, max - 1), '…'] : chars;
+  // Balanced columns: 14 characters are 7 + 7, not 12 + 2.
+  const n = Math.ceil(kept.length / maxPerColumn);
+  const per = Math.ceil(kept.length / Math.max(1, n));
+  /** @type {string[][]} */
+  const columns = [];
+  for (let i = 0; i < kept.length; i += per) columns.push(kept.slice(i, i + per));
+  return columns;
+}
 
 /** Font stacks: locally installed serif CJK faces, no downloads. */
 export const CARD_FONTS = Object.freeze({
@@ -61,9 +97,11 @@ export async function renderCard(options) {
   // --- Layout of the inscription ---------------------------------------------
   const maxPerColumn = 12;
   const columns = poemColumns(options.poem ?? '', maxPerColumn);
-  const titleChars = [...title].filter((c) => !PUNCTUATION.test(c)).slice(0, maxPerColumn);
-  const longest = Math.max(1, titleChars.length, ...columns.map((c) => c.length));
-  const nCols = columns.length + (titleChars.length ? 1.4 : 0) + 0.6;
+  const titleCols = titleColumns(title, maxPerColumn);
+  // The title is set a little larger and looser (1.08 × size, 1.05 × pitch): its length counts
+  // for that much more.
+  const longest = Math.max(1, ...titleCols.map((c) => c.length * 1.08 * 1.05), ...columns.map((c) => c.length));
+  const nCols = columns.length + (titleCols.length ? titleCols.length * 1.1 + 0.3 : 0) + 0.6;
   const margin = W * 0.075;
   const maxTextH = H * 0.46;
   const maxTextW = W * 0.64;
@@ -115,32 +153,47 @@ export async function renderCard(options) {
   const ink = 'rgba(30,28,26,0.92)';
   let x = right - pitchX / 2;
   /**
+   * @param {'title'|'poem'} part
    * @param {string[]} chars
    * @param {number} cx
    * @param {number} y0
    * @param {number} px
    * @param {number} pitch
    */
-  const column = (chars, cx, y0, px, pitch) => {
+  const column = (part, chars, cx, y0, px, pitch) => {
     ctx.font = `${px}px ${fonts}`;
     ctx.fillStyle = ink;
     ctx.shadowColor = 'rgba(30,28,26,0.35)';
     ctx.shadowBlur = px * 0.04;
-    chars.forEach((c, i) => ctx.fillText(c, cx, y0 + pitch * (i + 0.5)));
+    chars.forEach((c, i) => {
+      const cy = y0 + pitch * (i + 0.5);
+      ctx.fillText(c, cx, cy);
+      if (options.onGlyph) {
+        const m = ctx.measureText(c);
+        options.onGlyph({
+          part,
+          ch: c,
+          left: cx - m.actualBoundingBoxLeft,
+          right: cx + m.actualBoundingBoxRight,
+          top: cy - m.actualBoundingBoxAscent,
+          bottom: cy + m.actualBoundingBoxDescent,
+        });
+      }
+    });
     ctx.shadowBlur = 0;
   };
-  if (titleChars.length) {
-    column(titleChars, x, top, Math.round(size * 1.08), pitchY * 1.05);
-    x -= pitchX * 1.4;
-  }
+  titleCols.forEach((col, i) => {
+    column('title', col, x, top, Math.round(size * 1.08), pitchY * 1.05);
+    x -= pitchX * (i === titleCols.length - 1 ? 1.4 : 1.1);
+  });
   for (const col of columns) {
-    column(col, x, top + size * 0.35, size, pitchY);
+    column('poem', col, x, top + size * 0.35, size, pitchY);
     x -= pitchX;
   }
 
   // --- Seal: beneath the last column's end, a little to its left --------------
   const sealSize = Math.round(Math.max(size * 1.35, W * 0.065));
-  const lastLen = columns.length ? columns[columns.length - 1].length : titleChars.length;
+  const lastLen = columns.length ? columns[columns.length - 1].length : titleCols.length ? titleCols[titleCols.length - 1].length : 0;
   const sealX = Math.round(x + pitchX / 2 - sealSize * 0.55);
   const sealY = Math.round(Math.min(H - margin - sealSize, top + size * 0.35 + lastLen * pitchY + size * 0.5));
   drawSeal(ctx, options.sealText ?? title, sealX, sealY, sealSize, { seed: options.seed ?? 0, fontStack: fonts });
