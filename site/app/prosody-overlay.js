@@ -129,11 +129,15 @@ export class ProsodyOverlay {
       }
     }
     this.faultList.hidden = this.faultList.childElementCount === 0;
+    // What the marks say: 'analysed' (the analyser's verdict, faults listed) or 'tones' (tone
+    // marks from the table only, while a poem streams).
+    this.article.dataset.prosody = analysis ? 'analysed' : 'tones';
   }
 
   /** Removes every mark (a new poem starts). */
   clear() {
     this.generation++;
+    delete this.article.dataset.prosody;
     this.faultList.replaceChildren();
     this.faultList.hidden = true;
   }

@@ -1,6 +1,7 @@
 // The playground page (site/index.html) in headless Chromium, on the default model:
 //   - form plans, share-link slugs and the share state round-trip (plain Node, no browser)
-//   - every preset form comes out in its shape; 藏頭 characters head their lines; free verse
+//   - every preset form comes out in its shape, and the analyser (the page's tone marks) finds no
+//     tone or rhyme fault in it; 藏頭 characters head their lines; free verse
 //     ends; a character opens its alternatives (mouse and keyboard); continuing from another
 //     character keeps the start; rewriting one line keeps the others
 //   - a share link opened in a fresh browser shows the same poem at once, and replay matches
@@ -103,6 +104,22 @@ function assertShape(lines, n, m, what) {
 }
 
 /**
+ * The analyser's verdict on the poem on the page, as the page shows it (the tone marks must be
+ * on): the faults listed under the poem, the characters marked as faults, the rhyme positions.
+ * @param {import('playwright-core').Page} page
+ */
+async function prosodyVerdict(page) {
+  await page.waitForSelector('#poem[data-prosody="analysed"]', { timeout: 30_000 });
+  return page.evaluate(() => {
+    return {
+      faults: Array.from(document.querySelectorAll('#prosody-faults li'), (li) => li.textContent),
+      markedFaults: document.querySelectorAll('#poem-body .ch[data-fault]').length,
+      rhymes: document.querySelectorAll('#poem-body .ch[data-rhyme="ok"]').length,
+    };
+  });
+}
+
+/**
  * Downloads the poem card and returns its bytes.
  * @param {import('playwright-core').Page} page
  */
@@ -200,9 +217,17 @@ test('each preset form and an acrostic come out in their shape', async (t) => {
   const { page, problems } = await mainPage();
   {
     let seed = 11;
+    // The tone marks on: the page shows the analyser's verdict on each poem.
+    await page.check('#prosody-toggle', { force: true });
     for (const [form, [n, m]] of Object.entries(SHAPES)) {
       await writePoem(page, { title: '春江', form, seed: seed++ });
-      assertShape(await poemLines(page), n, m, form);
+      const lines = await poemLines(page);
+      assertShape(lines, n, m, form);
+      // Regulated verse written under its tone and rhyme rules: no fault in the analyser's eyes.
+      const verdict = await prosodyVerdict(page);
+      assert.deepEqual(verdict.faults, [], `${form}: the analyser finds faults\n${poemText(lines)}`);
+      assert.equal(verdict.markedFaults, 0, `${form}: characters marked as faults\n${poemText(lines)}`);
+      assert.ok(verdict.rhymes >= n / 2, `${form}: ${verdict.rhymes} rhyme positions marked, expected every couplet's end\n${poemText(lines)}`);
       const timing = await page.evaluate(() => [document.body.dataset.firstTokenMs, document.body.dataset.tokensPerSecond]);
       t.diagnostic(`${form}: first character after ${timing[0]} ms, ${timing[1]} tokens/s`);
       assert.equal(await page.textContent('#poem-heading'), '春江');
