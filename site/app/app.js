@@ -12,6 +12,10 @@
 // Page state the tests (and anyone curious) can read:
 //   body[data-model]   'loading' | 'ready' | 'error'
 //   body[data-run]     'idle' | 'writing' | 'replaying' | 'done' | 'stopped' | 'error' | 'shared'
+//                      ('done' only when the model ended the poem itself; a poem cut at the
+//                      length limit is 'stopped')
+//   body[data-stop-reason]      why the last generation ended: 'eos' | 'max_tokens' |
+//                               'context_full' | 'none' (the stream ended without a summary)
 //   #replay-result[data-match]  'true' | 'false' after a replay
 //   #notice[data-code]          the error code of the message shown
 //   body[data-ready-ms]         ms from navigation until the model was ready
@@ -28,7 +32,7 @@ import { view, popover, prosody, refreshProsody, resetPainting, updateSeal, show
 import { openShare, copyLink, nativeShare, downloadCard, openSharedLink, replay } from './sharing.js';
 import { openGallery } from './gallery-dialog.js';
 import { applyStrings } from './i18n.js';
-import { loadHanziMap } from './hanzi.js';
+import { loadHanzi, loadTraditional } from './hanzi.js';
 import { MAX_ACROSTIC } from './forms.js';
 
 /** @typedef {import('./state.js').PoemRecord} PoemRecord */
@@ -117,9 +121,16 @@ function bindEvents() {
     prosody.setEnabled(state.settings.prosody);
     refreshProsody(Boolean(state.running));
   });
-  els.scriptToggle.addEventListener('click', () => {
+  els.scriptToggle.addEventListener('click', async () => {
+    // The choice is kept at once; the Simplified → Traditional tables (~1 MB) load the first
+    // time they are needed, and the page switches when they are there.
     state.settings.script = state.settings.script === 'traditional' ? 'simplified' : 'traditional';
     saveState();
+    if (state.settings.script === 'traditional' && !(await loadTraditional()) && state.settings.script === 'traditional') {
+      state.settings.script = 'simplified';
+      saveState();
+      notify('hanziUnavailable');
+    }
     view.setScript(state.settings.script);
     applyLanguage();
     updateSeal();
@@ -174,7 +185,10 @@ async function main() {
   setRun('idle');
   document.body.dataset.model = 'loading';
   els.acrostic.maxLength = MAX_ACROSTIC;
-  await loadHanziMap();
+  // Traditional → Simplified is needed only for what the user types (generate() waits for it);
+  // Simplified → Traditional before anything is shown, if that is the chosen display.
+  void loadHanzi();
+  if (state.settings.script === 'traditional' && !(await loadTraditional())) state.settings.script = 'simplified';
   writeComposer();
   view.setScript(state.settings.script);
   view.setLayout(state.settings.layout);

@@ -52,7 +52,7 @@ export async function loadModel() {
     els.progress.value = 1;
     els.generate.disabled = Boolean(state.running);
     els.replay.disabled = Boolean(state.running);
-    if (document.body.dataset.run !== 'shared' && !state.running) setStatus('status.ready');
+    if (!state.running) setStatus(document.body.dataset.run === 'shared' ? 'status.sharedShown' : 'status.ready');
     updateModelName();
     window.dispatchEvent(
       new CustomEvent('inkstone:model-loaded', { detail: { name: engine.info?.name || 'inkstone-poetry', info: engine.info } }),

@@ -10,7 +10,7 @@ import { engine } from './model.js';
 import { readComposer, composerChoice, rollSeed, randomSeed } from './composer.js';
 import { InkPainting } from '../art/index.js';
 import { formatPoem, splitLines, hanChars, normalizeOpening } from './forms.js';
-import { toSimplified } from './hanzi.js';
+import { toSimplified, loadHanzi } from './hanzi.js';
 import { PoemView } from './poem-view.js';
 import { AlternativesPopover, percent } from './alternatives.js';
 import { savePoem } from './gallery.js';
@@ -108,10 +108,12 @@ export function updateSeal() {
   const heads = state.current.choice.form === 'cangtou' ? hanChars(state.current.choice.acrostic) : [];
   const source = heads.length ? heads : hanChars(state.current.title);
   const chars = source.slice(0, 4);
+  // Converted together (a phrase's Traditional form can differ from its characters' alone).
+  const shown = Array.from(show(chars.join('')));
   els.seal.replaceChildren(
-    ...chars.map((ch) => {
+    ...shown.map((ch) => {
       const span = document.createElement('span');
-      span.textContent = show(ch);
+      span.textContent = ch;
       return span;
     }),
   );
@@ -241,13 +243,17 @@ export async function runPoem(spec, mode) {
       }
     }
     record.text = view.text;
-    record.complete = true;
+    // Complete only when the model ended the poem itself (a form's constraint ends it that way
+    // after its last line). A cut at the token or context limit, or a stream that ended without
+    // its summary, leaves an unfinished poem: shown as stopped, no seal, no line rewrites.
+    record.complete = summary !== null && summary.reason === 'eos';
     view.finish();
     schedulePaint();
-    setRun('done');
+    setRun(record.complete ? 'done' : 'stopped');
+    document.body.dataset.stopReason = summary ? summary.reason : 'none';
     if (summary) {
       const n = Array.from(view.text).filter((c) => /\p{Script=Han}/u.test(c)).length;
-      setStatus('status.done', {
+      setStatus(record.complete ? 'status.done' : 'status.cut', {
         n,
         tps: summary.tokensPerSecond.toFixed(0),
         first: summary.timings.firstTokenMs.toFixed(0),
@@ -308,6 +314,7 @@ function persistDraft(record) {
 
 export async function generate() {
   readComposer();
+  await loadHanzi(); // typed Traditional becomes the model's Simplified
   if (!engine.ready || state.running) return;
   const choice = composerChoice();
   if (choice.form === 'cangtou' && hanChars(choice.acrostic).length === 0) {

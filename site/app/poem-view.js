@@ -3,7 +3,7 @@
 // arrive one token at a time; punctuation closes a line. All model text is set with textContent.
 
 import { LINE_END_RE } from './forms.js';
-import { display } from './hanzi.js';
+import { display, displayChars } from './hanzi.js';
 
 /**
  * What the page keeps per generated token.
@@ -48,12 +48,16 @@ export class PoemView {
     this.title = '';
     /** Simplified text of the body so far. */
     this.text = '';
+    /** Code points in `text`. */
+    this.nText = 0;
     /** @type {HTMLElement | null} */
     this.line = null;
     /** Text of the line being written (for the screen-reader announcement). */
     this.lineText = '';
     /** @type {HTMLElement[]} one per character of the body, in order */
     this.cells = [];
+    /** @type {number[]} for each cell, the index of its code point in `text` */
+    this.cellAt = [];
     // One tab stop for the whole poem; arrow keys move between its characters.
     els.body.addEventListener('keydown', (e) => this.#onKey(e));
   }
@@ -97,9 +101,11 @@ export class PoemView {
   reset(title) {
     this.title = title;
     this.text = '';
+    this.nText = 0;
     this.line = null;
     this.lineText = '';
     this.cells = [];
+    this.cellAt = [];
     this.els.body.replaceChildren();
     this.els.live.textContent = '';
     this.#renderTitle();
@@ -127,6 +133,7 @@ export class PoemView {
   append(text, prob, tokenIndex, forced) {
     for (const ch of text) {
       this.text += ch;
+      this.nText++;
       if (ch === '\n') {
         this.#endLine();
         continue;
@@ -155,9 +162,7 @@ export class PoemView {
       cell.dataset.token = String(tokenIndex);
       cell.dataset.pos = String(this.cells.length);
       if (forced) cell.dataset.forced = 'true';
-      cell.textContent = display(ch, this.script);
       if (tokenIndex >= 0) {
-        cell.setAttribute('aria-label', this.hooks.label(display(ch, this.script), prob));
         cell.addEventListener('click', () => this.hooks.onPick(cell, tokenIndex));
       } else {
         cell.disabled = true;
@@ -166,8 +171,25 @@ export class PoemView {
       cell.tabIndex = this.cells.length === 0 ? 0 : -1;
       this.line.append(cell);
       this.cells.push(cell);
+      this.cellAt.push(this.nText - 1);
       this.lineText += ch;
     }
+    this.#renderCells(false);
+  }
+
+  /**
+   * Sets each character's display form, converted in the context of the whole poem (a later
+   * character can change an earlier one's Traditional form: 头 + 发 → 頭髮, 发 + 展 → 發展).
+   * @param {boolean} all  relabel every cell (the script changed), not only those whose form did
+   */
+  #renderCells(all) {
+    const shown = displayChars(this.text, this.script);
+    this.cells.forEach((cell, i) => {
+      const ch = shown[this.cellAt[i]] ?? cell.dataset.ch ?? '';
+      if (!all && cell.textContent === ch) return;
+      cell.textContent = ch;
+      if (cell.dataset.token !== '-1') cell.setAttribute('aria-label', this.hooks.label(ch, Number(cell.dataset.prob)));
+    });
   }
 
   #endLine() {
@@ -201,13 +223,7 @@ export class PoemView {
   setScript(script) {
     this.script = script;
     this.#renderTitle();
-    for (const cell of this.cells) {
-      const ch = cell.dataset.ch || '';
-      cell.textContent = display(ch, script);
-      if (cell.dataset.token !== '-1') {
-        cell.setAttribute('aria-label', this.hooks.label(display(ch, script), Number(cell.dataset.prob)));
-      }
-    }
+    this.#renderCells(true);
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import { state, setState, onState } from './state.js';
 import { els } from './elements.js';
-import { t, show, setStatus, setRun, notify, errorCode, errorMessage } from './messages.js';
+import { t, show, setStatus, setRun, notify, clearNotice, errorCode, errorMessage } from './messages.js';
 import { engine } from './model.js';
 import { writeComposer } from './composer.js';
 import { showRecord, runPoem } from './poem-runner.js';
@@ -158,6 +158,10 @@ export function openSharedLink() {
     notify('share_malformed');
     return false;
   }
+  // A good link replaces what an earlier (bad) link said.
+  if ((els.notice.dataset.code || '').startsWith('share_')) clearNotice();
+  els.replayResult.hidden = true;
+  delete els.replayResult.dataset.match;
   setState({ shared: result.state });
   state.settings.title = record.title;
   state.settings.firstLine = record.opening;

@@ -1,5 +1,6 @@
 // Assembles the static site into dist/: the pages (site/), the JS client (web/), the wasm
-// builds (build-wasm/wasm_bindings/) and the data (assets/). The result is a plain folder that
+// builds (build-wasm/wasm_bindings/), the data (assets/) and the Simplified ⇄ Traditional
+// tables (node_modules/opencc-js → vendor/opencc-js/, read by site/app/hanzi.js). The result is a plain folder that
 // any static host can serve under any sub-path (every URL inside it is relative).
 //   node tools/site/build.mjs [outDir]                   build, then write the precache list
 //   node tools/site/build.mjs [outDir] --manifest-only   only rewrite the list of an existing
@@ -46,6 +47,7 @@ for (const f of readdirSync(wasmDir)) {
     cpSync(join(wasmDir, f), join(out, 'wasm', f));
   }
 }
+copyOpenCC(join(out, 'vendor', 'opencc-js'));
 writeModelHashes(join(out, 'assets', 'models'));
 writePrecache(out);
 console.log(`site: built ${out}`);
@@ -94,4 +96,33 @@ function writePrecache(dir) {
   if (!template.includes(marker)) throw new Error(`site/sw.js lacks the ${marker} marker`);
   writeFileSync(join(dir, 'sw.js'), template.replace(marker, `${JSON.stringify(build)})`));
   console.log(`site: precache ${files.length} files, version ${version}`);
+}
+
+/**
+ * The opencc-js files site/app/hanzi.js imports (its trie and the OpenCC dictionaries of the
+ * s2tw and tw2s presets, as ES modules), with both licences: opencc-js is MIT, the OpenCC
+ * dictionaries are Apache-2.0.
+ * @param {string} dest
+ */
+function copyOpenCC(dest) {
+  const pkg = join(root, 'node_modules', 'opencc-js');
+  const lib = join(pkg, 'dist', 'esm-lib');
+  if (!existsSync(lib)) {
+    console.error(`site: ${lib} is missing; run \`npm ci\` first`);
+    process.exit(1);
+  }
+  const dicts = ['STCharacters', 'STPhrases', 'TWVariants', 'TWVariantsRev', 'TWVariantsRevPhrases', 'TSCharacters', 'TSPhrases'];
+  mkdirSync(join(dest, 'dict'), { recursive: true });
+  cpSync(join(lib, 'core.js'), join(dest, 'core.js'));
+  for (const name of dicts) cpSync(join(lib, 'dict', `${name}.js`), join(dest, 'dict', `${name}.js`));
+  cpSync(join(pkg, 'LICENSE'), join(dest, 'LICENSE'));
+  cpSync(join(root, 'tools', 'site', 'licenses', 'Apache-2.0.txt'), join(dest, 'LICENSE-OpenCC-dictionaries'));
+  const version = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).version;
+  writeFileSync(
+    join(dest, 'README.txt'),
+    `opencc-js ${version} (https://github.com/nk2028/opencc-js), MIT licence: LICENSE.\n` +
+      'dict/*.js are the dictionaries of OpenCC (https://github.com/BYVoid/OpenCC),\n' +
+      'Copyright BYVoid and the OpenCC contributors, Apache License 2.0: LICENSE-OpenCC-dictionaries.\n' +
+      'Copied unchanged from node_modules/opencc-js/dist/esm-lib by tools/site/build.mjs.\n',
+  );
 }
