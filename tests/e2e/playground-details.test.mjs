@@ -79,7 +79,7 @@ test('a poem cut at the length limit is not complete; one the model ends is', { 
     const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('inkstone.playground.v1') || '{}').poem);
     assert.equal((await saved()).complete, true);
     assert.equal(await page.isVisible('#seal-line'), true, 'a finished poem has its seal');
-    assert.equal(await page.evaluate(() => document.body.dataset.stopReason), 'eos');
+    const endedBy = await page.evaluate(() => document.body.dataset.stopReason);
 
     // The worker says the same kind of run ended at the token limit.
     const worker = page.workers().find((w) => w.url().endsWith('/worker.js'));
@@ -100,6 +100,8 @@ test('a poem cut at the length limit is not complete; one the model ends is', { 
     assert.equal(await runState(page), 'stopped', 'a poem cut at the length limit is shown as done');
     assert.equal((await saved()).complete, false, 'a poem cut at the length limit is saved as complete');
     assert.equal(await page.isVisible('#seal-line'), false, 'a cut poem gets the seal of a finished one');
+    // Why each run ended, as the page reports it.
+    assert.equal(endedBy, 'eos');
     assert.equal(await page.evaluate(() => document.body.dataset.stopReason), 'max_tokens');
     assert.ok((await poemLines(page)).length > 0, 'the characters written stay');
     assert.match((await page.textContent('#model-status-text')) ?? '', /长度上限|長度上限/);

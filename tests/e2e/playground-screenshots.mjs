@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Screenshots of the playground for looking at, not for comparing: desktop (Chinese, light,
-// horizontal), vertical 竖排 with the tone overlay, the character popover, dark, English, a phone.
+// horizontal), vertical 竖排 with the tone overlay, the character popover, dark, English, a phone
+// (Chinese, light; English, dark, Traditional).
 //
 //   node tests/e2e/playground-screenshots.mjs [outDir] [--model path.gguf]
 // Default model: assets/models/inkstone-poetry-q8_0.gguf.
@@ -114,6 +115,25 @@ try {
     await page.tap('#poem-body .ch >> nth=6');
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(out, 'phone-popover.png') });
+    await ctx.close();
+  }
+  {
+    // A phone in English, dark, Traditional poem text.
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'en-US',
+      colorScheme: 'dark',
+    });
+    const page = await ctx.newPage();
+    await page.goto(server.url);
+    await write(page, { title: '白发', form: 'qiyan-jueju', seed: 8 });
+    await page.click('#script-toggle');
+    await page.waitForFunction(() => document.getElementById('script-toggle')?.getAttribute('aria-pressed') === 'true');
+    await page.screenshot({ path: path.join(out, 'phone-en-dark-top.png') });
+    await page.screenshot({ path: path.join(out, 'phone-en-dark-full.png'), fullPage: true });
     await ctx.close();
   }
   console.log(`screenshots in ${out}`);

@@ -177,7 +177,7 @@ test('forms: shapes, form tags, slugs and the share state round trip (no browser
   assert.equal(normalizeOpening('床前明月光疑是', { ...base, form: 'wuyan-jueju' }), '床前明月光，疑是');
   assert.equal(normalizeOpening('床前明月光，疑是地上霜。举头', { ...base, form: 'wuyan-jueju' }), '床前明月光，疑是地上霜。举头');
 
-  /** @type {import('../../site/app/app.js').PoemRecord} */
+  /** @type {import('../../site/app/state.js').PoemRecord} */
   const record = {
     title: '秋夜',
     opening: '空山新雨后，',
