@@ -4,6 +4,8 @@
 //     guided tour on screen; the theme and language really changed between the runs
 //   - the floating PWA bar's 模型 Models button never covers the distribution panel, at desktop
 //     and phone (390×844) sizes, with the page scrolled to the top and to that panel
+//   - the 中/EN and theme toggles re-say the page and recolour it without changing the state,
+//     and keep the choice in the playground's settings
 //
 // Run: node --test tests/e2e/classroom-a11y.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
 import { test, before, after } from 'node:test';
@@ -82,3 +84,33 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
     assert.deepEqual(errors, []);
   });
 }
+
+test('classroom: the language and theme toggles change the words and colours, not the state', { skip, timeout: 90000 }, async () => {
+  const { page, errors } = await openClassroom(/** @type {any} */ (site), START, { lang: 'en', colorScheme: 'light' });
+  await steps(page, 2);
+  const read = () => page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    theme: document.documentElement.dataset.theme,
+    step: document.getElementById('step-count')?.textContent,
+    start: document.getElementById('start')?.textContent,
+    hash: location.hash,
+    tokens: /** @type {any} */ (window).classroom.state.chosen.map((/** @type {any} */ c) => c.token),
+    saved: JSON.parse(localStorage.getItem('inkstone.playground.v1') || '{}'),
+  }));
+  const before = await read();
+  assert.equal(before.step, 'step 2');
+  await page.click('#lang-toggle');
+  await idle(page);
+  const zh = await read();
+  assert.deepEqual({ lang: zh.lang, step: zh.step, start: zh.start, saved: zh.saved.lang },
+    { lang: 'zh-Hans', step: '第 2 步', start: '开始', saved: 'zh' });
+  assert.equal(zh.hash, before.hash);
+  assert.deepEqual(zh.tokens, before.tokens);
+  await page.click('#theme-toggle');
+  const dark = await read();
+  assert.equal(dark.theme, 'dark');
+  assert.equal(dark.saved.theme, 'dark', 'the choice is the playground\'s setting too');
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(244, 239, 228)');
+  await page.close();
+  assert.deepEqual(errors, []);
+});
