@@ -23,13 +23,11 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// The 平 book and the 詞 仄 book read together (groups 1..30 and 31..51).
+// The 詞 book: 平 and 仄 groups derived from the 宋詞 (tools/prosody/build-ci-rhymes.py).
 const prosody_tables& ci_tables() {
   static const prosody_tables t = [] {
     const std::string dir = INK_SOURCE_DIR "/assets/prosody/";
-    auto r = prosody_tables::parse(read_text(dir + "tones.tsv"),
-                                   read_text(dir + "rhyme-classical.tsv") +
-                                       read_text(dir + "rhyme-ci-ze.tsv"));
+    auto r = prosody_tables::parse(read_text(dir + "tones.tsv"), read_text(dir + "rhyme-ci.tsv"));
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     return std::move(r).value();
   }();

@@ -114,6 +114,26 @@ def dominant(poems, min_poems):
     return out
 
 
+def structures(poems, min_poems, min_share, max_n):
+    """[(詞牌, n poems outside the held-out set, [(signature, agreeing clause lists), ...])] for
+    every 詞牌 with at least min_poems such 詞: its structures followed by at least min_poems
+    and min_share of them, most followed first (at most max_n; the first always), by poems."""
+    out = []
+    for name, cls in poems.items():
+        if name in NOT_CIPAI:
+            continue
+        train = [c for c in cls if not held_out("".join(a for a, _ in c))]
+        if len(train) < min_poems:
+            continue
+        count = collections.Counter(signature(c) for c in train)
+        sigs = [s for i, (s, n) in enumerate(count.most_common(max_n))
+                if i == 0 or (n >= min_poems and n >= min_share * len(train))]
+        out.append((name, len(train), [(s, [c for c in train if signature(c) == s])
+                                       for s in sigs]))
+    out.sort(key=lambda x: -x[1])
+    return out
+
+
 def tone_runs(marks_tones):
     """[(clause index, tone)] of rhyme lines -> list of runs [[clause index, ...]] of equal tone."""
     runs = []
