@@ -9,7 +9,7 @@
 //     card's border, clear of the poem's columns (measured through renderCard's onGlyph hook)
 //   - Simplified → Traditional is phrase-level (OpenCC via opencc-js): 头发/发展/白发,
 //     云/人云亦云, 以后/皇后; the ~1 MB tables load only when Traditional is chosen, and are in
-//     the service worker's precache list (offline)
+//     the service worker's precache list, and work offline
 //
 //   node --test tests/e2e/playground-details.test.mjs
 // Needs assets/models/inkstone-poetry-q8_0.gguf and the wasm build (make wasm).
@@ -229,6 +229,34 @@ test('Traditional display converts phrases, not characters; its tables load only
     );
     assert.deepEqual(problems, []);
   } finally {
+    await context.close();
+  }
+});
+
+test('offline, Traditional display still converts (its tables come from the service worker)', { timeout: 120_000 }, async () => {
+  const fragment = shareFragment('白发', '头发发展白发，云飞人云亦云。');
+  const { context, page } = await openPlaygroundPage(browser, server.url + fragment);
+  try {
+    await waitForModel(page); // the model is kept in the model cache for the offline visit
+    await page.evaluate(async () => {
+      await /** @type {any} */ (window).inkstonePwa.ready;
+      await navigator.serviceWorker.ready;
+    });
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.run === 'shared', null, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.controller !== null), true, 'the page is not served by the worker');
+    await page.click('#script-toggle');
+    await page.waitForFunction(() => document.getElementById('script-toggle')?.getAttribute('aria-pressed') === 'true', null, {
+      timeout: 10_000,
+    });
+    const shown = await page.$$eval('#poem-body .line', (lines) =>
+      lines.map((line) => Array.from(line.querySelectorAll('.ch'), (c) => c.textContent).join('')),
+    );
+    assert.deepEqual(shown, ['頭髮發展白髮', '雲飛人云亦云']);
+    assert.equal(await page.isHidden('#notice'), true, `a notice: ${await page.textContent('#notice-text')}`);
+  } finally {
+    await context.setOffline(false);
     await context.close();
   }
 });
