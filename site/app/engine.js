@@ -10,6 +10,7 @@
 
 import { Inkstone, ModelStore } from '../web/client.js';
 import { sha256Hex } from '../web/model-store.js';
+import { Poetry } from '../web/poetry.js';
 import { planForm } from './forms.js';
 
 /** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
@@ -39,6 +40,8 @@ const TOP_ALTERNATIVES = 8;
 export class PoemEngine {
   /** @type {Inkstone} */
   #ink;
+  /** tone and rhyme tables, the analyser (web/poetry.js) */
+  poetry;
   /** @type {ModelInfo | null} */
   info = null;
   /** model id for share links: the first 16 hex digits of the model's SHA-256 */
@@ -53,6 +56,7 @@ export class PoemEngine {
   /** @param {{wasmBase: string, build: 'auto'|'inkstone'|'inkstone-mt'}} options */
   constructor(options) {
     this.#ink = new Inkstone({ wasmBase: options.wasmBase, build: options.build });
+    this.poetry = new Poetry(this.#ink);
   }
 
   get ready() {
@@ -128,7 +132,7 @@ export class PoemEngine {
   async useRhymeBook(book, force = false) {
     if (this.#rhymeBook === book && !force) return;
     const base = new URL('assets/prosody/', location.href);
-    await this.#ink.setProsody(
+    await this.poetry.setProsody(
       { tones: new URL('tones.tsv', base), rhyme: new URL(`rhyme-${book}.tsv`, base) },
       { fetch: true },
     );
@@ -141,7 +145,7 @@ export class PoemEngine {
    * @returns {Promise<import('../web/protocol.js').PoemAnalysis>}
    */
   analyse(text) {
-    return this.#ink.analyse(text);
+    return this.poetry.analyse(text);
   }
 
   /**

@@ -83,7 +83,7 @@ export class ClassroomEngine {
    * @param {string} tables base URL of assets/prosody/
    */
   async loadProsody(tables) {
-    await this.ink.setProsody(
+    await this.#loader.poetry.setProsody(
       { tones: new URL('tones.tsv', tables), rhyme: new URL('rhyme-classical.tsv', tables) },
       { fetch: true },
     );
