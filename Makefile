@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 600
 # Debian's emscripten optimizer needs Debian's acorn.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all deps native asan wasm site serve test test-cpp test-asan test-wasm test-py test-js test-e2e typecheck clean fuzz-build fuzz test-fuzz
+.PHONY: all deps native asan wasm site package serve test test-cpp test-asan test-wasm test-py test-js test-e2e typecheck clean fuzz-build fuzz test-fuzz
 
 all: native wasm
 
@@ -37,6 +37,12 @@ fuzz-build: deps
 
 site: wasm
 	node tools/site/build.mjs
+
+# The npm package (web/ + the painter + the share codec + both wasm builds + .d.ts) in
+# build-package/; `cd build-package && npm pack` makes the tarball. Not part of `make test`'s
+# build: tests/e2e/package.test.mjs builds, packs and installs its own copy.
+package: wasm
+	node tools/package/build.mjs build-package
 
 serve: site
 	node tools/site/serve.mjs dist $(PORT)
@@ -81,4 +87,4 @@ test-fuzz:
 	FUZZ_SEED=1 tests/fuzz/run.sh 20
 
 clean:
-	rm -rf build build-asan build-wasm build-fuzz dist
+	rm -rf build build-asan build-wasm build-fuzz build-package dist

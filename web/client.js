@@ -17,6 +17,7 @@ import { InkstoneError, fromWire, abortError } from './errors.js';
 import { download } from './model-store.js';
 import { CHANNEL, PROTOCOL_VERSION } from './protocol.js';
 import { Poetry } from './poetry.js';
+import { DEFAULT_WASM_BASE } from './wasm-base.js';
 
 /** @typedef {import('./protocol.js').ModelInfo} ModelInfo */
 /** @typedef {import('./protocol.js').SamplingOptions} SamplingOptions */
@@ -68,7 +69,8 @@ import { Poetry } from './poetry.js';
 /**
  * @typedef {object} InkstoneOptions
  * @property {string | URL} [wasmBase]  folder holding inkstone.mjs/.wasm (+ inkstone-mt.*);
- *           default: ../build-wasm/wasm_bindings/ next to this module
+ *           default: DEFAULT_WASM_BASE of wasm-base.js (the repository's
+ *           build-wasm/wasm_bindings/; in the npm package its wasm/ folder)
  * @property {string | URL} [workerUrl] default: ./worker.js next to this module
  * @property {'auto'|'inkstone'|'inkstone-mt'} [build]  'auto' picks -mt when crossOriginIsolated
  * @property {number} [nThreads]        threads for the -mt build (default min(4, cores - 1), >= 1)
@@ -100,7 +102,6 @@ import { Poetry } from './poetry.js';
 
 /** @typedef {{nCtx?: number, maxMemoryBytes?: number, minSplitMacs?: number}} ModelSettings */
 
-const DEFAULT_WASM_BASE = new URL('../build-wasm/wasm_bindings/', import.meta.url);
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export class Inkstone extends EventTarget {
