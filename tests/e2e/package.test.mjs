@@ -24,6 +24,7 @@ import { ROOT, POETRY_MODEL, PROSODY, missingBuilds } from '../js/support/paths.
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 import { canRunChromium, launchBrowser } from '../../tools/lib/chromium.mjs';
 import { startServer } from '../../tools/lib/static-server.mjs';
+import { encodeShare } from '../../site/share/share-codec.js';
 
 const run = promisify(execFile);
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -51,6 +52,14 @@ const POEM_OPTIONS = {
   maxTokens: 26,
   constraint: { form: '五言絕句', tones: true, rhyme: true },
 };
+
+// A share link as the site writes it (site/share/share-codec.js), for <inkstone-poem share>.
+const SHARED_POEM = '床前明月光，疑是地上霜。\n举头望明月，低头思故乡。';
+const SHARED_LINK = encodeShare({
+  modelId: 'test', prompt: { title: '静夜思' }, poem: SHARED_POEM,
+  form: { preset: 'wuyan-jueju', tones: true, rhyme: true, rhymeBook: 'xinyun' },
+  sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 7 },
+});
 
 /** @type {string} */
 let tmp;
@@ -143,6 +152,8 @@ test('a plain page: <inkstone-poem> writes and paints the poem in its shadow roo
 </head><body>
 <inkstone-poem id="en" form="五言絕句" title="春江" seed="3" model="assets/models/inkstone-poetry-q8_0.gguf"></inkstone-poem>
 <inkstone-poem id="zh" lang="zh" form="五绝" title="春江" seed="3" model="assets/models/inkstone-poetry-q8_0.gguf"></inkstone-poem>
+<inkstone-poem id="shared" share="${SHARED_LINK}"></inkstone-poem>
+<inkstone-poem id="broken" share="${SHARED_LINK.slice(0, -3)}AAA"></inkstone-poem>
 <div id="outside"><span class="ch">外</span><div class="text">外</div></div>
 </body></html>`);
   const server = await startServer({ root: app });
@@ -186,7 +197,16 @@ test('a plain page: <inkstone-poem> writes and paints the poem in its shadow roo
         };
         const outside = /** @type {HTMLElement} */ (document.querySelector('#outside .ch'));
         const text = /** @type {HTMLElement} */ (document.querySelector('#outside .text'));
+        const shared = /** @type {any} */ (document.getElementById('shared'));
+        const broken = /** @type {any} */ (document.getElementById('broken'));
         return {
+          shared: {
+            state: shared.getAttribute('data-state'),
+            title: shared.shadowRoot.querySelector('.title').textContent,
+            lines: [...shared.shadowRoot.querySelectorAll('.line')].map((l) => l.textContent),
+            animatedChars: shared.shadowRoot.querySelectorAll('.ch').length,
+          },
+          broken: { state: broken.getAttribute('data-state'), status: broken.shadowRoot.querySelector('.status').textContent },
           isolated: crossOriginIsolated,
           en: read('en'),
           zh: read('zh'),
@@ -221,6 +241,13 @@ test('a plain page: <inkstone-poem> writes and paints the poem in its shadow roo
       t.diagnostic(`${reducedMotion}: ${seen.en.text} / ${seen.zh.text}`);
       assert.equal(seen.en.label, 'Ink painting: 春江', 'English labels on an English page');
       assert.equal(seen.zh.label, '水墨畫: 春江', 'lang="zh" on the element');
+      // A share link shows the poem it carries; a damaged one says so.
+      assert.equal(seen.shared.state, 'done');
+      assert.equal(seen.shared.title, '静夜思');
+      assert.deepEqual(seen.shared.lines, ['床前明月光，', '疑是地上霜。', '举头望明月，', '低头思故乡。']);
+      assert.equal(seen.shared.animatedChars, reducedMotion === 'reduce' ? 0 : 24);
+      assert.equal(seen.broken.state, 'error');
+      assert.match(seen.broken.status, /^Could not write the poem: share link: /);
       // The element's styles do not leak out.
       assert.equal(seen.outsideAnimation, 'none');
       assert.equal(seen.outsideWriting, 'horizontal-tb');
