@@ -69,7 +69,7 @@ test-py:
 	/usr/bin/python3 -m unittest discover -s tests/py -v
 
 # JSDoc types of every browser module, checked by TypeScript (no build step, no emit).
-TS_PROJECTS := web site/app site/art site/pwa site/classroom
+TS_PROJECTS := web site/app site/art site/pwa site/classroom site/embed
 typecheck:
 	for p in $(TS_PROJECTS); do npx tsc -p $$p/tsconfig.json || exit 1; done
 
