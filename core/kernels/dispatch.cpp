@@ -19,7 +19,6 @@ const kernel_table* wasmsimd_kernels();
 const kernel_table& ref_kernels() {
   static const kernel_table table = {
       .name = "ref",
-      .matvec = {f32_matvec__ref, f16_matvec__ref, q4_0_matvec__ref, q8_0_matvec__ref},
       .matmul = {f32_matmul__ref, f16_matmul__ref, q4_0_matmul__ref, q8_0_matmul__ref},
       .get_rows = {f32_get_rows__ref, f16_get_rows__ref, q4_0_get_rows__ref, q8_0_get_rows__ref},
       .f32_rmsnorm = f32_rmsnorm__ref,

@@ -1,8 +1,10 @@
 // The kernel table: every piece of arithmetic the forward pass does, as plain function pointers.
 //
 // A table is picked once (dispatch.cpp) and the forward pass calls kernels only through it, so a
-// faster implementation (wasmsimd, native SIMD, xnnpack) plugs in by filling a table, never by
-// editing forward.cpp. Names follow XNNPACK: what, then `__` and how (`q8_0_matvec__ref`).
+// faster implementation plugs in by filling a table, never by editing forward.cpp. There are three:
+// ref (scalar, every build), wasmsimd (SIMD128, Emscripten builds) and xnnpack (native builds: the
+// ref table plus XNNPACK's prepacked F32 fully-connected operator; no native SIMD of our own).
+// Names follow XNNPACK: what, then `__` and how (`q8_0_matmul__ref`).
 //
 // Conventions shared by all kernels:
 // - Weights are a row-major matrix W (rows, cols) in one of the weight formats below, rows laid
@@ -38,11 +40,9 @@ inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
   return 0;
 }
 
-// y (rows) = W (rows, cols) x (cols), rows [row_begin, row_end) only.
-using matvec_fn = void (*)(const uint8_t* w, int64_t cols, const float* x, float* y,
-                           int64_t row_begin, int64_t row_end);
-
 // Y (n, rows) = X (n, cols) W^T, output columns [row_begin, row_end) of every Y row only.
+// Decode is n = 1 (a matrix-vector product); implementations take their own fast path for it, and
+// row t of a batch equals the n = 1 product of token t bit for bit.
 using matmul_fn = void (*)(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end);
 
@@ -86,7 +86,8 @@ using attention_fn = void (*)(const float* q, const float* k, const float* v, in
 
 // Optional prepacked fully-connected operator for F32 weights (XNNPACK). create() is called once
 // per weight when a session is created and returns null on failure; run() computes
-// Y (n, rows) = X (n, cols) W^T for the whole matrix and returns false on failure.
+// Y (n, rows) = X (n, cols) W^T for the whole matrix on the calling thread (the session's thread
+// pool does not split it) and returns false on failure.
 using fc_create_fn = void* (*)(const float* w, int64_t rows, int64_t cols);
 using fc_run_fn = bool (*)(void* fc, const float* x, int64_t n, float* y);
 using fc_delete_fn = void (*)(void* fc);
@@ -94,7 +95,6 @@ using fc_delete_fn = void (*)(void* fc);
 struct kernel_table {
   const char* name;  // "ref", "xnnpack", "wasmsimd"
 
-  matvec_fn matvec[kNumWeightFormats];      // indexed by weight_format
   matmul_fn matmul[kNumWeightFormats];      // indexed by weight_format
   get_rows_fn get_rows[kNumWeightFormats];  // indexed by weight_format
 

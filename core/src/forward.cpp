@@ -10,22 +10,66 @@
 
 namespace inkstone {
 
-// y (n, rows) = x (n, cols) W^T, split by output rows over the thread pool.
+// y (n, rows) = x (n, cols) W^T. The kernel table's matmul is split by output rows over the thread
+// pool (when the product is big enough); a prepacked operator (XNNPACK, F32 weights on native
+// builds) runs the whole product on the calling thread instead.
 void session::linear(const linear_op& op, const float* x, int n, float* y) {
   if (op.fc != nullptr && kt_->f32_fc_run(op.fc, x, n, y)) return;
-  const int f = static_cast<int>(op.format);
-  const bool split = int64_t(op.rows) * op.cols * n >= min_split_macs_;
-  auto run = [&](auto&& rows) {
-    if (split) pool_->parallel_for(op.rows, rows);
-    else rows(int64_t{0}, op.rows);
-  };
-  if (n == 1) {
-    const matvec_fn matvec = kt_->matvec[f];
-    run([&](int64_t r0, int64_t r1) { matvec(op.w, op.cols, x, y, r0, r1); });
+  const matmul_fn matmul = kt_->matmul[static_cast<int>(op.format)];
+  auto rows = [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); };
+  if (int64_t(op.rows) * op.cols * n >= min_split_macs_) {
+    pool_->parallel_for(op.rows, rows);
   } else {
-    const matmul_fn matmul = kt_->matmul[f];
-    run([&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); });
+    rows(int64_t{0}, op.rows);
   }
+}
+
+// Causal attention of the chunk's n queries q (n, q_dim) at positions pos0 .. pos0 + n - 1 over
+// the cache rows k_cache, v_cache (n_ctx, kv_dim) into att_out (n, q_dim); afterwards att_
+// (n_head, n_ctx) holds the last query's weights. Query i sees positions 0 .. pos0 + i, exactly as
+// if it were decoded alone.
+void session::attention(const float* q, const float* k_cache, const float* v_cache, int pos0, int n,
+                        float* att_out) {
+  const llama_hparams& hp = model_->hp;
+  const attention_shape shape{hp.n_head, hp.n_head_kv, hp.head_dim};
+  const int q_dim = hp.n_head * hp.head_dim;
+  float* att = att_.data();
+  if (n == 1) {
+    kt_->f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
+    return;
+  }
+  // Queries are independent: they are split over the threads, each with its own weights scratch
+  // (slot 0's is att_), taken in pairs from both ends so that every range holds about the same
+  // causal work. Counted from the back (k = n - 1 - r), k = 0, 1, 2, 3, ... is query n-1, 0, n-2,
+  // 1, ...: the last r of the last range is query n - 1, so that range's scratch ends with the
+  // last query's weights.
+  const size_t att_slot = size_t(hp.n_head) * n_ctx_;
+  int last_slot = 0;
+  pool_->parallel_for_slots(n, [&](int slot, int64_t r0, int64_t r1) {
+    float* att_s = att + size_t(slot) * att_slot;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t k = n - 1 - r;
+      const int64_t i = k % 2 == 0 ? n - 1 - k / 2 : k / 2;
+      kt_->f32_attention(q + size_t(i) * q_dim, k_cache, v_cache, pos0 + i + 1, shape, att_s,
+                         n_ctx_, att_out + size_t(i) * q_dim);
+    }
+    if (r1 == n) last_slot = slot;  // one range ends at n: a single writer
+  });
+  if (last_slot != 0) std::copy_n(att + size_t(last_slot) * att_slot, att_slot, att);
+}
+
+// Probe of layer l for the newest token (n_pos positions in the cache): its attention weights
+// (n_head, n_pos) of (n_layer, n_head, n_pos) from att_, its query q_last and head outputs out_last
+// (q_dim each, of (n_layer, q_dim)).
+void session::record_probe_layer(int l, int n_pos, const float* q_last, const float* out_last) {
+  const llama_hparams& hp = model_->hp;
+  const int q_dim = hp.n_head * hp.head_dim;
+  float* dst = probe_att_.data() + size_t(l) * hp.n_head * n_pos;
+  for (int h = 0; h < hp.n_head; ++h) {
+    for (int j = 0; j < n_pos; ++j) dst[size_t(h) * n_pos + j] = att_[size_t(h) * n_ctx_ + j];
+  }
+  std::copy_n(q_last, q_dim, probe_q_.data() + size_t(l) * q_dim);
+  std::copy_n(out_last, q_dim, probe_out_.data() + size_t(l) * q_dim);
 }
 
 status session::forward(const int32_t* tokens, int n, float* all_logits) {
@@ -37,7 +81,6 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   const int q_dim = hp.n_head * head_dim;      // n_head * head_dim
   const int kv_dim = hp.n_head_kv * head_dim;  // n_head_kv * head_dim
   const int n_ff = hp.n_ff;
-  const attention_shape shape{hp.n_head, hp.n_head_kv, head_dim};
   assert(n > 0 && n <= n_batch_ && pos0 + n <= n_ctx_);
 
   float* x = x_.data();              // (n, n_embd) residual stream
@@ -47,7 +90,6 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   float* att_out = att_out_.data();  // (n, q_dim)
   float* hb = hb_.data();            // (n, n_ff)
   float* hb2 = hb2_.data();          // (n, n_ff)
-  float* att = att_.data();          // (n_head, n_ctx)
 
   // Token embeddings: x[i] = token_embd[tokens[i]].
   const tensor_view& embd = model_->token_embd;  // (n_vocab, n_embd)
@@ -87,42 +129,12 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
       kt.f32_rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
     }
 
-    // Causal attention over the cache: att_out (n, q_dim); att holds the last query's weights.
-    if (n == 1) {
-      kt.f32_attention(q, k_cache, v_cache, pos0 + 1, shape, att, n_ctx_, att_out);
-    } else {
-      // Query i sees positions 0 .. pos0 + i, exactly as if it were decoded alone. Queries are
-      // independent: they are split over the threads, each with its own weights scratch (slot
-      // 0's is `att`), taken in pairs from both ends so that every range holds about the same
-      // causal work. Counted from the back (k = n - 1 - r), k = 0, 1, 2, 3, ... is query
-      // n-1, 0, n-2, 1, ...: the last r of the last range is query n - 1, so that range's
-      // scratch ends with the last query's weights.
-      const size_t att_slot = size_t(hp.n_head) * n_ctx_;
-      int last_slot = 0;
-      pool_->parallel_for_slots(n, [&](int slot, int64_t r0, int64_t r1) {
-        float* att_s = att + size_t(slot) * att_slot;
-        for (int64_t r = r0; r < r1; ++r) {
-          const int64_t k = n - 1 - r;
-          const int64_t i = k % 2 == 0 ? n - 1 - k / 2 : k / 2;
-          kt.f32_attention(q + size_t(i) * q_dim, k_cache, v_cache, pos0 + i + 1, shape, att_s,
-                           n_ctx_, att_out + size_t(i) * q_dim);
-        }
-        if (r1 == n) last_slot = slot;  // one range ends at n: a single writer
-      });
-      if (last_slot != 0) std::copy_n(att + size_t(last_slot) * att_slot, att_slot, att);
-    }
+    // Causal attention over the cache: att_out (n, q_dim); query i sees 0 .. pos0 + i.
+    attention(q, k_cache, v_cache, pos0, n, att_out);
 
-    // Probe: the newest token's weights for this layer, (n_head, n_pos) of (n_layer, n_head,
-    // n_pos).
+    // Probe: the newest token's attention weights, query and head outputs for this layer.
     if (record_attention_) {
-      const int n_pos = pos0 + n;
-      float* dst = probe_att_.data() + size_t(l) * hp.n_head * n_pos;
-      for (int h = 0; h < hp.n_head; ++h) {
-        for (int j = 0; j < n_pos; ++j) dst[size_t(h) * n_pos + j] = att[size_t(h) * n_ctx_ + j];
-      }
-      // ... and its query and head outputs, (q_dim) each of (n_layer, q_dim).
-      std::copy_n(q + size_t(n - 1) * q_dim, q_dim, probe_q_.data() + size_t(l) * q_dim);
-      std::copy_n(att_out + size_t(n - 1) * q_dim, q_dim, probe_out_.data() + size_t(l) * q_dim);
+      record_probe_layer(l, pos0 + n, q + size_t(n - 1) * q_dim, att_out + size_t(n - 1) * q_dim);
     }
 
     // Output projection and residual: x += att_out Wo^T                (n, n_embd)

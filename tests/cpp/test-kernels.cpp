@@ -7,11 +7,13 @@
 #include <cstring>
 #include <vector>
 
+#include "../common/kernel-fixtures.h"
 #include "inkstone/fp16.h"
 #include "kernel-table.h"
 #include "quant-blocks.h"
 
 using namespace inkstone;
+using namespace inkstone::fixtures;
 
 namespace {
 
@@ -26,93 +28,7 @@ constexpr double kMaxAbsErrElementwise = 1e-6;
 const int64_t kCols[] = {32, 64, 96, 4096};
 const int64_t kRows[] = {1, 3, 17};
 
-// A tiny deterministic generator (independent of the standard library's distributions).
-struct lcg {
-  uint64_t s;
-  explicit lcg(uint64_t seed) : s(seed * 2862933555777941757ull + 3037000493ull) {}
-  uint32_t next() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<uint32_t>(s >> 33);
-  }
-  float uniform(float lo, float hi) { return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f; }
-};
-
-std::vector<float> random_vec(lcg& r, size_t n, float lo = -1.0f, float hi = 1.0f) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = r.uniform(lo, hi);
-  return v;
-}
-
-// A random weight matrix in `format`, plus its exact dequantization (written from the layout
-// described in quant-blocks.h, not with the kernels' helpers).
-struct weights {
-  std::vector<uint8_t> bytes;
-  std::vector<double> dense;  // (rows, cols)
-};
-
-void put_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
-
-weights make_weights(weight_format format, int64_t rows, int64_t cols, uint64_t seed) {
-  lcg r(seed);
-  weights w;
-  w.dense.resize(size_t(rows * cols));
-  w.bytes.resize(weight_row_bytes(format, cols) * rows);
-  uint8_t* p = w.bytes.data();
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j0 = 0; j0 < cols;) {
-      double* d_out = &w.dense[size_t(i * cols + j0)];
-      switch (format) {
-        case weight_format::f32: {
-          const float v = r.uniform(-1, 1);
-          std::memcpy(p, &v, 4);
-          p += 4;
-          d_out[0] = v;
-          j0 += 1;
-          break;
-        }
-        case weight_format::f16: {
-          const uint16_t h = fp32_to_fp16(r.uniform(-1, 1));
-          put_u16(p, h);
-          p += 2;
-          d_out[0] = fp16_to_fp32(h);
-          j0 += 1;
-          break;
-        }
-        case weight_format::q8_0: {
-          const uint16_t dh = fp32_to_fp16(r.uniform(0.001f, 0.02f));
-          put_u16(p, dh);
-          const double d = fp16_to_fp32(dh);
-          for (int j = 0; j < 32; ++j) {
-            const int8_t q = static_cast<int8_t>(static_cast<int>(r.next() % 255) - 127);
-            p[2 + j] = static_cast<uint8_t>(q);
-            d_out[j] = d * q;
-          }
-          p += 34;
-          j0 += 32;
-          break;
-        }
-        case weight_format::q4_0: {
-          const uint16_t dh = fp32_to_fp16(r.uniform(0.01f, 0.2f));
-          put_u16(p, dh);
-          const double d = fp16_to_fp32(dh);
-          for (int j = 0; j < 16; ++j) {
-            const uint8_t byte = static_cast<uint8_t>(r.next() & 0xFF);
-            p[2 + j] = byte;
-            d_out[j] = d * ((byte & 0x0F) - 8);
-            d_out[j + 16] = d * ((byte >> 4) - 8);
-          }
-          p += 18;
-          j0 += 32;
-          break;
-        }
-      }
-    }
-  }
-  return w;
-}
-
-double max_rel_err_matvec(const weights& w, int64_t rows, int64_t cols, const float* x,
-                          const float* y) {
+double max_rel_err(const weights& w, int64_t rows, int64_t cols, const float* x, const float* y) {
   double worst = 0;
   for (int64_t i = 0; i < rows; ++i) {
     double ref = 0, mag = 0;
@@ -123,20 +39,6 @@ double max_rel_err_matvec(const weights& w, int64_t rows, int64_t cols, const fl
     worst = std::max(worst, std::fabs(y[i] - ref) / std::max(mag, 1e-30));
   }
   return worst;
-}
-
-const char* format_name(weight_format f) {
-  switch (f) {
-    case weight_format::f32:
-      return "f32";
-    case weight_format::f16:
-      return "f16";
-    case weight_format::q4_0:
-      return "q4_0";
-    case weight_format::q8_0:
-      return "q8_0";
-  }
-  return "?";
 }
 
 double tolerance(weight_format f) {
@@ -152,9 +54,6 @@ double tolerance(weight_format f) {
   }
   return 0;
 }
-
-const weight_format kFormats[] = {weight_format::f32, weight_format::f16, weight_format::q4_0,
-                                  weight_format::q8_0};
 
 }  // namespace
 
@@ -173,7 +72,7 @@ TEST_CASE("quant blocks: ggml sizes and Q4_0 nibble order") {
   CHECK(out[17] == 0.0f);
 }
 
-TEST_CASE("matvec and get_rows (ref) match dequantize-then-dot in double") {
+TEST_CASE("matmul (n = 1) and get_rows (ref) match dequantize-then-dot in double") {
   const kernel_table& k = ref_kernels();
   for (weight_format f : kFormats) {
     for (int64_t cols : kCols) {
@@ -185,14 +84,14 @@ TEST_CASE("matvec and get_rows (ref) match dequantize-then-dot in double") {
         lcg r(7 + cols);
         const std::vector<float> x = random_vec(r, cols);
         std::vector<float> y(rows, 123.0f);
-        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y.data(), 0, rows);
-        CHECK(max_rel_err_matvec(w, rows, cols, x.data(), y.data()) <= tolerance(f));
+        k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), 1, y.data(), 0, rows);
+        CHECK(max_rel_err(w, rows, cols, x.data(), y.data()) <= tolerance(f));
 
         // Rows split into two calls give the same bits (no dependence on the split).
         std::vector<float> y2(rows, 0.0f);
         const int64_t mid = rows / 2;
-        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y2.data(), 0, mid);
-        k.matvec[int(f)](w.bytes.data(), cols, x.data(), y2.data(), mid, rows);
+        k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), 1, y2.data(), 0, mid);
+        k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), 1, y2.data(), mid, rows);
         CHECK(std::memcmp(y.data(), y2.data(), rows * sizeof(float)) == 0);
 
         // get_rows is the exact dequantization.
@@ -207,7 +106,7 @@ TEST_CASE("matvec and get_rows (ref) match dequantize-then-dot in double") {
   }
 }
 
-TEST_CASE("matmul (ref) equals matvec per row, bit for bit, and matches double") {
+TEST_CASE("matmul (ref): row t of a batch equals token t alone, bit for bit, and matches double") {
   const kernel_table& k = ref_kernels();
   for (weight_format f : kFormats) {
     for (int64_t cols : {int64_t{32}, int64_t{96}}) {
@@ -221,10 +120,9 @@ TEST_CASE("matmul (ref) equals matvec per row, bit for bit, and matches double")
       k.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y.data(), 7, rows);
       for (int64_t t = 0; t < n; ++t) {
         std::vector<float> yv(rows);
-        k.matvec[int(f)](w.bytes.data(), cols, x.data() + t * cols, yv.data(), 0, rows);
+        k.matmul[int(f)](w.bytes.data(), rows, cols, x.data() + t * cols, 1, yv.data(), 0, rows);
         CHECK(std::memcmp(yv.data(), y.data() + t * rows, rows * sizeof(float)) == 0);
-        CHECK(max_rel_err_matvec(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
-              tolerance(f));
+        CHECK(max_rel_err(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <= tolerance(f));
       }
     }
   }
@@ -382,7 +280,7 @@ TEST_CASE("xnnpack f32 fully-connected matches double (batch 1 and 5)") {
         std::vector<float> y(size_t(n * rows));
         REQUIRE(k->f32_fc_run(fc, x.data(), n, y.data()));
         for (int64_t t = 0; t < n; ++t) {
-          CHECK(max_rel_err_matvec(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
+          CHECK(max_rel_err(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
                 kMaxRelErrXnnpack);
         }
       }

@@ -1,6 +1,7 @@
 // Every wasmsimd kernel against its ref twin, over awkward sizes (sub-tile, odd, tails), in the
 // wasm build. Besides the tolerances below, the row-splitting invariants are checked bit for bit:
-// any split of the rows (as a thread pool makes) and matvec vs matmul give identical floats.
+// any split of the rows (as a thread pool makes) and a batch vs its tokens one at a time give
+// identical floats.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "../../tools/bench/wasm/q8_0-f32-activations.h"
+#include "../common/kernel-fixtures.h"
 #include "inkstone/fp16.h"
 #include "kernel-table.h"
 #include "quant-blocks.h"
@@ -17,6 +20,7 @@
 #include "wasmsimd/wasmsimd-kernels.h"
 
 using namespace inkstone;
+using namespace inkstone::fixtures;
 
 namespace {
 
@@ -37,105 +41,6 @@ const int64_t kQuantCols[] = {32, 64, 96, 288, 768, 2048 + 32};
 const int64_t kFloatCols[] = {1, 7, 32, 33, 64, 96, 288, 768, 2048 + 32};
 const int64_t kRows[] = {1, 3, 17, 64};
 const int64_t kBatch[] = {1, 2, 5, 16};
-
-struct lcg {
-  uint64_t s;
-  explicit lcg(uint64_t seed) : s(seed * 2862933555777941757ull + 3037000493ull) {}
-  uint32_t next() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<uint32_t>(s >> 33);
-  }
-  float uniform(float lo, float hi) { return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f; }
-};
-
-std::vector<float> random_vec(lcg& r, size_t n, float lo = -1.0f, float hi = 1.0f) {
-  std::vector<float> v(n);
-  for (auto& x : v) x = r.uniform(lo, hi);
-  return v;
-}
-
-void put_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
-
-// Random weights in `format` and their exact values (rows, cols) in double.
-struct weights {
-  std::vector<uint8_t> bytes;
-  std::vector<double> dense;
-};
-
-weights make_weights(weight_format format, int64_t rows, int64_t cols, uint64_t seed) {
-  lcg r(seed);
-  weights w;
-  w.bytes.resize(weight_row_bytes(format, cols) * rows);
-  w.dense.resize(size_t(rows * cols));
-  uint8_t* p = w.bytes.data();
-  double* d_out = w.dense.data();
-  const int64_t n = rows * cols;
-  for (int64_t i = 0; i < n;) {
-    switch (format) {
-      case weight_format::f32: {
-        const float v = r.uniform(-1, 1);
-        std::memcpy(p, &v, 4);
-        p += 4;
-        *d_out++ = v;
-        i += 1;
-        break;
-      }
-      case weight_format::f16: {
-        const uint16_t h = fp32_to_fp16(r.uniform(-1, 1));
-        put_u16(p, h);
-        p += 2;
-        *d_out++ = fp16_to_fp32(h);
-        i += 1;
-        break;
-      }
-      case weight_format::q8_0: {
-        const uint16_t dh = fp32_to_fp16(r.uniform(0.001f, 0.02f));
-        put_u16(p, dh);
-        const double d = fp16_to_fp32(dh);
-        for (int j = 0; j < 32; ++j) {
-          const int8_t q = static_cast<int8_t>(static_cast<int>(r.next() % 255) - 127);
-          p[2 + j] = static_cast<uint8_t>(q);
-          *d_out++ = d * q;
-        }
-        p += 34;
-        i += 32;
-        break;
-      }
-      case weight_format::q4_0: {
-        const uint16_t dh = fp32_to_fp16(r.uniform(0.01f, 0.2f));
-        put_u16(p, dh);
-        const double d = fp16_to_fp32(dh);
-        for (int j = 0; j < 16; ++j) {
-          const uint8_t byte = static_cast<uint8_t>(r.next() & 0xFF);
-          p[2 + j] = byte;
-          d_out[j] = d * ((byte & 0x0F) - 8);
-          d_out[j + 16] = d * ((byte >> 4) - 8);
-        }
-        d_out += 32;
-        p += 18;
-        i += 32;
-        break;
-      }
-    }
-  }
-  return w;
-}
-
-const char* format_name(weight_format f) {
-  switch (f) {
-    case weight_format::f32:
-      return "f32";
-    case weight_format::f16:
-      return "f16";
-    case weight_format::q4_0:
-      return "q4_0";
-    case weight_format::q8_0:
-      return "q8_0";
-  }
-  return "?";
-}
-
-bool is_quant(weight_format f) { return f == weight_format::q4_0 || f == weight_format::q8_0; }
 
 double rel_tolerance(weight_format f) {
   switch (f) {
@@ -171,9 +76,6 @@ double allowed_error(const weights& w, weight_format f, int64_t i, int64_t cols,
 bool same_bits(const float* a, const float* b, size_t n) {
   return std::memcmp(a, b, n * sizeof(float)) == 0;
 }
-
-const weight_format kFormats[] = {weight_format::f32, weight_format::f16, weight_format::q4_0,
-                                  weight_format::q8_0};
 
 }  // namespace
 
@@ -219,7 +121,7 @@ TEST_CASE("wasmsimd: activation quantization rounds to the nearest step, |q| <= 
   }
 }
 
-TEST_CASE("wasmsimd: matvec and matmul match ref over swept shapes; row splits are bit-exact") {
+TEST_CASE("wasmsimd: matmul matches ref over swept shapes; row splits are bit-exact") {
   const kernel_table& ref = ref_kernels();
   const kernel_table& simd = *wasmsimd_kernels();
   int n_cases = 0;
@@ -261,11 +163,12 @@ TEST_CASE("wasmsimd: matvec and matmul match ref over swept shapes; row splits a
           simd.matmul[int(f)](w.bytes.data(), rows, cols, x.data(), n, y_split.data(), b, rows);
           CHECK(same_bits(y.data(), y_split.data(), ny));
 
-          // matvec of token t == row t of matmul (decode and prefill agree bit for bit).
+          // Token t alone (n = 1) == row t of the batch (decode and prefill agree bit for bit).
           bool mv_same = true;
           for (int64_t t = 0; t < n; ++t) {
             std::vector<float> yv(rows, NAN);
-            simd.matvec[int(f)](w.bytes.data(), cols, x.data() + t * cols, yv.data(), 0, rows);
+            simd.matmul[int(f)](w.bytes.data(), rows, cols, x.data() + t * cols, 1, yv.data(), 0,
+                                rows);
             mv_same &= same_bits(yv.data(), y.data() + t * rows, rows);
           }
           CHECK(mv_same);
@@ -282,7 +185,7 @@ TEST_CASE("wasmsimd: matvec and matmul match ref over swept shapes; row splits a
   CHECK(n_cases == 4 * 4 * (6 + 6 + 9 + 9));
 }
 
-TEST_CASE("wasmsimd: the f32-activation Q8_0 variant matches ref tightly") {
+TEST_CASE("wasmsimd: the f32-activation Q8_0 variant (benchmark only) matches ref tightly") {
   for (int64_t cols : kQuantCols) {
     for (int64_t rows : kRows) {
       CAPTURE(cols);

@@ -1,8 +1,9 @@
 // Kernel micro-benchmark harness shared by the native (tools/bench/native) and wasm
 // (tools/bench/wasm) benchmark executables. The shapes mirror the kernel tests and the weight
 // matrices of the benchmark models (S15, P8, S110; see make_bench_models.py): every matrix
-// product of one layer plus the output projection, as matvec (decode, n = 1) and matmul
-// (prefill chunk, n = 64 = the session's default n_batch).
+// product of one layer plus the output projection, at n = 1 (decode) and n = 64 (a prefill chunk,
+// the session's default n_batch). Weights and activations come from the kernel tests' fixtures
+// (tests/common/kernel-fixtures.h).
 //
 // Timing: each implementation is warmed up (several calls, so V8 tiers the wasm function up to
 // TurboFan), then timed for at least kMinSeconds; implementations are measured in alternation,
@@ -24,10 +25,12 @@
 #endif
 #include <time.h>
 
-#include "inkstone/fp16.h"
+#include "../../tests/common/kernel-fixtures.h"
 #include "kernel-table.h"
 
 namespace inkstone::bench {
+
+using fixtures::format_name;
 
 struct matrix_shape {
   const char* model;
@@ -111,63 +114,6 @@ inline std::vector<double> time_alternating(const std::vector<std::function<void
     med.push_back(v[v.size() / 2]);
   }
   return med;
-}
-
-// Deterministic random weights in `format` (bytes as the kernels read them).
-inline std::vector<uint8_t> random_weights(weight_format format, int64_t rows, int64_t cols,
-                                           uint64_t seed) {
-  std::vector<uint8_t> w(weight_row_bytes(format, cols) * rows);
-  uint64_t s = seed * 2862933555777941757ull + 3037000493ull;
-  auto next = [&] {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<uint32_t>(s >> 33);
-  };
-  auto uniform = [&](float lo, float hi) {
-    return lo + (hi - lo) * (next() & 0xFFFFFF) / 16777216.0f;
-  };
-  const size_t block = format == weight_format::q8_0 ? 34 : format == weight_format::q4_0 ? 18 : 0;
-  if (block == 0) {
-    for (size_t i = 0; i < w.size(); i += format == weight_format::f32 ? 4 : 2) {
-      const float v = uniform(-1, 1);
-      if (format == weight_format::f32) {
-        std::memcpy(&w[i], &v, 4);
-      } else {
-        const uint16_t h = fp32_to_fp16(v);
-        std::memcpy(&w[i], &h, 2);
-      }
-    }
-    return w;
-  }
-  for (size_t i = 0; i < w.size(); i += block) {
-    const uint16_t d = fp32_to_fp16(uniform(0.001f, 0.02f));
-    std::memcpy(&w[i], &d, 2);
-    for (size_t j = 2; j < block; ++j) w[i + j] = static_cast<uint8_t>(next());
-  }
-  return w;
-}
-
-inline std::vector<float> random_floats(size_t n, uint64_t seed) {
-  std::vector<float> v(n);
-  uint64_t s = seed + 12345;
-  for (auto& x : v) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    x = (static_cast<uint32_t>(s >> 40) / 16777216.0f) * 2.0f - 1.0f;
-  }
-  return v;
-}
-
-inline const char* format_name(weight_format f) {
-  switch (f) {
-    case weight_format::f32:
-      return "f32";
-    case weight_format::f16:
-      return "f16";
-    case weight_format::q4_0:
-      return "q4_0";
-    case weight_format::q8_0:
-      return "q8_0";
-  }
-  return "?";
 }
 
 // One benchmark row: candidates (name, fn) for one (format, shape, n); prints GOP/s (2 ops per

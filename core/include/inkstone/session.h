@@ -29,15 +29,16 @@
 namespace inkstone {
 
 struct session_options {
-  int n_ctx = 0;                 // positions in the KV cache; 0: the model's context length
-  int n_batch = 64;              // prompt tokens per batched forward
-  int n_threads = 1;             // rows of each matrix product (and, in a prompt chunk, the
-                                 // queries of attention) are split over this many threads
+  int n_ctx = 0;     // positions in the KV cache; 0: the model's context length
+  int n_batch = 64;  // prompt tokens per batched forward
+  // Rows of each matrix product (and, in a prompt chunk, the queries of attention) are split over
+  // this many threads; XNNPACK's F32 products (native builds) run on the calling thread alone.
+  int n_threads = 1;
   // Products of fewer multiply-adds run on the calling thread alone: handing half of a ~10 us
   // job to another thread costs about what it saves (2-thread decode of the poetry model and of
   // P8 ran slower than 1 thread when every product was split). 0: split every product.
   int64_t min_split_macs = int64_t{1} << 18;
-  std::string kernels = "auto";  // "auto", "ref", "xnnpack"
+  std::string kernels = "auto";  // "auto", "ref", "wasmsimd" (wasm builds), "xnnpack" (native)
   // Cap on what the session allocates (KV cache + scratch + probe buffers + packed weights);
   // 0: no cap. Over the cap: out_of_memory at creation.
   size_t max_memory_bytes = size_t{1536} << 20;
@@ -115,6 +116,9 @@ class session {
   status make_room(int n_new);
   status forward(const int32_t* tokens, int n_tok, float* all_logits);
   void linear(const linear_op& op, const float* x, int n, float* y);
+  void attention(const float* q, const float* k_cache, const float* v_cache, int pos0, int n,
+                 float* att_out);
+  void record_probe_layer(int l, int n_pos, const float* q_last, const float* out_last);
 
   const model* model_ = nullptr;
   const kernel_table* kt_ = nullptr;

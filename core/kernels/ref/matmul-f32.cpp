@@ -1,4 +1,4 @@
-// F32 weights: matvec, matmul and row lookup (scalar reference).
+// F32 weights: matmul and row lookup (scalar reference).
 #include <cassert>
 #include <cstring>
 
@@ -19,19 +19,15 @@ float f32_row_dot(const uint8_t* row, int64_t cols, const float* x) {
 }
 }  // namespace
 
-void f32_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                     int64_t row_end) {
-  assert(w != nullptr && x != nullptr && y != nullptr);
-  assert(0 <= row_begin && row_begin <= row_end);
-  const size_t row_bytes = weight_row_bytes(weight_format::f32, cols);
-  for (int64_t r = row_begin; r < row_end; ++r) y[r] = f32_row_dot(w + r * row_bytes, cols, x);
-}
-
 void f32_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                      float* y, int64_t row_begin, int64_t row_end) {
+  assert(w != nullptr && x != nullptr && y != nullptr);
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t)
-    f32_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
+  const size_t row_bytes = weight_row_bytes(weight_format::f32, cols);
+  for (int64_t t = 0; t < n; ++t) {
+    for (int64_t r = row_begin; r < row_end; ++r)
+      y[t * rows + r] = f32_row_dot(w + r * row_bytes, cols, x + t * cols);
+  }
 }
 
 void f32_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {

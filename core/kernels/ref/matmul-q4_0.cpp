@@ -1,4 +1,4 @@
-// Q4_0 weights: matvec, matmul and row lookup (scalar reference). Activations stay f32:
+// Q4_0 weights: matmul and row lookup (scalar reference). Activations stay f32:
 // per block, s = sum_j (nibble_j - 8) * x[j] in element order j = 0..31, then acc += d * s.
 #include <cassert>
 
@@ -27,19 +27,15 @@ float q4_0_row_dot(const uint8_t* row, int64_t cols, const float* x) {
 }
 }  // namespace
 
-void q4_0_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                      int64_t row_end) {
-  assert(w != nullptr && x != nullptr && y != nullptr);
-  assert(cols % kQk4_0 == 0 && 0 <= row_begin && row_begin <= row_end);
-  const size_t row_bytes = weight_row_bytes(weight_format::q4_0, cols);
-  for (int64_t r = row_begin; r < row_end; ++r) y[r] = q4_0_row_dot(w + r * row_bytes, cols, x);
-}
-
 void q4_0_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                       float* y, int64_t row_begin, int64_t row_end) {
-  assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t)
-    q4_0_matvec__ref(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
+  assert(w != nullptr && x != nullptr && y != nullptr);
+  assert(cols % kQk4_0 == 0 && 0 <= row_begin && row_begin <= row_end && row_end <= rows);
+  const size_t row_bytes = weight_row_bytes(weight_format::q4_0, cols);
+  for (int64_t t = 0; t < n; ++t) {
+    for (int64_t r = row_begin; r < row_end; ++r)
+      y[t * rows + r] = q4_0_row_dot(w + r * row_bytes, cols, x + t * cols);
+  }
 }
 
 void q4_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {

@@ -6,15 +6,6 @@
 
 namespace inkstone {
 
-void f32_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                     int64_t row_end);
-void f16_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                     int64_t row_end);
-void q4_0_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                      int64_t row_end);
-void q8_0_matvec__ref(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t row_begin,
-                      int64_t row_end);
-
 void f32_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                      float* y, int64_t row_begin, int64_t row_end);
 void f16_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,

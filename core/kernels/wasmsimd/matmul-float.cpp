@@ -1,15 +1,14 @@
-// F32 and F16 weights (SIMD128): matvec, matmul and row lookup.
+// F32 and F16 weights (SIMD128): matmul and row lookup.
 //
-// Register tile: 4 weight rows x 2 tokens, 8 f32x4 accumulators; each weight vector is loaded
-// (and for F16 widened) once per tile and used for both tokens, and the tile walks all tokens
-// of the batch before moving to the next 4 rows, so a batch reads the weights once. The 4 rows
-// of a tile come from the 4 quarters of the row range (sequential streams for the prefetcher).
+// Register tile (tiling in row-tiling.h): 4 weight rows x 2 tokens, 8 f32x4 accumulators; each
+// weight vector is loaded (and for F16 widened) once per tile and used for both tokens.
 // Per output: 4 lanes (lane k sums columns k, k+4, ...), lanes added (l0+l2)+(l1+l3), plus the
 // scalar tail of cols % 4 columns. Single rows and single tokens run the same sequence.
 #include <cassert>
 #include <cstring>
 
 #include "quant-blocks.h"
+#include "wasmsimd/row-tiling.h"
 #include "wasmsimd/simd-common.h"
 #include "wasmsimd/wasmsimd-kernels.h"
 
@@ -87,34 +86,12 @@ void float_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
                   int64_t row_begin, int64_t row_end) {
   assert(w != nullptr && x != nullptr && y != nullptr && n > 0);
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  // A tile takes one row from each quarter of the range (rows q, q + m, q + 2m, q + 3m): four
-  // long sequential streams for the hardware prefetcher instead of four short interleaved ones
-  // (see matmul-quant.cpp for the measurement).
-  const int64_t m = (row_end - row_begin) / 4;
-  for (int64_t q = row_begin; q < row_begin + m; ++q) {
-    const int64_t rr[4] = {q, q + m, q + 2 * m, q + 3 * m};
-    int64_t t = 0;
-    for (; t + 2 <= n; t += 2) float_tile<W, 4, 2>(w, cols, x + t * cols, y + t * rows, rows, rr);
-    if (t < n) float_tile<W, 4, 1>(w, cols, x + t * cols, y + t * rows, rows, rr);
-  }
-  for (int64_t r = row_begin + 4 * m; r < row_end; ++r) {
-    int64_t t = 0;
-    for (; t + 2 <= n; t += 2) float_tile<W, 1, 2>(w, cols, x + t * cols, y + t * rows, rows, &r);
-    if (t < n) float_tile<W, 1, 1>(w, cols, x + t * cols, y + t * rows, rows, &r);
-  }
+  simd::for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
+    float_tile<W, R, T>(w, cols, x + t * cols, y + t * rows, rows, rr);
+  });
 }
 
 }  // namespace
-
-void f32_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                          int64_t row_begin, int64_t row_end) {
-  float_matmul<f32_weights>(w, row_end, cols, x, 1, y, row_begin, row_end);
-}
-
-void f16_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                          int64_t row_begin, int64_t row_end) {
-  float_matmul<f16_weights>(w, row_end, cols, x, 1, y, row_begin, row_end);
-}
 
 void f32_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                           float* y, int64_t row_begin, int64_t row_end) {

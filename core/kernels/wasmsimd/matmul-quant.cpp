@@ -1,4 +1,4 @@
-// Q8_0 and Q4_0 weights (SIMD128): matvec, matmul and row lookup, on the integer path.
+// Q8_0 and Q4_0 weights (SIMD128): matmul and row lookup, on the integer path.
 //
 // Activations are quantized once per call (quantize-activations.cpp: int8 per 32-block with an
 // f32 scale, widened to int16). Per weight block the kernel forms the exact integer dot product
@@ -6,14 +6,13 @@
 // adds  float(isum) * (d_w * d_x)  to an f32 accumulator. Q4_0 dots the raw nibbles and
 // subtracts 8 * sum(x_q) afterwards (exact in integers).
 //
-// Register tile: 4 weight rows x 2 tokens = 8 i32x4 partial sums per block; the 4 rows' sums are
-// folded into one i32x4 (lane = row) so scaling costs one convert, one multiply and one add per
-// token per block. The tile walks every token of the batch before moving to the next 4 rows, so
-// prefill reads each weight once per batch. The 4 rows of a tile come from the 4 quarters of the
-// row range (see quant_matmul). Single rows/tokens run the same arithmetic.
+// Register tile (tiling in row-tiling.h): 4 weight rows x 2 tokens = 8 i32x4 partial sums per
+// block; the 4 rows' sums are folded into one i32x4 (lane = row) so scaling costs one convert, one
+// multiply and one add per token per block. Single rows/tokens run the same arithmetic.
 #include <cassert>
 
 #include "quant-blocks.h"
+#include "wasmsimd/row-tiling.h"
 #include "wasmsimd/simd-common.h"
 #include "wasmsimd/wasmsimd-kernels.h"
 
@@ -122,75 +121,13 @@ void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
   if (row_begin == row_end) return;
   const q8_activations xa = quantize_activations_q8__wasmsimd(x, n, cols);
   const int64_t nb = cols / 32;
-  auto at = [&](int64_t t) {
-    return q8_activations{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
-  };
-  // A tile takes one row from each quarter of the range: rows q, q + m, q + 2m, q + 3m. Adjacent
-  // rows would interleave 4 short streams (a Q8_0 row of 768 is 816 bytes) and defeat the
-  // hardware prefetcher when the weights come from DRAM (measured: 4 vs 9.5 GB/s); quarters are
-  // 4 long sequential streams.
-  const int64_t m = (row_end - row_begin) / 4;
-  for (int64_t q = row_begin; q < row_begin + m; ++q) {
-    const int64_t rr[4] = {q, q + m, q + 2 * m, q + 3 * m};
-    int64_t t = 0;
-    for (; t + 2 <= n; t += 2) quant_tile<W, 4, 2>(w, cols, at(t), y + t * rows, rows, rr);
-    if (t < n) quant_tile<W, 4, 1>(w, cols, at(t), y + t * rows, rows, rr);
-  }
-  for (int64_t r = row_begin + 4 * m; r < row_end; ++r) {
-    int64_t t = 0;
-    for (; t + 2 <= n; t += 2) quant_tile<W, 1, 2>(w, cols, at(t), y + t * rows, rows, &r);
-    if (t < n) quant_tile<W, 1, 1>(w, cols, at(t), y + t * rows, rows, &r);
-  }
-}
-
-// ---------------------------------------------------------------- the f32 ("dequantize") path
-// Q8_0 with f32 activations, 4 rows x 1 token: per block s = sum_j float(q_j) * x_j in 4 lanes,
-// then acc += d * s. Kept for the benchmark comparison with the integer path.
-template <int R>
-inline void q8_0_f32_tile(const uint8_t* w, int64_t cols, const float* x, float* y, int64_t r) {
-  const int64_t nb = cols / 32;
-  const size_t row_bytes = weight_row_bytes(weight_format::q8_0, cols);
-  const uint8_t* wr[R];
-  for (int i = 0; i < R; ++i) wr[i] = w + (r + i) * row_bytes;
-  v128_t acc[R];
-  for (int i = 0; i < R; ++i) acc[i] = wasm_f32x4_splat(0.0f);
-  for (int64_t b = 0; b < nb; ++b) {
-    const float* xb = x + b * 32;
-    v128_t s[R];
-    for (int i = 0; i < R; ++i) s[i] = wasm_f32x4_splat(0.0f);
-    for (int k = 0; k < 4; ++k) {
-      const v128_t x0 = wasm_v128_load(xb + 8 * k);
-      const v128_t x1 = wasm_v128_load(xb + 8 * k + 4);
-      for (int i = 0; i < R; ++i) {
-        const v128_t q = wasm_i16x8_load8x8(wr[i] + b * 34 + 2 + 8 * k);
-        const v128_t w0 = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
-        const v128_t w1 = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
-        s[i] = wasm_f32x4_add(s[i], wasm_f32x4_add(wasm_f32x4_mul(w0, x0), wasm_f32x4_mul(w1, x1)));
-      }
-    }
-    for (int i = 0; i < R; ++i) {
-      const float d = simd::f16_to_f32(simd::load_u16(wr[i] + b * 34));
-      acc[i] = wasm_f32x4_add(acc[i], wasm_f32x4_mul(s[i], wasm_f32x4_splat(d)));
-    }
-  }
-  if constexpr (R == 4) {
-    wasm_v128_store(y + r, simd::f32x4_hsum4(acc[0], acc[1], acc[2], acc[3]));
-  } else {
-    y[r] = simd::f32x4_hsum(acc[0]);
-  }
+  simd::for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
+    const q8_activations at{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
+    quant_tile<W, R, T>(w, cols, at, y + t * rows, rows, rr);
+  });
 }
 
 }  // namespace
-
-void q8_0_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                           int64_t row_begin, int64_t row_end) {
-  quant_matmul<q8_0_weights>(w, row_end, cols, x, 1, y, row_begin, row_end);
-}
-
-void q4_0_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                           int64_t row_begin, int64_t row_end) {
-  quant_matmul<q4_0_weights>(w, row_end, cols, x, 1, y, row_begin, row_end);
-}
 
 void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end) {
@@ -200,23 +137,6 @@ void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const f
 void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end) {
   quant_matmul<q4_0_weights>(w, rows, cols, x, n, y, row_begin, row_end);
-}
-
-void q8_0_matvec__wasmsimd_f32(const uint8_t* w, int64_t cols, const float* x, float* y,
-                               int64_t row_begin, int64_t row_end) {
-  assert(w != nullptr && x != nullptr && y != nullptr);
-  assert(cols % 32 == 0 && 0 <= row_begin && row_begin <= row_end);
-  int64_t r = row_begin;
-  for (; r + 4 <= row_end; r += 4) q8_0_f32_tile<4>(w, cols, x, y, r);
-  for (; r < row_end; ++r) q8_0_f32_tile<1>(w, cols, x, y, r);
-}
-
-void q8_0_matmul__wasmsimd_f32(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                               int64_t n, float* y, int64_t row_begin, int64_t row_end) {
-  assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  for (int64_t t = 0; t < n; ++t) {
-    q8_0_matvec__wasmsimd_f32(w, cols, x + t * cols, y + t * rows, row_begin, row_end);
-  }
 }
 
 // ---------------------------------------------------------------- row lookup (embeddings)

@@ -6,8 +6,6 @@ namespace inkstone {
 const kernel_table* wasmsimd_kernels() {
   static const kernel_table table = {
       .name = "wasmsimd",
-      .matvec = {f32_matvec__wasmsimd, f16_matvec__wasmsimd, q4_0_matvec__wasmsimd,
-                 q8_0_matvec__wasmsimd},
       .matmul = {f32_matmul__wasmsimd, f16_matmul__wasmsimd, q4_0_matmul__wasmsimd,
                  q8_0_matmul__wasmsimd},
       .get_rows = {f32_get_rows__wasmsimd, f16_get_rows__wasmsimd, q4_0_get_rows__wasmsimd,

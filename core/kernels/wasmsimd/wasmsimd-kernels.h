@@ -10,7 +10,7 @@
 //   f32 activation scale. Error vs ref: at most half a quantization step of x per element.
 // - Every output row is computed by the same instruction sequence whatever tile it falls in
 //   (4-row tiles and single-row tails agree bit for bit), so results never depend on how a thread
-//   pool splits the rows, and matmul row t equals matvec of token t bit for bit.
+//   pool splits the rows, and row t of a batch equals the product of token t alone bit for bit.
 #pragma once
 
 #include <cstdint>
@@ -22,15 +22,6 @@ namespace inkstone {
 // The wasmsimd table (every entry SIMD128; no prepacked fully-connected path).
 const kernel_table* wasmsimd_kernels();
 
-void f32_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                          int64_t row_begin, int64_t row_end);
-void f16_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                          int64_t row_begin, int64_t row_end);
-void q4_0_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                           int64_t row_begin, int64_t row_end);
-void q8_0_matvec__wasmsimd(const uint8_t* w, int64_t cols, const float* x, float* y,
-                           int64_t row_begin, int64_t row_end);
-
 void f32_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                           float* y, int64_t row_begin, int64_t row_end);
 void f16_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
@@ -39,14 +30,6 @@ void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const f
                            float* y, int64_t row_begin, int64_t row_end);
 void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end);
-
-// Q8_0 / Q4_0 weights with f32 activations (each weight block widened to f32 and scaled): the
-// "dequantize" alternative, kept for the benchmark that chose the integer path. Same accuracy
-// contract as ref (no activation quantization).
-void q8_0_matvec__wasmsimd_f32(const uint8_t* w, int64_t cols, const float* x, float* y,
-                               int64_t row_begin, int64_t row_end);
-void q8_0_matmul__wasmsimd_f32(const uint8_t* w, int64_t rows, int64_t cols, const float* x,
-                               int64_t n, float* y, int64_t row_begin, int64_t row_end);
 
 void f32_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void f16_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);

@@ -63,19 +63,16 @@ int main(int argc, char** argv) {
       for (int64_t n : kBenchBatch) {
         if (!wanted(o, s, f, n)) continue;
         const std::vector<uint8_t> w =
-            random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
-        const std::vector<float> x = random_floats(size_t(n * s.cols), uint64_t(s.cols));
+            fixtures::make_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols), false).bytes;
+        fixtures::lcg rng{uint64_t(s.cols)};
+        const std::vector<float> x = fixtures::random_vec(rng, size_t(n * s.cols));
         std::vector<float> y(size_t(n * s.rows));
         const int fi = int(f);
         std::vector<candidate> c;
         const bool big = double(s.rows) * s.cols * n > 2e8;
         if (!(o.quick && big)) {
           c.push_back({"ref", [&, fi] {
-                         if (n == 1)
-                           ref.matvec[fi](w.data(), s.cols, x.data(), y.data(), 0, s.rows);
-                         else
-                           ref.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0,
-                                          s.rows);
+                         ref.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows);
                        }});
         }
         void* fc = nullptr;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../kernel-bench.h"
+#include "q8_0-f32-activations.h"
 #include "ref/ref-kernels.h"
 #include "wasmsimd/wasmsimd-kernels.h"
 
@@ -67,18 +68,14 @@ int main(int argc, char** argv) {
       for (int64_t n : kBenchBatch) {
         if (!wanted(o, s, f, n)) continue;
         const std::vector<uint8_t> w =
-            random_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols));
-        const std::vector<float> x = random_floats(size_t(n * s.cols), uint64_t(s.cols));
+            fixtures::make_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols), false).bytes;
+        fixtures::lcg rng{uint64_t(s.cols)};
+        const std::vector<float> x = fixtures::random_vec(rng, size_t(n * s.cols));
         std::vector<float> y(size_t(n * s.rows));
         const int fi = int(f);
         auto run = [&, fi](const kernel_table& k) {
-          return [&, fi] {
-            if (n == 1) {
-              k.matvec[fi](w.data(), s.cols, x.data(), y.data(), 0, s.rows);
-            } else {
-              k.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows);
-            }
-          };
+          return
+              [&, fi] { k.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows); };
         };
         std::vector<candidate> c;
         const bool big = double(s.rows) * s.cols * n > 2e8;
@@ -86,13 +83,8 @@ int main(int argc, char** argv) {
         c.push_back({"wasmsimd", run(simd)});
         if (f == weight_format::q8_0) {
           c.push_back({"wasmsimd_f32act", [&] {
-                         if (n == 1) {
-                           q8_0_matvec__wasmsimd_f32(w.data(), s.cols, x.data(), y.data(), 0,
-                                                     s.rows);
-                         } else {
-                           q8_0_matmul__wasmsimd_f32(w.data(), s.rows, s.cols, x.data(), n,
-                                                     y.data(), 0, s.rows);
-                         }
+                         q8_0_matmul__wasmsimd_f32(w.data(), s.rows, s.cols, x.data(), n, y.data(),
+                                                   0, s.rows);
                        }});
         }
         report_row("wasm", f, s, n, c, o.json);
@@ -104,11 +96,13 @@ int main(int argc, char** argv) {
   if (o.format.empty() && o.n == 0) {
     const int64_t n_embd = 768, n_ff = 2048, n_pos = 128;
     const attention_shape shape{12, 12, 64};
-    std::vector<float> x = random_floats(n_ff, 1), wv = random_floats(n_ff, 2), out(n_ff);
-    std::vector<float> kc = random_floats(size_t(n_pos * 768), 3),
-                       vc = random_floats(size_t(n_pos * 768), 4);
-    std::vector<float> q = random_floats(768, 5), att(size_t(12 * n_pos)), ao(768);
-    std::vector<float> cs = random_floats(32, 6), sn = random_floats(32, 7);
+    fixtures::lcg rng{1};
+    std::vector<float> x = fixtures::random_vec(rng, n_ff), wv = fixtures::random_vec(rng, n_ff);
+    std::vector<float> out(n_ff);
+    std::vector<float> kc = fixtures::random_vec(rng, size_t(n_pos * 768)),
+                       vc = fixtures::random_vec(rng, size_t(n_pos * 768));
+    std::vector<float> q = fixtures::random_vec(rng, 768), att(size_t(12 * n_pos)), ao(768);
+    std::vector<float> cs = fixtures::random_vec(rng, 32), sn = fixtures::random_vec(rng, 32);
     struct vec_case {
       const char* name;
       std::function<void(const kernel_table&)> fn;
