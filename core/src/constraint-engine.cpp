@@ -11,6 +11,7 @@
 
 #include "inkstone/constraints.h"
 #include "inkstone/tokenizer.h"
+#include "inkstone/utf8.h"
 
 namespace inkstone {
 
@@ -33,26 +34,6 @@ constexpr uint8_t kReserved = 4;   // used_ bit: an acrostic head (kept for its 
 
 const char* const kRuleNames[kNumConstraintRules] = {"structure", "head",   "banned",
                                                      "rhyme",     "repeat", "tone"};
-
-// Length of a complete UTF-8 prefix of s (an incomplete tail is left out).
-size_t complete_utf8_prefix(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<uint8_t>(s[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-    if (i + n > s.size()) return i;
-    i += n;
-  }
-  return i;
-}
-
-// Whether s is non-empty, decodes cleanly and has no incomplete tail.
-bool is_whole_utf8(std::string_view s) {
-  if (s.empty() || complete_utf8_prefix(s) != s.size()) return false;
-  std::u32string cps = decode_code_points(s);
-  return std::find(cps.begin(), cps.end(), U'\uFFFD') == cps.end() ||
-         s.find("\xEF\xBF\xBD") != s.npos;
-}
 
 // How many bytes of `delim` the end of `tail` already matches (longest proper prefix).
 size_t delim_progress(std::string_view tail, std::string_view delim) {
@@ -154,7 +135,7 @@ result<std::unique_ptr<constraint_engine>> constraint_engine::create(form_spec f
       ti.kind = kControl;  // decodes to nothing, to U+FFFD, or is a tag like <七绝>
       continue;
     }
-    if (type == token_type::byte || !is_whole_utf8(bytes)) {
+    if (type == token_type::byte || !utf8_is_valid(bytes)) {
       ti.kind = kPartial;
       continue;
     }
@@ -264,7 +245,7 @@ uint8_t constraint_engine::fail_bits_multi(const token_info& t) const {
 
   // Body: characters from here must be whole and fit the items they fill.
   std::string text = phase_ == 1 ? pending_ + std::string(bytes) : std::string(bytes);
-  if (complete_utf8_prefix(text) != text.size()) return kStructure;
+  if (utf8_complete_prefix(text) != text.size()) return kStructure;
   std::u32string cps = decode_code_points(text);
   size_t pos = item_;
   if (phase_ == 0) pos = 0;
@@ -397,7 +378,7 @@ void constraint_engine::advance_bytes(std::string_view bytes) {
   }
   if (phase_ != 1) return;
   pending_.append(bytes.substr(i));
-  const size_t n = complete_utf8_prefix(pending_);
+  const size_t n = utf8_complete_prefix(pending_);
   std::u32string cps = decode_code_points(std::string_view(pending_).substr(0, n));
   pending_.erase(0, n);
   for (char32_t cp : cps) advance_char(cp);

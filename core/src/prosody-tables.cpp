@@ -1,4 +1,4 @@
-// Tone and rhyme tables: parsing the tsv text (format in prosody.h) and UTF-8 helpers.
+// Tone and rhyme tables: parsing the tsv text (format in prosody.h).
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -8,64 +8,6 @@
 #include "inkstone/prosody.h"
 
 namespace inkstone {
-
-// ------------------------------------------------------------------ UTF-8
-std::u32string decode_code_points(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size() / 3 + 1);
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<uint8_t>(text[i]);
-    int n = b0 < 0x80 ? 1 : (b0 >> 5) == 6 ? 2 : (b0 >> 4) == 14 ? 3 : (b0 >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > text.size()) {
-      out.push_back(U'\uFFFD');
-      i++;
-      continue;
-    }
-    char32_t cp = n == 1 ? b0 : n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-    bool ok = true;
-    for (int k = 1; k < n; k++) {
-      const auto b = static_cast<uint8_t>(text[i + k]);
-      if ((b & 0xC0) != 0x80) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (!ok) {
-      out.push_back(U'\uFFFD');
-      i++;
-      continue;
-    }
-    out.push_back(cp);
-    i += n;
-  }
-  return out;
-}
-
-void append_code_point(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-std::string encode_code_points(std::u32string_view cps) {
-  std::string out;
-  for (char32_t cp : cps) append_code_point(out, cp);
-  return out;
-}
 
 bool is_han(char32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||

@@ -29,36 +29,14 @@ namespace inkstone {
 // ---------------------------------------------------------------- UTF-8
 
 uint32_t utf8_next(std::string_view s, size_t* i) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const size_t n = s.size();
-  const size_t at = *i;
-  const uint8_t lead = p[at];
-  const int len = utf8_sequence_length(lead);
-  if (len == 1) {
-    *i = at + 1;
-    return lead;
-  }
-  if (len == 0 || at + static_cast<size_t>(len) > n) {
-    *i = at + 1;
+  const utf8_step st = utf8_decode(s, *i);
+  if (st.kind != utf8_step::valid) {
+    const auto lead = static_cast<uint8_t>(s[*i]);
+    *i += 1;
     return kRawByteFlag | lead;
   }
-  uint32_t cp = lead & (0xFFu >> (len + 1));
-  for (int k = 1; k < len; ++k) {
-    const uint8_t c = p[at + static_cast<size_t>(k)];
-    if ((c & 0xC0) != 0x80) {
-      *i = at + 1;
-      return kRawByteFlag | lead;
-    }
-    cp = (cp << 6) | (c & 0x3Fu);
-  }
-  // Reject overlongs, surrogates and > U+10FFFF.
-  static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-    *i = at + 1;
-    return kRawByteFlag | lead;
-  }
-  *i = at + static_cast<size_t>(len);
-  return cp;
+  *i += st.n_bytes;
+  return st.cp;
 }
 
 void utf8_append(std::string& out, uint32_t cp) {
@@ -66,25 +44,7 @@ void utf8_append(std::string& out, uint32_t cp) {
     out += static_cast<char>(cp & 0xFF);
     return;
   }
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-    return;
-  }
-  if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-    return;
-  }
-  if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-    return;
-  }
-  out += static_cast<char>(0xF0 | (cp >> 18));
-  out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out += static_cast<char>(0x80 | (cp & 0x3F));
+  append_code_point(out, cp);
 }
 
 // ---------------------------------------------------------------- GPT-2 byte map

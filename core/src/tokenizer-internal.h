@@ -5,11 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "inkstone/utf8.h"
+
 namespace inkstone {
 
-// Decodes the code point at s[*i] and advances *i. An invalid or truncated sequence yields the
-// byte value | kRawByteFlag (never a real code point) and advances by one byte, so every input
-// byte is consumed exactly once.
+// Decodes the code point at s[*i] (utf8_decode) and advances *i. An invalid or truncated sequence
+// yields the byte value | kRawByteFlag (never a real code point) and advances by one byte, so
+// every input byte is consumed exactly once.
 inline constexpr uint32_t kRawByteFlag = 0x80000000u;
 uint32_t utf8_next(std::string_view s, size_t* i);
 void utf8_append(std::string& out, uint32_t cp);

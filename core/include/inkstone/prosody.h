@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "inkstone/status.h"
+#include "inkstone/utf8.h"
 
 namespace inkstone {
 
@@ -27,11 +28,8 @@ enum class tone_class : uint8_t { unknown = 0, level = 1, oblique = 2, both = 3 
 
 inline constexpr int kMaxRhymeGroups = 63;  // group ids 1..63, bit g of a uint64_t mask
 
-// ------------------------------------------------------------------ UTF-8 helpers
-// Decodes UTF-8 into code points; an invalid or truncated sequence becomes U+FFFD.
-std::u32string decode_code_points(std::string_view text);
-void append_code_point(std::string& out, char32_t cp);
-std::string encode_code_points(std::u32string_view cps);
+// ------------------------------------------------------------------ characters
+// UTF-8 (decode_code_points, encode_code_points) is in inkstone/utf8.h.
 // CJK unified ideographs (basic, extension A..F, compatibility): what a poem line is made of.
 bool is_han(char32_t cp);
 

@@ -132,11 +132,5 @@ class token_stream_decoder {
   std::string pending_;
 };
 
-// UTF-8 helpers (utf8-stream.cpp).
-// Length of the sequence a lead byte starts (1..4), or 0 for a continuation/invalid byte.
-int utf8_sequence_length(uint8_t lead);
-// Splits complete, valid characters off the front of `pending` into `out`; invalid bytes become
-// U+FFFD; an incomplete (but so far valid) tail stays in `pending`.
-void utf8_take_complete(std::string& pending, std::string& out);
 
 }  // namespace inkstone
