@@ -5,16 +5,13 @@
 // `detail` the fine code name. The contract is wasm_bindings/API.md.
 //
 // Values from JS are checked for type before conversion (a wrong type becomes invalid_argument,
-// never an Embind exception).
+// never an Embind exception): js-values.h. Result objects and model reports: js-results.h.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,116 +25,22 @@
 #include "inkstone/prosody.h"
 #include "inkstone/status.h"
 #include "inkstone/tokenizer.h"
+#include "inkstone/utf8.h"
+#include "js-results.h"
+#include "js-values.h"
 
 using emscripten::val;
 
 namespace inkstone {
 namespace {
 
+using namespace bind;  // js-values.h (option readers), js-results.h (result objects, reports)
+
 #ifdef __EMSCRIPTEN_PTHREADS__
 constexpr bool kThreads = true;
 #else
 constexpr bool kThreads = false;
 #endif
-
-// ---------------------------------------------------------------- result objects
-
-val error_object(const status& s) {
-  val o = val::object();
-  o.set("ok", false);
-  o.set("code", std::string(code_category(s.code)));
-  o.set("message", s.message);
-  o.set("detail", std::string(code_name(s.code)));
-  return o;
-}
-
-val error_object(status_code code, std::string message) {
-  return error_object(status(code, std::move(message)));
-}
-
-val ok_object() {
-  val o = val::object();
-  o.set("ok", true);
-  return o;
-}
-
-// A Float32Array that owns a copy (wasm memory may move or be overwritten by the next step).
-val float_array_copy(std::span<const float> data) {
-  return val(emscripten::typed_memory_view(data.size(), data.data())).call<val>("slice");
-}
-
-// ---------------------------------------------------------------- reading JS values
-
-bool is_present(const val& v) { return !v.isUndefined() && !v.isNull(); }
-
-// Reads options.key as a number when present. Returns false (and sets *err) on a wrong type.
-bool read_number(const val& options, const char* key, double* out, status* err) {
-  if (!is_present(options)) return true;
-  const val v = options[key];
-  if (!is_present(v)) return true;
-  if (!v.isNumber()) {
-    *err = make_error(status_code::invalid_argument, "options.", key, " must be a number");
-    return false;
-  }
-  *out = v.as<double>();
-  if (std::isnan(*out)) {
-    *err = make_error(status_code::invalid_argument, "options.", key, " is NaN");
-    return false;
-  }
-  return true;
-}
-
-bool read_int(const val& options, const char* key, int64_t lo, int64_t hi, int64_t* out,
-              status* err) {
-  double d = static_cast<double>(*out);
-  if (!read_number(options, key, &d, err)) return false;
-  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
-    *err = make_error(status_code::invalid_argument, "options.", key, " must be an integer in [",
-                      lo, ", ", hi, "]");
-    return false;
-  }
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-bool read_float(const val& options, const char* key, float* out, status* err) {
-  double d = *out;
-  if (!read_number(options, key, &d, err)) return false;
-  *out = static_cast<float>(d);
-  return true;
-}
-
-bool read_bool(const val& options, const char* key, bool* out, status* err) {
-  if (!is_present(options)) return true;
-  const val v = options[key];
-  if (!is_present(v)) return true;
-  if (v.typeOf().as<std::string>() != "boolean") {
-    *err = make_error(status_code::invalid_argument, "options.", key, " must be a boolean");
-    return false;
-  }
-  *out = v.as<bool>();
-  return true;
-}
-
-// A JS array (or typed array) of integer token ids in [0, n_vocab).
-result<std::vector<int32_t>> read_tokens(const val& v, int32_t n_vocab, const char* what) {
-  const bool typed = is_present(v) && val::global("ArrayBuffer").call<bool>("isView", v);
-  if (!is_present(v) || (!v.isArray() && !typed)) {
-    return make_error(status_code::invalid_argument, what, " must be an array of token ids");
-  }
-  const std::vector<double> raw = emscripten::convertJSArrayToNumberVector<double>(v);
-  std::vector<int32_t> out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const double d = raw[i];
-    if (!(d == std::floor(d)) || d < 0 || d >= n_vocab) {
-      return make_error(status_code::invalid_argument, what, "[", i, "] is not a token id in [0, ",
-                        n_vocab, ")");
-    }
-    out.push_back(static_cast<int32_t>(d));
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------- prosody tables (module-wide)
 
@@ -148,103 +51,10 @@ std::shared_ptr<const prosody_tables>& current_tables() {
   return tables;
 }
 
-// ---------------------------------------------------------------- model reports
-
-// A metadata value as JS: scalars as numbers/booleans/strings, short arrays as arrays, long
-// arrays (token lists, merges) as a summary string.
-val meta_value(const gguf_value& v) {
-  constexpr uint64_t kMaxArrayShown = 64;
-  switch (v.type) {
-    case gguf_type::u8: case gguf_type::u16: case gguf_type::u32: case gguf_type::u64:
-      return val(static_cast<double>(v.bits));
-    case gguf_type::i8: return val(static_cast<double>(static_cast<int8_t>(v.bits)));
-    case gguf_type::i16: return val(static_cast<double>(static_cast<int16_t>(v.bits)));
-    case gguf_type::i32: return val(static_cast<double>(static_cast<int32_t>(v.bits)));
-    case gguf_type::i64: return val(static_cast<double>(static_cast<int64_t>(v.bits)));
-    case gguf_type::f32: {
-      float f;
-      const uint32_t b = static_cast<uint32_t>(v.bits);
-      std::memcpy(&f, &b, sizeof f);
-      return val(static_cast<double>(f));
-    }
-    case gguf_type::f64: {
-      double d;
-      std::memcpy(&d, &v.bits, sizeof d);
-      return val(d);
-    }
-    case gguf_type::boolean: return val(v.bits != 0);
-    case gguf_type::string: return val(std::string(v.str));
-    case gguf_type::array: {
-      const gguf_array& a = v.arr;
-      if (a.size() > kMaxArrayShown || a.elem_type() == gguf_type::array) {
-        return val("[" + std::to_string(a.size()) + " x " + gguf_type_name(a.elem_type()) + "]");
-      }
-      val out = val::array();
-      for (uint64_t i = 0; i < a.size(); ++i) {
-        int64_t n;
-        double d;
-        if (a.elem_type() == gguf_type::string) {
-          out.call<void>("push", std::string(a.string_at(i)));
-        } else if (a.elem_type() == gguf_type::boolean) {
-          out.call<void>("push", a.bool_at(i));
-        } else if (a.int_at(i, &n)) {
-          out.call<void>("push", static_cast<double>(n));
-        } else if (a.float_at(i, &d)) {
-          out.call<void>("push", d);
-        }
-      }
-      return out;
-    }
-  }
-  return val::null();
-}
-
-val meta_object(const gguf_file& g) {
-  val meta = val::object();
-  for (const gguf_kv& kv : g.kvs()) meta.set(std::string(kv.key), meta_value(kv.value));
-  return meta;
-}
-
-val weight_types(const gguf_file& g) {
-  std::set<std::string> names;
-  for (const gguf_tensor_info& t : g.tensors()) {
-    const ggml_type_traits* info = ggml_type_info(t.type_id);
-    names.insert(info ? info->name : "type " + std::to_string(t.type_id));
-  }
-  val out = val::array();
-  for (const std::string& n : names) out.call<void>("push", n);
-  return out;
-}
-
-void set_hparams(val& o, const model& m) {
-  const llama_hparams& hp = m.hp;
-  o.set("architecture", std::string("llama"));
-  o.set("name", std::string(m.name()));
-  o.set("nVocab", hp.n_vocab);
-  o.set("nCtxTrain", hp.n_ctx);
-  o.set("nCtx", hp.n_ctx);
-  o.set("nEmbd", hp.n_embd);
-  o.set("nLayer", hp.n_layer);
-  o.set("nHead", hp.n_head);
-  o.set("nHeadKv", hp.n_head_kv);
-  o.set("nFf", hp.n_ff);
-  o.set("headDim", hp.head_dim);
-  o.set("ropeBase", hp.rope_base);
-  o.set("rmsEps", hp.rms_eps);
-  o.set("tiedOutput", m.tied_output);
-  o.set("tokenizer", std::string(tokenizer_kind_name(m.vocab.kind())));
-  o.set("bos", m.vocab.bos());
-  o.set("eos", m.vocab.eos());
-  o.set("nParams", static_cast<double>(m.n_params()));
-  o.set("weightBytes", static_cast<double>(m.weight_bytes()));
-}
-
 // Text of a token for display: its decoded bytes when they are whole UTF-8, else the piece.
 std::string display_text(const tokenizer& vocab, int32_t id) {
   std::string bytes = vocab.token_bytes(id);
-  std::string pending = bytes, out;
-  utf8_take_complete(pending, out);
-  if (pending.empty() && out == bytes) return bytes;
+  if (utf8_is_valid(bytes)) return bytes;
   return std::string(vocab.token_piece(id));
 }
 
