@@ -253,6 +253,9 @@ test('a plain page: <inkstone-poem> writes and paints the poem in its shadow roo
       assert.equal(seen.outsideWriting, 'horizontal-tb');
       assert.equal(seen.outsideColor, 'rgb(255, 0, 0)');
     }
+    // With no configuration the wasm came from the package's wasm/ folder: the one-thread build.
+    assert.ok(server.requests.includes('/node_modules/inkstone/wasm/inkstone.wasm'), server.requests.join(' '));
+    assert.ok(!server.requests.some((r) => r.includes('inkstone-mt')), 'no threaded build without COOP/COEP');
   } finally {
     await browser.close();
     await server.close();
