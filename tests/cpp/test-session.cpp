@@ -46,6 +46,10 @@ struct counting_scope {
 
 void* operator new(size_t n) { return counted_alloc(n); }
 void* operator new[](size_t n) { return counted_alloc(n); }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): without them they would
+// come from the runtime's allocator and reach the free() below (ASan: alloc-dealloc-mismatch).
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
