@@ -4,7 +4,7 @@
 together in 詞, 江 with 陽; 上 and 去 rhyme together, 入 apart).
 
 Steps (tools/prosody/ci_corpus.py reads the corpus; held-out 詞 are never used here):
-  1. For every 詞牌 with at least kMinPoems 詞, the dominant clause structure (ci_corpus.dominant).
+  1. For every 詞牌 with at least kMinPoems 詞, the dominant clause structure (ci_corpus.structures).
   2. Its rhyme lines are the clauses ending in 。 (the 《全宋詞》 convention); each rhyme line's
      tone is the majority tone (tones.tsv) of its last character over the agreeing 詞.
   3. Consecutive rhyme lines of one tone form a run; the last characters of a run in one 詞
@@ -47,10 +47,11 @@ def rhyme_plan(sig, agreeing, tones):
 
 
 def rhyme_sets(dom, tones, want):
-    """Co-rhyme sets of the runs of tone `want` ('P' or 'Z') over every 詞牌's agreeing 詞."""
+    """Co-rhyme sets of the runs of tone `want` ('P' or 'Z') over every 詞牌's agreeing 詞;
+    dom: {詞牌: (signature, agreeing clause lists)} of the main structures."""
     other = "Z" if want == "P" else "P"
     sets = []
-    for name, (sig, agreeing, _, _) in sorted(dom.items()):
+    for name, (sig, agreeing) in sorted(dom.items()):
         runs = ci_corpus.tone_runs(rhyme_plan(sig, agreeing, tones))
         for tone, idx in runs:
             if tone != want or len(idx) < 2:
@@ -70,7 +71,8 @@ def main():
     ap.add_argument("--modern", default="", help="char<TAB>modern tones (e.g. 2,4)")
     args = ap.parse_args()
     tones = ci_corpus.read_tones(args.tones)
-    dom = ci_corpus.dominant(ci_corpus.read_ci(args.dist), kMinPoems)
+    dom = {name: structs[0] for name, _, structs in
+           ci_corpus.structures(ci_corpus.read_ci(args.dist), kMinPoems, 1.0, 1)}
     modern = {}
     if args.modern:
         for line in open(args.modern, encoding="utf-8"):

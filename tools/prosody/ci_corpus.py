@@ -97,23 +97,6 @@ def read_rhyme_table(path):
 NOT_CIPAI = {"失调名"}
 
 
-def dominant(poems, min_poems):
-    """{詞牌: (signature, [agreeing clause lists], n_all, runner-up (sig, n) or None)} for every
-    詞牌 with at least min_poems poems outside the held-out set."""
-    out = {}
-    for name, cls in poems.items():
-        if name in NOT_CIPAI:
-            continue
-        train = [c for c in cls if not held_out("".join(a for a, _ in c))]
-        if len(train) < min_poems:
-            continue
-        count = collections.Counter(signature(c) for c in train)
-        (sig, _), *rest = count.most_common(2)
-        out[name] = (sig, [c for c in train if signature(c) == sig], len(train),
-                     rest[0] if rest else None)
-    return out
-
-
 def structures(poems, min_poems, min_share, max_n):
     """[(詞牌, n poems outside the held-out set, [(signature, agreeing clause lists), ...])] for
     every 詞牌 with at least min_poems such 詞: its structures followed by at least min_poems
