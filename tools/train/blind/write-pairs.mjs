@@ -71,10 +71,13 @@ function write(session, way, title, seed) {
 const rhymeBook = ways.A.rhymeBook || 'xinyun';
 const set = M.setProsodyTables(prosody('tones.tsv'), prosody(`rhyme-${rhymeBook}.tsv`));
 if (!set.ok) throw new Error(set.message);
+// One session per model file (both ways may use the same model).
+const byModel = new Map();
 const sessions = {};
 for (const [k, w] of Object.entries(ways)) {
   w.model = w.model || 'assets/models/inkstone-poetry-q8_0.gguf';
-  sessions[k] = sessions[w.model] || (sessions[w.model] = openSession(w.model));
+  if (!byModel.has(w.model)) byModel.set(w.model, openSession(w.model));
+  sessions[k] = byModel.get(w.model);
 }
 // A seeded shuffle (xorshift32) decides, per pair, which way is shown first.
 let state = (seed0 * 2654435761) >>> 0 || 1;
