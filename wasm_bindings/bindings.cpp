@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/generator.h"
 #include "inkstone/gguf.h"
 #include "inkstone/model.h"

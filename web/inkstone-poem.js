@@ -115,7 +115,7 @@ export function formName(form) {
 }
 
 /**
- * What the model is asked: the prompt, the constraint spec (core/include/inkstone/constraints.h)
+ * What the model is asked: the prompt, the constraint spec (core/include/inkstone/form.h)
  * and a token budget.
  * @param {{form: string, title: string, heads: string}} request
  * @returns {{prompt: string, constraint: Record<string, unknown> | null, maxTokens?: number}}

@@ -1,4 +1,4 @@
-// The constraint engine: a token_filter that keeps generation inside a form (constraints.h).
+// The constraint engine: a token_filter that keeps generation inside a form (constraint-engine.h).
 //
 // Construction decodes every token once into token_info (its character, tone bits, rhyme-group
 // mask and a dense character id), so the usual step — one-character tokens at a character slot —
@@ -9,7 +9,7 @@
 #include <array>
 #include <bit>
 
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/tokenizer.h"
 #include "inkstone/utf8.h"
 

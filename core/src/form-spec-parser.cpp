@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/form.h"
 
 namespace inkstone {
 

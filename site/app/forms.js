@@ -1,5 +1,5 @@
 // Poem forms as the playground offers them: what the user picks, which form tag the model is
-// prompted with, which constraint spec the worker gets (core/include/inkstone/constraints.h,
+// prompted with, which constraint spec the worker gets (core/include/inkstone/form.h,
 // "The spec is a JSON object"), and the shape the finished poem must have.
 //
 // A form choice is also written into share links as a slug (site/share/share-codec.js

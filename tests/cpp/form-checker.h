@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/form.h"
 #include "inkstone/prosody.h"
 
 namespace inkstone::testing {

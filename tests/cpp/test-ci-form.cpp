@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/gguf.h"
 #include "inkstone/prosody.h"
 #include "inkstone/tokenizer.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "inkstone/cipai.h"
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/gguf.h"
 #include "inkstone/prosody.h"
 #include "inkstone/tokenizer.h"

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "form-checker.h"
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/generator.h"
 #include "inkstone/model.h"
 #include "inkstone/prosody.h"
@@ -246,7 +246,7 @@ TEST_CASE("constraints: presets follow the standard templates") {
 //   C D A B / A B C D (七言); 首句入韵 swaps line 1 for the rhyming line with the same second
 //   character (A -> D, C -> B). 律詩 = the quatrain, then the quatrain again with line 5 the
 //   non-rhyming line that 黏 to line 4.
-// 中 (either) is written where the presets document it (constraints.h): the first character of
+// 中 (either) is written where the presets document it (form.h): the first character of
 // 五言 A, C, D and the first and third of 七言 lines, plus the third (五言 B) or fifth (七言 B)
 // of the B line, i.e. 一三五不論 except where it would make 孤平 (first of 五言 B, third of 七言
 // B), 三平尾 (third of 五言 D, fifth of 七言 D) or a 拗 needing 救 (third of 五言 A, fifth of 七言

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/model.h"
 #include "inkstone/prosody.h"
 
@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto spec = parse_form_spec(json, fx->tables);
   if (!spec.ok()) {
     FUZZ_CHECK(spec.code() == status_code::invalid_argument);
-    // The message has the documented shape: form spec: "<key path>": ... (constraints.h).
+    // The message has the documented shape: form spec: "<key path>": ... (form.h).
     FUZZ_CHECK(spec.error().message.rfind("form spec: ", 0) == 0);
     return 0;
   }

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/form.h"
 #include "inkstone/prosody.h"
 #include "inkstone/status.h"
 

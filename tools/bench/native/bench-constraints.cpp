@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "inkstone/constraints.h"
+#include "inkstone/constraint-engine.h"
 #include "inkstone/model.h"
 #include "inkstone/prosody.h"
 #include "inkstone/sampler.h"

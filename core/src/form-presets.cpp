@@ -1,7 +1,7 @@
-// Form presets: 五言/七言 絕句/律詩 with their 平起/仄起 tone templates (constraints.h).
+// Form presets: 五言/七言 絕句/律詩 with their 平起/仄起 tone templates (form.h).
 #include <string>
 
-#include "inkstone/constraints.h"
+#include "inkstone/form.h"
 
 namespace inkstone {
 
