@@ -156,9 +156,9 @@ result<cipai_table> cipai_table::parse(std::string_view tsv) {
   return t;
 }
 
-const cipai_pattern* cipai_table::find(std::string_view name) const {
+const cipai_pattern* cipai_table::find(std::string_view name, int variant) const {
   for (const cipai_pattern& p : patterns_) {
-    if (p.name == name && p.variant == 0) return &p;
+    if (p.name == name && p.variant == variant) return &p;
   }
   return nullptr;
 }
@@ -199,14 +199,14 @@ result<form_spec> make_cipai_form(const cipai_pattern& pattern, const cipai_form
     fl.punct = l.punct;
     fl.rhyme = l.slot >= 0;
     fl.rhyme_slot = static_cast<uint8_t>(std::max(l.slot, 0));
-    if (fl.rhyme) fl.tones.back() = pattern.slot_tones[l.slot];
+    if (fl.rhyme) fl.tones.back() = tone_req::any;  // the slot's tone, set below
     if (i < options.heads.size()) fl.head = options.heads[i];
     form.lines.push_back(std::move(fl));
   }
   form.slot_masks.assign(pattern.slot_tones.empty() ? 0 : pattern.slot_tones.size() - 1, 0);
   for (size_t s = 0; s < pattern.slot_tones.size(); s++) {
-    const uint64_t of_tone = tables.groups_of_tone(static_cast<tone_class>(pattern.slot_tones[s]));
-    (s == 0 ? form.rhyme_mask : form.slot_masks[s - 1]) = of_tone;
+    INK_TRY_CTX(set_rhyme_slot_tone(form, static_cast<int>(s), pattern.slot_tones[s], tables),
+                "詞牌 " + pattern.name);
   }
   return form;
 }
@@ -239,9 +239,11 @@ std::vector<prosody_fault> cipai_faults(const cipai_pattern& pattern, std::strin
       if (want == tone_req::any || static_cast<uint8_t>(want) == static_cast<uint8_t>(t)) continue;
       const std::string ch = encode_code_points(std::u32string(1, cl[i][c]));
       if (is_rhyme) {
-        fault("ci_rhyme_tone", "韻腳失聲", i, c, ch + " at a rhyme of " + (want == tone_req::level ? "平" : "仄"));
+        fault("ci_rhyme_tone", "韻腳失聲", i, c,
+              ch + " at a rhyme of " + (want == tone_req::level ? "平" : "仄"));
       } else {
-        fault("ci_tone", "失律", i, c, ch + " where the pattern wants " + (want == tone_req::level ? "平" : "仄"));
+        fault("ci_tone", "失律", i, c,
+              ch + " where the pattern wants " + (want == tone_req::level ? "平" : "仄"));
       }
     }
     if (l.slot >= 0) rhymes[l.slot].push_back({i, tables.rhyme_groups_of(cl[i].back())});

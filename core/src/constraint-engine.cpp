@@ -5,11 +5,12 @@
 // is a few loads and compares per token. Tokens spelling several characters, the free text
 // before the body and partial UTF-8 left by a relaxed step go through a slower simulation that
 // walks a copy of the state character by character.
+#include "inkstone/constraint-engine.h"
+
 #include <algorithm>
 #include <array>
 #include <bit>
 
-#include "inkstone/constraint-engine.h"
 #include "inkstone/tokenizer.h"
 #include "inkstone/utf8.h"
 
@@ -47,20 +48,6 @@ size_t delim_progress(std::string_view tail, std::string_view delim) {
 
 const char* constraint_rule_name(int rule) {
   return rule >= 0 && rule < kNumConstraintRules ? kRuleNames[rule] : "none";
-}
-
-int form_spec::n_body_chars() const {
-  int n = 0;
-  for (const form_line& l : lines) n += l.n_chars;
-  return n;
-}
-
-int form_spec::n_rhyme_slots() const {
-  int n = 1;
-  for (const form_line& l : lines) {
-    if (l.rhyme) n = std::max(n, l.rhyme_slot + 1);
-  }
-  return n;
 }
 
 // ------------------------------------------------------------------ construction

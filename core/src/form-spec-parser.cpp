@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "inkstone/cipai.h"
 #include "inkstone/form.h"
 
 namespace inkstone {
@@ -231,7 +232,8 @@ std::string key_path(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
 }
 
-status get_bool(const json_value& obj, std::string_view key, bool& out, std::string_view path = {}) {
+status get_bool(const json_value& obj, std::string_view key, bool& out,
+                std::string_view path = {}) {
   const json_value* v = obj.find(key);
   if (v == nullptr || v->kind == json_value::kNull) return status::success();
   if (v->kind != json_value::kBool) return key_error(key_path(path, key), "expected true or false");
@@ -336,7 +338,8 @@ status apply_slots(const json_value& root, const std::vector<std::string>& slot_
   const json_value* slots = root.find("slots");
   if (slots == nullptr || slots->kind == json_value::kNull) return status::success();
   if (slots->kind != json_value::kObject) return key_error("slots", "expected an object");
-  form.slot_masks.assign(slot_names.empty() ? 0 : slot_names.size() - 1, 0);
+  if (form.slot_masks.size() + 1 < slot_names.size())
+    form.slot_masks.resize(slot_names.size() - 1, 0);
   for (const auto& [name, sv] : slots->object) {
     const std::string key = "slots." + name;
     auto it = std::find(slot_names.begin(), slot_names.end(), name);
@@ -350,30 +353,15 @@ status apply_slots(const json_value& root, const std::vector<std::string>& slot_
     std::vector<tone_req> tone;
     INK_TRY(parse_tones(tone_text, key + ".tone", tone));
     if (tone.size() > 1) return key_error(key + ".tone", "expected one of 平 仄 中");
-    if (tone.empty() || tone[0] == tone_req::any) continue;
-    // A slot of one tone rhymes within the groups of that tone, when the book tags them: a
-    // character read both ways (看 寒 and 远) then takes the reading the slot asks for.
-    const uint64_t of_tone = tables.groups_of_tone(static_cast<tone_class>(tone[0]));
-    if (of_tone != 0) {
-      mask = mask != 0 ? (mask & of_tone) : of_tone;
-      if (mask == 0) return key_error(key, "its group is not of its tone");
-    }
-    for (size_t i = 0; i < form.lines.size(); i++) {
-      form_line& l = form.lines[i];
-      if (!l.rhyme || l.rhyme_slot != slot) continue;
-      if (l.tones.empty()) l.tones.assign(l.n_chars, tone_req::any);
-      tone_req& last = l.tones.back();
-      if (last != tone_req::any && last != tone[0]) {
-        return key_error("lines[" + std::to_string(i) + "].tones",
-                         "the last tone contradicts " + key + ".tone");
-      }
-      last = tone[0];
-    }
+    if (tone.empty()) continue;
+    INK_TRY_CTX(set_rhyme_slot_tone(form, static_cast<int>(slot), tone[0], tables),
+                "form spec: \"" + key + "\"");
   }
   return status::success();
 }
 
-result<form_spec> spec_from_object(const json_value& root, const prosody_tables& tables) {
+result<form_spec> spec_from_object(const json_value& root, const prosody_tables& tables,
+                                   const cipai_table* cipai) {
   if (root.kind != json_value::kObject) {
     return make_error(status_code::invalid_argument, "form spec: expected an object");
   }
@@ -382,7 +370,7 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
                                        "rhyme_with", "heads", "no_repeat",
                                        "banned",     "title", "free_after",
                                        "newline",    "lines", "name",
-                                       "slots"};
+                                       "slots",      "cipai", "variant"};
   for (const auto& [k, v] : root.object) {
     bool known = false;
     for (const char* n : kKnown) known = known || k == n;
@@ -401,11 +389,36 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
   const json_value* lines = root.find("lines");
   std::string kind;
   INK_TRY(get_string(root, "form", kind));
-  if (lines != nullptr && !kind.empty()) {
+  std::string cipai_name;
+  INK_TRY(get_string(root, "cipai", cipai_name));
+  if ((lines != nullptr) + !kind.empty() + !cipai_name.empty() > 1) {
     return make_error(status_code::invalid_argument,
-                      "form spec: give either \"form\" or \"lines\", not both");
+                      "form spec: give one of \"form\", \"lines\" and \"cipai\"");
   }
-  if (!kind.empty()) {
+  if (!cipai_name.empty()) {
+    int variant = 0;
+    INK_TRY(get_int(root, "variant", 0, 15, variant));
+    if (cipai == nullptr) return key_error("cipai", "no 詞牌 table is loaded");
+    const cipai_pattern* pattern = cipai->find(cipai_name, variant);
+    if (pattern == nullptr) {
+      return key_error(variant == 0 ? "cipai" : "variant",
+                       cipai->find(cipai_name) == nullptr
+                           ? "no 詞牌 named " + cipai_name + " in the table"
+                           : cipai_name + " has no variant " + std::to_string(variant));
+    }
+    cipai_form_options opt;
+    opt.enforce_tones = tones;
+    opt.enforce_rhyme = rhyme;
+    opt.heads = decode_code_points(heads);
+    auto made = make_cipai_form(*pattern, opt, tables);
+    if (!made.ok()) return std::move(made).error().with_context("form spec");
+    form = std::move(made).value();
+    for (int slot = 0; slot < form.n_rhyme_slots(); slot++) {
+      slot_names.push_back(std::string(1, static_cast<char>('a' + slot)));
+    }
+  } else if (root.find("variant") != nullptr) {
+    return key_error("variant", "only with \"cipai\"");
+  } else if (!kind.empty()) {
     preset_options opt;
     INK_TRY(get_string(root, "start", opt.start));
     const json_value* flr = root.find("first_line_rhymes");
@@ -494,9 +507,10 @@ result<form_spec> spec_from_object(const json_value& root, const prosody_tables&
 
 }  // namespace
 
-result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables) {
+result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables,
+                                  const cipai_table* cipai) {
   INK_ASSIGN_OR_RETURN(json_value root, json_parser(json).parse_document());
-  return spec_from_object(root, tables);
+  return spec_from_object(root, tables, cipai);
 }
 
 }  // namespace inkstone

@@ -294,3 +294,66 @@ TEST_CASE("詞牌: a random 詞 of every pattern keeps it (checked independently
   CHECK(n_forms >= 118);
   CHECK(n_relaxed == 0);
 }
+
+TEST_CASE("詞牌 spec: {\"cipai\": name} is the pattern's form, with the spec's other keys") {
+  // 菩薩蠻 as 龍榆生 gives it: 7 7 5 5 | 5 5 5 5, rhymes 仄 仄 平 平 | 仄 仄 平 平 in four slots.
+  auto f = parse_form_spec(R"({"cipai": "菩萨蛮", "heads": "春江", "newline": "line",
+                               "slots": {"a": {"rhyme_with": "雨"}}})",
+                           ci_tables(), &table());
+  REQUIRE_MESSAGE(f.ok(), f.error().to_string());
+  const int chars[] = {7, 7, 5, 5, 5, 5, 5, 5};
+  const tone_req last[] = {tone_req::oblique, tone_req::oblique, tone_req::level, tone_req::level,
+                           tone_req::oblique, tone_req::oblique, tone_req::level, tone_req::level};
+  REQUIRE(f->lines.size() == 8);
+  for (size_t i = 0; i < 8; i++) {
+    CAPTURE(i);
+    CHECK(f->lines[i].n_chars == chars[i]);
+    CHECK(f->lines[i].rhyme);
+    CHECK(f->lines[i].rhyme_slot == i / 2);
+    CHECK(f->lines[i].tones.back() == last[i]);
+    CHECK(f->lines[i].punct == "。\n");
+  }
+  CHECK(f->lines[0].head == U'春');
+  CHECK(f->lines[1].head == U'江');
+  CHECK(f->lines[2].head == 0);
+  CHECK(f->n_rhyme_slots() == 4);
+  // Slot a: the groups of 雨 that are 仄; the other slots: every group of their tone.
+  CHECK(f->rhyme_mask != 0);
+  CHECK((f->rhyme_mask & ~ci_tables().rhyme_groups_of(U'雨')) == 0);
+  CHECK((f->rhyme_mask & ~ci_tables().groups_of_tone(tone_class::oblique)) == 0);
+  REQUIRE(f->slot_masks.size() == 3);
+  CHECK(f->slot_masks[0] == ci_tables().groups_of_tone(tone_class::level));
+  CHECK(f->slot_masks[1] == ci_tables().groups_of_tone(tone_class::oblique));
+  CHECK(f->slot_masks[2] == ci_tables().groups_of_tone(tone_class::level));
+
+  // A 又一體 by number; tones off keeps the structure and rhymes.
+  auto v = parse_form_spec(R"({"cipai": "念奴娇", "variant": 1, "tones": false})", ci_tables(),
+                           &table());
+  REQUIRE_MESSAGE(v.ok(), v.error().to_string());
+  REQUIRE(v->lines.size() == table().find("念奴娇", 1)->lines.size());
+  CHECK(v->lines[1].n_chars == 3);  // 又一體: 大江東去，浪淘盡、千古風流人物
+  CHECK(table().find("念奴娇")->lines[1].tones.size() == 5);  // the main: 5, 4, then 7
+  CHECK(!v->enforce_tones);
+  CHECK(v->enforce_rhyme);
+
+  const char* bad[][2] = {
+      {R"({"cipai": "不存在的词牌"})", "\"cipai\""},
+      {R"({"cipai": "菩萨蛮", "variant": 3})", "\"variant\""},
+      {R"({"form": "七言绝句", "variant": 1})", "\"variant\""},
+      {R"({"cipai": "菩萨蛮", "form": "七言绝句"})", "one of"},
+      {R"({"cipai": "菩萨蛮", "slots": {"a": {"tone": "平"}}})", "slots.a"},
+      {R"({"cipai": "菩萨蛮", "slots": {"e": {}}})", "slots.e"},
+      {R"({"cipai": "菩萨蛮", "heads": "一二三四五六七八九"})", "heads"},
+      {R"({"cipai": 3})", "\"cipai\""},
+  };
+  for (const auto& [spec, key] : bad) {
+    auto r = parse_form_spec(spec, ci_tables(), &table());
+    REQUIRE_MESSAGE(!r.ok(), spec);
+    CHECK(r.error().code == status_code::invalid_argument);
+    CHECK_MESSAGE(r.error().message.find(key) != std::string::npos, r.error().message);
+  }
+  // Without a table, a 詞牌 cannot be named.
+  auto none = parse_form_spec(R"({"cipai": "菩萨蛮"})", ci_tables());
+  REQUIRE(!none.ok());
+  CHECK(none.error().message.find("no 詞牌 table") != std::string::npos);
+}

@@ -7,11 +7,11 @@
 //   name \t variant \t poems \t agreeing \t stanza_break (-1: none) \t slots \t lines
 // variant 0 is a 詞牌's main structure (its preset), 1 and 2 other structures (又一體) that enough
 // 詞 follow;
-// slots: "a仄 b平" (each rhyme slot and the tone it rhymes on); lines: "中仄⊖平中仄平。a 中仄平平，"
-// (each line's tones, then its mark — 。 rhyming line, ， non-rhyming line, 、 pause inside a
-// line — then, for a rhyming line, its slot letter). Tones in 龍榆生's notation: 平/仄 fixed
-// (≥ 95 % of the 宋詞 agree), ⊕/⊖ 平/仄 preferred (80–95 %), 中 either. Forms hold ⊕/⊖ as 平/仄;
-// the analyser counts only fixed tones against a poem.
+// slots: "a仄 b平" (each rhyme slot and the tone it rhymes on); lines: "中仄⊖平中仄平。a
+// 中仄平平，" (each line's tones, then its mark — 。 rhyming line, ， non-rhyming line, 、 pause
+// inside a line — then, for a rhyming line, its slot letter). Tones in 龍榆生's notation: 平/仄
+// fixed (≥ 95 % of the 宋詞 agree), ⊕/⊖ 平/仄 preferred (80–95 %), 中 either. Forms hold ⊕/⊖ as
+// 平/仄; the analyser counts only fixed tones against a poem.
 #pragma once
 
 #include <string>
@@ -26,17 +26,17 @@ namespace inkstone {
 
 struct cipai_line {
   std::vector<tone_req> tones;  // one per character
-  std::vector<uint8_t> fixed;   // per character: 1 where the tone is fixed (平/仄, not ⊕/⊖/中)
-  std::string punct;            // "。" "，" "、"
-  int slot = -1;                // rhyme slot of a rhyming line, else -1
+  std::vector<uint8_t> fixed;  // per character: 1 where the tone is fixed (平/仄, not ⊕/⊖/中)
+  std::string punct;           // "。" "，" "、"
+  int slot = -1;               // rhyme slot of a rhyming line, else -1
 };
 
 struct cipai_pattern {
-  std::string name;               // Simplified, as in the corpus ("浣溪沙")
-  int variant = 0;                // 0 the main structure, 1.. 又一體
-  int n_poems = 0;                // 詞 of this 詞牌 the pattern was derived from
-  int n_agreeing = 0;             // of those, how many follow this structure
-  int stanza_break = -1;          // first line of the 下闋, -1 for one stanza (or not found)
+  std::string name;                  // Simplified, as in the corpus ("浣溪沙")
+  int variant = 0;                   // 0 the main structure, 1.. 又一體
+  int n_poems = 0;                   // 詞 of this 詞牌 the pattern was derived from
+  int n_agreeing = 0;                // of those, how many follow this structure
+  int stanza_break = -1;             // first line of the 下闋, -1 for one stanza (or not found)
   std::vector<tone_req> slot_tones;  // per slot: level (平) or oblique (仄)
   std::vector<cipai_line> lines;
   int n_chars() const;
@@ -48,7 +48,8 @@ class cipai_table {
   static result<cipai_table> parse(std::string_view tsv);
 
   const std::vector<cipai_pattern>& patterns() const { return patterns_; }
-  const cipai_pattern* find(std::string_view name) const;  // main structure; nullptr if absent
+  // A 詞牌 by its Simplified name: its main structure (variant 0) or a 又一體; nullptr if absent.
+  const cipai_pattern* find(std::string_view name, int variant = 0) const;
   // Patterns (variants included) whose line lengths equal those of the text's clauses (split at
   // ，。？！；：、), the most written first; failing that, those whose sentences (lines up to a
   // rhyme, 。) have the lengths of the text's sentences (split at 。？！), which lets a text split

@@ -19,6 +19,8 @@
 
 namespace inkstone {
 
+class cipai_table;  // cipai.h
+
 enum class tone_req : uint8_t { any = 0, level = 1, oblique = 2 };  // bits match tone_class
 
 struct form_line {
@@ -46,11 +48,18 @@ struct form_spec {
   // After the form: false = only EOS is allowed; true = anything (the caller stops).
   bool free_after = false;
 
-  int n_body_chars() const;  // characters of all lines (punctuation excluded)
+  int n_body_chars() const;   // characters of all lines (punctuation excluded)
   int n_rhyme_slots() const;  // 1 + the largest rhyme_slot of a rhyming line (1 if none)
 };
 
 inline constexpr int kMaxRhymeSlots = 16;
+
+// Rhyme slot `slot` rhymes on `tone` (平 or 仄; 中 changes nothing): the last tone of each of its
+// lines, and the slot's groups narrowed to those the tables tag with that tone (when they tag
+// any, as the 詞 book rhyme-ci.tsv does), so that a character read both ways (看, 寒 and 远)
+// takes the reading the slot asks for. invalid_argument when a line's last tone or the slot's
+// groups already say otherwise.
+status set_rhyme_slot_tone(form_spec& form, int slot, tone_req tone, const prosody_tables& tables);
 
 // Presets. kind: "五言絕句", "七言絕句", "五言律詩", "七言律詩" (simplified 绝句/律诗 and short
 // names 五绝/七绝/五律/七律 are accepted). start: "平起" or "仄起" (by the tone of the second
@@ -90,7 +99,13 @@ std::vector<std::string> preset_names();  // the four canonical names
 //            position of its lines' templates, and its group; all keys optional)
 //   "rhyme_group" / "rhyme_with" at the top level apply to the first slot.
 //   The lines and slots of assets/prosody/cipai.json are in this shape (its "agree" is ignored).
-// Errors: invalid_argument with the key at fault ("form spec: \"lines[2].chars\": ...").
-result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables);
+//   "cipai": "浣溪沙" (a 詞牌 of the table, by its Simplified name; instead of "form" or "lines")
+//            "variant": 1 (one of its 又一體; default 0, the main structure). Its rhyme slots are
+//            named "a", "b", ... in order, so "slots" and "rhyme_with" may set their groups;
+//            "tones", "rhyme", "heads" and the keys after them apply as to a preset.
+// Errors: invalid_argument with the key at fault ("form spec: \"lines[2].chars\": ...");
+// "cipai" without a table, or with a name or variant the table lacks, is invalid_argument too.
+result<form_spec> parse_form_spec(std::string_view json, const prosody_tables& tables,
+                                  const cipai_table* cipai = nullptr);
 
 }  // namespace inkstone
