@@ -1,8 +1,19 @@
-// Picks a kernel table once. The ref table is always present; xnnpack (native, F32
-// fully-connected) and wasmsimd (Emscripten, SIMD128) tables come from their own directories when
-// compiled in. "auto" = wasmsimd on Emscripten, else xnnpack when it initialises, else ref.
+// Picks a kernel table once. The ref table is always present; the others come from their own
+// directories when compiled in:
+//   avx2      native x86-64 (core/kernels/avx2/), used when the CPU has AVX2, FMA and F16C
+//   xnnpack   native with Debian's XNNPACK: the ref table plus its prepacked F32 operator
+//   wasmsimd  Emscripten (core/kernels/wasmsimd/), SIMD128
+// "auto" = wasmsimd on Emscripten; on native the avx2 table when the CPU has it (with XNNPACK's
+// F32 operator for the batches where it is faster), else xnnpack when it initialises, else ref.
+// A NEON table (aarch64) would slot in the same way: core/kernels/neon/ compiled on aarch64
+// builds, a neon_kernels() declared below, "neon" in select_kernels and first in "auto" there
+// (NEON is part of every aarch64 CPU, so it needs no run-time check).
 #include "kernel-table.h"
 #include "ref/ref-kernels.h"
+
+#if defined(INK_AVX2)
+#include <cpuid.h>
+#endif
 
 namespace inkstone {
 
@@ -14,6 +25,11 @@ const kernel_table* xnnpack_kernels();
 #if defined(INK_WASMSIMD)
 // core/kernels/wasmsimd/: the SIMD128 table (Emscripten builds).
 const kernel_table* wasmsimd_kernels();
+#endif
+#if defined(INK_AVX2)
+// core/kernels/avx2/: the AVX2 table (native x86-64 builds). AVX2 code itself: call only after
+// cpu_has_avx2() said yes.
+const kernel_table* avx2_kernels();
 #endif
 
 const kernel_table& ref_kernels() {
@@ -34,21 +50,49 @@ const kernel_table& ref_kernels() {
   return table;
 }
 
+namespace {
+
+#if defined(INK_AVX2)
+// AVX2, FMA and F16C in the CPU, and the OS saving the YMM registers (XCR0 bits 1 and 2).
+// cpuid rather than __builtin_cpu_supports: clang 14 does not know "f16c" there.
+bool cpu_has_avx2() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return false;
+  const bool fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1,
+             f16c = (c >> 29) & 1;
+  if (!(fma && osxsave && avx && f16c)) return false;
+  unsigned xcr0 = 0, xcr0_hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0 & 6u) != 6u) return false;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+  return (b >> 5) & 1;
+}
+
+const kernel_table* avx2_table() {
+  static const kernel_table* table = []() -> const kernel_table* {
+    if (!cpu_has_avx2()) return nullptr;
+    return avx2_kernels();
+  }();
+  return table;
+}
+#endif
+
+}  // namespace
+
 const kernel_table* select_kernels(std::string_view name) {
   if (name == "ref") return &ref_kernels();
 #if defined(INK_WASMSIMD)
-  if (name == "wasmsimd") return wasmsimd_kernels();
-  if (name == "auto") return wasmsimd_kernels();
+  if (name == "wasmsimd" || name == "auto") return wasmsimd_kernels();
+#endif
+#if defined(INK_AVX2)
+  if (name == "avx2") return avx2_table();
+  if (name == "auto" && avx2_table() != nullptr) return avx2_table();
 #endif
 #if defined(INK_XNNPACK)
   if (name == "xnnpack") return xnnpack_kernels();
-  if (name == "auto") {
-    const kernel_table* t = xnnpack_kernels();
-    return t != nullptr ? t : &ref_kernels();
-  }
-#else
-  if (name == "auto") return &ref_kernels();
+  if (name == "auto" && xnnpack_kernels() != nullptr) return xnnpack_kernels();
 #endif
+  if (name == "auto") return &ref_kernels();
   return nullptr;
 }
 

@@ -9,8 +9,9 @@ namespace inkstone {
 
 namespace {
 
-constexpr std::u32string_view kClauseMarks = U"，。？！；：、";
-constexpr std::u32string_view kSentenceMarks = U"。？！";
+// Clauses end where the analyser ends a line (prosody-analyser.cpp); sentences at 。？！.
+constexpr std::u32string_view kClauseMarks = U"，。？！；：、,.?!;:\n";
+constexpr std::u32string_view kSentenceMarks = U"。？！.?!";
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -63,18 +64,34 @@ status parse_line(std::u32string_view item, int no, const std::u32string& slot_n
 }
 
 // The runs of Han characters of a text between marks (other characters are skipped).
-std::vector<std::u32string> clauses(std::string_view text, std::u32string_view marks) {
-  std::vector<std::u32string> out;
+// A text's clauses (its Han characters between marks), and whether each ends a sentence.
+struct text_clauses {
+  std::vector<std::u32string> text;
+  std::vector<uint8_t> ends_sentence;
+};
+
+text_clauses read_clauses(std::string_view text) {
+  text_clauses out;
   std::u32string cur;
   for (char32_t c : decode_code_points(text)) {
-    if (marks.find(c) != marks.npos) {
-      if (!cur.empty()) out.push_back(cur);
+    if (kClauseMarks.find(c) != kClauseMarks.npos) {
+      if (!cur.empty()) {
+        out.text.push_back(std::move(cur));
+        out.ends_sentence.push_back(0);
+      }
       cur.clear();
+      if (kSentenceMarks.find(c) != kSentenceMarks.npos && !out.ends_sentence.empty()) {
+        out.ends_sentence.back() = 1;
+      }
     } else if (is_han(c)) {
       cur += c;
     }
   }
-  if (!cur.empty()) out.push_back(cur);
+  if (!cur.empty()) {
+    out.text.push_back(std::move(cur));
+    out.ends_sentence.push_back(1);
+  }
+  if (!out.ends_sentence.empty()) out.ends_sentence.back() = 1;
   return out;
 }
 
@@ -102,6 +119,43 @@ bool same_lengths(const std::vector<cipai_line>& lines, const std::vector<std::u
     if (lines[i].tones.size() != text[i].size()) return false;
   }
   return true;
+}
+
+// A text read as a pattern: its units (its clauses, or failing that its sentences) matched to
+// the pattern's lines (or sentences); unit k starts at clause first_clause[k] of the text.
+struct reading {
+  std::vector<cipai_line> lines;
+  std::vector<std::u32string> units;
+  std::vector<size_t> first_clause;
+  bool by_sentence = false;
+};
+
+bool read_as(const cipai_pattern& p, const text_clauses& t, reading& r) {
+  r = {};
+  if (same_lengths(p.lines, t.text)) {
+    r.lines = p.lines;
+    r.units = t.text;
+    for (size_t i = 0; i < t.text.size(); i++) r.first_clause.push_back(i);
+    return true;
+  }
+  r.by_sentence = true;
+  r.lines = sentences_of(p);
+  for (size_t i = 0; i < t.text.size(); i++) {
+    if (i == 0 || t.ends_sentence[i - 1]) {
+      r.units.emplace_back();
+      r.first_clause.push_back(i);
+    }
+    r.units.back() += t.text[i];
+  }
+  return same_lengths(r.lines, r.units);
+}
+
+// (clause, column) of the text for column `col` of unit `unit` of a reading.
+std::pair<size_t, size_t> clause_position(const reading& r, const text_clauses& t, size_t unit,
+                                          size_t col) {
+  size_t c = r.first_clause[unit];
+  while (col >= t.text[c].size()) col -= t.text[c++].size();
+  return {c, col};
 }
 
 }  // namespace
@@ -164,15 +218,11 @@ const cipai_pattern* cipai_table::find(std::string_view name, int variant) const
 }
 
 std::vector<const cipai_pattern*> cipai_table::recognise(std::string_view text) const {
-  const std::vector<std::u32string> cl = clauses(text, kClauseMarks);
-  const std::vector<std::u32string> sentences = clauses(text, kSentenceMarks);
+  const text_clauses t = read_clauses(text);
   std::vector<const cipai_pattern*> exact, by_sentence;
+  reading r;
   for (const cipai_pattern& p : patterns_) {
-    if (same_lengths(p.lines, cl)) {
-      exact.push_back(&p);
-    } else if (same_lengths(sentences_of(p), sentences)) {
-      by_sentence.push_back(&p);
-    }
+    if (read_as(p, t, r)) (r.by_sentence ? by_sentence : exact).push_back(&p);
   }
   std::vector<const cipai_pattern*>& out = exact.empty() ? by_sentence : exact;
   std::stable_sort(out.begin(), out.end(), [](const cipai_pattern* a, const cipai_pattern* b) {
@@ -211,32 +261,45 @@ result<form_spec> make_cipai_form(const cipai_pattern& pattern, const cipai_form
   return form;
 }
 
+std::vector<int> cipai_clause_slots(const cipai_pattern& pattern, std::string_view text) {
+  const text_clauses t = read_clauses(text);
+  reading r;
+  if (!read_as(pattern, t, r)) return {};
+  std::vector<int> out(t.text.size(), -1);
+  for (size_t k = 0; k < r.units.size(); k++) {
+    if (r.lines[k].slot >= 0)
+      out[clause_position(r, t, k, r.units[k].size() - 1).first] = r.lines[k].slot;
+  }
+  return out;
+}
+
 std::vector<prosody_fault> cipai_faults(const cipai_pattern& pattern, std::string_view text,
                                         const prosody_tables& tables) {
   std::vector<prosody_fault> out;
   // Clause by clause when the text's clauses have the pattern's lengths, else sentence by
-  // sentence (lines and columns are then those of the sentences).
-  std::vector<std::u32string> cl = clauses(text, kClauseMarks);
-  std::vector<cipai_line> lines = pattern.lines;
-  if (!same_lengths(lines, cl)) {
-    cl = clauses(text, kSentenceMarks);
-    lines = sentences_of(pattern);
-    if (!same_lengths(lines, cl)) return out;
-  }
-  auto fault = [&](const char* kind, const char* name, size_t line, size_t col, std::string msg) {
-    out.push_back({kind, name, static_cast<int>(line), static_cast<int>(col), std::move(msg)});
+  // sentence; faults are placed at the clause and column of the text either way.
+  const text_clauses t = read_clauses(text);
+  reading r;
+  if (!read_as(pattern, t, r)) return out;
+  const std::vector<std::u32string>& cl = r.units;
+  const std::vector<cipai_line>& lines = r.lines;
+  auto fault = [&](const char* kind, const char* name, size_t unit, size_t col, std::string msg) {
+    const auto [line, column] = clause_position(r, t, unit, col);
+    out.push_back({kind, name, static_cast<int>(line), static_cast<int>(column), std::move(msg)});
   };
   const size_t n_slots = pattern.slot_tones.size();
   std::vector<std::vector<std::pair<size_t, uint64_t>>> rhymes(n_slots);  // (line, groups)
   for (size_t i = 0; i < cl.size(); i++) {
     const cipai_line& l = lines[i];
     for (size_t c = 0; c < cl[i].size(); c++) {
-      const tone_class t = tables.tone_of(cl[i][c]);
-      if (t != tone_class::level && t != tone_class::oblique) continue;
+      const tone_class tone = tables.tone_of(cl[i][c]);
+      if (tone != tone_class::level && tone != tone_class::oblique) continue;
       const bool is_rhyme = l.slot >= 0 && c + 1 == cl[i].size();
       const tone_req want = is_rhyme ? pattern.slot_tones[l.slot] : l.tones[c];
       if (!is_rhyme && !l.fixed[c]) continue;
-      if (want == tone_req::any || static_cast<uint8_t>(want) == static_cast<uint8_t>(t)) continue;
+      if (want == tone_req::any || static_cast<uint8_t>(want) == static_cast<uint8_t>(tone)) {
+        continue;
+      }
       const std::string ch = encode_code_points(std::u32string(1, cl[i][c]));
       if (is_rhyme) {
         fault("ci_rhyme_tone", "韻腳失聲", i, c,
@@ -256,7 +319,7 @@ std::vector<prosody_fault> cipai_faults(const cipai_pattern& pattern, std::strin
       const uint64_t bit = uint64_t{1} << g;
       if (of_tone != 0 && !(of_tone & bit)) continue;
       int n = 0;
-      for (const auto& r : rhymes[s]) n += (r.second & bit) != 0;
+      for (const auto& rhyme : rhymes[s]) n += (rhyme.second & bit) != 0;
       if (n > best_n) best = g, best_n = n;
     }
     if (best == 0) continue;

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "inkstone/cipai.h"
 #include "inkstone/prosody.h"
 
 namespace inkstone {
@@ -114,9 +115,44 @@ std::string pos_text(int line, int column) {
   return "line " + std::to_string(line + 1) + " char " + std::to_string(column + 1);
 }
 
+// A 詞: the rhyme positions, groups and faults of its 詞牌 replace the regulated reading.
+bool read_as_ci(std::string_view text, const prosody_tables& tables, const cipai_table& cipai,
+                poem_analysis& p) {
+  const std::vector<const cipai_pattern*> found = cipai.recognise(text);
+  if (found.empty()) return false;
+  const cipai_pattern& pattern = *found[0];
+  const std::vector<int> slots = cipai_clause_slots(pattern, text);
+  if (slots.size() != p.lines.size()) return false;  // split otherwise than the analyser's lines
+  p.form = "詞";
+  p.cipai = pattern.name;
+  p.cipai_variant = pattern.variant;
+  for (size_t i = 1; i < found.size(); i++) {
+    const std::string& name = found[i]->name;
+    if (name != pattern.name &&
+        std::find(p.cipai_others.begin(), p.cipai_others.end(), name) == p.cipai_others.end()) {
+      p.cipai_others.push_back(name);
+    }
+  }
+  p.rhyme_groups = 0;
+  for (size_t l = 0; l < p.lines.size(); l++) {
+    for (char_analysis& a : p.lines[l]) a.rhyme_position = false, a.rhyme_groups = 0;
+    if (slots[l] < 0) continue;
+    char_analysis& a = p.lines[l].back();
+    a.rhyme_position = true;
+    a.rhyme_groups = tables.rhyme_groups_of(a.ch);
+    a.rhyme_slot = slots[l];
+  }
+  p.faults = cipai_faults(pattern, text, tables);
+  std::stable_sort(p.faults.begin(), p.faults.end(), [](const auto& x, const auto& y) {
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  return true;
+}
+
 }  // namespace
 
-poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables) {
+poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables,
+                           const cipai_table* cipai) {
   poem_analysis p;
   std::vector<char_analysis> cur;
   auto flush = [&] {
@@ -172,6 +208,7 @@ poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables) 
   const size_t n = p.lines[0].size();
   bool regulated = (n_lines == 4 || n_lines == 8) && (n == 5 || n == 7);
   for (const auto& l : p.lines) regulated = regulated && l.size() == n;
+  if (!regulated && cipai != nullptr && read_as_ci(text, tables, *cipai, p)) return p;
   if (!regulated) return p;
   p.form = std::string(n == 5 ? "五言" : "七言") + (n_lines == 4 ? "絕句" : "律詩");
 
@@ -284,12 +321,24 @@ std::string poem_analysis::to_json(const prosody_tables& tables) const {
           out += std::to_string(g);
         }
         out += ']';
+        if (a.rhyme_slot >= 0) out += ",\"slot\":" + std::to_string(a.rhyme_slot);
       }
       out += '}';
     }
     out += ']';
   }
-  out += "],\"faults\":[";
+  out += ']';
+  if (!cipai.empty()) {
+    out += ",\"cipai\":{\"name\":";
+    append_json_string(out, cipai);
+    out += ",\"variant\":" + std::to_string(cipai_variant) + ",\"others\":[";
+    for (size_t i = 0; i < cipai_others.size(); i++) {
+      if (i) out += ',';
+      append_json_string(out, cipai_others[i]);
+    }
+    out += "]}";
+  }
+  out += ",\"faults\":[";
   for (size_t i = 0; i < faults.size(); i++) {
     const prosody_fault& f = faults[i];
     if (i) out += ',';
@@ -306,8 +355,9 @@ std::string poem_analysis::to_json(const prosody_tables& tables) const {
   return out;
 }
 
-std::string analyse_poem_json(std::string_view text, const prosody_tables& tables) {
-  return analyse_poem(text, tables).to_json(tables);
+std::string analyse_poem_json(std::string_view text, const prosody_tables& tables,
+                              const cipai_table* cipai) {
+  return analyse_poem(text, tables, cipai).to_json(tables);
 }
 
 }  // namespace inkstone

@@ -117,7 +117,7 @@ TEST_CASE("詞牌: famous 詞 are recognised and keep their pattern") {
        // main form as 3-6), so it is matched by its sentences and only its rhymes are checked.
        // 壁 (錫, 詞林正韻 第十七部) among 物 雪 傑 發 滅 月 (月/屑, 第十八部): 蘇軾's 入聲
        // rhymes mix the two 部 here, as commentators note.
-       {"chu_yun@1:12"}},
+       {"chu_yun@5:5"}},
       {"浣溪沙", "晏殊",
        "一曲新词酒一杯。去年天气旧亭台。夕阳西下几时回。无可奈何花落去，似曾相识燕归来。"
        "小园香径独徘徊。",
@@ -356,4 +356,55 @@ TEST_CASE("詞牌 spec: {\"cipai\": name} is the pattern's form, with the spec's
   auto none = parse_form_spec(R"({"cipai": "菩萨蛮"})", ci_tables());
   REQUIRE(!none.ok());
   CHECK(none.error().message.find("no 詞牌 table") != std::string::npos);
+}
+
+TEST_CASE("詞牌 analysis: analyse_poem reads a 詞 by its 詞牌 when given the table") {
+  const prosody_tables& t = ci_tables();
+  // 李清照 如夢令: clauses 6 6 5 6 2 2 6; every clause but the third rhymes (仄, one slot).
+  const char* text = "昨夜雨疏风骤。浓睡不消残酒。试问卷帘人，却道海棠依旧。知否，知否。应是绿肥红瘦。";
+  const poem_analysis a = analyse_poem(text, t, &table());
+  CHECK(a.form == "詞");
+  CHECK(a.cipai == "如梦令");
+  CHECK(a.cipai_variant == 0);
+  REQUIRE(a.lines.size() == 7);
+  const bool rhymes[] = {true, true, false, true, true, true, true};
+  for (size_t l = 0; l < 7; l++) {
+    CAPTURE(l);
+    CHECK(a.lines[l].back().rhyme_position == rhymes[l]);
+    CHECK(a.lines[l].back().rhyme_slot == (rhymes[l] ? 0 : -1));
+    for (size_t c = 0; c + 1 < a.lines[l].size(); c++) CHECK(!a.lines[l][c].rhyme_position);
+  }
+  CHECK(a.faults.empty());
+  const std::string json = a.to_json(t);
+  CHECK(json.find("\"cipai\":{\"name\":\"如梦令\",\"variant\":0,") != std::string::npos);
+  CHECK(json.find("\"slot\":0") != std::string::npos);
+
+  // A planted fault shows at the clause and column of the text: 骤 -> 来 (平 at a 仄 rhyme).
+  const poem_analysis b = analyse_poem(
+      "昨夜雨疏风来。浓睡不消残酒。试问卷帘人，却道海棠依旧。知否，知否。应是绿肥红瘦。", t, &table());
+  REQUIRE(b.cipai == "如梦令");
+  REQUIRE(b.faults.size() == 1);
+  CHECK(b.faults[0].kind == "ci_rhyme_tone");
+  CHECK(b.faults[0].line == 0);
+  CHECK(b.faults[0].column == 5);
+
+  // 蘇軾 念奴嬌 is read by its sentences; its 出韵 (壁) is still placed in its own clause.
+  const poem_analysis c = analyse_poem(
+      "大江东去，浪淘尽，千古风流人物。故垒西边，人道是，三国周郎赤壁。乱石穿空，惊涛拍岸，"
+      "卷起千堆雪。江山如画，一时多少豪杰。遥想公瑾当年，小乔初嫁了，雄姿英发。羽扇纶巾，"
+      "谈笑间，樯橹灰飞烟灭。故国神游，多情应笑我，早生华发。人生如梦，一尊还酹江月。",
+      t, &table());
+  CHECK(c.cipai == "念奴娇");
+  REQUIRE(c.faults.size() == 1);
+  CHECK(c.faults[0].line == 5);
+  CHECK(c.faults[0].column == 5);
+  CHECK(c.lines[5].back().rhyme_position);
+  CHECK(!c.lines[4].back().rhyme_position);
+
+  // A regulated poem stays one, table or not; text of no pattern is neither.
+  const char* jueju = "床前明月光，疑是地上霜。举头望明月，低头思故乡。";
+  CHECK(analyse_poem(jueju, t, &table()).form == "五言絕句");
+  CHECK(analyse_poem(jueju, t, &table()).cipai.empty());
+  CHECK(analyse_poem(text, t).form.empty());
+  CHECK(analyse_poem("一二三，四五。", t, &table()).form.empty());
 }

@@ -71,9 +71,16 @@ struct cipai_form_options {
 result<form_spec> make_cipai_form(const cipai_pattern& pattern, const cipai_form_options& options,
                                   const prosody_tables& tables);
 
+// A text's clauses are its Han characters between the marks at which the analyser splits lines
+// (，。？！；：、 their ASCII forms, and newlines); its sentences end at 。？！.?!.
+//
+// The rhyme slot of each clause of `text` read as `pattern` (-1 where a clause does not end on a
+// rhyme); empty when neither its clauses nor its sentences have the pattern's lengths.
+std::vector<int> cipai_clause_slots(const cipai_pattern& pattern, std::string_view text);
+
 // Faults of a text read as `pattern` (its clauses, or else its sentences, must have the
-// pattern's lengths; nothing is reported otherwise; lines and columns are 0-based, of clauses or
-// of sentences):
+// pattern's lengths; nothing is reported otherwise; lines and columns are 0-based, those of the
+// text's clauses either way):
 //   "ci_tone" 失律: a definite tone against a position the pattern fixes (平/仄, not ⊕/⊖) —
 //   only when the clauses match; a text matched by its sentences is checked for rhymes only;
 //   "chu_yun" 出韵: a rhyme character sharing no group with its slot (the slot's group is the

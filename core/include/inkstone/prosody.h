@@ -23,6 +23,8 @@
 
 namespace inkstone {
 
+class cipai_table;  // cipai.h
+
 // Tone classes are bit sets so that "fits" is a single AND: level = 平, oblique = 仄.
 enum class tone_class : uint8_t { unknown = 0, level = 1, oblique = 2, both = 3 };
 
@@ -75,6 +77,7 @@ struct char_analysis {
   tone_class tone = tone_class::unknown;
   bool rhyme_position = false;
   uint64_t rhyme_groups = 0;  // filled at rhyme positions
+  int rhyme_slot = -1;        // in a 詞: the rhyme slot of a rhyme position (0 = a, 1 = b, ...)
 };
 
 // Fault kinds: "shi_nian" 失黏, "shi_dui" 失對, "gu_ping" 孤平, "san_ping_wei" 三平尾,
@@ -91,21 +94,33 @@ struct prosody_fault {
 struct poem_analysis {
   std::vector<std::vector<char_analysis>> lines;
   // "五言絕句" / "七言絕句" / "五言律詩" / "七言律詩" when the shape is regulated (4 or 8 lines of
-  // 5 or 7 characters), else "" (then only tones and rhymes are reported, no faults).
+  // 5 or 7 characters); "詞" when a 詞牌 table was given and the text has one of its patterns;
+  // else "" (then only tones and rhymes are reported, no faults).
   std::string form;
+  // A 詞: the 詞牌 the text is read as (its structure; the most written first when several
+  // fit), its variant (0 the main structure, 1.. 又一體), and the other 詞牌 that also fit.
+  std::string cipai;
+  int cipai_variant = -1;
+  std::vector<std::string> cipai_others;
   uint64_t rhyme_groups = 0;  // the group(s) the rhyme positions share (0 when none/unknown)
   std::vector<prosody_fault> faults;
 
   // {"form":..,"rhyme_groups":[..],"rhyme_group_names":[..],"lines":[[{"ch":"床","tone":"P",
   //  "rhyme":false},..],..],"faults":[{"kind":..,"name":..,"line":..,"column":..,"message":..}]}
-  // tone: "P" 平, "Z" 仄, "B" both, "?" unknown. Lines and columns are 0-based.
+  // tone: "P" 平, "Z" 仄, "B" both, "?" unknown. Lines and columns are 0-based. A rhyme
+  // position adds "groups":[..] and, in a 詞, "slot":k; a 詞 adds "cipai":{"name":..,
+  // "variant":..,"others":[..]}.
   std::string to_json(const prosody_tables& tables) const;
 };
 
 // Faults are only reported where the tones involved are definite (P or Z): a character the table
-// marks both/unknown is never counted against the poem.
-poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables);
-// analyse_poem(text, tables).to_json(tables), for the bindings.
-std::string analyse_poem_json(std::string_view text, const prosody_tables& tables);
+// marks both/unknown is never counted against the poem. With a 詞牌 table, a text that is not a
+// regulated poem is recognised as a 詞 by its structure (cipai.h), and its rhyme positions and
+// faults are those of its 詞牌 (cipai_faults).
+poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables,
+                           const cipai_table* cipai = nullptr);
+// analyse_poem(text, tables, cipai).to_json(tables), for the bindings.
+std::string analyse_poem_json(std::string_view text, const prosody_tables& tables,
+                              const cipai_table* cipai = nullptr);
 
 }  // namespace inkstone

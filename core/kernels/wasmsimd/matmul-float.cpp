@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "quant-blocks.h"
-#include "wasmsimd/row-tiling.h"
+#include "row-tiling.h"
 #include "wasmsimd/simd-common.h"
 #include "wasmsimd/wasmsimd-kernels.h"
 
@@ -86,7 +86,7 @@ void float_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
                   int64_t row_begin, int64_t row_end) {
   assert(w != nullptr && x != nullptr && y != nullptr && n > 0);
   assert(0 <= row_begin && row_begin <= row_end && row_end <= rows);
-  simd::for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
+  for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
     float_tile<W, R, T>(w, cols, x + t * cols, y + t * rows, rows, rr);
   });
 }

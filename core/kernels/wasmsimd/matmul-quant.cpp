@@ -12,7 +12,7 @@
 #include <cassert>
 
 #include "quant-blocks.h"
-#include "wasmsimd/row-tiling.h"
+#include "row-tiling.h"
 #include "wasmsimd/simd-common.h"
 #include "wasmsimd/wasmsimd-kernels.h"
 
@@ -121,7 +121,7 @@ void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
   if (row_begin == row_end) return;
   const q8_activations xa = quantize_activations_q8__wasmsimd(x, n, cols);
   const int64_t nb = cols / 32;
-  simd::for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
+  for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
     const q8_activations at{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
     quant_tile<W, R, T>(w, cols, at, y + t * rows, rows, rr);
   });
