@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli-common.h"
 #include "inkstone/gguf.h"
 #include "inkstone/model.h"
 
@@ -29,7 +30,10 @@ void inspect_usage(FILE* out) {
   std::fputs(
       "usage: inkstone inspect MODEL.gguf [--json] [--ctx N]\n"
       "  --json    machine-readable output\n"
-      "  --ctx N   context length for the memory estimate (default: the model's)\n",
+      "  --ctx N   context length for the memory estimate (default: the model's)\n"
+      "Exit codes (docs/status-codes.md): 0 the model would load, 2 bad option, 3 the file\n"
+      "cannot be read, 4 invalid model, 5 unsupported model (the report is printed for 4 and 5\n"
+      "when the header parses).\n",
       out);
 }
 
@@ -408,12 +412,12 @@ int cmd_inspect(int argc, char** argv) {
   std::string io_error;
   if (!read_file(a.path, &bytes, &io_error)) {
     print_error(a.json, status(status_code::io_error, io_error));
-    return 1;
+    return cli::exit_code_for(status_code::io_error);
   }
   auto g = gguf_file::parse(bytes);
   if (!g.ok()) {
     print_error(a.json, g.error());
-    return 1;
+    return cli::exit_code_for(g.code());
   }
   const result<model> m = load_model(bytes);
   if (a.json) {
@@ -421,5 +425,5 @@ int cmd_inspect(int argc, char** argv) {
   } else {
     print_text(a, bytes.size(), g.value(), m);
   }
-  return m.ok() ? 0 : 1;
+  return cli::exit_code_for(m.code());
 }
