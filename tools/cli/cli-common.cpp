@@ -37,7 +37,8 @@ int fail(const char* cmd, const status& s) {
 }
 
 int usage_error(const char* cmd, const std::string& message) {
-  std::fprintf(stderr, "inkstone %s: %s (see inkstone %s --help)\n", cmd, message.c_str(), cmd);
+  std::fprintf(stderr, "inkstone %s: invalid_argument: %s (see inkstone %s --help)\n", cmd,
+               message.c_str(), cmd);
   return kExitUsage;
 }
 

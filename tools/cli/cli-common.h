@@ -24,7 +24,8 @@ int exit_code_for(status_code code);
 
 // Prints "inkstone CMD: code_name: message" to stderr and returns exit_code_for(s.code).
 int fail(const char* cmd, const status& s);
-// A usage error: prints "inkstone CMD: message" (and "see inkstone CMD --help") and returns 2.
+// A usage error: prints "inkstone CMD: invalid_argument: message (see inkstone CMD --help)"
+// and returns 2.
 int usage_error(const char* cmd, const std::string& message);
 
 // ------------------------------------------------------------------ option values

@@ -470,14 +470,13 @@ int cmd_poem(int argc, char** argv) {
     const session& sess = w.gen->get_session();
     std::fprintf(stderr,
                  "[inkstone] %lld poem%s (%lld finished, %lld with faults, %lld with relaxed "
-                 "constraints) from %lld drafts in %.2f s: %lld tokens, %.0f tok/s | load %.0f ms,"
+                 "constraints) from %lld draft%s in %.2f s: %lld tokens, %.0f tok/s | load %.0f ms,"
                  " kernels %s, threads %d\n",
                  static_cast<long long>(a.n_poems), a.n_poems == 1 ? "" : "s",
-                 static_cast<long long>(n_complete),
-                 static_cast<long long>(n_with_faults), static_cast<long long>(n_relaxed),
-                 static_cast<long long>(a.n_poems * a.drafts), s,
-                 static_cast<long long>(w.n_tokens), s > 0 ? w.n_tokens / s : 0.0, load_ms,
-                 sess.kernels_name(), sess.n_threads());
+                 static_cast<long long>(n_complete), static_cast<long long>(n_with_faults),
+                 static_cast<long long>(n_relaxed), static_cast<long long>(a.n_poems * a.drafts),
+                 a.n_poems * a.drafts == 1 ? "" : "s", s, static_cast<long long>(w.n_tokens),
+                 s > 0 ? w.n_tokens / s : 0.0, load_ms, sess.kernels_name(), sess.n_threads());
   }
   return kExitOk;
 }
