@@ -17,8 +17,10 @@
 //   network untouched.
 // - Every response it serves gets Cross-Origin-Opener-Policy: same-origin and
 //   Cross-Origin-Embedder-Policy: require-corp, so the page becomes crossOriginIsolated (and the
-//   threaded wasm can run) on static hosts that cannot set headers. Without this worker the
-//   site still runs, single-threaded.
+//   threaded wasm can run) on static hosts that cannot set headers, and
+//   Cross-Origin-Resource-Policy: same-origin, except the page other sites frame (embed.html:
+//   cross-origin, as docs/hosting.md asks of a host). The host's own headers (its CSP, with
+//   frame-ancestors) are kept. Without this worker the site still runs, single-threaded.
 // All URLs are relative to the registration scope, so the site works under any sub-path.
 
 /* eslint-env serviceworker */
@@ -47,19 +49,23 @@ async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Pages any site may show in an <iframe> (docs/hosting.md). */
+const FRAMABLE = /\/embed\.html$/;
+
 /**
  * A copy of a response with the isolation headers added (and nothing else changed).
  * @param {Response} response
  * @param {ArrayBuffer | Blob | ReadableStream | null} [body]
+ * @param {string} [path]  the URL path, when it may be a framable page
  */
-function isolate(response, body) {
+function isolate(response, body, path = '') {
   if (response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0) {
     return response;
   }
   const headers = new Headers(response.headers);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
-  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  headers.set('Cross-Origin-Resource-Policy', FRAMABLE.test(path) ? 'cross-origin' : 'same-origin');
   const init = { status: response.status, statusText: response.statusText, headers };
   // 204/304 have no body.
   if (response.status === 204 || response.status === 304) return new Response(null, init);
@@ -272,7 +278,7 @@ async function respond(request, url, shellCache) {
   if (BUILD) {
     const shell = await caches.open(shellCache);
     const hit = await shell.match(shellKey);
-    if (hit) return isolate(hit);
+    if (hit) return isolate(hit, undefined, url.pathname);
   }
   if (/\.gguf$/i.test(url.pathname)) {
     const model = await (await caches.open(MODEL_CACHE)).match(request.url);
@@ -285,11 +291,11 @@ async function respond(request, url, shellCache) {
       const copy = response.clone();
       caches.open(SHELL_CACHE).then((c) => c.put(shellKey, copy)).catch(() => {});
     }
-    return isolate(response);
+    return isolate(response, undefined, url.pathname);
   } catch (err) {
     if (!BUILD) {
       const hit = await (await caches.open(SHELL_CACHE)).match(shellKey);
-      if (hit) return isolate(hit);
+      if (hit) return isolate(hit, undefined, url.pathname);
     }
     if (isNavigation) {
       return isolate(new Response('Offline, and this page is not part of the app.', {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { ROOT, startServer } from '../../tools/lib/static-server.mjs';
+import { ROOT, SITE_FRAMABLE, startServer } from '../../tools/lib/static-server.mjs';
 
 export { ROOT };
 export { CHROMIUM, launchBrowser } from '../../tools/lib/chromium.mjs';
@@ -33,7 +33,7 @@ export async function buildSite(options = {}) {
 
 /**
  * Serves a folder on 127.0.0.1 (random port) like a static host: index.html for folders, HEAD,
- * COOP/COEP unless `isolated: false`.
+ * COOP/COEP unless `isolated: false`, the site's framing policy (docs/hosting.md).
  * @param {string} root
  * @param {{isolated?: boolean, basePath?: string}} [options] basePath: serve under a sub-path
  *        (e.g. '/poems/') to check that every URL in the site is relative
@@ -45,6 +45,7 @@ export async function serveSite(root, options = {}) {
     root,
     basePath: options.basePath || '/',
     isolated: options.isolated !== false,
+    framable: SITE_FRAMABLE,
     directoryIndex: true,
   });
   return { url: `${server.url}/`, requests: server.requests, close: server.close };

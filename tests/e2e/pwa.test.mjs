@@ -6,7 +6,8 @@
 //   1. load, the worker installs; offline reload: the app shell and the default model come from
 //      the caches (no request reaches the server), the page is crossOriginIsolated, the threaded
 //      build runs and gives the same tokens as the first, single-threaded visit; the playground
-//      page opens offline too.
+//      page opens offline too; the worker marks embed.html Cross-Origin-Resource-Policy:
+//      cross-origin (framable by isolated pages), the rest same-origin.
 //   2. service workers blocked: the single-threaded build runs, same tokens for the same seed.
 //   3. bring your own GGUF: a non-GGUF file, a truncated GGUF, an unsupported architecture and an
 //      unsupported weight type are refused with their own message while the default model keeps
@@ -175,6 +176,14 @@ test('installs, then works offline, crossOriginIsolated with the threaded build'
     await playground.waitForSelector('#pwa-bar [data-role=models]');
     assert.equal(await playground.evaluate(() => globalThis.crossOriginIsolated), true);
     await playground.close();
+    // The page other sites frame may be embedded by cross-origin-isolated pages too
+    // (docs/hosting.md): the worker marks it cross-origin, every other file same-origin.
+    const corp = await page.evaluate(async () => {
+      const scope = (await navigator.serviceWorker.ready).scope;
+      const policy = async (/** @type {string} */ f) => (await fetch(new URL(f, scope))).headers.get('cross-origin-resource-policy');
+      return { embed: await policy('embed.html'), index: await policy('index.html') };
+    });
+    assert.deepEqual(corp, { embed: 'cross-origin', index: 'same-origin' });
     // Chromium's offline emulation does not cover the browser's own update check of sw.js
     // (on a really offline device it fails, harmlessly); nothing else may reach the server.
     assert.deepEqual(s.requests.slice(before).filter((r) => !r.endsWith('/sw.js')), [], 'nothing reached the server while offline');

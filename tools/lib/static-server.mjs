@@ -2,7 +2,9 @@
 // tests (tests/e2e/server.mjs, tests/e2e/playground-server.mjs), the benchmarks and the
 // screenshot tools. Serves a folder on 127.0.0.1 the way a static host would: MIME types for
 // .wasm/.mjs/.webmanifest, HEAD, no paths outside the folder, optionally index.html for folders,
-// COOP/COEP (crossOriginIsolated pages, so the threaded wasm can run) and a CSP header.
+// COOP/COEP (crossOriginIsolated pages, so the threaded wasm can run), a CSP header, and the
+// site's framing policy (docs/hosting.md: any page may frame embed.html, the other pages only
+// the site itself).
 //
 //   const server = await startServer({ root: 'dist', isolated: true, directoryIndex: true });
 //   ... fetch(`${server.url}index.html`) ...; server.requests lists the paths asked for
@@ -49,6 +51,26 @@ export const STRICT_CSP = [
 ].join('; ');
 
 /**
+ * The pages of the site that any other site may show in an <iframe> (docs/hosting.md). They get
+ * `frame-ancestors *` (and, with COOP/COEP, `Cross-Origin-Resource-Policy: cross-origin`, so that
+ * a crossOriginIsolated page can frame them too); every other page `frame-ancestors 'self'` and
+ * `X-Frame-Options: SAMEORIGIN`.
+ */
+export const SITE_FRAMABLE = Object.freeze(['embed.html']);
+
+/**
+ * The framing headers of an HTML page: a CSP directive, and X-Frame-Options for browsers that
+ * know no frame-ancestors.
+ * @param {string} file  the page's path
+ * @param {readonly string[]} framable  file names any site may frame
+ * @returns {{directive: string, xFrameOptions: string | null, framable: boolean}}
+ */
+export function framingPolicy(file, framable) {
+  if (framable.includes(path.basename(file))) return { directive: 'frame-ancestors *', xFrameOptions: null, framable: true };
+  return { directive: "frame-ancestors 'self'", xFrameOptions: 'SAMEORIGIN', framable: false };
+}
+
+/**
  * @typedef {object} ServerOptions
  * @property {string} [root]            folder to serve (default: the repository root)
  * @property {number} [port]            0 (default): a free port
@@ -56,6 +78,9 @@ export const STRICT_CSP = [
  *           404, which shows that every URL of a site is relative (default '/')
  * @property {boolean} [isolated]       COOP/COEP/CORP headers: pages are crossOriginIsolated
  * @property {string} [csp]             a Content-Security-Policy header for every response
+ * @property {readonly string[]} [framable]  the site's framing policy (framingPolicy) on every
+ *           HTML page: these file names may be framed by any page, the others only by their
+ *           own origin (SITE_FRAMABLE for the site; default: no framing headers)
  * @property {boolean} [directoryIndex] a folder serves its index.html (default: 404)
  * @property {Record<string, string>} [files]  URL paths served from files outside the root
  *           ('/models/S15.gguf' → '/cache/S15.gguf')
@@ -108,11 +133,14 @@ export async function startServer(options = {}) {
       'cache-control': options.cacheControl || 'no-store',
       'x-content-type-options': 'nosniff',
     };
-    if (options.csp) headers['content-security-policy'] = options.csp;
+    const framing = options.framable && path.extname(found.file) === '.html' ? framingPolicy(found.file, options.framable) : null;
+    const csp = [options.csp, framing && framing.directive].filter(Boolean).join('; ');
+    if (csp) headers['content-security-policy'] = csp;
+    if (framing && framing.xFrameOptions) headers['x-frame-options'] = framing.xFrameOptions;
     if (options.isolated) {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
-      headers['cross-origin-resource-policy'] = 'same-origin';
+      headers['cross-origin-resource-policy'] = framing && framing.framable ? 'cross-origin' : 'same-origin';
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') {
