@@ -4,7 +4,7 @@
 //   state.js          the page state (one owner, change notifications)
 //   elements.js       the page's elements;  messages.js  status line, notices, interface text
 //   composer.js       the form ⇄ settings;  poem-runner.js  the poem on the page and its runs
-//   sharing.js        share links, poem cards, replay;  gallery-dialog.js  the gallery
+//   sharing.js        share links, embed code, poem cards, replay;  gallery-dialog.js  the gallery
 //   model.js          the engine and loading a model
 // This file keeps the display settings (theme, language, script, layout), the event wiring
 // and the start.
@@ -29,7 +29,7 @@ import { t, show, renderStatus, setRun, notify, clearNotice, errorCode, errorMes
 import { engine, loadModel, switchModel, updateModelName } from './model.js';
 import { readComposer, writeComposer, syncComposer, rollSeed } from './composer.js';
 import { view, popover, prosody, refreshProsody, resetPainting, updateSeal, showRecord, generate, stop } from './poem-runner.js';
-import { openShare, copyLink, nativeShare, downloadCard, openSharedLink, replay } from './sharing.js';
+import { openShare, copyLink, copyEmbed, selectShareTab, shareTabKey, nativeShare, downloadCard, openSharedLink, replay } from './sharing.js';
 import { openGallery } from './gallery-dialog.js';
 import { applyStrings } from './i18n.js';
 import { loadHanzi, loadTraditional } from './hanzi.js';
@@ -155,6 +155,10 @@ function bindEvents() {
   els.share.addEventListener('click', () => void openShare());
   els.shareClose.addEventListener('click', () => els.shareDialog.close());
   els.shareCopy.addEventListener('click', () => void copyLink());
+  els.shareEmbedCopy.addEventListener('click', () => void copyEmbed());
+  els.shareTabLink.addEventListener('click', () => selectShareTab('link', 'tab'));
+  els.shareTabEmbed.addEventListener('click', () => selectShareTab('embed', 'tab'));
+  for (const tab of [els.shareTabLink, els.shareTabEmbed]) tab.addEventListener('keydown', shareTabKey);
   els.shareNative.addEventListener('click', () => void nativeShare());
   els.shareDownload.addEventListener('click', () => void downloadCard());
   els.card.addEventListener('click', () => void downloadCard());

@@ -60,3 +60,30 @@ export function recordFromShare(state) {
     complete: true,
   };
 }
+
+// ---------------------------------------------------------------- embedding
+
+/** The embed frame: the painting's 3:4, at a width that fits a blog column and a phone. */
+export const EMBED_WIDTH = 360;
+export const EMBED_HEIGHT = 480;
+
+/** @param {string} text @returns {string} text for a double-quoted HTML attribute value */
+function escapeAttribute(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The <iframe> a reader pastes into their own page to show a poem (site/embed.html). Every
+ * value is escaped: the title is the user's text, and it must stay text on someone else's
+ * page. The width and height attributes keep the 3:4 frame where a page's CSP drops the style
+ * attribute; the style lets the frame shrink with a narrow column, still at 3:4.
+ * @param {{src: string, title: string}} frame
+ */
+export function embedSnippet(frame) {
+  return (
+    `<iframe src="${escapeAttribute(frame.src)}" title="${escapeAttribute(frame.title)}" ` +
+    `width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" ` +
+    'style="border:0;max-width:100%;height:auto;aspect-ratio:3/4" ' +
+    'loading="lazy"></iframe>'
+  );
+}

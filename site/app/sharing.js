@@ -1,6 +1,7 @@
-// Sharing: the share dialog (a link that carries the poem, its settings and seed), the poem
-// card (a PNG drawn by site/card), opening a share link from the address bar, and replaying a
-// shared poem to check that this browser writes the same characters.
+// Sharing: the share dialog (a link that carries the poem, its settings and seed; an <iframe>
+// of site/embed.html that shows it on another page), the poem card (a PNG drawn by site/card),
+// opening a share link from the address bar, and replaying a shared poem to check that this
+// browser writes the same characters.
 
 import { state, setState, onState } from './state.js';
 import { els } from './elements.js';
@@ -9,7 +10,7 @@ import { engine } from './model.js';
 import { writeComposer } from './composer.js';
 import { showRecord, runPoem } from './poem-runner.js';
 import { decodeShare, encodeShare } from '../share/share-codec.js';
-import { shareState, recordFromShare } from './share-link.js';
+import { shareState, recordFromShare, embedSnippet } from './share-link.js';
 import { formatPoem, hanChars } from './forms.js';
 import { renderCardBlob, cardAvailable } from './card-export.js';
 
@@ -23,40 +24,115 @@ onState('model', (model) => {
   els.replayResult.hidden = false;
 });
 
-/** @param {PoemRecord} record */
+/**
+ * The playground's URL with a poem's share fragment.
+ * @param {PoemRecord} record
+ */
 export function shareUrl(record) {
   const url = new URL(location.href);
   url.hash = encodeShare(shareState(record)).slice(1);
   return url.href;
 }
 
+/**
+ * The embed page's URL for a poem: embed.html beside the playground, the poem's share fragment,
+ * and the interface language when it is not the embed page's Chinese.
+ * @param {PoemRecord} record
+ */
+export function embedUrl(record) {
+  const url = new URL('embed.html', location.href);
+  if (state.lang === 'en') url.search = '?lang=en';
+  url.hash = encodeShare(shareState(record)).slice(1);
+  return url.href;
+}
+
+/** The share dialog's tabs, in order: [name, tab, panel, the field that holds what to copy]. */
+const SHARE_TABS = /** @type {const} */ ([
+  ['link', els.shareTabLink, els.sharePanelLink, els.shareUrl],
+  ['embed', els.shareTabEmbed, els.sharePanelEmbed, els.shareEmbedCode],
+]);
+
+/** @typedef {(typeof SHARE_TABS)[number][0]} ShareTab */
+
+/** @type {ShareTab} the tab the dialog opens on: the one used last */
+let shareTab = 'link';
+
+/**
+ * Shows one tab of the share dialog (WAI-ARIA tabs: the selected tab is the one in the tab
+ * order) with its text selected, ready to copy.
+ * @param {ShareTab} tab
+ * @param {'tab' | 'field'} [focus]  what gets the focus: the tab (a click, the arrow keys), the
+ *        text (the dialog opening); default: it stays where it is
+ */
+export function selectShareTab(tab, focus) {
+  shareTab = tab;
+  for (const [name, button, panel] of SHARE_TABS) {
+    const selected = name === tab;
+    button.setAttribute('aria-selected', String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    panel.hidden = !selected;
+  }
+  const [, button, , field] = /** @type {(typeof SHARE_TABS)[number]} */ (SHARE_TABS.find(([name]) => name === tab));
+  els.shareStatus.textContent = '';
+  field.setSelectionRange(0, field.value.length);
+  if (focus === 'tab') button.focus();
+  if (focus === 'field') field.select();
+}
+
+/**
+ * Arrow keys, Home and End move between the tabs (and show them: automatic activation).
+ * @param {KeyboardEvent} event
+ */
+export function shareTabKey(event) {
+  const at = SHARE_TABS.findIndex(([name]) => name === shareTab);
+  const n = SHARE_TABS.length;
+  const to = { ArrowRight: at + 1, ArrowLeft: at - 1 + n, Home: 0, End: n - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  selectShareTab(SHARE_TABS[to % n][0], 'tab');
+}
+
 /** Opens the share dialog for the poem on the page. */
 export async function openShare() {
-  if (!state.current || !state.current.text) return;
+  const record = state.current;
+  if (!record || !record.text) return;
   let url;
+  let embed;
   try {
-    url = shareUrl(state.current);
+    url = shareUrl(record);
+    embed = embedUrl(record);
   } catch (err) {
     notify(errorCode(err), errorMessage(err));
     return;
   }
+  const title = show(record.title);
   els.shareUrl.value = url;
-  els.shareStatus.textContent = '';
+  els.shareEmbedCode.value = embedSnippet({ src: embed, title: title ? t('embedFrameTitle', { title }) : t('embedFrameUntitled') });
+  els.shareEmbedPreview.href = embed;
   els.shareNative.hidden = typeof navigator.share !== 'function';
   els.shareDownload.hidden = !cardAvailable();
   els.shareDialog.showModal();
-  els.shareUrl.select();
+  selectShareTab(shareTab, 'field');
 }
 
-export async function copyLink() {
+/**
+ * Copies a field's text, or selects it for the reader to copy.
+ * @param {HTMLInputElement | HTMLTextAreaElement} field
+ * @param {string} done     the status key when copied
+ * @param {string} failed   the status key when not
+ */
+async function copyField(field, done, failed) {
   try {
-    await navigator.clipboard.writeText(els.shareUrl.value);
-    els.shareStatus.textContent = t('copied');
+    await navigator.clipboard.writeText(field.value);
+    els.shareStatus.textContent = t(done);
   } catch {
-    els.shareUrl.select();
-    els.shareStatus.textContent = t('copyFailed');
+    field.select();
+    els.shareStatus.textContent = t(failed);
   }
 }
+
+export const copyLink = () => copyField(els.shareUrl, 'copied', 'copyFailed');
+export const copyEmbed = () => copyField(els.shareEmbedCode, 'embedCopied', 'embedCopyFailed');
 
 /** @type {{key: string, promise: Promise<Blob>} | null} the last card drawn */
 let cardCache = null;
