@@ -1,8 +1,8 @@
 // Accessibility of the playground (site/index.html), checked by a machine: axe-core 4.10.3
 // (tests/e2e/support/axe.mjs) in headless Chromium, in both themes (light, dark) and both
 // languages (zh, en), on the page as a user leaves it after writing a poem (tone marks on),
-// and with each of its overlays open: the character popover, the share dialog, the gallery.
-// No serious or critical violation is allowed. (The classroom has its own check in
+// and with each of its overlays open: the character popover, the share dialog (both tabs), the
+// gallery. No serious or critical violation is allowed. (The classroom has its own check in
 // tests/e2e/classroom*.)
 //
 //   node --test tests/e2e/playground-a11y.test.mjs
@@ -90,6 +90,9 @@ for (const theme of /** @type {const} */ (['light', 'dark'])) {
         await page.click('#share');
         await page.waitForSelector('#share-dialog[open]');
         await checkAccessible(report, page, `${what}, share dialog`, '#share-dialog');
+        await page.click('#share-tab-embed');
+        await page.waitForSelector('#share-panel-embed:not([hidden])');
+        await checkAccessible(report, page, `${what}, share dialog, Embed tab`, '#share-dialog');
         await page.click('#share-close');
 
         await page.click('#gallery-open');

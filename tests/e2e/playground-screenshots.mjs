@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Screenshots of the playground for looking at, not for comparing: desktop (Chinese, light,
 // horizontal), vertical 竖排 with the tone overlay, the character popover, dark, English, a phone
-// (Chinese, light; English, dark, Traditional).
+// (Chinese, light; English, dark, Traditional), the share dialog's Embed tab in each of those,
+// and its code pasted into a page of another origin (embed-in-page.png).
 //
 //   node tests/e2e/playground-screenshots.mjs [outDir] [--model path.gguf]
 // Default model: assets/models/inkstone-poetry-q8_0.gguf.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSite, serveSite, launchBrowser, watchPage, DEFAULT_MODEL } from './playground-server.mjs';
+import { startServer } from '../../tools/lib/static-server.mjs';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--model');
@@ -41,6 +43,22 @@ async function write(page, poem) {
     timeout: 120_000,
   });
   await page.waitForTimeout(700); // let the last characters' ink settle
+}
+
+/**
+ * Opens the share dialog on its Embed tab and screenshots it; returns the code.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+async function shotEmbedTab(page, name) {
+  await page.click('#share');
+  await page.waitForSelector('#share-dialog[open]');
+  await page.click('#share-tab-embed');
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: path.join(out, name) });
+  const code = await page.inputValue('#share-embed-code');
+  await page.click('#share-close');
+  return code;
 }
 
 try {
@@ -83,6 +101,24 @@ try {
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(out, 'share-dialog.png') });
     await page.click('#share-close');
+    const code = await shotEmbedTab(page, 'share-embed.png');
+    // The code as a reader pastes it into a page of their own (another origin).
+    const hostDir = fs.mkdtempSync(path.join(out, 'host-'));
+    fs.writeFileSync(
+      path.join(hostDir, 'index.html'),
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>A blog</title>
+<body style="max-width:40rem;margin:2rem auto;font:17px/1.6 Georgia,serif;color:#222">
+<h1>Notes</h1><p>A poem a friend sent me, written and painted in the browser:</p>
+${code}
+<p>Its characters were sampled one by one, under the rules of the form.</p></body></html>`,
+    );
+    const host = await startServer({ root: hostDir, directoryIndex: true });
+    const blog = await ctx.newPage();
+    await blog.goto(`${host.url}/`);
+    await blog.waitForTimeout(3000);
+    await blog.screenshot({ path: path.join(out, 'embed-in-page.png') });
+    await host.close();
+    fs.rmSync(hostDir, { recursive: true, force: true });
     await page.click('#gallery-open');
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(out, 'gallery.png') });
@@ -94,6 +130,7 @@ try {
     await page.goto(server.url);
     await write(page, { title: '秋夜', form: 'cangtou', acrostic: '春夏秋冬', seed: 11 });
     await page.screenshot({ path: path.join(out, 'desktop-en-acrostic.png') });
+    await shotEmbedTab(page, 'share-embed-en.png');
     await ctx.close();
   }
   {
@@ -115,6 +152,8 @@ try {
     await page.tap('#poem-body .ch >> nth=6');
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(out, 'phone-popover.png') });
+    await page.tap('#alternatives-close');
+    await shotEmbedTab(page, 'phone-share-embed.png');
     await ctx.close();
   }
   {
@@ -134,6 +173,7 @@ try {
     await page.waitForFunction(() => document.getElementById('script-toggle')?.getAttribute('aria-pressed') === 'true');
     await page.screenshot({ path: path.join(out, 'phone-en-dark-top.png') });
     await page.screenshot({ path: path.join(out, 'phone-en-dark-full.png'), fullPage: true });
+    await shotEmbedTab(page, 'phone-en-dark-share-embed.png');
     await ctx.close();
   }
   console.log(`screenshots in ${out}`);
