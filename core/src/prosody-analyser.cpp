@@ -115,19 +115,18 @@ std::string pos_text(int line, int column) {
   return "line " + std::to_string(line + 1) + " char " + std::to_string(column + 1);
 }
 
-// A 詞: the rhyme positions, groups and faults of its 詞牌 replace the regulated reading.
-bool read_as_ci(std::string_view text, const prosody_tables& tables, const cipai_table& cipai,
-                poem_analysis& p) {
-  const std::vector<const cipai_pattern*> found = cipai.recognise(text);
-  if (found.empty()) return false;
-  const cipai_pattern& pattern = *found[0];
+// A 詞 read as `pattern`: the rhyme positions, groups and faults of the pattern replace the
+// regulated reading; `found` (recognise()'s answer) names the other 詞牌 that fit.
+bool read_as_ci(std::string_view text, const prosody_tables& tables, const cipai_pattern& pattern,
+                const std::vector<const cipai_pattern*>& found, poem_analysis& p) {
   const std::vector<int> slots = cipai_clause_slots(pattern, text);
-  if (slots.size() != p.lines.size()) return false;  // split otherwise than the analyser's lines
+  if (slots.empty() || slots.size() != p.lines.size()) return false;
   p.form = "詞";
   p.cipai = pattern.name;
   p.cipai_variant = pattern.variant;
-  for (size_t i = 1; i < found.size(); i++) {
-    const std::string& name = found[i]->name;
+  p.cipai_others.clear();
+  for (const cipai_pattern* other : found) {
+    const std::string& name = other->name;
     if (name != pattern.name &&
         std::find(p.cipai_others.begin(), p.cipai_others.end(), name) == p.cipai_others.end()) {
       p.cipai_others.push_back(name);
@@ -149,7 +148,23 @@ bool read_as_ci(std::string_view text, const prosody_tables& tables, const cipai
   return true;
 }
 
+bool read_as_ci(std::string_view text, const prosody_tables& tables, const cipai_table& cipai,
+                poem_analysis& p) {
+  const std::vector<const cipai_pattern*> found = cipai.recognise(text);
+  return !found.empty() && read_as_ci(text, tables, *found[0], found, p);
+}
+
 }  // namespace
+
+poem_analysis analyse_poem_as(std::string_view text, const prosody_tables& tables,
+                              const cipai_pattern& pattern, const cipai_table* cipai) {
+  poem_analysis p = analyse_poem(text, tables);
+  if (p.lines.empty()) return p;
+  const std::vector<const cipai_pattern*> found =
+      cipai != nullptr ? cipai->recognise(text) : std::vector<const cipai_pattern*>{};
+  if (!read_as_ci(text, tables, pattern, found, p)) return analyse_poem(text, tables, cipai);
+  return p;
+}
 
 poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables,
                            const cipai_table* cipai) {

@@ -4,9 +4,13 @@
 // prefill and token-by-token decode must match every position's logits.
 //
 // Error measure per position: max_i |ours_i - ref_i| / max(1, max_i |ref_i|).
-// The reference runs on exactly dequantized weights in float64/float32, and our kernels keep
-// activations in f32 (no activation quantization), so every weight type differs only by
-// accumulation order and f32 rounding (measured: <= 1.3e-6 on every fixture, ref and xnnpack).
+// The reference runs on exactly dequantized weights in float64/float32. The ref and xnnpack
+// kernels keep activations in f32, so every weight type differs only by accumulation order and
+// f32 rounding (measured: <= 1.3e-6 on every fixture). The avx2 kernels quantize activations to
+// int8 per 32-block for Q8_0/Q4_0 weights, with wasmsimd's arithmetic: against the exact goldens
+// they get the activation-quantization tolerance, and against tests/fixtures/golden-wasmsimd (the
+// exact model of that quantization, tools/fixtures/make_wasmsimd_goldens.py) the f32 one, as the
+// wasm build does in tests/js/bindings.test.mjs.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -19,6 +23,7 @@
 
 #include "inkstone/model.h"
 #include "inkstone/session.h"
+#include "kernel-table.h"
 
 using namespace inkstone;
 
@@ -28,10 +33,24 @@ constexpr double kMaxRelErrGoldenF32 = 1e-5;
 constexpr double kMaxRelErrGoldenF16 = 1e-5;
 constexpr double kMaxRelErrGoldenQ8_0 = 1e-5;
 constexpr double kMaxRelErrGoldenQ4_0 = 1e-5;
+// Int8 activations (avx2 with Q8_0/Q4_0 weights) against the exact goldens: they move the logits
+// by up to ~3e-2 of the largest one (2.9e-2 on tiny-llama-q8_0; tests/js/bindings.test.mjs).
+constexpr double kMaxRelErrGoldenQuantizedActivations = 5e-2;
+// Against golden-wasmsimd: f32 accuracy, except where an activation's x * (1/d) lies within a few
+// f32 ulps of a rounding tie k + 1/2 (the reference computes it in float64), so it may round the
+// other way, a whole step, from that position on. The golden files give each position's tie
+// margin (smallest distance to a tie at positions 0..p, in steps); below kMinTieMargin the
+// position is held only to the quantization bound. Measured on the wasm build, whose arithmetic
+// this is: the roundings that flipped had margins 3.8e-6 and 1.9e-6; it exempts 2 of the
+// fixtures' positions (bindings.test.mjs; kMaxTieExemptPositions bounds that here, per run).
+constexpr double kMaxRelErrGoldenWasmsimd = 1e-5;
+constexpr double kMinTieMargin = 1e-5;
+constexpr int kMaxTieExemptPositions = 4;
 
 struct golden_seq {
   std::vector<int32_t> tokens;
   std::vector<std::vector<float>> logits;  // one row per position
+  std::vector<double> tie_margins;         // golden-wasmsimd only: one per position
 };
 
 struct golden_file {
@@ -65,6 +84,10 @@ bool parse_golden(const std::filesystem::path& path, golden_file& out) {
       while (ls >> v) row.push_back(v);
       if (pos != static_cast<int>(out.seqs.back().logits.size())) return false;
       out.seqs.back().logits.push_back(std::move(row));
+    } else if (tag == "tie_margins") {
+      if (out.seqs.empty()) return false;
+      double v;
+      while (ls >> v) out.seqs.back().tie_margins.push_back(v);
     }
   }
   return !out.model_path.empty();
@@ -85,7 +108,14 @@ double rel_err(std::span<const float> ours, const std::vector<float>& ref) {
   return err / mag;
 }
 
-double tolerance_for(const model& m) {
+bool is_quantized(const model& m) {
+  const ggml_type t = m.layers[0].wq.type;
+  return t == ggml_type::q8_0 || t == ggml_type::q4_0;
+}
+
+// Tolerance against the exact goldens: the avx2 table quantizes activations for Q8_0/Q4_0.
+double tolerance_for(const model& m, const std::string& kernels) {
+  if (kernels == "avx2" && is_quantized(m)) return kMaxRelErrGoldenQuantizedActivations;
   switch (m.layers[0].wq.type) {
     case ggml_type::f32:
       return kMaxRelErrGoldenF32;
@@ -100,13 +130,45 @@ double tolerance_for(const model& m) {
 }
 
 // Native tables only: tests/cpp is never built for wasm (the wasmsimd path is checked against
-// its own goldens, tests/fixtures/golden-wasmsimd, by tests/js/bindings.test.mjs).
+// its own goldens, tests/fixtures/golden-wasmsimd, by tests/js/bindings.test.mjs). avx2 where the
+// CPU has it (tests/cpp/test-avx2.cpp reports a CPU without it).
 std::vector<std::string> kernel_names() {
   std::vector<std::string> names = {"ref"};
 #if defined(INK_XNNPACK)
   names.push_back("xnnpack");
 #endif
+  if (select_kernels("avx2") != nullptr) names.push_back("avx2");
   return names;
+}
+
+std::vector<std::filesystem::path> golden_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".txt") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Per position of seq: the relative error of the batched prefill's logits and of token-by-token
+// decode's (the session is reset before each).
+struct position_errors {
+  std::vector<double> prefill, decode;
+};
+position_errors errors_against(session& s, const golden_seq& seq, size_t n_vocab) {
+  position_errors e;
+  s.reset();
+  std::vector<float> all(seq.tokens.size() * n_vocab);
+  REQUIRE(s.prefill(seq.tokens, all).ok());
+  for (size_t p = 0; p < seq.tokens.size(); ++p) {
+    e.prefill.push_back(rel_err({all.data() + p * n_vocab, n_vocab}, seq.logits[p]));
+  }
+  s.reset();
+  for (size_t p = 0; p < seq.tokens.size(); ++p) {
+    REQUIRE(s.decode(seq.tokens[p]).ok());
+    e.decode.push_back(rel_err(s.logits(), seq.logits[p]));
+  }
+  return e;
 }
 
 }  // namespace
@@ -115,11 +177,7 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
   const std::filesystem::path root = INK_SOURCE_DIR;
   const std::filesystem::path dir = root / "tests/fixtures/golden";
   REQUIRE(std::filesystem::is_directory(dir));
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".txt") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = golden_files(dir);
   REQUIRE(!files.empty());
   int n_compared = 0;
   double worst_overall = 0;
@@ -137,7 +195,7 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
 
     for (const std::string& kernels : kernel_names()) {
       CAPTURE(kernels);
-      const double tol = tolerance_for(m);
+      const double tol = tolerance_for(m, kernels);
       session_options o;
       o.n_ctx = static_cast<int>(max_len);
       o.n_batch = 7;  // odd chunk size: prefill crosses chunk boundaries
@@ -145,37 +203,82 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
       auto created = session::create(m, o);
       REQUIRE_MESSAGE(created.ok(), created.error().to_string());
       session& s = *created.value();
+      REQUIRE(std::string(s.kernels_name()) == kernels);
       for (size_t si = 0; si < g.seqs.size(); ++si) {
         const golden_seq& seq = g.seqs[si];
         CAPTURE(si);
         REQUIRE(seq.logits.size() == seq.tokens.size());
         const size_t n_vocab = size_t(m.hp.n_vocab);
         REQUIRE(seq.logits[0].size() == n_vocab);
-
-        // Batched prefill, every position's logits.
-        s.reset();
-        std::vector<float> all(seq.tokens.size() * n_vocab);
-        REQUIRE(s.prefill(seq.tokens, all).ok());
-        double worst_prefill = 0;
-        for (size_t p = 0; p < seq.tokens.size(); ++p) {
-          worst_prefill =
-              std::max(worst_prefill, rel_err({all.data() + p * n_vocab, n_vocab}, seq.logits[p]));
-        }
+        const position_errors e = errors_against(s, seq, n_vocab);
+        const double worst_prefill = *std::max_element(e.prefill.begin(), e.prefill.end());
+        const double worst_decode = *std::max_element(e.decode.begin(), e.decode.end());
         CHECK(worst_prefill <= tol);
-
-        // Token-by-token decode.
-        s.reset();
-        double worst_decode = 0;
-        for (size_t p = 0; p < seq.tokens.size(); ++p) {
-          REQUIRE(s.decode(seq.tokens[p]).ok());
-          worst_decode = std::max(worst_decode, rel_err(s.logits(), seq.logits[p]));
-        }
         CHECK(worst_decode <= tol);
-        worst_overall = std::max({worst_overall, worst_prefill, worst_decode});
+        if (tol < kMaxRelErrGoldenQuantizedActivations) {
+          worst_overall = std::max({worst_overall, worst_prefill, worst_decode});
+        }
         ++n_compared;
       }
     }
   }
   CHECK(n_compared >= 9 * 4);
-  MESSAGE("golden logits: ", n_compared, " sequences, worst relative error ", worst_overall);
+  MESSAGE("golden logits: ", n_compared, " sequences, worst relative error (f32 activations) ",
+          worst_overall);
+}
+
+TEST_CASE("golden logits: avx2 with Q8_0/Q4_0 weights matches the exact model of its int8 "
+          "activations (golden-wasmsimd)") {
+  if (select_kernels("avx2") == nullptr) return;  // test-avx2.cpp reports why
+  const std::filesystem::path root = INK_SOURCE_DIR;
+  const std::vector<std::filesystem::path> files =
+      golden_files(root / "tests/fixtures/golden-wasmsimd");
+  REQUIRE(files.size() == 5);
+  int positions = 0;
+  double worst_held = 0;
+  std::vector<std::string> exempt;
+  for (const auto& file : files) {
+    CAPTURE(file.filename().string());
+    golden_file g;
+    REQUIRE(parse_golden(file, g));
+    const std::vector<uint8_t> bytes = read_file(root / g.model_path);  // the model reads it in place
+    auto loaded = load_model(bytes);
+    REQUIRE_MESSAGE(loaded.ok(), loaded.error().to_string());
+    const model& m = loaded.value();
+    REQUIRE(is_quantized(m));
+    size_t max_len = 0;
+    for (const auto& s : g.seqs) max_len = std::max(max_len, s.tokens.size());
+    session_options o;
+    o.n_ctx = static_cast<int>(max_len);
+    o.n_batch = 7;
+    o.kernels = "avx2";
+    auto created = session::create(m, o);
+    REQUIRE_MESSAGE(created.ok(), created.error().to_string());
+    for (size_t si = 0; si < g.seqs.size(); ++si) {
+      const golden_seq& seq = g.seqs[si];
+      CAPTURE(si);
+      REQUIRE(seq.tie_margins.size() == seq.tokens.size());
+      const position_errors e = errors_against(*created.value(), seq, size_t(m.hp.n_vocab));
+      for (size_t p = 0; p < seq.tokens.size(); ++p) {
+        CAPTURE(p);
+        CAPTURE(seq.tie_margins[p]);
+        const double rel = std::max(e.prefill[p], e.decode[p]);
+        if (seq.tie_margins[p] < kMinTieMargin) {
+          exempt.push_back(file.filename().string() + " seq " + std::to_string(si) + " pos " +
+                           std::to_string(p));
+          CHECK(rel <= kMaxRelErrGoldenQuantizedActivations);
+        } else {
+          CHECK(rel <= kMaxRelErrGoldenWasmsimd);
+          worst_held = std::max(worst_held, rel);
+        }
+        ++positions;
+      }
+    }
+  }
+  CHECK(positions >= 200);
+  std::string names;
+  for (const std::string& e : exempt) names += e + "; ";
+  CHECK_MESSAGE(int(exempt.size()) <= kMaxTieExemptPositions, "near-tie positions: ", names);
+  MESSAGE("golden-wasmsimd on avx2: ", positions, " positions, worst relative error ", worst_held,
+          "; near-tie positions held to the quantization bound: ", names);
 }

@@ -230,43 +230,8 @@ std::string list_forms(const cipai_table& cipai) {
 
 poem_analysis analyse_for(std::string_view text, const prosody_tables& tables,
                           const cipai_table& cipai, const cipai_pattern* pattern) {
-  poem_analysis a = analyse_poem(text, tables, &cipai);
-  if (pattern == nullptr) return a;
-  if (a.cipai == pattern->name && a.cipai_variant == pattern->variant) return a;
-  // Recognition read the text otherwise: as regulated verse (a 生查子 has the shape of a 五言律詩),
-  // as the most written of several 詞牌 of one structure, or as another 又一體. Read it as the
-  // 詞牌 it was written to, the way analyse_poem reads a recognised 詞.
-  const std::vector<int> slots = cipai_clause_slots(*pattern, text);
-  if (slots.size() != a.lines.size()) return a;
-  std::vector<std::string> others;
-  if (!a.cipai.empty() && a.cipai != pattern->name) others.push_back(a.cipai);
-  for (const std::string& o : a.cipai_others) {
-    if (o != pattern->name && std::find(others.begin(), others.end(), o) == others.end()) {
-      others.push_back(o);
-    }
-  }
-  a.form = "詞";
-  a.cipai = pattern->name;
-  a.cipai_variant = pattern->variant;
-  a.cipai_others = std::move(others);
-  a.rhyme_groups = 0;
-  for (size_t l = 0; l < a.lines.size(); l++) {
-    for (char_analysis& c : a.lines[l]) {
-      c.rhyme_position = false;
-      c.rhyme_groups = 0;
-      c.rhyme_slot = -1;
-    }
-    if (slots[l] < 0) continue;
-    char_analysis& last = a.lines[l].back();
-    last.rhyme_position = true;
-    last.rhyme_groups = tables.rhyme_groups_of(last.ch);
-    last.rhyme_slot = slots[l];
-  }
-  a.faults = cipai_faults(*pattern, text, tables);
-  std::stable_sort(a.faults.begin(), a.faults.end(), [](const auto& x, const auto& y) {
-    return x.line != y.line ? x.line < y.line : x.column < y.column;
-  });
-  return a;
+  if (pattern == nullptr) return analyse_poem(text, tables, &cipai);
+  return analyse_poem_as(text, tables, *pattern, &cipai);
 }
 
 }  // namespace inkstone::cli

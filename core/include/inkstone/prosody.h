@@ -24,6 +24,7 @@
 namespace inkstone {
 
 class cipai_table;  // cipai.h
+struct cipai_pattern;
 
 // Tone classes are bit sets so that "fits" is a single AND: level = 平, oblique = 仄.
 enum class tone_class : uint8_t { unknown = 0, level = 1, oblique = 2, both = 3 };
@@ -119,6 +120,12 @@ struct poem_analysis {
 // faults are those of its 詞牌 (cipai_faults).
 poem_analysis analyse_poem(std::string_view text, const prosody_tables& tables,
                            const cipai_table* cipai = nullptr);
+// A text written to a given 詞牌 read as that pattern, although recognition alone might read it
+// otherwise (a 生查子 has the shape of a 五言律詩; several 詞牌 share one structure; a 又一體
+// may be taken for the main form). When the text does not fit `pattern`, analyse_poem(text,
+// tables, cipai). `cipai` (optional) names the other 詞牌 that fit.
+poem_analysis analyse_poem_as(std::string_view text, const prosody_tables& tables,
+                              const cipai_pattern& pattern, const cipai_table* cipai = nullptr);
 // analyse_poem(text, tables, cipai).to_json(tables), for the bindings.
 std::string analyse_poem_json(std::string_view text, const prosody_tables& tables,
                               const cipai_table* cipai = nullptr);
