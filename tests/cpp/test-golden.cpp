@@ -227,8 +227,9 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
           worst_overall);
 }
 
-TEST_CASE("golden logits: avx2 with Q8_0/Q4_0 weights matches the exact model of its int8 "
-          "activations (golden-wasmsimd)") {
+TEST_CASE(
+    "golden logits: avx2 with Q8_0/Q4_0 weights matches the exact model of its int8 "
+    "activations (golden-wasmsimd)") {
   if (select_kernels("avx2") == nullptr) return;  // test-avx2.cpp reports why
   const std::filesystem::path root = INK_SOURCE_DIR;
   const std::vector<std::filesystem::path> files =
@@ -241,7 +242,8 @@ TEST_CASE("golden logits: avx2 with Q8_0/Q4_0 weights matches the exact model of
     CAPTURE(file.filename().string());
     golden_file g;
     REQUIRE(parse_golden(file, g));
-    const std::vector<uint8_t> bytes = read_file(root / g.model_path);  // the model reads it in place
+    const std::vector<uint8_t> bytes =
+        read_file(root / g.model_path);  // the model reads it in place
     auto loaded = load_model(bytes);
     REQUIRE_MESSAGE(loaded.ok(), loaded.error().to_string());
     const model& m = loaded.value();

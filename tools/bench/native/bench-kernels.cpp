@@ -1,6 +1,7 @@
-// Native kernel micro-benchmarks: ref vs XNNPACK's prepacked F32 fully-connected operator vs a
-// plain loop (what the compiler makes of the obvious code), on the shapes of the wasm kernel
-// benchmark (tools/bench/kernel-bench.h), so the wasm numbers can be read against native ones.
+// Native kernel micro-benchmarks: ref vs avx2 (every format, when the CPU has it) vs XNNPACK's
+// prepacked F32 fully-connected operator vs a plain loop (what the compiler makes of the obvious
+// code), on the shapes of the wasm kernel benchmark (tools/bench/kernel-bench.h), so the wasm
+// numbers can be read against native ones. One thread: the kernels' own speed.
 //   ./build/inkstone_bench [--model S110] [--format f32] [--n 1|64] [--json] [--quick]
 //   ./build/inkstone_bench constraints [model.gguf]   the constraint-mask benchmark
 //                                                     (bench-constraints.cpp, whose main is weak)
@@ -52,15 +53,21 @@ int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
   const kernel_table& ref = ref_kernels();
   const kernel_table* xnn = select_kernels("xnnpack");
+  const kernel_table* avx2 = select_kernels("avx2");
   std::printf(
       "native kernels (%s): GOP/s = 2 * rows * cols * n / time; xK = speed relative to the "
-      "first%s\n",
-      clock_name(), xnn == nullptr ? " (XNNPACK not available)" : "");
+      "first%s%s\n",
+      clock_name(), xnn == nullptr ? " (XNNPACK not available)" : "",
+      avx2 == nullptr ? " (avx2 not available)" : "");
   const weight_format formats[] = {weight_format::q8_0, weight_format::f32, weight_format::q4_0,
                                    weight_format::f16};
   for (weight_format f : formats) {
     for (const matrix_shape& s : kShapes) {
-      for (int64_t n : kBenchBatch) {
+      // --n N: that batch size only (any N, e.g. to find where XNNPACK starts to win).
+      const std::vector<int64_t> batches =
+          o.n != 0 ? std::vector<int64_t>{o.n}
+                   : std::vector<int64_t>(std::begin(kBenchBatch), std::end(kBenchBatch));
+      for (int64_t n : batches) {
         if (!wanted(o, s, f, n)) continue;
         const std::vector<uint8_t> w =
             fixtures::make_weights(f, s.rows, s.cols, uint64_t(s.rows * 7 + s.cols), false).bytes;
@@ -73,6 +80,12 @@ int main(int argc, char** argv) {
         if (!(o.quick && big)) {
           c.push_back({"ref", [&, fi] {
                          ref.matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0, s.rows);
+                       }});
+        }
+        if (avx2 != nullptr) {
+          c.push_back({"avx2", [&, fi] {
+                         avx2->matmul[fi](w.data(), s.rows, s.cols, x.data(), n, y.data(), 0,
+                                          s.rows);
                        }});
         }
         void* fc = nullptr;

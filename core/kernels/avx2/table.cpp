@@ -1,0 +1,27 @@
+// The avx2 kernel table: every entry an AVX2 kernel from this directory. dispatch.cpp checks the
+// CPU before calling this (it is AVX2 code itself) and adds XNNPACK's F32 operator where that is
+// faster.
+#include "avx2/avx2-kernels.h"
+
+namespace inkstone {
+
+const kernel_table* avx2_kernels() {
+  static const kernel_table table = {
+      .name = "avx2",
+      .matmul = {f32_matmul__avx2, f16_matmul__avx2, q4_0_matmul__avx2, q8_0_matmul__avx2},
+      .get_rows = {f32_get_rows__avx2, f16_get_rows__avx2, q4_0_get_rows__avx2,
+                   q8_0_get_rows__avx2},
+      .f32_rmsnorm = f32_rmsnorm__avx2,
+      .f32_rope = f32_rope__avx2,
+      .f32_softmax = f32_softmax__avx2,
+      .f32_silu_mul = f32_silu_mul__avx2,
+      .f32_add = f32_add__avx2,
+      .f32_attention = f32_attention__avx2,
+      .f32_fc_create = nullptr,
+      .f32_fc_run = nullptr,
+      .f32_fc_delete = nullptr,
+  };
+  return &table;
+}
+
+}  // namespace inkstone
