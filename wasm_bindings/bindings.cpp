@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "inkstone/cipai.h"
 #include "inkstone/constraint-engine.h"
 #include "inkstone/generator.h"
 #include "inkstone/gguf.h"
@@ -49,6 +50,12 @@ constexpr bool kThreads = false;
 std::shared_ptr<const prosody_tables>& current_tables() {
   static std::shared_ptr<const prosody_tables> tables = std::make_shared<prosody_tables>();
   return tables;
+}
+
+// The 詞牌 table (module-wide, optional): {"cipai": name} constraints and 詞 analysis use it.
+std::shared_ptr<const cipai_table>& current_cipai() {
+  static std::shared_ptr<const cipai_table> table;
+  return table;
 }
 
 // Text of a token for display: its decoded bytes when they are whole UTF-8, else the piece.
@@ -136,7 +143,8 @@ class Session {
                             "begin: options.constraint must be a JSON string");
       }
       tables_ = current_tables();
-      auto engine = make_constraint_filter(spec.as<std::string>(), model_->vocab, *tables_);
+      auto engine = make_constraint_filter(spec.as<std::string>(), model_->vocab, *tables_,
+                                           current_cipai().get());
       if (!engine.ok()) return error_object(std::move(engine).error().with_context("begin"));
       filter_ = std::move(engine).value();
       g.filter = filter_.get();
@@ -481,8 +489,25 @@ val js_set_prosody_tables(std::string tones_tsv, std::string rhyme_tsv) {
 val js_analyse_poem(std::string text) {
   const std::shared_ptr<const prosody_tables> tables = current_tables();
   val o = ok_object();
-  o.set("json", analyse_poem_json(text, *tables));
+  const std::shared_ptr<const cipai_table> cipai = current_cipai();
+  o.set("json", analyse_poem_json(text, *tables, cipai.get()));
   return o;
+}
+
+val js_set_cipai_table(std::string tsv) {
+  auto t = cipai_table::parse(tsv);
+  if (!t.ok()) return error_object(std::move(t).error().with_context("cipai table"));
+  auto table = std::make_shared<cipai_table>(std::move(t).value());
+  val o = ok_object();
+  o.set("nPatterns", static_cast<double>(table->patterns().size()));
+  current_cipai() = std::move(table);
+  return o;
+}
+
+// The loaded 詞牌 patterns (cipai_patterns in js-results.h); [] when none is loaded.
+val js_cipai_patterns() {
+  const std::shared_ptr<const cipai_table> table = current_cipai();
+  return table ? cipai_patterns(*table) : val::array();
 }
 
 val js_form_presets() {
@@ -522,6 +547,8 @@ EMSCRIPTEN_BINDINGS(inkstone) {
   function("inspectModel", &inkstone::js_inspect_model);
   function("setProsodyTables", &inkstone::js_set_prosody_tables);
   function("analysePoem", &inkstone::js_analyse_poem);
+  function("setCipaiTable", &inkstone::js_set_cipai_table);
+  function("cipaiPatterns", &inkstone::js_cipai_patterns);
   function("formPresets", &inkstone::js_form_presets);
   function("buildInfo", &inkstone::js_build_info);
   function("abortForTest", &inkstone::js_abort_for_test);

@@ -127,4 +127,38 @@ void set_hparams(val& o, const model& m) {
   o.set("weightBytes", static_cast<double>(m.weight_bytes()));
 }
 
+val cipai_patterns(const cipai_table& table) {
+  auto mark = [](tone_req t, bool fixed) {
+    if (t == tone_req::level) return fixed ? "平" : "⊕";
+    if (t == tone_req::oblique) return fixed ? "仄" : "⊖";
+    return "中";
+  };
+  val out = val::array();
+  for (const cipai_pattern& p : table.patterns()) {
+    val o = val::object();
+    o.set("name", p.name);
+    o.set("variant", p.variant);
+    o.set("poems", p.n_poems);
+    o.set("agreeing", p.n_agreeing);
+    o.set("stanzaBreak", p.stanza_break);
+    val slots = val::array();
+    for (tone_req t : p.slot_tones) slots.call<void>("push", std::string(mark(t, true)));
+    o.set("slotTones", slots);
+    val lines = val::array();
+    for (const cipai_line& l : p.lines) {
+      std::string tones;
+      for (size_t i = 0; i < l.tones.size(); i++) tones += mark(l.tones[i], l.fixed[i] != 0);
+      val lo = val::object();
+      lo.set("chars", static_cast<int>(l.tones.size()));
+      lo.set("tones", tones);
+      lo.set("punct", l.punct);
+      lo.set("slot", l.slot);
+      lines.call<void>("push", lo);
+    }
+    o.set("lines", lines);
+    out.call<void>("push", o);
+  }
+  return out;
+}
+
 }  // namespace inkstone::bind

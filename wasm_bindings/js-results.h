@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "inkstone/cipai.h"
 #include "inkstone/gguf.h"
 #include "inkstone/model.h"
 #include "inkstone/status.h"
@@ -34,5 +35,10 @@ val meta_object(const gguf_file& g);
 val weight_types(const gguf_file& g);
 // The hyperparameters, tokenizer and size of m as fields of o.
 void set_hparams(val& o, const model& m);
+
+// The 詞牌 patterns: [{ name, variant, poems, agreeing, stanzaBreak, slotTones: ["仄", "平"],
+// lines: [{ chars, tones: "中仄⊖平", punct: "。", slot: 0 | -1 }] }] (tones in cipai.tsv's
+// notation: 平/仄 fixed, ⊕/⊖ preferred, 中 either).
+val cipai_patterns(const cipai_table& table);
 
 }  // namespace inkstone::bind

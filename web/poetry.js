@@ -55,7 +55,33 @@ export class Poetry {
   }
 
   /**
-   * Tones, rhymes and the faults of regulated verse for any poem text.
+   * Sets the 詞牌 table (assets/prosody/cipai.tsv, or its URL with `fetch: true`): constraints
+   * may then name a 詞牌 ({"cipai": "浣溪沙"}), and analyse() reads a 詞 by its 詞牌. A 詞
+   * rhymes by the 詞 book: setProsody with rhyme-ci.tsv.
+   * @param {string | URL} table
+   * @param {{fetch?: boolean, signal?: AbortSignal}} [options]
+   * @returns {Promise<{nPatterns: number}>}
+   */
+  async setCipai(table, options = {}) {
+    const text = options.fetch
+      ? new TextDecoder().decode(await download(table, { signal: options.signal }))
+      : String(table);
+    const payload = { table: text };
+    const result = await this.#channel.request('cipai', payload);
+    this.#channel.restore('cipai', { type: 'cipai', payload });
+    return result;
+  }
+
+  /**
+   * The 詞牌 patterns of the table set by setCipai ([] before).
+   * @returns {Promise<import('./protocol.js').CipaiPattern[]>}
+   */
+  async cipaiPatterns() {
+    return (await this.#channel.request('presets', {})).cipai;
+  }
+
+  /**
+   * Tones, rhymes and the faults of regulated verse (or of a 詞, by its 詞牌) for any poem text.
    * @param {string} text
    * @returns {Promise<PoemAnalysis>}
    */

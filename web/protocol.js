@@ -42,8 +42,12 @@
 //   prosody     { tones: string, rhyme: string }  the contents of assets/prosody/tones.tsv and
 //               a rhyme-*.tsv; used by every later constraint and analyse
 //                                                  -> { nTones, nRhymes, nRhymeGroups, rhymeBook }
-//   analyse     { text }                           -> PoemAnalysis (tones, rhymes, faults)
-//   presets     {}                                 -> { forms: string[] } names of preset forms
+//   cipai       { table: string }  the contents of assets/prosody/cipai.tsv: 詞牌 patterns for
+//               {"cipai": name} constraints and for analyse  -> { nPatterns }
+//   analyse     { text }                           -> PoemAnalysis (tones, rhymes, faults; a 詞
+//               read by its 詞牌 once a cipai table is set)
+//   presets     {}                                 -> { forms: string[], cipai: CipaiPattern[] }
+//               names of preset forms, and the 詞牌 patterns of the cipai table ([] when none)
 //   memory      {}                                 -> { heapBytes } size of the wasm heap (it
 //               grows, never shrinks: a measure of the most memory ever used)
 //   stats       {}                                 -> SessionStats: work items each thread of
@@ -59,7 +63,7 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'analyse'|'presets'|'memory'|'stats'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'cipai'|'analyse'|'presets'|'memory'|'stats'|'unload'|'crash'} RequestType */
 
 /**
  * The client's channel for the other page-side modules of web/ (web/poetry.js): they send
@@ -86,11 +90,24 @@ export const CHANNEL = Symbol('inkstone.channel');
 /**
  * What `analyse` returns (core/include/inkstone/prosody.h, poem_analysis::to_json).
  * @typedef {object} PoemAnalysis
- * @property {string} form   "五言絕句" ... or "" when the shape is not regulated
+ * @property {string} form   "五言絕句" ..., "詞" for a text of a 詞牌, or "" when neither
  * @property {number[]} rhyme_groups
  * @property {string[]} rhyme_group_names
- * @property {{ch: string, tone: 'P'|'Z'|'B'|'?', rhyme: boolean}[][]} lines
+ * @property {{ch: string, tone: 'P'|'Z'|'B'|'?', rhyme: boolean, groups?: number[], slot?: number}[][]} lines
  * @property {{kind: string, name: string, line: number, column: number, message: string}[]} faults
+ * @property {{name: string, variant: number, others: string[]}} [cipai]  the 詞牌 of a 詞
+ */
+
+/**
+ * A 詞牌 pattern (core/include/inkstone/cipai.h; tones: 平/仄 fixed, ⊕/⊖ preferred, 中 either).
+ * @typedef {object} CipaiPattern
+ * @property {string} name        Simplified, as in the corpus ("浣溪沙")
+ * @property {number} variant     0 the main structure, 1.. 又一體
+ * @property {number} poems       宋詞 of this 詞牌 the pattern was derived from
+ * @property {number} agreeing    of those, how many follow this structure
+ * @property {number} stanzaBreak first line of the 下闋 (-1: one stanza)
+ * @property {string[]} slotTones per rhyme slot: "平" or "仄"
+ * @property {{chars: number, tones: string, punct: string, slot: number}[]} lines
  */
 
 /**

@@ -3,7 +3,7 @@
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
 //                                                  detokenize | pieces | generate | cancel | prosody |
-//                                                  analyse | presets | memory | stats | unload | crash
+//                                                  cipai | analyse | presets | memory | stats | unload | crash
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
 //                    { type: 'fatal', error }      the wasm aborted; this worker is finished
@@ -177,12 +177,16 @@ async function dispatch(request) {
       const r = checked(requireWasm().setProsodyTables(String(payload.tones ?? ''), String(payload.rhyme ?? '')));
       return replyOk(id, { nTones: r.nTones, nRhymes: r.nRhymes, nRhymeGroups: r.nRhymeGroups, rhymeBook: r.rhymeBook });
     }
+    case 'cipai': {
+      const r = checked(requireWasm().setCipaiTable(String(payload.table ?? '')));
+      return replyOk(id, { nPatterns: r.nPatterns });
+    }
     case 'analyse': {
       const r = checked(requireWasm().analysePoem(String(payload.text ?? '')));
       return replyOk(id, JSON.parse(r.json));
     }
     case 'presets':
-      return replyOk(id, { forms: requireWasm().formPresets() });
+      return replyOk(id, { forms: requireWasm().formPresets(), cipai: requireWasm().cipaiPatterns() });
     case 'memory':
       return replyOk(id, { heapBytes: heapU8().length });
     case 'stats': {

@@ -414,8 +414,9 @@ status constraint_engine::prime(std::string_view text) {
 
 result<std::unique_ptr<constraint_engine>> make_constraint_filter(std::string_view spec_json,
                                                                   const tokenizer& tok,
-                                                                  const prosody_tables& tables) {
-  INK_ASSIGN_OR_RETURN(form_spec form, parse_form_spec(spec_json, tables));
+                                                                  const prosody_tables& tables,
+                                                                  const cipai_table* cipai) {
+  INK_ASSIGN_OR_RETURN(form_spec form, parse_form_spec(spec_json, tables, cipai));
   return constraint_engine::create(std::move(form), tok, tables);
 }
 

@@ -121,6 +121,7 @@ const char* constraint_rule_name(int rule);
 // Convenience for bindings: parse_form_spec + create.
 result<std::unique_ptr<constraint_engine>> make_constraint_filter(std::string_view spec_json,
                                                                   const tokenizer& tok,
-                                                                  const prosody_tables& tables);
+                                                                  const prosody_tables& tables,
+                                                                  const cipai_table* cipai = nullptr);
 
 }  // namespace inkstone
