@@ -1,8 +1,9 @@
 // Every avx2 kernel against its ref twin: the randomized error-model checks shared with the
 // wasmsimd table (tests/common/simd-kernel-checks.h; the arithmetic is the same, so is the error
-// model), plus exact F16 widening of every half, and prefill == decode bit for bit through a
-// session. Needs a CPU with AVX2, FMA and F16C: elsewhere the cases say so (and fail under
-// CI=true or INK_REQUIRE_ALL=1, as a suite that cannot run must).
+// model), plus exact F16 widening of every half, prefill == decode bit for bit through a
+// session, and the logits of whole models equal to the wasm build's, bit for bit. Needs a CPU with
+// AVX2, FMA and F16C: elsewhere the cases say so (and fail under CI=true or INK_REQUIRE_ALL=1, as a
+// suite that cannot run must).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -172,6 +174,81 @@ TEST_CASE("avx2: session prefill (any chunk size, any thread count) == decode, b
       }
     }
   }
+}
+
+namespace {
+
+// FNV-1a (32-bit) over the float32 bits, as tools/fixtures/make_wasmsimd_hashes.mjs computes it.
+uint32_t fnv1a(const float* v, size_t n) {
+  uint32_t h = 0x811c9dc5u;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t w;
+    std::memcpy(&w, v + i, 4);
+    h = (h ^ w) * 0x01000193u;
+  }
+  return h;
+}
+
+}  // namespace
+
+// The arithmetic is wasmsimd's, operation for operation, so the logits are the browser's bits:
+// tests/fixtures/wasmsimd-hashes/logit-hashes.txt holds the wasm build's hash of every position's
+// logits on Q8_0, Q4_0, F16, F32 and GQA fixtures and the shipped poetry model. Decode, and
+// prefill in chunks of 5 (except F32 weights, whose batches go through XNNPACK when it is there).
+TEST_CASE("avx2: logits equal the wasm build's (wasmsimd) bit for bit") {
+  if (avx2_or_report() == nullptr) return;
+  std::ifstream in(std::filesystem::path(INK_SOURCE_DIR) /
+                   "tests/fixtures/wasmsimd-hashes/logit-hashes.txt");
+  REQUIRE(in);
+  std::string line, model_path;
+  std::vector<int32_t> tokens;
+  int n_models = 0;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string tag;
+    ls >> tag;
+    if (tag == "model") {
+      ls >> model_path;
+    } else if (tag == "tokens") {
+      tokens.clear();
+      for (int32_t t; ls >> t;) tokens.push_back(t);
+    } else if (tag == "hashes") {
+      std::vector<uint32_t> want;
+      for (std::string h; ls >> h;) want.push_back(uint32_t(std::stoul(h, nullptr, 16)));
+      CAPTURE(model_path);
+      REQUIRE(want.size() == tokens.size());
+      std::ifstream mf(std::filesystem::path(INK_SOURCE_DIR) / model_path, std::ios::binary);
+      const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(mf)),
+                                       std::istreambuf_iterator<char>());
+      auto loaded = load_model(bytes);
+      REQUIRE_MESSAGE(loaded.ok(), loaded.error().to_string());
+      const model& m = loaded.value();
+      const size_t nv = size_t(m.hp.n_vocab);
+      session_options o;
+      o.kernels = "avx2";
+      o.n_ctx = int(tokens.size());
+      o.n_batch = 5;
+      auto s = session::create(m, o);
+      REQUIRE(s.ok());
+      int decode_same = 0, prefill_same = 0;
+      for (size_t p = 0; p < tokens.size(); ++p) {
+        REQUIRE(s.value()->decode(tokens[p]).ok());
+        decode_same += fnv1a(s.value()->logits().data(), nv) == want[p];
+      }
+      CHECK(decode_same == int(tokens.size()));
+      if (m.layers[0].wq.type != ggml_type::f32) {
+        s.value()->reset();
+        std::vector<float> all(tokens.size() * nv);
+        REQUIRE(s.value()->prefill(tokens, all).ok());
+        for (size_t p = 0; p < tokens.size(); ++p) {
+          prefill_same += fnv1a(all.data() + p * nv, nv) == want[p];
+        }
+        CHECK(prefill_same == int(tokens.size()));
+      }
+      ++n_models;
+    }
+  }
+  CHECK(n_models == 6);
 }
 
 #else
