@@ -82,18 +82,13 @@ void tokenizer::encode_llama_fragment(std::string_view text, std::vector<int32_t
     return mergeable(types_[static_cast<size_t>(it->second)]) ? it->second : -1;
   };
 
-  // Split into characters.
+  // Split into characters (strict UTF-8, utf8.h): a byte that starts no well-formed sequence,
+  // or one cut by the end, is a symbol of its own and falls back to its byte token.
   std::vector<spm_symbol> symbols;
   symbols.reserve(text.size());
   for (size_t offs = 0; offs < text.size();) {
-    size_t len = 1;
-    const int seq = utf8_sequence_length(static_cast<uint8_t>(text[offs]));
-    if (seq > 1 && offs + static_cast<size_t>(seq) <= text.size()) {
-      len = static_cast<size_t>(seq);
-      for (size_t k = 1; k < len; ++k) {
-        if ((static_cast<uint8_t>(text[offs + k]) & 0xC0) != 0x80) len = 1;
-      }
-    }
+    const utf8_step step = utf8_decode(text, offs);
+    const size_t len = step.kind == utf8_step::valid ? step.n_bytes : 1;
     const int idx = static_cast<int>(symbols.size());
     symbols.push_back({idx - 1, idx + 1, offs, len});
     offs += len;

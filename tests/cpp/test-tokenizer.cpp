@@ -197,6 +197,12 @@ TEST_CASE("tokenizer llama: byte fallback for characters with no piece") {
   c.add_space_prefix = false;
   auto t = tokenizer::from_config(c).value();
   CHECK(t.encode("a七a", false) == ids{1, 0, 1});
+  // Ill-formed UTF-8 is split strictly (utf8.h): a surrogate (ED A0 80), a code point above
+  // U+10FFFF (F4 90 80 80) and a cut sequence are one symbol per byte, not one per lead byte's
+  // claimed length.
+  CHECK(t.encode("a\xED\xA0\x80" "a", false) == ids{1, 0, 0, 0, 1});
+  CHECK(t.encode("\xF4\x90\x80\x80", false) == ids{0, 0, 0, 0});
+  CHECK(t.encode("a\xE4\xB8", false) == ids{1, 0, 0});
 }
 
 TEST_CASE("tokenizer llama: the space prefix and ▁") {
