@@ -8,6 +8,7 @@
 // never an Embind exception): js-values.h. Result objects and model reports: js-results.h.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -524,6 +525,10 @@ val js_build_info() {
   return o;
 }
 
+// Bytes the allocator has handed out and not had back (dlmalloc's mallinfo().uordblks): a leak
+// of any size shows here, where the heap size (which only grows) shows only large ones.
+double js_heap_in_use() { return static_cast<double>(mallinfo().uordblks); }
+
 // Tests only: a real wasm abort, as a broken invariant would cause.
 void js_abort_for_test() { std::abort(); }
 
@@ -551,5 +556,6 @@ EMSCRIPTEN_BINDINGS(inkstone) {
   function("cipaiPatterns", &inkstone::js_cipai_patterns);
   function("formPresets", &inkstone::js_form_presets);
   function("buildInfo", &inkstone::js_build_info);
+  function("heapInUse", &inkstone::js_heap_in_use);
   function("abortForTest", &inkstone::js_abort_for_test);
 }

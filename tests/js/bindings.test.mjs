@@ -432,9 +432,9 @@ test('loading and freeing a model many times leaves the heap where it was', { sk
   // long-run.test.mjs): the address malloc gives a fresh model-sized block, freed at once, comes
   // back the same in a steady state and moves up when blocks are left behind. Checked by
   // breaking it: a cycle that keeps its session grows the heap 16 → 72 MiB and fails. A leak of a
-  // few bytes a cycle is not seen (64 B a cycle fits in the allocator's small bins and moves
-  // neither); that would need allocator statistics, which the bindings do not export. A fresh
-  // instance, so that the other tests' heap growth does not inflate the cycle count.
+  // few bytes a cycle moves neither (64 B a cycle fits in the allocator's small bins), so the
+  // allocator's own count of bytes in use (heapInUse: mallinfo) must come back exactly too. A
+  // fresh instance, so that the other tests' heap growth does not inflate the cycle count.
   const W = await loadWasm('inkstone');
   const bytes = fixtureModel('tiny-llama-f32.gguf');
   const cycle = () => {
@@ -446,13 +446,22 @@ test('loading and freeing a model many times leaves the heap where it was', { sk
     const probe = W._malloc(bytes.length);
     assert.notEqual(probe, 0, 'probe allocation failed');
     W._free(probe);
-    return { heapBytes: W.HEAPU8.length, probe };
+    return { heapBytes: W.HEAPU8.length, probe, inUse: W.heapInUse() };
   };
   for (let i = 0; i < 3; i++) cycle();
   const before = heapState();
   const n = Math.ceil((2 * before.heapBytes) / bytes.length);
   for (let i = 0; i < n; i++) cycle();
   const after = heapState();
-  t.diagnostic(`${n} cycles of ${bytes.length} model bytes; heap ${before.heapBytes} → ${after.heapBytes}, probe ${before.probe} → ${after.probe}`);
+  t.diagnostic(`${n} cycles of ${bytes.length} model bytes; heap ${before.heapBytes} → ${after.heapBytes}, probe ${before.probe} → ${after.probe}, in use ${before.inUse} → ${after.inUse}`);
   assert.deepEqual(after, before, `after ${n} load/free cycles of ${bytes.length} model bytes`);
+  // The measure sees a 64-byte leak a cycle (the same cycles, each keeping 64 bytes).
+  const kept = [];
+  for (let i = 0; i < n; i++) {
+    cycle();
+    kept.push(W._malloc(64));
+  }
+  assert.ok(heapState().inUse - after.inUse >= 64 * n, 'a 64-byte leak a cycle shows in heapInUse');
+  for (const p of kept) W._free(p);
+  assert.equal(heapState().inUse, after.inUse);
 });
