@@ -1,10 +1,11 @@
 """The native CLI writes what the site writes (issue 17, part 4): `build/inkstone poem --json`
 writes 100 poems in several forms, and each one is checked here by a reader of its own.
 
-The reader shares no code with the CLI or the core: it reads the asset tables from their
-documented formats (tones.tsv and rhyme-*.tsv: core/include/inkstone/prosody.h; cipai.tsv:
-core/include/inkstone/cipai.h) and builds the templates of the regulated forms from 王力's four
-line patterns and the rules of 對 and 黏 (core/include/inkstone/form.h), and reads the model's
+The reader shares no code with the CLI or the core: tests/py/prosody_reader.py reads the asset
+tables from their documented formats (tones.tsv and rhyme-*.tsv: core/include/inkstone/prosody.h;
+cipai.tsv: core/include/inkstone/cipai.h) and checks a 詞 against its 詞牌 (test_ci_run.py checks
+1,000 with it); this file builds the templates of the regulated forms from 王力's four line
+patterns and the rules of 對 and 黏 (core/include/inkstone/form.h), and reads the model's
 vocabulary with tools/reference/llama_ref.py. A poem that fits its form by this reading must also
 have no faults in the CLI's analysis (the analyser reports only what the templates exclude), and
 the analysis the CLI prints with each poem must be what `inkstone analyse` prints for its text.
@@ -24,11 +25,12 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import llama_ref  # noqa: E402
+from prosody_reader import CIPAI, ci_faults, clauses, common_group, fits, tone  # noqa: E402
 
 BIN = os.path.join(ROOT, "build", "inkstone")
-PROSODY = os.path.join(ROOT, "assets", "prosody")
 SHIPPED = os.path.join(ROOT, "assets", "models", "inkstone-poetry-q8_0.gguf")
 # Run 2's resume point (tools/train/README.md): the poetry model with the <词> tag, for 詞 while
 # the shipped model has none (then the shipped model's 詞 show the <其他> fallback).
@@ -54,7 +56,6 @@ def calls(with_ci_tag):
 
 
 N_POEMS = sum(c[3] for c in calls(""))
-PUNCT = set("，。？！；、：,.?!;")
 # Of the 100 poems, at most this many may have had a step where the engine relaxed its rules
 # (none did when the test was written); those are checked for structure only.
 kMaxRelaxed = 5
@@ -62,86 +63,6 @@ kMaxRelaxed = 5
 
 def run(args, stdin=None):
     return subprocess.run([BIN] + args, input=stdin, capture_output=True, text=True, timeout=300)
-
-
-# ---------------------------------------------------------------------------- the tables
-
-def read_tones():
-    tones = {}
-    with open(os.path.join(PROSODY, "tones.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            ch, tone = line.rstrip("\n").split("\t")[:2]
-            tones[ch] = tone
-    return tones
-
-
-def read_rhymes(book):
-    """-> (char -> set of groups, group -> tone '平'/'仄' for the groups the book tags)."""
-    groups, group_tone = {}, {}
-    with open(os.path.join(PROSODY, f"rhyme-{book}.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if cols[0] == "@group":
-                if len(cols) > 3:
-                    group_tone[int(cols[1])] = cols[3]
-                continue
-            if cols[0].startswith("@"):
-                continue
-            groups.setdefault(cols[0], set()).update(int(g) for g in cols[1].split(","))
-    return groups, group_tone
-
-
-def read_cipai():
-    """-> {(name, variant): {"lines": [(tones, mark, slot)], "slot_tone": {slot: '平'|'仄'}}}."""
-    out = {}
-    with open(os.path.join(PROSODY, "cipai.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            name, variant, _, _, _, slots, lines = line.rstrip("\n").split("\t")
-            slot_tone = {s[0]: s[1:] for s in slots.split()}
-            parsed = []
-            for item in lines.split():
-                at = next(i for i, c in enumerate(item) if c in "。，、")
-                parsed.append((item[:at], item[at], item[at + 1:] or None))
-            out[(name, int(variant))] = {"lines": parsed, "slot_tone": slot_tone}
-    return out
-
-
-TONES = read_tones()
-RHYMES = {book: read_rhymes(book) for book in ("xinyun", "classical", "ci")}
-CIPAI = read_cipai()
-
-
-def tone(ch):
-    return TONES.get(ch, "?")
-
-
-def fits(ch, req):
-    """A character at a template position: 平 (and ⊕) wants P or B, 仄 (and ⊖) Z or B."""
-    if req in "平⊕":
-        return tone(ch) in ("P", "B")
-    if req in "仄⊖":
-        return tone(ch) in ("Z", "B")
-    return True
-
-
-def clauses(text):
-    """[(characters, punctuation)], split after each punctuation mark."""
-    out, cur = [], ""
-    for ch in text:
-        if ch in PUNCT:
-            out.append((cur, ch))
-            cur = ""
-        elif ch.strip():
-            cur += ch
-    if cur:
-        out.append((cur, ""))
-    return out
 
 
 # ---------------------------------------------------------------------------- 王力's templates
@@ -180,17 +101,6 @@ def templates(n_lines, n_chars, start):
 
 
 # ---------------------------------------------------------------------------- the reader
-
-def common_group(chars, book, tone_of_slot=None):
-    groups, group_tone = RHYMES[book]
-    common = None
-    for ch in chars:
-        g = groups.get(ch, set())
-        common = g if common is None else common & g
-    if tone_of_slot and group_tone:
-        common = {g for g in common if group_tone.get(g) == tone_of_slot}
-    return common
-
 
 def check_poem(poem):
     """Every way the poem breaks the form it was asked for, by this file's own reading."""
@@ -241,23 +151,7 @@ def check_poem(poem):
         return bad
 
     pattern = CIPAI[(spec["cipai"], spec.get("variant", 0))]
-    lines = pattern["lines"]
-    if [(len(c), p) for c, p in cl] != [(len(t), m) for t, m, _ in lines]:
-        return bad + [f"structure {[(len(c), p) for c, p in cl]} is not the 詞牌's"]
-    if spec["tones"]:
-        for i, ((c, _), (t, _, _)) in enumerate(zip(cl, lines)):
-            for j, (ch, req) in enumerate(zip(c, t)):
-                if not fits(ch, req):
-                    bad.append(f"line {i + 1} char {j + 1}: {ch} ({tone(ch)}) against {req}")
-    if spec["rhyme"]:
-        for slot, slot_tone in pattern["slot_tone"].items():
-            ends = [c[-1] for (c, _), (_, _, sl) in zip(cl, lines) if sl == slot]
-            if not common_group(ends, book, slot_tone):
-                bad.append(f"rhyme {slot} ({slot_tone}): {ends} share no group of that tone")
-            for ch in ends:
-                if not fits(ch, slot_tone):
-                    bad.append(f"rhyme {slot}: {ch} is not {slot_tone}")
-    return bad
+    return bad + ci_faults(text, pattern, book, tones=spec["tones"], rhyme=spec["rhyme"])
 
 
 class CliPoemTest(unittest.TestCase):
