@@ -1,7 +1,8 @@
 // The `llama` (SentencePiece-style) tokenizer, following llama.cpp's SPM tokenizer:
 //   1. user-defined pieces are cut out whole; the rest is plain text,
-//   2. with add_space_prefix a space is prepended to plain text at the very start of the input
-//      (once; not after a user-defined piece), then every ' ' becomes "▁",
+//   2. with add_space_prefix a space is prepended to plain text at the start of the input and
+//      after each user-defined piece (llama.cpp's is_prev_special rule, so that a GGUF gets the
+//      ids llama.cpp gives it), then every ' ' becomes "▁",
 //   3. the text is split into UTF-8 characters (an invalid byte is a symbol of its own),
 //   4. repeatedly, the adjacent pair whose concatenation is a vocabulary piece with the highest
 //      score is merged (leftmost pair on ties),
@@ -49,16 +50,16 @@ bool mergeable(token_type t) {
 void tokenizer::encode_llama(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<std::pair<std::string_view, int32_t>> parts;
   split_user_defined(text, parts);
-  bool at_start = true;
+  bool after_piece = true;  // at the start, or after a user-defined piece
   for (const auto& [part, id] : parts) {
     if (id >= 0) {
       out.push_back(id);
-      at_start = false;
+      after_piece = true;
       continue;
     }
     std::string escaped;
     escaped.reserve(part.size() + 3);
-    if (add_space_prefix_ && at_start) escaped += "\xE2\x96\x81";
+    if (add_space_prefix_ && after_piece) escaped += "\xE2\x96\x81";
     for (char ch : part) {
       if (ch == ' ') {
         escaped += "\xE2\x96\x81";
@@ -66,7 +67,7 @@ void tokenizer::encode_llama(std::string_view text, std::vector<int32_t>& out) c
       }
       escaped += ch;
     }
-    at_start = false;
+    after_piece = false;
     encode_llama_fragment(escaped, out);
   }
 }

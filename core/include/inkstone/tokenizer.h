@@ -4,8 +4,9 @@
 //          adjacent pair whose concatenation is a piece with the best score is merged, repeatedly
 //          (leftmost on ties), as llama.cpp's SPM tokenizer does. Characters with no piece fall
 //          back to byte tokens <0xNN>. Spaces are written as U+2581 "▁"; with add_space_prefix
-//          (default true) a "▁" is prepended to the text. USER_DEFINED pieces (type 4, e.g. the
-//          poetry tags "<七绝>") are matched whole in the input before the rest is tokenized.
+//          (default true) a "▁" is prepended to the text and, as llama.cpp does, to the text after
+//          each USER_DEFINED piece (type 4, e.g. the poetry tags "<七绝>"), which are matched
+//          whole in the input before the rest is tokenized.
 //   gpt2:  byte-level BPE: GPT-2's bytes-to-unicode map, merges applied by rank, after a
 //          hand-written GPT-2 pre-tokenizer (see tokenizer-bpe.cpp for the \p{L}/\p{N}
 //          approximation used for non-ASCII text).
@@ -81,7 +82,8 @@ class tokenizer {
   // UTF-8 sequence (byte tokens, BPE byte fragments).
   std::string token_bytes(int32_t id) const;
   // Concatenated token_bytes; with strip_leading_space (llama + add_space_prefix) the one space
-  // that add_space_prefix introduced at the very start is removed.
+  // that add_space_prefix introduced at the very start is removed (as llama.cpp's detokenize
+  // does; the spaces it put after user-defined pieces stay, there too).
   std::string decode(std::span<const int32_t> ids, bool strip_leading_space = false) const;
 
   token_type type(int32_t id) const;
