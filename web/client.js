@@ -312,6 +312,44 @@ export class Inkstone extends EventTarget {
     return this.#start();
   }
 
+  /**
+   * Switches the wasm build the worker runs ('inkstone', 'inkstone-mt' or 'auto'): when it
+   * differs, the worker is replaced, as after a crash but without one: pending requests fail
+   * with `aborted`, the tables set before are sent again, and the model is not reloaded (load
+   * the next one). A page that loads a large model of the user's own runs the threaded build
+   * for it (it needs a crossOriginIsolated page; 'inkstone-mt' fails there otherwise).
+   * @param {'auto'|'inkstone'|'inkstone-mt'} build
+   * @param {{wasmBinary?: ArrayBuffer}} [options] that build's .wasm bytes, where the worker
+   *        cannot fetch them (Node)
+   * @returns {Promise<boolean>} whether the worker was replaced
+   */
+  async useBuild(build, options = {}) {
+    if (build === this.#options.build) return false;
+    if (this.#recovering) await this.#recovering;
+    this.#options.build = build;
+    if (options.wasmBinary) this.#options.wasmBinary = options.wasmBinary;
+    this.#lastModel = null;
+    if (!this.#worker) return true;
+    this.#teardown(new InkstoneError('aborted', `the worker is switching to the ${build} build`));
+    // Requests made from now on wait for the new worker (#whenReady), as after a crash.
+    const switching = (async () => {
+      await this.#start();
+      for (const { type, payload } of this.#restore.values()) await this.#send(type, payload);
+    })();
+    this.#recovering = switching;
+    try {
+      await switching;
+    } finally {
+      if (this.#recovering === switching) this.#recovering = null;
+    }
+    return true;
+  }
+
+  /** The wasm build this client asks its worker for. */
+  get build() {
+    return this.#options.build;
+  }
+
   // -------------------------------------------------------------- models
 
   /**

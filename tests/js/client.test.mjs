@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { InkstoneError } from '../../web/errors.js';
-import { FIXTURES, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { FIXTURES, PROSODY, WASM_DIR, fixtureModel, missingBuilds } from './support/paths.mjs';
+import { Poetry } from '../../web/poetry.js';
 import { requireOrSkip } from './support/require.mjs';
 import { nodeClient } from './support/node-worker.mjs';
 
@@ -193,6 +194,48 @@ test('the threaded build through the client gives the same tokens', { skip: requ
   } finally {
     st.dispose();
     mt.dispose();
+  }
+});
+
+test('useBuild switches a running client to the threaded build: tables kept, same tokens', { skip: requireOrSkip(missingBuilds('inkstone', 'inkstone-mt')) }, async () => {
+  const ink = nodeClient({ nThreads: 2 });
+  try {
+    const poetry = new Poetry(ink);
+    await poetry.setProsody({
+      tones: fs.readFileSync(path.join(PROSODY, 'tones.tsv'), 'utf8'),
+      rhyme: fs.readFileSync(path.join(PROSODY, 'rhyme-xinyun.tsv'), 'utf8'),
+    });
+    const bytes = fixtureModel('tiny-llama-q8_0.gguf');
+    await ink.load(bytes);
+    const a = await ink.complete({ prompt: '春风', ...GEN });
+    const poem = '床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。';
+    const before = await poetry.analyse(poem);
+    assert.equal((await ink.runtime()).build, 'inkstone');
+    assert.equal(await ink.useBuild('inkstone'), false, 'the same build: nothing to do');
+
+    const mtBinary = new Uint8Array(fs.readFileSync(path.join(WASM_DIR, 'inkstone-mt.wasm'))).buffer;
+    // A generation in flight (its first token seen) ends with aborted; a request made during the
+    // switch waits for the new worker.
+    const stream = ink.generate({ prompt: '春风', ...GEN, maxTokens: 1000 })[Symbol.asyncIterator]();
+    assert.equal((await stream.next()).value.type, 'token');
+    const switched = ink.useBuild('inkstone-mt', { wasmBinary: mtBinary });
+    const during = poetry.analyse(poem);
+    assert.equal(await codeOf(stream.next()), 'aborted', 'work in flight ends with aborted');
+    assert.equal(await switched, true);
+    assert.deepEqual(await during, before);
+    const rt = await ink.runtime();
+    assert.equal(rt.build, 'inkstone-mt');
+    assert.equal(rt.nThreads, 2);
+    assert.equal(ink.build, 'inkstone-mt');
+    assert.deepEqual(await poetry.analyse(poem), before, 'the tables were sent to the new worker');
+    assert.equal(await codeOf(ink.modelInfo()), 'invalid_state', 'the model is not reloaded');
+    await ink.load(bytes, { minSplitMacs: 0 });
+    const b = await ink.complete({ prompt: '春风', ...GEN });
+    assert.deepEqual(b.tokens, a.tokens);
+    assert.equal((await ink.stats()).workItemsByThread.length, 2);
+    assert.equal(ink.crashes, 0);
+  } finally {
+    ink.dispose();
   }
 });
 
