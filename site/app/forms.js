@@ -5,9 +5,13 @@
 // A form choice is also written into share links as a slug (site/share/share-codec.js
 // `form.preset`, [a-z0-9-]): 'wuyan-jueju', 'qiyan-jueju', 'wuyan-lushi', 'qiyan-lushi',
 // 'cangtou-5', 'cangtou-7', 'free', with '-pingqi' / '-zeqi' appended when the user chose the
-// opening tone pattern explicitly.
+// opening tone pattern explicitly; 'ci' for a 詞 (its 又一體 n: 'ci-n'). A 詞 has no title of its
+// own: it is prompted with its 詞牌 (<词>浣溪沙, as tools/cli/poem-plan.cpp does), so the 詞牌 is
+// the poem's title, and the share link's title carries it (share-link.js).
 
-/** @typedef {'wuyan-jueju'|'qiyan-jueju'|'wuyan-lushi'|'qiyan-lushi'|'cangtou'|'free'} FormId */
+import { findCipai } from './cipai.js';
+
+/** @typedef {'wuyan-jueju'|'qiyan-jueju'|'wuyan-lushi'|'qiyan-lushi'|'cangtou'|'ci'|'free'} FormId */
 /** @typedef {''|'平起'|'仄起'} Start */
 
 /**
@@ -18,13 +22,18 @@
  * @property {5|7} lineLength       characters per line (cangtou only)
  * @property {boolean} tones        enforce 平仄
  * @property {boolean} rhyme        enforce rhyme
+ * @property {string} [cipai]       the 詞牌 (ci only): Simplified, as in cipai.tsv ('浣溪沙')
+ * @property {number} [variant]     its 又一體 (ci only): 0 the main structure
  */
 
 /**
  * @typedef {object} FormPlan  what a generation needs
- * @property {string} tag               the model's form tag, e.g. '<七绝>'
+ * @property {string} tag               the model's form tag, e.g. '<七绝>' ('<词>' for a 詞: the
+ *           engine falls back to '<其他>' for a model without it)
  * @property {object | null} constraint constraint spec (null: unconstrained)
  * @property {number[] | null} shape    characters per line, or null (free form)
+ * @property {string[] | null} [punct]  the mark after each line, when the form fixes its own
+ *           (a 詞牌's; else "，" after odd lines and "。" after even ones and the last)
  * @property {number} maxTokens
  */
 
@@ -38,12 +47,16 @@ export const PRESETS = Object.freeze({
 
 /** Every form id, in the order the controls show them. */
 export const FORM_IDS = /** @type {ReadonlyArray<FormId>} */ (
-  Object.freeze(['wuyan-jueju', 'qiyan-jueju', 'wuyan-lushi', 'qiyan-lushi', 'cangtou', 'free'])
+  Object.freeze(['wuyan-jueju', 'qiyan-jueju', 'wuyan-lushi', 'qiyan-lushi', 'cangtou', 'ci', 'free'])
 );
 
 /** Most 藏頭 characters accepted (one line each). */
 export const MAX_ACROSTIC = 12;
 const FREE_MAX_TOKENS = 160;
+/** Token budget of a 詞 whose pattern the page does not know yet (the longest are ~240 chars). */
+const CI_MAX_TOKENS = 320;
+/** The 詞牌 of a 詞 choice that names none. */
+export const DEFAULT_CIPAI = '浣溪沙';
 
 /** Han characters (the ones a 藏頭 line can start with). */
 const HAN_RE = /\p{Script=Han}/u;
@@ -60,16 +73,34 @@ export function hanChars(text) {
 /**
  * Plans a generation for a form choice.
  * @param {FormChoice} choice
- * @param {{rhymeGroup?: number}} [extra]  rhymeGroup: keep the rhyme of an existing poem (a group
- *        id of the rhyme book) when one of its lines is rewritten
+ * @param {{rhymeGroup?: number, slotGroups?: number[]}} [extra]  keep the rhyme of an existing poem
+ *        when one of its lines is rewritten: rhymeGroup, a group id of the rhyme book; for a 詞,
+ *        slotGroups, the group of each rhyme slot (0: not set)
  * @returns {FormPlan}
  */
 export function planForm(choice, extra = {}) {
   const plan = planChoice(choice);
-  if (plan.constraint && extra.rhymeGroup && choice.rhyme) {
+  if (plan.constraint && choice.rhyme && extra.slotGroups && extra.slotGroups.some((g) => g > 0)) {
+    // A 詞 keeps each of its rhymes: slots "a", "b", ... by index (form.h "slots").
+    /** @type {Record<string, {rhyme_group: number}>} */
+    const slots = {};
+    extra.slotGroups.forEach((g, i) => {
+      if (g > 0) slots[String.fromCharCode(97 + i)] = { rhyme_group: g };
+    });
+    plan.constraint = { ...plan.constraint, slots };
+  } else if (plan.constraint && extra.rhymeGroup && choice.rhyme) {
     plan.constraint = { ...plan.constraint, rhyme_group: extra.rhymeGroup };
   }
   return plan;
+}
+
+/**
+ * The title a choice's poem is prompted with: a 詞's is its 詞牌; other forms take the user's.
+ * @param {FormChoice} choice
+ * @param {string} title  what the user typed (Simplified)
+ */
+export function poemTitle(choice, title) {
+  return choice.form === 'ci' ? choice.cipai || DEFAULT_CIPAI : title;
 }
 
 /**
@@ -117,7 +148,37 @@ function planChoice(choice) {
       maxTokens,
     };
   }
+  if (choice.form === 'ci') return planCi(choice);
   return { tag: '<其他>', constraint: null, shape: null, maxTokens: FREE_MAX_TOKENS };
+}
+
+/**
+ * A 詞: {"cipai": name} with its variant, tones, rhyme and 藏頭 (at most one per clause), as
+ * tools/cli/poem-plan.cpp builds it. The shape and the marks come from the pattern, when the
+ * page has the table (cipai.js); the worker forces them either way.
+ * @param {FormChoice} choice
+ * @returns {FormPlan}
+ */
+function planCi(choice) {
+  const name = choice.cipai || DEFAULT_CIPAI;
+  const variant = choice.variant || 0;
+  const pattern = findCipai(name, variant);
+  /** @type {Record<string, unknown>} */
+  const spec = { cipai: name };
+  if (variant) spec.variant = variant;
+  spec.tones = choice.tones;
+  spec.rhyme = choice.rhyme;
+  const heads = hanChars(choice.acrostic).slice(0, pattern ? pattern.lines.length : MAX_ACROSTIC);
+  if (heads.length) spec.heads = heads.join('');
+  if (!pattern) return { tag: '<词>', constraint: spec, shape: null, punct: null, maxTokens: CI_MAX_TOKENS };
+  const shape = pattern.lines.map((l) => l.chars);
+  return {
+    tag: '<词>',
+    constraint: spec,
+    shape,
+    punct: pattern.lines.map((l) => l.punct),
+    maxTokens: shape.reduce((a, b) => a + b, 0) + shape.length + 2,
+  };
 }
 
 /**
@@ -126,6 +187,7 @@ function planChoice(choice) {
  * @returns {string}
  */
 export function formSlug(choice) {
+  if (choice.form === 'ci') return choice.variant ? `ci-${choice.variant}` : 'ci';
   let slug = choice.form === 'cangtou' ? `cangtou-${choice.lineLength === 7 ? 7 : 5}` : choice.form;
   if (choice.form !== 'free' && choice.start) slug += choice.start === '平起' ? '-pingqi' : '-zeqi';
   return slug;
@@ -134,9 +196,11 @@ export function formSlug(choice) {
 /**
  * Reads a share-link slug back. Unknown slugs give null.
  * @param {string} slug
- * @returns {{form: FormId, start: Start, lineLength: 5|7} | null}
+ * @returns {{form: FormId, start: Start, lineLength: 5|7, variant?: number} | null}
  */
 export function parseFormSlug(slug) {
+  const ci = /^ci(?:-([1-9][0-9]?))?$/.exec(slug);
+  if (ci) return { form: 'ci', start: '', lineLength: 5, variant: ci[1] ? Number(ci[1]) : 0 };
   const m = /^(wuyan-jueju|qiyan-jueju|wuyan-lushi|qiyan-lushi|cangtou-5|cangtou-7|free)(-pingqi|-zeqi)?$/.exec(
     slug,
   );
@@ -188,14 +252,14 @@ export function formatPoem(text) {
 /**
  * A user's opening for a regulated form, made to fit it: only Han characters are kept (at most
  * the poem's length), and each line that the opening completes gets the punctuation the form puts
- * there (， after odd lines, 。 after even ones and the last), so the constraint engine walks
+ * there (a 詞牌's own marks; else ， after odd lines, 。 after even ones and the last), so the constraint engine walks
  * through it line by line. Free verse keeps the text as typed.
  * @param {string} text
  * @param {FormChoice} choice
  * @returns {string}
  */
 export function normalizeOpening(text, choice) {
-  const shape = planForm(choice).shape;
+  const { shape, punct } = planForm(choice);
   if (!shape) return text.replace(/\s+/g, '');
   const total = shape.reduce((a, b) => a + b, 0);
   const chars = hanChars(text).slice(0, total);
@@ -206,7 +270,9 @@ export function normalizeOpening(text, choice) {
     if (!part.length) break;
     out += part.join('');
     i += part.length;
-    if (part.length === n && i < chars.length) out += line % 2 === 1 || line === shape.length - 1 ? '。' : '，';
+    if (part.length === n && i < chars.length) {
+      out += punct ? punct[line] : line % 2 === 1 || line === shape.length - 1 ? '。' : '，';
+    }
   }
   return out;
 }

@@ -10,6 +10,8 @@ const KEY = 'inkstone.playground.v1';
  * @property {import('./forms.js').FormId} form
  * @property {import('./forms.js').Start} start
  * @property {string} acrostic
+ * @property {string} cipai        the 詞牌 chosen for a 詞 (Simplified)
+ * @property {number} cipaiVariant its 又一體 (0 the main structure)
  * @property {5|7} lineLength
  * @property {boolean} tones
  * @property {boolean} rhyme
@@ -35,6 +37,8 @@ export const DEFAULTS = Object.freeze({
   form: 'qiyan-jueju',
   start: '',
   acrostic: '',
+  cipai: '浣溪沙',
+  cipaiVariant: 0,
   lineLength: 7,
   tones: true,
   rhyme: true,

@@ -1,8 +1,11 @@
 // A poem on the page ⇄ the state a share link carries (site/share/share-codec.js).
-//   prompt.title       the title (Simplified, as the model read it)
+//   prompt.title       the title (Simplified, as the model read it); a 詞's is its 詞牌
+//                      (forms.js poemTitle), so its link names the 詞牌 without a field of
+//                      its own: v1 links, old and new, decode the same
 //   prompt.firstLine   the given opening: what the user typed, or the kept start of a poem
 //                      continued from another character / with a line rewritten
-//   form.preset        the form slug (forms.js formSlug), form.acrostic the 藏頭 characters
+//   form.preset        the form slug (forms.js formSlug: 'ci' or 'ci-<又一體>' for a 詞),
+//                      form.acrostic the 藏頭 characters (藏頭詩, and a 詞 that has them)
 //   sampling           temperature, top-k, top-p and seed; min-p and the repetition penalty are
 //                      fixed by engine.js so they need no field
 //   poem               the poem, lines separated by '\n'
@@ -31,7 +34,9 @@ export function shareState(record) {
     poem: formatPoem(record.text),
   };
   if (record.opening) state.prompt.firstLine = record.opening;
-  if (record.choice.form === 'cangtou') state.form.acrostic = record.choice.acrostic;
+  if (record.choice.form === 'cangtou' || (record.choice.form === 'ci' && record.choice.acrostic)) {
+    state.form.acrostic = record.choice.acrostic;
+  }
   return state;
 }
 
@@ -42,6 +47,29 @@ export function shareState(record) {
 export function recordFromShare(state) {
   const form = parseFormSlug(state.form.preset);
   if (!form) return null;
+  if (form.form === 'ci') {
+    // The title is the 詞牌: a name of Han characters.
+    if (!/^\p{Script=Han}{1,12}$/u.test(state.prompt.title)) return null;
+    return {
+      title: state.prompt.title,
+      opening: state.prompt.firstLine ?? '',
+      choice: {
+        form: 'ci',
+        start: '',
+        acrostic: state.form.acrostic ?? '',
+        lineLength: form.lineLength,
+        tones: state.form.tones,
+        rhyme: state.form.rhyme,
+        cipai: state.prompt.title,
+        variant: form.variant ?? 0,
+      },
+      rhymeBook: state.form.rhymeBook,
+      sampling: { ...state.sampling },
+      text: state.poem,
+      modelId: state.modelId,
+      complete: true,
+    };
+  }
   return {
     title: state.prompt.title,
     opening: state.prompt.firstLine ?? '',

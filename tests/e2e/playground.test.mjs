@@ -170,7 +170,8 @@ test('forms: shapes, form tags, slugs and the share state round trip (no browser
       const back = parseFormSlug(formSlug(choice));
       assert.ok(back, formSlug(choice));
       assert.equal(back.form, form);
-      if (form !== 'free') assert.equal(back.start, start);
+      // Free verse and 詞 have no 起式 (a 詞's slug is its 詞牌's variant: tests/e2e/ci.test.mjs).
+      if (form !== 'free' && form !== 'ci') assert.equal(back.start, start);
     }
   }
   assert.equal(parseFormSlug('<script>'), null);
