@@ -5,6 +5,7 @@
 //   wasmsimd  Emscripten (core/kernels/wasmsimd/), SIMD128
 // "auto" = wasmsimd on Emscripten; on native the avx2 table when the CPU has it (with XNNPACK's
 // F32 operator for the batches where it is faster), else xnnpack when it initialises, else ref.
+// The avx2 table is AVX2 code: nothing of it runs before cpu_has_avx2() said yes.
 // A NEON table (aarch64) would slot in the same way: core/kernels/neon/ compiled on aarch64
 // builds, a neon_kernels() declared below, "neon" in select_kernels and first in "auto" there
 // (NEON is part of every aarch64 CPU, so it needs no run-time check).
@@ -21,6 +22,17 @@ namespace inkstone {
 // core/kernels/xnnpack/fully-connected.cpp: the ref table with the XNNPACK F32 operator, or null
 // when XNNPACK fails to initialise on this machine.
 const kernel_table* xnnpack_kernels();
+#endif
+#if defined(INK_XNNPACK) && defined(INK_AVX2)
+// XNNPACK's F32 fully-connected operator serves the avx2 table's F32 products from this many
+// tokens on; fewer go through f32_matmul__avx2. Measured per shape with
+// `./build/inkstone_bench --format f32 --quick --n N` (thread CPU time, one thread; S15, P8, S110
+// attn_q / ffn_up / ffn_down / output; 2026-12-03, 2-core AMD EPYC with AVX-512 shared with a
+// training job): n = 1 avx2 1.1-1.5x XNNPACK on every shape (both near the memory bound, avx2
+// has no setup cost); n = 2 avx2 1.1-1.4x; n = 3 XNNPACK 1.1-1.5x; n = 4 1.1-2.1x; n = 64
+// 2.5-2.9x (1.0x on S110's 32000 x 768 output matrix). The crossover is the same on every shape,
+// so one threshold serves them all. Decode (n = 1) thus keeps wasmsimd's bits on F32 models too.
+constexpr int kXnnpackMinBatchWithAvx2 = 3;
 #endif
 #if defined(INK_WASMSIMD)
 // core/kernels/wasmsimd/: the SIMD128 table (Emscripten builds).
@@ -46,6 +58,7 @@ const kernel_table& ref_kernels() {
       .f32_fc_create = nullptr,
       .f32_fc_run = nullptr,
       .f32_fc_delete = nullptr,
+      .f32_fc_min_n = 0,
   };
   return table;
 }
@@ -68,10 +81,21 @@ bool cpu_has_avx2() {
   return (b >> 5) & 1;
 }
 
+// The avx2 table, with XNNPACK's F32 operator for batches of kXnnpackMinBatchWithAvx2 tokens or
+// more when XNNPACK is built in and initialises.
 const kernel_table* avx2_table() {
   static const kernel_table* table = []() -> const kernel_table* {
     if (!cpu_has_avx2()) return nullptr;
-    return avx2_kernels();
+    static kernel_table t = *avx2_kernels();
+#if defined(INK_XNNPACK)
+    if (const kernel_table* x = xnnpack_kernels(); x != nullptr) {
+      t.f32_fc_create = x->f32_fc_create;
+      t.f32_fc_run = x->f32_fc_run;
+      t.f32_fc_delete = x->f32_fc_delete;
+      t.f32_fc_min_n = kXnnpackMinBatchWithAvx2;
+    }
+#endif
+    return &t;
   }();
   return table;
 }

@@ -1,10 +1,12 @@
 // The kernel table: every piece of arithmetic the forward pass does, as plain function pointers.
 //
 // A table is picked once (dispatch.cpp) and the forward pass calls kernels only through it, so a
-// faster implementation plugs in by filling a table, never by editing forward.cpp. There are three:
-// ref (scalar, every build), wasmsimd (SIMD128, Emscripten builds) and xnnpack (native builds: the
-// ref table plus XNNPACK's prepacked F32 fully-connected operator; no native SIMD of our own).
-// Names follow XNNPACK: what, then `__` and how (`q8_0_matmul__ref`).
+// faster implementation plugs in by filling a table, never by editing forward.cpp. There are four:
+// ref (scalar, every build: the ground truth), wasmsimd (SIMD128, Emscripten builds), avx2
+// (native x86-64 with AVX2 + FMA + F16C, chosen at run time; wasmsimd's arithmetic, so the same
+// bits, plus XNNPACK's F32 operator for batches where that is faster) and xnnpack (native builds:
+// the ref table plus XNNPACK's prepacked F32 fully-connected operator). A NEON table would be a
+// fifth (see dispatch.cpp). Names follow XNNPACK: what, then `__` and how (`q8_0_matmul__avx2`).
 //
 // Conventions shared by all kernels:
 // - Weights are a row-major matrix W (rows, cols) in one of the weight formats below, rows laid
@@ -85,15 +87,20 @@ using attention_fn = void (*)(const float* q, const float* k, const float* v, in
                               float* out);
 
 // Optional prepacked fully-connected operator for F32 weights (XNNPACK). create() is called once
-// per weight when a session is created and returns null on failure; run() computes
-// Y (n, rows) = X (n, cols) W^T for the whole matrix on the calling thread (the session's thread
-// pool does not split it) and returns false on failure.
-using fc_create_fn = void* (*)(const float* w, int64_t rows, int64_t cols);
-using fc_run_fn = bool (*)(void* fc, const float* x, int64_t n, float* y);
+// per weight when a session is created, with the row slices the session's thread pool will ask
+// for: slice i is rows [bounds[i], bounds[i + 1]), bounds[0] = 0, bounds[n_slices] = rows; it
+// returns null on failure. run() computes output rows [row_begin, row_end) of
+// Y (n, rows) = X (n, cols) W^T, a range made of whole slices (one slice per pool thread, or all
+// of them on one thread), and returns false on failure. Each output row is computed by the one
+// operator of its slice, so the result does not depend on which thread runs it.
+using fc_create_fn = void* (*)(const float* w, int64_t rows, int64_t cols, const int64_t* bounds,
+                               int n_slices);
+using fc_run_fn = bool (*)(void* fc, const float* x, int64_t n, float* y, int64_t row_begin,
+                           int64_t row_end);
 using fc_delete_fn = void (*)(void* fc);
 
 struct kernel_table {
-  const char* name;  // "ref", "xnnpack", "wasmsimd"
+  const char* name;  // "ref", "avx2", "xnnpack", "wasmsimd"
 
   matmul_fn matmul[kNumWeightFormats];      // indexed by weight_format
   get_rows_fn get_rows[kNumWeightFormats];  // indexed by weight_format
@@ -105,15 +112,18 @@ struct kernel_table {
   add_fn f32_add;
   attention_fn f32_attention;
 
-  // Null unless the table has a prepacked F32 fully-connected path.
+  // Null unless the table has a prepacked F32 fully-connected path. Products of a batch of at
+  // least f32_fc_min_n tokens go through it; smaller ones through matmul[f32].
   fc_create_fn f32_fc_create;
   fc_run_fn f32_fc_run;
   fc_delete_fn f32_fc_delete;
+  int f32_fc_min_n;
 };
 
-// The table named "ref", "xnnpack" (native builds with XNNPACK), "wasmsimd" (Emscripten builds)
-// or "auto" (the fastest compiled in: wasmsimd on Emscripten; xnnpack on native when it
-// initialises; else ref). Null when the name is unknown or not available in this build.
+// The table named "ref", "avx2" (native x86-64 builds, on a CPU with AVX2, FMA and F16C),
+// "xnnpack" (native builds with XNNPACK), "wasmsimd" (Emscripten builds) or "auto" (the fastest
+// available: wasmsimd on Emscripten; on native avx2, else xnnpack when it initialises, else ref).
+// Null when the name is unknown or not available in this build or on this CPU.
 const kernel_table* select_kernels(std::string_view name);
 
 // The scalar ground truth; always available.

@@ -2,6 +2,7 @@
 // pos0 .. pos0 + n - 1. Reads top to bottom; every tensor carries its shape; all arithmetic goes
 // through the kernel table; nothing is allocated.
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 
 #include "kv-cache.h"
@@ -10,18 +11,28 @@
 
 namespace inkstone {
 
-// y (n, rows) = x (n, cols) W^T. The kernel table's matmul is split by output rows over the thread
-// pool (when the product is big enough); a prepacked operator (XNNPACK, F32 weights on native
-// builds) runs the whole product on the calling thread instead.
+// y (n, rows) = x (n, cols) W^T, split by output rows over the thread pool when the product is
+// big enough: the kernel table's matmul, or for a batch of at least f32_fc_min_n tokens the
+// weight's prepacked operator (XNNPACK, F32 weights on native builds; its slices are the pool's
+// ranges). Should the operator fail, matmul recomputes the whole product.
 void session::linear(const linear_op& op, const float* x, int n, float* y) {
-  if (op.fc != nullptr && kt_->f32_fc_run(op.fc, x, n, y)) return;
-  const matmul_fn matmul = kt_->matmul[static_cast<int>(op.format)];
-  auto rows = [&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); };
-  if (int64_t(op.rows) * op.cols * n >= min_split_macs_) {
-    pool_->parallel_for(op.rows, rows);
-  } else {
-    rows(int64_t{0}, op.rows);
+  const bool split = int64_t(op.rows) * op.cols * n >= min_split_macs_;
+  auto run = [&](auto&& rows) {
+    if (split) {
+      pool_->parallel_for(op.rows, rows);
+    } else {
+      rows(int64_t{0}, op.rows);
+    }
+  };
+  if (op.fc != nullptr && n >= kt_->f32_fc_min_n) {
+    std::atomic<bool> failed{false};
+    run([&](int64_t r0, int64_t r1) {
+      if (!kt_->f32_fc_run(op.fc, x, n, y, r0, r1)) failed.store(true, std::memory_order_relaxed);
+    });
+    if (!failed.load(std::memory_order_relaxed)) return;
   }
+  const matmul_fn matmul = kt_->matmul[static_cast<int>(op.format)];
+  run([&](int64_t r0, int64_t r1) { matmul(op.w, op.rows, op.cols, x, n, y, r0, r1); });
 }
 
 // Causal attention of the chunk's n queries q (n, q_dim) at positions pos0 .. pos0 + n - 1 over

@@ -69,6 +69,9 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
   if (kt == nullptr) {
     return make_error(status_code::invalid_argument, "create session: kernels '", o.kernels,
                       "' are not available in this build (use auto, ref",
+#if defined(INK_AVX2)
+                      ", avx2 on a CPU with AVX2, FMA and F16C",
+#endif
 #if defined(INK_XNNPACK)
                       ", xnnpack",
 #endif
@@ -147,8 +150,11 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
     }
   }
 
-  // Weight matrices, with prepacked operators where the table offers them (F32 only). A failed
-  // operator creation falls back to the table's matmul for that weight.
+  // Weight matrices, with prepacked operators where the table offers them (F32 only), cut in the
+  // row slices the thread pool hands its threads (session::linear). A failed operator creation
+  // falls back to the table's matmul for that weight.
+  const int n_slices = s->pool_->n_threads();
+  std::vector<int64_t> bounds(size_t(n_slices) + 1);
   auto add_linear = [&](const tensor_view& t) {
     linear_op op;
     op.w = t.data;
@@ -156,7 +162,9 @@ result<std::unique_ptr<session>> session::create(const model& m, session_options
     op.rows = t.rows();
     op.cols = t.cols();
     if (kt->f32_fc_create != nullptr && t.type == ggml_type::f32) {
-      op.fc = kt->f32_fc_create(reinterpret_cast<const float*>(t.data), op.rows, op.cols);
+      for (int i = 0; i <= n_slices; ++i) bounds[i] = thread_pool::split(op.rows, i, n_slices);
+      op.fc = kt->f32_fc_create(reinterpret_cast<const float*>(t.data), op.rows, op.cols,
+                                bounds.data(), n_slices);
     }
     s->linears_.push_back(op);
   };

@@ -30,8 +30,8 @@ std::vector<int64_t> thread_pool::items_done() const {
 
 // Thread i gets rows [i * n / T, (i + 1) * n / T).
 void thread_pool::range(int index, int64_t* begin, int64_t* end) const {
-  *begin = n_ * index / n_threads_;
-  *end = n_ * (index + 1) / n_threads_;
+  *begin = split(n_, index, n_threads_);
+  *end = split(n_, index + 1, n_threads_);
 }
 
 void thread_pool::run(int64_t n, job_fn job, void* ctx) {

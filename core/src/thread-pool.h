@@ -31,6 +31,10 @@ class thread_pool {
 
   int n_threads() const { return n_threads_; }
 
+  // Range `index` of the n_threads contiguous ranges parallel_for cuts [0, n) into:
+  // [split(n, index, n_threads), split(n, index + 1, n_threads)).
+  static int64_t split(int64_t n, int index, int n_threads) { return n * index / n_threads; }
+
   // Work items (indices of [0, n)) each thread has run in parallel_for calls since the pool was
   // made: element i is thread i's count (0: the caller). Tests read it to see that the workers
   // really ran; read it between calls, not during one.

@@ -263,28 +263,47 @@ TEST_CASE("select_kernels") {
 }
 
 #if defined(INK_XNNPACK)
-TEST_CASE("xnnpack f32 fully-connected matches double (batch 1 and 5)") {
+TEST_CASE("xnnpack f32 fully-connected matches double (batch 1 and 5), in row slices") {
   const kernel_table* k = select_kernels("xnnpack");
   REQUIRE(k != nullptr);
   REQUIRE(static_cast<bool>(k->f32_fc_create));
+  CHECK(k->f32_fc_min_n == 1);
   for (int64_t cols : kCols) {
     for (int64_t rows : kRows) {
       CAPTURE(cols);
       CAPTURE(rows);
       const weights w = make_weights(weight_format::f32, rows, cols, uint64_t(cols + rows));
-      void* fc = k->f32_fc_create(reinterpret_cast<const float*>(w.bytes.data()), rows, cols);
-      REQUIRE(fc != nullptr);
+      const float* wf = reinterpret_cast<const float*>(w.bytes.data());
+      // One slice, and three (as a 3-thread pool cuts the rows; an empty one when rows < 3).
+      const int64_t whole[] = {0, rows};
+      const int64_t thirds[] = {0, rows / 3, 2 * rows / 3, rows};
+      void* fc1 = k->f32_fc_create(wf, rows, cols, whole, 1);
+      void* fc3 = k->f32_fc_create(wf, rows, cols, thirds, 3);
+      REQUIRE(fc1 != nullptr);
+      REQUIRE(fc3 != nullptr);
       for (int64_t n : {1, 5}) {
+        CAPTURE(n);
         lcg r{uint64_t(n)};
         const std::vector<float> x = random_vec(r, size_t(n * cols));
-        std::vector<float> y(size_t(n * rows));
-        REQUIRE(k->f32_fc_run(fc, x.data(), n, y.data()));
+        std::vector<float> y(size_t(n * rows)), y3(size_t(n * rows), NAN);
+        REQUIRE(k->f32_fc_run(fc1, x.data(), n, y.data(), 0, rows));
         for (int64_t t = 0; t < n; ++t) {
           CHECK(max_rel_err(w, rows, cols, x.data() + t * cols, y.data() + t * rows) <=
                 kMaxRelErrXnnpack);
         }
+        // Slice by slice, as the pool's threads run them: every row written, close to one slice.
+        for (int i = 0; i < 3; ++i) {
+          REQUIRE(k->f32_fc_run(fc3, x.data(), n, y3.data(), thirds[i], thirds[i + 1]));
+        }
+        double worst = 0;
+        for (size_t i = 0; i < y.size(); ++i) {
+          worst = std::max(
+              worst, std::fabs(double(y3[i]) - y[i]) / std::max(1.0, std::fabs(double(y[i]))));
+        }
+        CHECK(worst <= kMaxRelErrXnnpack);
       }
-      k->f32_fc_delete(fc);
+      k->f32_fc_delete(fc1);
+      k->f32_fc_delete(fc3);
     }
   }
 }

@@ -11,11 +11,13 @@
 #include <memory>
 #include <new>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "inkstone/generator.h"
 #include "inkstone/model.h"
 #include "inkstone/session.h"
+#include "kernel-table.h"
 
 using namespace inkstone;
 
@@ -156,6 +158,39 @@ TEST_CASE("session: xnnpack prefill == decode within tolerance, and close to ref
   a->reset();
   for (int32_t t : toks) REQUIRE(a->decode(t).ok());
   CHECK(rel_diff(a->logits(), r->logits()) <= kMaxRelErrXnnpackVsRef);
+}
+
+TEST_CASE("session: XNNPACK's F32 operators split over the pool's threads agree with one thread") {
+  fixture f = load_fixture("tiny-llama-f32.gguf");
+  const model& m = *f.m;
+  const std::vector<int32_t> toks = some_tokens(m, 12);
+  const size_t nv = m.hp.n_vocab;
+  session_options o;
+  o.n_ctx = 16;
+  o.kernels = "ref";
+  auto r = make_session(m, o);
+  std::vector<float> want(toks.size() * nv);
+  REQUIRE(r->prefill(toks, want).ok());
+  // xnnpack (every batch through the operators) and, where the CPU has it, avx2 (batches of 3
+  // or more through them; this prefill is one batch of 12).
+  std::vector<std::string> tables = {"xnnpack"};
+  if (select_kernels("avx2") != nullptr) tables.push_back("avx2");
+  for (const std::string& kernels : tables) {
+    std::vector<float> one(toks.size() * nv);
+    for (int n_threads : {1, 2, 3}) {
+      CAPTURE(kernels);
+      CAPTURE(n_threads);
+      o.kernels = kernels;
+      o.n_threads = n_threads;
+      o.min_split_macs = 0;  // split every product
+      auto s = make_session(m, o);
+      std::vector<float> all(toks.size() * nv);
+      REQUIRE(s->prefill(toks, all).ok());
+      CHECK(rel_diff(all, want) <= kMaxRelErrXnnpackVsRef);
+      if (n_threads == 1) one = all;
+      CHECK(same_bits(all, one));
+    }
+  }
 }
 #endif
 

@@ -32,13 +32,15 @@ struct session_options {
   int n_ctx = 0;     // positions in the KV cache; 0: the model's context length
   int n_batch = 64;  // prompt tokens per batched forward
   // Rows of each matrix product (and, in a prompt chunk, the queries of attention) are split over
-  // this many threads; XNNPACK's F32 products (native builds) run on the calling thread alone.
+  // this many threads (XNNPACK's F32 operators too: one per thread's slice of the rows).
   int n_threads = 1;
   // Products of fewer multiply-adds run on the calling thread alone: handing half of a ~10 us
   // job to another thread costs about what it saves (2-thread decode of the poetry model and of
   // P8 ran slower than 1 thread when every product was split). 0: split every product.
   int64_t min_split_macs = int64_t{1} << 18;
-  std::string kernels = "auto";  // "auto", "ref", "wasmsimd" (wasm builds), "xnnpack" (native)
+  // "auto" (the fastest available), "ref", "wasmsimd" (wasm builds), "avx2" (native x86-64, on a
+  // CPU with AVX2, FMA and F16C), "xnnpack" (native). See core/kernels/kernel-table.h.
+  std::string kernels = "auto";
   // Cap on what the session allocates (KV cache + scratch + probe buffers + packed weights);
   // 0: no cap. Over the cap: out_of_memory at creation.
   size_t max_memory_bytes = size_t{1536} << 20;

@@ -20,6 +20,7 @@ const kernel_table* avx2_kernels() {
       .f32_fc_create = nullptr,
       .f32_fc_run = nullptr,
       .f32_fc_delete = nullptr,
+      .f32_fc_min_n = 0,
   };
   return &table;
 }

@@ -19,6 +19,7 @@ const kernel_table* wasmsimd_kernels() {
       .f32_fc_create = nullptr,
       .f32_fc_run = nullptr,
       .f32_fc_delete = nullptr,
+      .f32_fc_min_n = 0,
   };
   return &table;
 }

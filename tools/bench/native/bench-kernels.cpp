@@ -92,9 +92,12 @@ int main(int argc, char** argv) {
         if (f == weight_format::f32) {
           const float* wf = reinterpret_cast<const float*>(w.data());
           if (xnn != nullptr && xnn->f32_fc_create != nullptr) {
-            fc = xnn->f32_fc_create(wf, s.rows, s.cols);
-            if (fc != nullptr)
-              c.push_back({"xnnpack", [&, fc] { xnn->f32_fc_run(fc, x.data(), n, y.data()); }});
+            const int64_t whole[] = {0, s.rows};
+            fc = xnn->f32_fc_create(wf, s.rows, s.cols, whole, 1);
+            if (fc != nullptr) {
+              c.push_back(
+                  {"xnnpack", [&, fc] { xnn->f32_fc_run(fc, x.data(), n, y.data(), 0, s.rows); }});
+            }
           }
           c.push_back({"plain", [&, wf] { f32_plain(wf, s.rows, s.cols, x.data(), n, y.data()); }});
         }
