@@ -2,7 +2,9 @@
 // progress, and turn a poem request into a streaming generation.
 //
 // Prompt format of the poetry model (GGUF `inkstone.prompt_format`):
-//   <s> + form tag (<五绝> <七绝> <五律> <七律> <其他>) + title + "\n", then the body, then </s>.
+//   <s> + form tag (<五绝> <七绝> <五律> <七律> <其他>, <词> from run 2 on) + title + "\n", then
+//   the body, then </s>. A 詞 is prompted <词>詞牌 (its title is its 詞牌); a model without the
+//   <词> token gets <其他>詞牌, and the {"cipai"} constraint still forces the 詞牌.
 // A given opening ("first line", or the prefix kept when the user picks another character) is
 // forced token by token at the start of the body, so the constraint engine walks through it
 // like generated text and the seeded sampler starts after it: the same opening and seed give the
@@ -31,8 +33,10 @@ const TOP_ALTERNATIVES = 8;
  * @property {string} title       Simplified
  * @property {string} opening     given start of the body (Simplified), may be ''
  * @property {FormChoice} choice
- * @property {string} rhymeBook   'xinyun' | 'classical' (平水韵 平声 groups) (assets/prosody/rhyme-<id>.tsv)
+ * @property {string} rhymeBook   'xinyun' | 'classical' (平水韵 平声 groups) | 'ci' (the 詞 book,
+ *           always for a 詞) (assets/prosody/rhyme-<id>.tsv)
  * @property {number} [rhymeGroup] keep this rhyme group (rewriting one line of a poem)
+ * @property {number[]} [slotGroups] keep each rhyme of a 詞 (rewriting one line of it)
  * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
  * @property {AbortSignal} [signal]
  */
@@ -52,6 +56,10 @@ export class PoemEngine {
   #pieces = new Map();
   /** the rhyme book the worker has */
   #rhymeBook = '';
+  /** @type {Promise<import('../web/protocol.js').CipaiPattern[]> | null} the 詞牌 table, sent once */
+  #cipai = null;
+  /** @type {Promise<boolean> | null} whether the loaded model has the <词> tag */
+  #ciTag = null;
 
   /** @param {{wasmBase: string, build: 'auto'|'inkstone'|'inkstone-mt'}} options */
   constructor(options) {
@@ -96,6 +104,7 @@ export class PoemEngine {
       store = undefined; // no Cache API (opaque origin, private mode): download every time
     }
     const sha256 = await expectedHash(absolute);
+    this.#ciTag = null;
     const info = await this.#ink.load(absolute, { onProgress, store, sha256, onStoreError });
     this.info = info;
     if (sha256) this.modelId = sha256.slice(0, 16);
@@ -117,6 +126,7 @@ export class PoemEngine {
     const hash = await sha256Hex(bytes);
     this.info = null;
     this.#pieces.clear();
+    this.#ciTag = null;
     const info = await this.#ink.load(bytes);
     this.info = info;
     this.modelId = hash.slice(0, 16);
@@ -140,11 +150,51 @@ export class PoemEngine {
   }
 
   /**
-   * Tones, rhymes and faults of a poem (the wasm analyser).
+   * Sends the 詞牌 table (assets/prosody/cipai.tsv) to the worker, once, and resolves with its
+   * patterns. It needs no model: the picker can list them while the model downloads.
+   * @returns {Promise<import('../web/protocol.js').CipaiPattern[]>}
+   */
+  loadCipai() {
+    if (!this.#cipai) {
+      const url = new URL('assets/prosody/cipai.tsv', location.href);
+      this.#cipai = this.poetry.setCipai(url, { fetch: true }).then(() => this.poetry.cipaiPatterns());
+      this.#cipai.catch(() => {
+        this.#cipai = null;
+      });
+    }
+    return this.#cipai;
+  }
+
+  /**
+   * Whether the loaded model's vocabulary has the <词> tag (one token).
+   * @returns {Promise<boolean>}
+   */
+  hasCiTag() {
+    if (!this.#ciTag) {
+      this.#ciTag = this.#ink.tokenize('<词>', { addBos: false }).then((ids) => ids.length === 1);
+      this.#ciTag.catch(() => {
+        this.#ciTag = null;
+      });
+    }
+    return this.#ciTag;
+  }
+
+  /**
+   * Tones, rhymes and faults of a poem (the wasm analyser), with the rhyme book the worker has.
    * @param {string} text
    * @returns {Promise<import('../web/protocol.js').PoemAnalysis>}
    */
   analyse(text) {
+    return this.poetry.analyse(text);
+  }
+
+  /**
+   * The analysis of a poem by a given rhyme book (a 詞 by the 詞 book, a 詩 by the user's).
+   * @param {string} book
+   * @param {string} text
+   */
+  async analyseWith(book, text) {
+    await this.useRhymeBook(book);
     return this.poetry.analyse(text);
   }
 
@@ -154,9 +204,10 @@ export class PoemEngine {
    * @returns {AsyncGenerator<TokenEvent | GenerateSummary>}
    */
   async *write(request) {
-    const plan = planForm(request.choice, { rhymeGroup: request.rhymeGroup });
-    await this.useRhymeBook(request.rhymeBook || 'xinyun');
-    const prompt = `${plan.tag}${request.title}\n`;
+    const plan = planForm(request.choice, { rhymeGroup: request.rhymeGroup, slotGroups: request.slotGroups });
+    await this.useRhymeBook(request.choice.form === 'ci' ? 'ci' : request.rhymeBook || 'xinyun');
+    const tag = plan.tag === '<词>' && !(await this.hasCiTag()) ? '<其他>' : plan.tag;
+    const prompt = `${tag}${request.title}\n`;
     const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];
     /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string}} */
     const options = {

@@ -7,6 +7,7 @@ import { state, setState } from './state.js';
 import { els } from './elements.js';
 import { setStatus, notify, errorCode, errorMessage } from './messages.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
+import { setCipaiPatterns } from './cipai.js';
 
 // The single-threaded build: the default model (~5 M parameters) gains little from threads, and
 // this build needs no cross-origin isolation, so any static host works. Output is identical
@@ -18,6 +19,31 @@ function formatBytes(n) {
   if (!n) return '?';
   if (n < 1 << 20) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / (1 << 20)).toFixed(1)} MB`;
+}
+
+/** @type {Promise<void> | null} */
+let cipaiLoading = null;
+
+/**
+ * Loads the 詞牌 table into the worker and the page (cipai.js), once; state.cipai says how it
+ * went (the 詞 choice is disabled without it). Resolves when it is done, never rejects.
+ * @returns {Promise<void>}
+ */
+export function cipaiReady() {
+  if (!cipaiLoading) {
+    cipaiLoading = engine.loadCipai().then(
+      (patterns) => {
+        setCipaiPatterns(patterns);
+        setState({ cipai: patterns.length ? 'ready' : 'error' });
+      },
+      (err) => {
+        console.warn('the 詞牌 table did not load', err);
+        cipaiLoading = null;
+        setState({ cipai: 'error' });
+      },
+    );
+  }
+  return cipaiLoading;
 }
 
 export function updateModelName() {

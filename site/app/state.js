@@ -33,6 +33,7 @@ import { initialLang } from './i18n.js';
  * @property {{key: string, vars: Record<string, string | number>}} status  the status line
  *           (a string key, re-rendered on language change)
  * @property {'loading'|'ready'|'error'} model
+ * @property {'loading'|'ready'|'error'} cipai  the 詞牌 table (cipai.js has its patterns)
  */
 
 const settings = loadSettings();
@@ -47,6 +48,7 @@ export const state = {
   shared: null,
   status: { key: 'status.idle', vars: {} },
   model: 'loading',
+  cipai: 'loading',
 };
 
 /** @typedef {keyof PageState} StateField */
