@@ -4,6 +4,7 @@
 import { renderCard, cardToPngBlob } from '../card/index.js';
 import { formatPoem, hanChars } from './forms.js';
 import { display } from './hanzi.js';
+import { stanzaBreakOf } from './cipai.js';
 
 /** Card size in pixels (3:4, 8 × 10.7 inches at 300 dpi). */
 export const CARD_WIDTH = 2400;
@@ -16,14 +17,17 @@ export function cardAvailable() {
 
 /**
  * Renders the card as a PNG.
- * @param {{title: string, text: string, choice: {form: string, acrostic: string},
- *          sampling: {seed: number}}} record
+ * @param {{title: string, text: string, choice: {form: string, acrostic: string, cipai?: string,
+ *          variant?: number}, sampling: {seed: number}}} record  a 詞's columns hold its
+ *          sentences, its 闋 apart
  * @param {'simplified'|'traditional'} script
  * @returns {Promise<Blob>}
  */
 export async function renderCardBlob(record, script) {
-  const heads = record.choice.form === 'cangtou' ? hanChars(record.choice.acrostic) : [];
+  const ci = record.choice.form === 'ci';
+  const heads = record.choice.form === 'cangtou' || ci ? hanChars(record.choice.acrostic) : [];
   const canvas = await renderCard({
+    ...(ci ? { stanzaBreak: stanzaBreakOf(record.choice.cipai, record.choice.variant) } : {}),
     poem: display(formatPoem(record.text), script),
     title: display(record.title, script),
     seed: record.sampling.seed >>> 0,

@@ -6,10 +6,11 @@
 import { state, setState, onState, saveState } from './state.js';
 import { els, $ } from './elements.js';
 import { t, show, setStatus, setRun, notify, clearNotice, errorCode, errorMessage } from './messages.js';
-import { engine } from './model.js';
+import { engine, cipaiReady } from './model.js';
 import { readComposer, composerChoice, rollSeed, randomSeed } from './composer.js';
 import { InkPainting } from '../art/index.js';
-import { formatPoem, splitLines, hanChars, normalizeOpening } from './forms.js';
+import { formatPoem, splitLines, hanChars, normalizeOpening, poemTitle } from './forms.js';
+import { stanzaBreakOf } from './cipai.js';
 import { toSimplified, loadHanzi } from './hanzi.js';
 import { PoemView } from './poem-view.js';
 import { AlternativesPopover, percent } from './alternatives.js';
@@ -28,8 +29,28 @@ export const view = new PoemView(
   {
     onPick: (cell, index) => openAlternatives(cell, index),
     label: (ch, p) => t('charLabel', { ch, p: percent(p) }),
+    stanzaLabel: (n) => ({ key: `stanza.${n}`, text: t(`stanza.${n}`) }),
   },
 );
+
+/**
+ * How the view lays out a poem of this choice: a 詞 by its 詞牌's stanza break (-1 until the
+ * table is there), anything else as plain lines (null).
+ * @param {FormChoice} choice
+ * @returns {number | null}
+ */
+export function stanzaBreakFor(choice) {
+  return choice.form === 'ci' ? stanzaBreakOf(choice.cipai, choice.variant) : null;
+}
+
+/**
+ * The rhyme book a poem is analysed and written with: a 詞 rhymes by the 詞 book, other forms
+ * by the book the user chose.
+ * @param {{form: string} | null | undefined} choice
+ */
+export function rhymeBookFor(choice) {
+  return choice && choice.form === 'ci' ? 'ci' : state.settings.rhymeBook;
+}
 export const popover = new AlternativesPopover(
   {
     root: $('alternatives'),
@@ -59,9 +80,10 @@ export const prosody = new ProsodyOverlay(els.poem, $('prosody-faults'), new URL
  * @param {boolean} live  a poem is streaming (the analyser is busy: tone marks only)
  */
 export function refreshProsody(live) {
+  const book = rhymeBookFor(state.current && state.current.choice);
   void prosody.update(els.poemBody, view.text, {
     live,
-    analyse: engine.ready ? (text) => engine.analyse(text) : null,
+    analyse: engine.ready ? (text) => engine.analyseWith(book, text) : null,
     label: (f) => t('faultLabel', { line: f.line + 1, col: f.column + 1, name: f.name }),
   });
 }
@@ -69,6 +91,14 @@ export function refreshProsody(live) {
 // The model (and its rhyme book) became ready: the marks can now include the analyser's faults.
 onState('model', (model) => {
   if (model === 'ready') refreshProsody(Boolean(state.running));
+});
+
+// The 詞牌 table arrived: a 詞 on the page gets its 闋, and its marks (the analyser reads it by
+// its 詞牌 now).
+onState('cipai', (cipai) => {
+  if (cipai !== 'ready' || !state.current || state.current.choice.form !== 'ci') return;
+  view.setStanzas(stanzaBreakFor(state.current.choice));
+  refreshProsody(Boolean(state.running));
 });
 
 // ---------------------------------------------------------------- painting and seal
@@ -105,7 +135,8 @@ export function updateSeal() {
     els.sealLine.hidden = true;
     return;
   }
-  const heads = state.current.choice.form === 'cangtou' ? hanChars(state.current.choice.acrostic) : [];
+  const form = state.current.choice.form;
+  const heads = form === 'cangtou' || form === 'ci' ? hanChars(state.current.choice.acrostic) : [];
   const source = heads.length ? heads : hanChars(state.current.title);
   const chars = source.slice(0, 4);
   // Converted together (a phrase's Traditional form can differ from its characters' alone).
@@ -131,7 +162,7 @@ export function showRecord(record) {
   popover.close(false);
   setState({ current: record, tokens: [] });
   els.stats.textContent = '';
-  view.showStatic(record.title, record.text);
+  view.showStatic(record.title, record.text, stanzaBreakFor(record.choice));
   resetPainting(record.sampling.seed, record.title);
   painting.setPoem(formatPoem(record.text));
   afterPoemChanged();
@@ -158,6 +189,7 @@ function afterPoemChanged() {
  * @property {string} rhymeBook
  * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
  * @property {number} [rhymeGroup]  keep this rhyme (rewriting a line)
+ * @property {number[]} [slotGroups] keep each rhyme of a 詞 (rewriting a line)
  * @property {number} [untilLines]  stop once this many lines are written (rewriting a line)
  */
 
@@ -192,7 +224,7 @@ export async function runPoem(spec, mode) {
     complete: false,
   };
   setState({ current: record, tokens: [] });
-  view.reset(spec.title);
+  view.reset(spec.title, stanzaBreakFor(spec.choice));
   prosody.clear();
   resetPainting(spec.sampling.seed, spec.title);
   els.share.disabled = true;
@@ -322,6 +354,9 @@ export async function generate() {
     els.acrostic.focus();
     return;
   }
+  // A 詞 is planned from its pattern (its shape, the marks of a given opening).
+  if (choice.form === 'ci') await cipaiReady();
+  if (state.running) return;
   if (!state.settings.seedLocked) rollSeed();
   setState({ shared: null });
   els.replay.hidden = true;
@@ -329,10 +364,10 @@ export async function generate() {
   saveState();
   await runPoem(
     {
-      title: toSimplified(state.settings.title.trim()),
+      title: poemTitle(choice, toSimplified(state.settings.title.trim())),
       opening: normalizeOpening(toSimplified(state.settings.firstLine), choice),
       choice,
-      rhymeBook: state.settings.rhymeBook,
+      rhymeBook: rhymeBookFor(choice),
       sampling: { temperature: state.settings.temperature, topK: state.settings.topK, topP: state.settings.topP, seed: state.settings.seed },
     },
     'writing',
@@ -371,9 +406,12 @@ async function rewriteLine(lineIndex) {
   if (lineIndex < 0 || lineIndex >= lines.length) return;
   /** @type {number | undefined} */
   let rhymeGroup;
+  /** @type {number[] | undefined} */
+  let slotGroups;
   try {
-    const analysis = await engine.analyse(formatPoem(base.text));
+    const analysis = await engine.analyseWith(rhymeBookFor(base.choice), formatPoem(base.text));
     rhymeGroup = analysis.rhyme_groups[0];
+    if (base.choice.form === 'ci') slotGroups = ciSlotGroups(analysis);
   } catch {
     rhymeGroup = undefined;
   }
@@ -382,7 +420,7 @@ async function rewriteLine(lineIndex) {
   setState({ shared: null });
   els.replay.hidden = true;
   const first = await runPoem(
-    { ...base, opening: before, sampling: { ...base.sampling, seed }, rhymeGroup, untilLines: lineIndex + 1 },
+    { ...base, opening: before, sampling: { ...base.sampling, seed }, rhymeGroup, slotGroups, untilLines: lineIndex + 1 },
     'writing',
   );
   if (!first) return;
@@ -393,6 +431,24 @@ async function rewriteLine(lineIndex) {
   els.firstLine.value = show(opening);
   saveState();
   await runPoem({ ...base, opening, sampling: { ...base.sampling, seed } }, 'writing');
+}
+
+/**
+ * The rhyme group of each rhyme slot of a 詞 (its first rhyming character's first group; 0 for a
+ * slot with none), so that a rewritten line keeps every rhyme of the poem.
+ * @param {import('../web/protocol.js').PoemAnalysis} analysis
+ * @returns {number[]}
+ */
+function ciSlotGroups(analysis) {
+  /** @type {number[]} */
+  const groups = [];
+  for (const line of analysis.lines) {
+    for (const c of line) {
+      if (!c.rhyme || c.slot === undefined || groups[c.slot] || !c.groups || !c.groups.length) continue;
+      groups[c.slot] = c.groups[0];
+    }
+  }
+  return Array.from(groups, (g) => g || 0);
 }
 
 export function stop() {

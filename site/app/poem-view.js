@@ -1,6 +1,12 @@
 // The poem on the page: a title and lines of characters, laid out horizontally or vertically
 // (竖排, right to left), each character a button tinted by how sure the model was. Characters
 // arrive one token at a time; punctuation closes a line. All model text is set with textContent.
+//
+// A 詞 is laid out in its 闋 (setStanzas / the stanzaBreak argument: the index of the 下闋's
+// first clause): body[data-form="ci"] > .stanza[data-stanza="1"|"2"] (a group named 上闋 / 下闋)
+// > .sentence (clauses up to a 。？！；) > .line (one clause as the model wrote it, its mark
+// included), so a sentence's clauses run on and wrap between clauses, never inside one. The
+// .line elements are the same as for a 詩: one per clause, in order.
 
 import { LINE_END_RE } from './forms.js';
 import { display, displayChars } from './hanzi.js';
@@ -38,7 +44,9 @@ export class PoemView {
    * @param {{title: HTMLElement, body: HTMLElement, placeholder: HTMLElement, live: HTMLElement,
    *          article: HTMLElement}} els
    * @param {{onPick: (cell: HTMLElement, tokenIndex: number) => void,
-   *          label: (ch: string, p: number) => string}} hooks
+   *          label: (ch: string, p: number) => string,
+   *          stanzaLabel: (stanza: number) => {key: string, text: string}}} hooks  stanzaLabel:
+   *          the i18n key and text that name 闋 1 or 2
    */
   constructor(els, hooks) {
     this.els = els;
@@ -58,6 +66,10 @@ export class PoemView {
     this.cells = [];
     /** @type {number[]} for each cell, the index of its code point in `text` */
     this.cellAt = [];
+    /** @type {number | null} a 詞's first clause of the 下闋 (-1: one 闋); null: not a 詞 */
+    this.stanzaBreak = null;
+    /** Lines placed so far. */
+    this.nLines = 0;
     // One tab stop for the whole poem; arrow keys move between its characters.
     els.body.addEventListener('keydown', (e) => this.#onKey(e));
   }
@@ -97,8 +109,9 @@ export class PoemView {
   /**
    * Starts an empty poem.
    * @param {string} title  Simplified
+   * @param {number | null} [stanzaBreak]  a 詞: the index of the 下闋's first clause (-1: one 闋)
    */
-  reset(title) {
+  reset(title, stanzaBreak = null) {
     this.title = title;
     this.text = '';
     this.nText = 0;
@@ -106,7 +119,9 @@ export class PoemView {
     this.lineText = '';
     this.cells = [];
     this.cellAt = [];
+    this.nLines = 0;
     this.els.body.replaceChildren();
+    this.#setForm(stanzaBreak);
     this.els.live.textContent = '';
     this.#renderTitle();
     this.els.placeholder.hidden = true;
@@ -141,7 +156,7 @@ export class PoemView {
       if (!this.line) {
         this.line = document.createElement('div');
         this.line.className = 'line';
-        this.els.body.append(this.line);
+        this.#place(this.line);
       }
       if (LINE_END_RE.test(ch)) {
         const punct = document.createElement('span');
@@ -149,6 +164,7 @@ export class PoemView {
         punct.textContent = ch;
         punct.setAttribute('aria-hidden', 'true');
         this.line.append(punct);
+        this.#closeSentence(this.line);
         this.lineText += ch;
         this.#endLine();
         continue;
@@ -192,6 +208,71 @@ export class PoemView {
     });
   }
 
+  /** @param {number | null} stanzaBreak */
+  #setForm(stanzaBreak) {
+    this.stanzaBreak = stanzaBreak;
+    if (stanzaBreak === null) delete this.els.body.dataset.form;
+    else this.els.body.dataset.form = 'ci';
+  }
+
+  /**
+   * Puts a new line where it belongs: in the body, or (a 詞) in its 闋 and sentence.
+   * @param {HTMLElement} line
+   */
+  #place(line) {
+    const index = this.nLines++;
+    if (this.stanzaBreak === null) {
+      this.els.body.append(line);
+      return;
+    }
+    const n = this.stanzaBreak > 0 && index >= this.stanzaBreak ? 2 : 1;
+    let stanza = /** @type {HTMLElement | null} */ (this.els.body.querySelector(`:scope > .stanza[data-stanza="${n}"]`));
+    if (!stanza) {
+      stanza = document.createElement('div');
+      stanza.className = 'stanza';
+      stanza.dataset.stanza = String(n);
+      stanza.setAttribute('role', 'group');
+      const label = this.hooks.stanzaLabel(n);
+      stanza.setAttribute('aria-label', label.text);
+      stanza.dataset.i18nAriaLabel = label.key;
+      this.els.body.append(stanza);
+    }
+    let sentence = /** @type {HTMLElement | null} */ (stanza.lastElementChild);
+    if (!sentence || sentence.dataset.closed === 'true') {
+      sentence = document.createElement('div');
+      sentence.className = 'sentence';
+      stanza.append(sentence);
+    }
+    sentence.append(line);
+  }
+
+  /**
+   * A 詞's sentence ends with its line's 。？！；
+   * @param {HTMLElement} line
+   */
+  #closeSentence(line) {
+    const mark = line.querySelector('.punct')?.textContent ?? '';
+    const sentence = line.parentElement;
+    if (sentence && sentence.classList.contains('sentence') && /[。？！；.?!;]/u.test(mark)) sentence.dataset.closed = 'true';
+  }
+
+  /**
+   * Lays the lines out again as a 詞 of this stanza break, or as plain lines (null): the same
+   * line elements, moved.
+   * @param {number | null} stanzaBreak
+   */
+  setStanzas(stanzaBreak) {
+    if (stanzaBreak === this.stanzaBreak) return;
+    const lines = /** @type {HTMLElement[]} */ ([...this.els.body.querySelectorAll('.line')]);
+    this.els.body.replaceChildren();
+    this.#setForm(stanzaBreak);
+    this.nLines = 0;
+    for (const line of lines) {
+      this.#place(line);
+      this.#closeSentence(line);
+    }
+  }
+
   #endLine() {
     if (this.lineText) this.els.live.textContent = display(this.lineText, this.script);
     this.line = null;
@@ -207,9 +288,10 @@ export class PoemView {
    * Shows a whole poem at once (a shared link, the gallery, a reload).
    * @param {string} title
    * @param {string} text  Simplified, lines separated by '\n' or punctuation
+   * @param {number | null} [stanzaBreak]  a 詞 (see reset)
    */
-  showStatic(title, text) {
-    this.reset(title);
+  showStatic(title, text, stanzaBreak = null) {
+    this.reset(title, stanzaBreak);
     this.append(text, 1, -1, false);
     // Announced whole, title first, rather than line by line.
     this.lineText = '';

@@ -1,6 +1,8 @@
 // The prosody overlay: a mark under each character of the poem for its tone (○ 平 level,
 // ● 仄 oblique, ◐ either), a ring on the rhyme positions, and the faults of regulated verse
-// (失黏, 失對, 孤平, 三平尾, 出韵 …) in vermilion, with a short list under the poem.
+// (失黏, 失對, 孤平, 三平尾, 出韵 …) in vermilion, with a short list under the poem. A 詞 that
+// changes rhyme (菩薩蠻: 仄 平 仄 平) has its rhyme slots told apart: data-slot on each rhyme
+// position, a ring of its own colour per slot.
 //
 // Faults and rhymes come from the wasm analyser (client.analyse → analysePoem). The worker runs
 // one request at a time, so while a poem is streaming the analyser cannot answer; meanwhile the
@@ -110,8 +112,10 @@ export class ProsodyOverlay {
         cell.dataset.mark = MARKS[/** @type {'P'|'Z'|'B'} */ (tone)] || '·';
         delete cell.dataset.fault;
         delete cell.dataset.rhyme;
+        delete cell.dataset.slot;
         cell.removeAttribute('title');
         if (a && a.rhyme) cell.dataset.rhyme = 'ok';
+        if (a && a.rhyme && a.slot !== undefined) cell.dataset.slot = String(a.slot);
       });
     }
     this.faultList.replaceChildren();
@@ -132,12 +136,20 @@ export class ProsodyOverlay {
     // What the marks say: 'analysed' (the analyser's verdict, faults listed) or 'tones' (tone
     // marks from the table only, while a poem streams).
     this.article.dataset.prosody = analysis ? 'analysed' : 'tones';
+    if (analysis) {
+      // The verdict's form and 詞牌 ('name' or 'name/variant'), for tests and the curious.
+      const c = analysis.cipai;
+      this.article.dataset.analysedForm = analysis.form;
+      this.article.dataset.analysedCipai = c ? (c.variant ? `${c.name}/${c.variant}` : c.name) : '';
+    }
   }
 
   /** Removes every mark (a new poem starts). */
   clear() {
     this.generation++;
     delete this.article.dataset.prosody;
+    delete this.article.dataset.analysedForm;
+    delete this.article.dataset.analysedCipai;
     this.faultList.replaceChildren();
     this.faultList.hidden = true;
   }

@@ -18,6 +18,8 @@ import { drawSeal } from './seal.js';
  * @property {number} [seed]        uint32, the painting's seed
  * @property {string} [sealText]    characters for the seal (藏頭 heads, or the title); default: the title
  * @property {'zh-Hans'|'zh-Hant'|'en'} [lang] picks Simplified or Traditional glyph forms first
+ * @property {number} [stanzaBreak] a 詞: the index of the 下闋's first clause (-1: one 闋).
+ *           Its columns then hold sentences, not clauses (ciColumns)
  * @property {number} [width]       default 2400
  * @property {number} [height]      default 3200
  * @property {(glyph: CardGlyph) => void} [onGlyph]  told of every character drawn in the
@@ -64,6 +66,9 @@ export const CARD_FONTS = Object.freeze({
   'zh-Hant': '"Noto Serif CJK TC", "Source Han Serif TC", "Songti TC", "Noto Serif CJK SC", "STSong", serif',
 });
 
+/** The space between a 詞's 闋, in columns. */
+const GAP_COLUMNS = 0.6;
+
 const PUNCTUATION = /[，。、；：！？,.;:!?「」『』《》（）()“”‘’"'…—\s]/u;
 
 /**
@@ -83,6 +88,41 @@ export function poemColumns(poem, maxPerColumn) {
 }
 
 /**
+ * Splits a 詞 into columns: each sentence (clauses up to a 。？！；) starts a column and its
+ * clauses run on down it; a clause that no longer fits starts the next column (one longer than
+ * a column is wrapped). The 下闋 starts a column of its own after a gap.
+ * @param {string} poem         one clause a line, each with its mark
+ * @param {number} stanzaBreak  index of the 下闋's first clause (-1: one 闋)
+ * @param {number} maxPerColumn
+ * @returns {{columns: string[][], gaps: Set<number>}} gaps: indices of the columns a gap precedes
+ */
+export function ciColumns(poem, stanzaBreak, maxPerColumn) {
+  /** @type {string[][]} */
+  const columns = [];
+  const gaps = new Set();
+  /** @type {string[] | null} the column being filled (null: the next clause starts one) */
+  let column = null;
+  const clauses = poem.split('\n').filter((c) => c.trim());
+  clauses.forEach((clause, i) => {
+    if (i === stanzaBreak && columns.length) {
+      gaps.add(columns.length);
+      column = null;
+    }
+    const chars = [...clause].filter((c) => !PUNCTUATION.test(c));
+    if (column && column.length + chars.length > maxPerColumn) column = null;
+    for (const ch of chars) {
+      if (!column || column.length === maxPerColumn) {
+        column = [];
+        columns.push(column);
+      }
+      column.push(ch);
+    }
+    if (/[。？！；.?!;]\s*$/u.test(clause)) column = null;
+  });
+  return { columns: columns.filter((c) => c.length > 0), gaps };
+}
+
+/**
  * Renders the card. Resolves once fonts are ready.
  * @param {CardOptions} options
  * @returns {Promise<HTMLCanvasElement>}
@@ -95,17 +135,34 @@ export async function renderCard(options) {
   const fonts = CARD_FONTS[lang];
 
   // --- Layout of the inscription ---------------------------------------------
-  const maxPerColumn = 12;
-  const columns = poemColumns(options.poem ?? '', maxPerColumn);
-  const titleCols = titleColumns(title, maxPerColumn);
-  // The title is set a little larger and looser (1.08 × size, 1.05 × pitch): its length counts
-  // for that much more.
-  const longest = Math.max(1, ...titleCols.map((c) => c.length * 1.08 * 1.05), ...columns.map((c) => c.length));
-  const nCols = columns.length + (titleCols.length ? titleCols.length * 1.1 + 0.3 : 0) + 0.6;
   const margin = W * 0.075;
   const maxTextH = H * 0.46;
   const maxTextW = W * 0.64;
-  const size = Math.floor(Math.min(W * 0.06, maxTextH / (longest * 1.12), maxTextW / (nCols * 1.5)));
+  /**
+   * The columns at most `maxPerColumn` characters tall, and the type size that fits them.
+   * @param {number} maxPerColumn
+   */
+  const layout = (maxPerColumn) => {
+    const { columns, gaps } = options.stanzaBreak !== undefined
+      ? ciColumns(options.poem ?? '', options.stanzaBreak, maxPerColumn)
+      : { columns: poemColumns(options.poem ?? '', maxPerColumn), gaps: new Set() };
+    const titleCols = titleColumns(title, maxPerColumn);
+    // The title is set a little larger and looser (1.08 × size, 1.05 × pitch): its length
+    // counts for that much more.
+    const longest = Math.max(1, ...titleCols.map((c) => c.length * 1.08 * 1.05), ...columns.map((c) => c.length));
+    const nCols = columns.length + gaps.size * GAP_COLUMNS + (titleCols.length ? titleCols.length * 1.1 + 0.3 : 0) + 0.6;
+    const size = Math.floor(Math.min(W * 0.06, maxTextH / (longest * 1.12), maxTextW / (nCols * 1.5)));
+    return { columns, gaps, titleCols, longest, nCols, size };
+  };
+  // Columns of 12; a 詞 (up to 25 clauses) takes the column height that gives the largest type.
+  let best = layout(12);
+  if (options.stanzaBreak !== undefined) {
+    for (let m = 8; m <= 20; m++) {
+      const other = layout(m);
+      if (other.size > best.size) best = other;
+    }
+  }
+  const { columns, gaps, titleCols, longest, nCols, size } = best;
   const pitchY = size * 1.12;
   const pitchX = size * 1.5;
   const textW = nCols * pitchX;
@@ -186,10 +243,11 @@ export async function renderCard(options) {
     column('title', col, x, top, Math.round(size * 1.08), pitchY * 1.05);
     x -= pitchX * (i === titleCols.length - 1 ? 1.4 : 1.1);
   });
-  for (const col of columns) {
+  columns.forEach((col, i) => {
+    if (gaps.has(i)) x -= pitchX * GAP_COLUMNS;
     column('poem', col, x, top + size * 0.35, size, pitchY);
     x -= pitchX;
-  }
+  });
 
   // --- Seal: beneath the last column's end, a little to its left --------------
   const sealSize = Math.round(Math.max(size * 1.35, W * 0.065));
