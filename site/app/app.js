@@ -4,6 +4,7 @@
 //   state.js          the page state (one owner, change notifications)
 //   elements.js       the page's elements;  messages.js  status line, notices, interface text
 //   composer.js       the form ⇄ settings;  poem-runner.js  the poem on the page and its runs
+//   cipai-picker.js   the 詞牌 field and dialog;  cipai.js  the 詞牌 patterns
 //   sharing.js        share links, embed code, poem cards, replay;  gallery-dialog.js  the gallery
 //   model.js          the engine and loading a model
 // This file keeps the display settings (theme, language, script, layout), the event wiring
@@ -11,6 +12,9 @@
 //
 // Page state the tests (and anyone curious) can read:
 //   body[data-model]   'loading' | 'ready' | 'error'
+//   body[data-cipai]   the 詞牌 table: 'loading' | 'ready' | 'error'
+//   #poem[data-analysed-form], #poem[data-analysed-cipai]  the analyser's form ('詞' …) and
+//                      詞牌 ('name' or 'name/variant') of the poem on the page (tone marks on)
 //   body[data-run]     'idle' | 'writing' | 'replaying' | 'done' | 'stopped' | 'error' | 'shared'
 //                      ('done' only when the model ended the poem itself; a poem cut at the
 //                      length limit is 'stopped')
@@ -23,10 +27,11 @@
 //
 // Model, file and URL text only ever reaches the page through textContent / attributes.
 
-import { state, setState, saveState } from './state.js';
+import { state, setState, saveState, onState } from './state.js';
 import { els } from './elements.js';
 import { t, show, renderStatus, setRun, notify, clearNotice, errorCode, errorMessage } from './messages.js';
-import { engine, loadModel, switchModel, updateModelName } from './model.js';
+import { engine, loadModel, switchModel, updateModelName, cipaiReady } from './model.js';
+import { bindCipaiPicker } from './cipai-picker.js';
 import { readComposer, writeComposer, syncComposer, rollSeed } from './composer.js';
 import { view, popover, prosody, refreshProsody, resetPainting, updateSeal, showRecord, generate, stop } from './poem-runner.js';
 import { openShare, copyLink, copyEmbed, selectShareTab, shareTabKey, nativeShare, downloadCard, openSharedLink, replay } from './sharing.js';
@@ -163,7 +168,8 @@ function bindEvents() {
   els.shareDownload.addEventListener('click', () => void downloadCard());
   els.card.addEventListener('click', () => void downloadCard());
   els.replay.addEventListener('click', () => void replay());
-  for (const dialog of [els.gallery, els.shareDialog]) {
+  bindCipaiPicker();
+  for (const dialog of [els.gallery, els.shareDialog, els.cipaiDialog]) {
     dialog.addEventListener('click', (e) => {
       if (e.target === dialog) dialog.close(); // a click on the backdrop
     });
@@ -183,11 +189,22 @@ function bindEvents() {
   });
 }
 
+// The 詞牌 table: the 詞 choice needs it (and is disabled without it).
+onState('cipai', (cipai) => {
+  document.body.dataset.cipai = cipai;
+  const input = /** @type {HTMLInputElement} */ (els.composer.querySelector('input[name="form"][value="ci"]'));
+  input.disabled = cipai === 'error';
+  syncComposer();
+});
+
 // ---------------------------------------------------------------- start
 
 async function main() {
   setRun('idle');
   document.body.dataset.model = 'loading';
+  document.body.dataset.cipai = 'loading';
+  // The 詞牌 table goes to the worker while the model downloads (the picker lists it at once).
+  void cipaiReady();
   els.acrostic.maxLength = MAX_ACROSTIC;
   // Traditional → Simplified is needed only for what the user types (generate() waits for it);
   // Simplified → Traditional before anything is shown, if that is the chosen display.
@@ -216,7 +233,7 @@ async function main() {
   }
   // Rhyme books whose table this site lacks are disabled (and replaced if one was chosen).
   await prosody.init(els.rhymeBook);
-  state.settings.rhymeBook = els.rhymeBook.value;
+  if (els.rhymeBook.value !== 'ci') state.settings.rhymeBook = els.rhymeBook.value;
   await loadModel();
 }
 

@@ -1,10 +1,15 @@
-// The composer: the form on the left (title, opening, form and rules, 藏頭 characters, sampling,
-// seed) read into and written from state.settings, and the FormChoice it describes.
+// The composer: the form on the left (title, opening, form and rules, 藏頭 characters, the 詞牌
+// of a 詞, sampling, seed) read into and written from state.settings, and the FormChoice it
+// describes. A 詞 takes its 詞牌 as its title (the title field gives way to the 詞牌 field),
+// rhymes by the 詞 book (the rhyme book shows 詞韻 while it is chosen; the user's book comes
+// back for the other forms) and has no 起式.
 
 import { state, saveState } from './state.js';
 import { els } from './elements.js';
-import { FORM_IDS } from './forms.js';
+import { FORM_IDS, DEFAULT_CIPAI } from './forms.js';
 import { toSimplified } from './hanzi.js';
+import { t } from './messages.js';
+import { renderCipaiField } from './cipai-picker.js';
 
 /** @typedef {import('./forms.js').FormChoice} FormChoice */
 
@@ -31,7 +36,7 @@ export function readComposer() {
   settings.tones = els.tones.checked;
   settings.rhyme = els.rhyme.checked;
   settings.start = /** @type {any} */ (['平起', '仄起'].includes(els.start.value) ? els.start.value : '');
-  settings.rhymeBook = els.rhymeBook.value;
+  if (els.rhymeBook.value !== 'ci') settings.rhymeBook = els.rhymeBook.value;
   settings.temperature = Number(els.temperature.value);
   settings.topK = Math.round(Number(els.topK.value));
   settings.topP = Number(els.topP.value);
@@ -55,9 +60,7 @@ export function writeComposer() {
   els.tones.checked = settings.tones;
   els.rhyme.checked = settings.rhyme;
   els.start.value = settings.start;
-  els.rhymeBook.value = [...els.rhymeBook.options].some((o) => o.value === settings.rhymeBook && !o.disabled)
-    ? settings.rhymeBook
-    : 'xinyun';
+  els.rhymeBook.value = userRhymeBook();
   els.temperature.value = String(settings.temperature);
   els.topK.value = String(settings.topK);
   els.topP.value = String(settings.topP);
@@ -73,24 +76,50 @@ export function syncComposer() {
   els.topKOut.textContent = els.topK.value === '0' ? '∞' : els.topK.value;
   els.topPOut.textContent = Number(els.topP.value).toFixed(2);
   const form = selectedForm();
-  els.acrosticField.hidden = form !== 'cangtou';
+  const ci = form === 'ci';
+  els.acrosticField.hidden = form !== 'cangtou' && !ci;
+  els.lineLength.hidden = ci;
+  const helpKey = ci ? 'acrosticHelpCi' : 'acrosticHelp';
+  els.acrosticHelp.dataset.i18n = helpKey;
+  els.acrosticHelp.textContent = t(helpKey);
+  els.titleField.hidden = ci;
+  els.cipaiField.hidden = !ci;
+  els.startField.hidden = ci;
+  const ciBook = /** @type {HTMLOptionElement} */ (els.rhymeBook.querySelector('option[value="ci"]'));
+  ciBook.hidden = !ci;
+  els.rhymeBook.disabled = ci;
+  if (ci) els.rhymeBook.value = 'ci';
+  else if (els.rhymeBook.value === 'ci') els.rhymeBook.value = userRhymeBook();
   const free = form === 'free';
   els.rules.disabled = free;
   els.rules.classList.toggle('muted', free);
   els.seedLock.setAttribute('aria-pressed', String(state.settings.seedLocked));
+  if (ci) renderCipaiField();
+}
+
+/** The user's rhyme book for 詩 if this site has it, else 中華新韻. */
+function userRhymeBook() {
+  const book = state.settings.rhymeBook;
+  return book !== 'ci' && [...els.rhymeBook.options].some((o) => o.value === book && !o.disabled) ? book : 'xinyun';
 }
 
 /** @returns {FormChoice} */
 export function composerChoice() {
   const settings = state.settings;
-  return {
+  /** @type {FormChoice} */
+  const choice = {
     form: settings.form,
-    start: settings.start,
+    start: settings.form === 'ci' ? '' : settings.start,
     acrostic: toSimplified(settings.acrostic),
     lineLength: settings.lineLength,
     tones: settings.tones,
     rhyme: settings.rhyme,
   };
+  if (settings.form === 'ci') {
+    choice.cipai = settings.cipai || DEFAULT_CIPAI;
+    choice.variant = settings.cipaiVariant || 0;
+  }
+  return choice;
 }
 
 /** A new random seed, unless the seed is locked. */

@@ -239,7 +239,6 @@ export function openSharedLink() {
   els.replayResult.hidden = true;
   delete els.replayResult.dataset.match;
   setState({ shared: result.state });
-  state.settings.title = record.title;
   state.settings.firstLine = record.opening;
   state.settings.form = record.choice.form;
   state.settings.start = record.choice.start;
@@ -247,7 +246,14 @@ export function openSharedLink() {
   state.settings.lineLength = record.choice.lineLength;
   state.settings.tones = record.choice.tones;
   state.settings.rhyme = record.choice.rhyme;
-  state.settings.rhymeBook = record.rhymeBook;
+  if (record.choice.form === 'ci') {
+    // A 詞's title is its 詞牌, and it rhymes by the 詞 book: the user's title and book stay.
+    state.settings.cipai = record.choice.cipai ?? '';
+    state.settings.cipaiVariant = record.choice.variant ?? 0;
+  } else {
+    state.settings.title = record.title;
+    state.settings.rhymeBook = record.rhymeBook;
+  }
   Object.assign(state.settings, record.sampling);
   state.settings.seedLocked = true;
   writeComposer();
