@@ -6,7 +6,8 @@
 //   text-panel.js         the text with the attention overlay, the token list, the branches
 //   distribution-panel.js the next token's probabilities, the sampler chain and the draw
 //   attention-panel.js    attention of every layer/head and the causal matrix
-//   formula-panel.js      softmax(QKᵀ/√d_k) V computed from the runtime's Q/K/V
+//   formula-panel.js      softmax(QKᵀ/√d_k) V computed from the runtime's Q/K/V, or the 2 × 5
+//                         worked example (worked-example.js) beside S·softmax(S)
 //   embedding-panel.js    the newest token's embedding row
 //   lanes-panel.js        normal runs at three temperatures with one seed
 // Here: the setup row, the step buttons, sliders, the URL fragment, presenter mode, keys, the
@@ -21,12 +22,12 @@ import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
-  MAX_STEPS,
+  setFormulaMode, MAX_STEPS,
 } from './page-state.js';
 import { renderText, renderBranches } from './text-panel.js';
 import { renderDistribution } from './distribution-panel.js';
 import { renderAttention, attachTips } from './attention-panel.js';
-import { renderFormula } from './formula-panel.js';
+import { renderFormula, redrawFormula } from './formula-panel.js';
 import { renderEmbedding } from './embedding-panel.js';
 import { runLanes } from './lanes-panel.js';
 
@@ -49,6 +50,8 @@ const $ = {
   stepCount: byId('step-count'),
   viewAttn: byId('view-attn'),
   viewTokens: byId('view-tokens'),
+  formulaHead: byId('formula-head'),
+  formulaWorked: byId('formula-worked'),
   temperature: /** @type {HTMLInputElement} */ (byId('temperature')),
   topk: /** @type {HTMLInputElement} */ (byId('topk')),
   topp: /** @type {HTMLInputElement} */ (byId('topp')),
@@ -176,7 +179,7 @@ function writeLink() {
     formTag: state.formTag, title: state.title, seed: state.seed, temperature: s.temperature,
     topK: s.topK, topP: s.topP, minP: s.minP, layer: state.layer, head: state.head,
     rules: state.rules, tokens: [...state.chosen, ...state.future].map((c) => c.token),
-    step: state.chosen.length,
+    step: state.chosen.length, formula: state.formulaMode,
   });
   history.replaceState(null, '', fragment);
 }
@@ -242,6 +245,13 @@ const tour = new Tour({
   },
 });
 
+/** The formula panel's mode: drawn at once (the worked example needs no model), kept in the link. */
+function chooseFormula(/** @type {'head'|'worked'} */ mode) {
+  setFormulaMode(mode);
+  redrawFormula();
+  if (state.ready && state.records[state.chosen.length]) writeLink();
+}
+
 function syncViewButtons() {
   $.viewAttn.setAttribute('aria-pressed', String(state.view === 'attention'));
   $.viewTokens.setAttribute('aria-pressed', String(state.view === 'tokens'));
@@ -297,6 +307,7 @@ function applyLink(s) {
   if (s.topK !== undefined) $.topk.value = String(s.topK);
   if (s.topP !== undefined) $.topp.value = String(s.topP);
   if (s.minP !== undefined) $.minp.value = String(s.minP);
+  if (s.formula !== undefined) chooseFormula(s.formula);
 }
 
 /** Starts again from the prompt in the setup row. */
@@ -337,6 +348,7 @@ function switchLanguage() {
   setStatus(status.key, status.vars, /** @type {'info'|'error'} */ (status.kind), status.extra);
   writeModelLine();
   tour.redraw();
+  redrawFormula();
   if (state.ready && state.records[state.chosen.length]) void busy(refresh);
 }
 
@@ -372,6 +384,8 @@ async function main() {
   });
   $.viewAttn.addEventListener('click', () => { setView('attention'); syncViewButtons(); void busy(refresh); });
   $.viewTokens.addEventListener('click', () => { setView('tokens'); syncViewButtons(); void busy(refresh); });
+  $.formulaHead.addEventListener('click', () => chooseFormula('head'));
+  $.formulaWorked.addEventListener('click', () => chooseFormula('worked'));
   $.presenter.addEventListener('click', () => togglePresenter());
   byId('tour-start').addEventListener('click', () => tour.show(0));
   $.copyLink.addEventListener('click', async () => {

@@ -2,6 +2,7 @@
 // same prompt, seed, step, layer/head and sampler settings:
 //   #c=1&f=<form tag>&t=<title>&s=<seed>&T=<temperature>&k=<top-k>&p=<top-p>&m=<min-p>
 //    &l=<layer>&h=<head>&r=<rules 0|1>&x=<chosen token ids, base 36, dot-separated>&n=<step>
+//    &w=1 (the formula panel shows the worked example; absent: the chosen head)
 // `x` lists the tokens taken after the prompt (sampled or picked), so branches survive; `n` is
 // the step shown (n <= x.length: later tokens are kept as the "future" of a backed-up step). A
 // link with `n` but no `x` is replayed by sampling with the seed and settings.
@@ -22,6 +23,7 @@ export const LINK_VERSION = '1';
  * @property {boolean} rules
  * @property {number[] | null} tokens
  * @property {number} step
+ * @property {'head'|'worked'} [formula]  what the formula panel computes (absent: 'head')
  */
 
 /**
@@ -43,6 +45,7 @@ export function encodeState(s) {
   p.set('r', s.rules ? '1' : '0');
   if (s.tokens && s.tokens.length) p.set('x', s.tokens.map((t) => t.toString(36)).join('.'));
   p.set('n', String(s.step));
+  if (s.formula === 'worked') p.set('w', '1');
   return `#${p.toString()}`;
 }
 
@@ -82,6 +85,7 @@ export function decodeState(hash) {
     if (v !== undefined) out[name] = name === 'seed' || name === 'topK' || name === 'layer' || name === 'head' || name === 'step' ? Math.trunc(v) : v;
   }
   if (p.has('r')) out.rules = p.get('r') === '1';
+  if (p.has('w')) out.formula = p.get('w') === '1' ? 'worked' : 'head';
   const x = p.get('x');
   if (x) {
     const ids = x.split('.').map((s) => parseInt(s, 36));

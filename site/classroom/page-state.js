@@ -42,6 +42,8 @@ export const state = {
   /** the text overlay shows the average over layers and heads, or the chosen head */
   overlayAverage: true,
   view: /** @type {'attention'|'tokens'} */ ('attention'),
+  /** the formula panel computes the chosen head, or the 2 × 5 worked example */
+  formulaMode: /** @type {'head'|'worked'} */ ('head'),
   /** @type {number[]} */
   promptTokens: [],
   /** @type {Taken[]} */
@@ -246,6 +248,11 @@ export function showAverage() {
 /** @param {'attention'|'tokens'} view */
 export function setView(view) {
   state.view = view;
+}
+
+/** @param {'head'|'worked'} mode */
+export function setFormulaMode(mode) {
+  state.formulaMode = mode;
 }
 
 /** @param {{temperature: number, topK: number, topP: number, minP: number}} settings */

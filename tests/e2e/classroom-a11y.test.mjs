@@ -6,6 +6,9 @@
 //     and phone (390×844) sizes, with the page scrolled to the top and to that panel
 //   - the 中/EN and theme toggles re-say the page and recolour it without changing the state,
 //     and keep the choice in the playground's settings
+//   - the formula panel's worked example (2×5) passes axe in the same four runs, and its
+//     matrices, captions and formulas stay inside the panel at desktop and phone (390×844) sizes,
+//     Chinese and English: correct beside flawed on a desktop, stacked on a phone
 //
 // Run: node --test tests/e2e/classroom-a11y.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
 import { test, before, after } from 'node:test';
@@ -53,6 +56,12 @@ for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
       });
       const violations = seriousViolations(await runAxe(page));
       assert.deepEqual(violations, [], formatViolations(violations, `classroom, ${colorScheme}, ${lang}`));
+      // The formula panel's other mode: the worked example (2×5) with its "parts here" step.
+      await page.click('#guide-close');
+      await page.click('#formula-worked');
+      assert.equal(await page.locator('#formula .wx-step.parts [data-parts="here"]').count(), 1);
+      const worked = seriousViolations(await runAxe(page, { include: '#panel-formula' }));
+      assert.deepEqual(worked, [], formatViolations(worked, `worked example, ${colorScheme}, ${lang}`));
       await page.close();
       assert.deepEqual(errors, []);
     });
@@ -83,6 +92,47 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
     await page.close();
     assert.deepEqual(errors, []);
   });
+}
+
+for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+  for (const lang of /** @type {const} */ (['zh', 'en'])) {
+    test(`classroom: the worked example's matrices fit the formula panel (${viewport.width}×${viewport.height}, ${lang})`, { skip, timeout: 90000 }, async () => {
+      const { page, errors } = await openClassroom(/** @type {any} */ (site), START, { viewport, lang });
+      await page.click('#formula-worked');
+      const layout = await page.evaluate(() => {
+        const panel = /** @type {HTMLElement} */ (document.getElementById('panel-formula'));
+        const box = panel.getBoundingClientRect();
+        const style = getComputedStyle(panel);
+        const inner = { left: box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft),
+          right: box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight) };
+        const parts = Array.from(panel.querySelectorAll('.matrix, .wx-side figcaption, .wx-formula, .wx-title, .dims'), (e) => {
+          const r = e.getBoundingClientRect();
+          // The content's own width (a table or a caption's text), not the box the grid gives it.
+          const range = document.createRange();
+          range.selectNodeContents(e);
+          const content = range.getBoundingClientRect();
+          return { what: e.className || e.tagName, left: Math.min(r.left, content.left), right: Math.max(r.right, content.right) };
+        });
+        const steps = Array.from(panel.querySelectorAll('.wx-step'), (section) =>
+          Array.from(section.querySelectorAll('figure.wx-side'), (f) => f.getBoundingClientRect().top));
+        return { scroll: panel.scrollWidth - panel.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth, inner, parts, steps };
+      });
+      assert.equal(layout.scroll, 0, 'the formula panel does not scroll sideways');
+      assert.ok(layout.page <= 0, `the page is ${layout.page}px wider than the screen`);
+      assert.ok(layout.parts.length > 20);
+      for (const p of layout.parts) {
+        assert.ok(p.left >= layout.inner.left - 0.5 && p.right <= layout.inner.right + 0.5,
+          `${p.what} [${p.left}, ${p.right}] leaves the panel's content box [${layout.inner.left}, ${layout.inner.right}]`);
+      }
+      // Correct beside flawed on a desktop, one above the other on a phone.
+      for (const [correct, flawed] of layout.steps) {
+        if (viewport.width > 1000) assert.equal(flawed, correct, 'side by side');
+        else assert.ok(flawed > correct, 'stacked');
+      }
+      await page.close();
+      assert.deepEqual(errors, []);
+    });
+  }
 }
 
 test('classroom: the language and theme toggles change the words and colours, not the state', { skip, timeout: 90000 }, async () => {

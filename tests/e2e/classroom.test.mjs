@@ -14,6 +14,11 @@
 //     Σ a_j v_j the runtime's head output, both from a Q/K/V + attention probe made here; the
 //     softmax(q·Kᵀ/√d_k) of that probe's q and K reproduces its weights
 //   - the URL fragment restores prompt, seed, step, layer/head and temperature
+//   - the formula panel's worked example (2×5, Q = K = V, d_k = 5): every number it shows for
+//     QKᵀ, ÷√d_k, the weights and ·V, correct (softmax(S)) and flawed (S·softmax(S)), equals the
+//     arithmetic done in this file, in Chinese and English; the correct weights' rows sum to 1,
+//     the flawed ones' do not, and the one "parts here" marker is on the weights step; the mode
+//     is kept in the link (w=1)
 //   - the model comes through the playground's loader: it lands in the model store (Cache API)
 //     with the SHA-256 computed here, and a sidecar with another hash stops the page
 //
@@ -333,6 +338,168 @@ test('classroom: probabilities, attention, lanes, formula and link match the run
 
   await page.close();
   assert.deepEqual(errors, [], 'no page errors (CSP violations included)');
+});
+
+// ------------------------------------------------------------------ the worked example
+//
+// The formula panel's worked example, checked against arithmetic written out here (not the page's
+// worked-example.js): Q = K = V = X (2 × 5), d_k = 5, S = QKᵀ/√d_k, the correct weights
+// softmax(S) and the flawed weights S·softmax(S), each followed by ·V.
+
+const X = [[0.1, 0.2, 0.3, 0.4, 0.5], [0.6, 0.7, 0.8, 0.9, 1.0]];
+// Each row of softmax(S) shown to 4 decimals sums to 1 within a rounding of each of its 2 entries.
+const kShownRowSumError = 2 * (kWeightStep / 2) + 1e-12;
+
+/** Everything the worked example displays, computed here in double. */
+function workedReference() {
+  const n = X.length;
+  const d = X[0].length;
+  const scale = Math.sqrt(d);
+  /** @type {number[][]} */
+  const scores = [];
+  for (let i = 0; i < n; i++) {
+    scores.push([]);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += X[i][c] * X[j][c];
+      scores[i].push(s);
+    }
+  }
+  const scaled = scores.map((row) => row.map((s) => s / scale));
+  const weights = scaled.map((row) => {
+    const e = row.map((s) => Math.exp(s));
+    const z = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / z);
+  });
+  /** (n × m)·(m × p) @param {number[][]} a @param {number[][]} b */
+  const product = (a, b) => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+  const flawedWeights = product(scaled, weights);
+  return {
+    scale,
+    correct: { scores, scaled, weights, output: product(weights, X) },
+    flawed: { scores, scaled, weights: flawedWeights, output: product(flawedWeights, X) },
+  };
+}
+
+/** Reads the worked example as displayed. @param {any} page */
+function readWorked(page) {
+  return page.evaluate(() => {
+    const cells = (/** @type {Element | null} */ table) => Array.from(table ? table.querySelectorAll('tr') : [],
+      (tr) => Array.from(tr.querySelectorAll('td.v'), (td) => td.textContent ?? ''));
+    const formula = /** @type {HTMLElement} */ (document.getElementById('formula'));
+    return {
+      pressed: ['formula-head', 'formula-worked'].map((id) => document.getElementById(id)?.getAttribute('aria-pressed')),
+      mode: formula.dataset.mode,
+      headTable: formula.querySelectorAll('.formula-table').length,
+      input: cells(formula.querySelector('table[data-matrix="input"]')),
+      dims: formula.querySelector('.wx-input .dims')?.textContent ?? '',
+      formulas: Array.from(formula.querySelectorAll('.wx-formula'), (p) => ({
+        side: /** @type {HTMLElement} */ (p).dataset.side, expr: p.querySelector('.wx-expr')?.textContent ?? '',
+      })),
+      steps: Array.from(formula.querySelectorAll('.wx-step'), (section) => ({
+        step: /** @type {HTMLElement} */ (section).dataset.step,
+        marker: Array.from(section.querySelectorAll('[data-parts="here"]'), (b) => b.textContent),
+        title: section.querySelector('h3')?.textContent ?? '',
+        sides: Array.from(section.querySelectorAll('figure.wx-side'), (figure) => ({
+          side: /** @type {HTMLElement} */ (figure).dataset.side,
+          matrix: /** @type {HTMLElement | null} */ (figure.querySelector('table'))?.dataset.matrix,
+          values: cells(figure.querySelector('table')),
+          sums: Array.from(figure.querySelectorAll('td.row-sum'), (td) => td.textContent ?? ''),
+        })),
+      })),
+      markers: formula.querySelectorAll('[data-parts="here"]').length,
+      hash: location.hash,
+    };
+  });
+}
+
+test('classroom: the worked example (2×5) shows softmax(QKᵀ/√d_k)·V and S·softmax(S)·V as computed here', { skip, timeout: 120000 }, async (t) => {
+  const ref = workedReference();
+  // The reference itself against hand arithmetic: 0.1² + … + 0.5² = 0.55, 0.1·0.6 + … = 1.30,
+  // 0.6² + … + 1.0² = 3.30; the correct weights' rows sum to 1, the flawed ones' do not.
+  assert.deepEqual(ref.correct.scores.flat().map((v) => v.toFixed(12)), ['0.550000000000', '1.300000000000', '1.300000000000', '3.300000000000']);
+  for (const row of ref.correct.weights) assert.ok(Math.abs(row[0] + row[1] - 1) < 1e-15);
+  for (const row of ref.flawed.weights) assert.ok(Math.abs(row[0] + row[1] - 1) > 0.1);
+
+  const parts = { en: 'parts here', zh: '从这里分岔' };
+  for (const lang of /** @type {const} */ (['en', 'zh'])) {
+    await t.test(`every number shown equals the arithmetic done here (${lang})`, async () => {
+      const { page, errors } = await open(/** @type {any} */ (site), START, { lang });
+      await page.click('#formula-worked');
+      const shown = await readWorked(page);
+      assert.deepEqual(shown.pressed, ['false', 'true']);
+      assert.equal(shown.mode, 'worked');
+      assert.equal(shown.headTable, 0, 'the head view is replaced');
+      assert.deepEqual(shown.input, X.map((row) => row.map((v) => v.toFixed(1))), 'Q = K = V as given');
+      assert.match(shown.dims, new RegExp(`dₖ = 5 · √dₖ = ${ref.scale.toFixed(4).replace('.', '\\.')}`));
+      assert.deepEqual(shown.formulas, [
+        { side: 'correct', expr: 'O = softmax(S) · V' },
+        { side: 'flawed', expr: 'O′ = (S · softmax(S)) · V' },
+      ]);
+      assert.deepEqual(shown.steps.map((s) => s.step), ['scores', 'scaled', 'weights', 'output']);
+
+      for (const s of shown.steps) {
+        const step = /** @type {'scores'|'scaled'|'weights'|'output'} */ (s.step);
+        assert.deepEqual(s.sides.map((f) => f.side), ['correct', 'flawed'], `${step}: correct beside flawed`);
+        for (const f of s.sides) {
+          const side = /** @type {'correct'|'flawed'} */ (f.side);
+          const expected = ref[side][step];
+          assert.equal(f.matrix, step);
+          assert.equal(f.values.length, expected.length, `${side} ${step}: rows`);
+          f.values.forEach((row, i) => {
+            assert.equal(row.length, expected[i].length, `${side} ${step} row ${i}: columns`);
+            row.forEach((text, j) => {
+              assert.match(text, /^\d+\.\d{4}$/, `${side} ${step} [${i}][${j}] shown as ${text}`);
+              assert.equal(text, expected[i][j].toFixed(4), `${side} ${step} [${i}][${j}]: shown ${text}, computed ${expected[i][j]}`);
+            });
+          });
+          if (step !== 'weights') {
+            assert.deepEqual(f.sums, [], `${side} ${step}: row sums only at the weights`);
+            continue;
+          }
+          // The weights' rows: the correct ones sum to 1 as shown, the flawed ones do not.
+          assert.deepEqual(f.sums, expected.map((row) => `Σ ${row.reduce((a, b) => a + b, 0).toFixed(4)}`), `${side} row sums`);
+          f.values.forEach((row, i) => {
+            const sum = row.reduce((a, text) => a + Number(text), 0);
+            if (side === 'correct') assert.ok(Math.abs(sum - 1) <= kShownRowSumError, `correct weights row ${i} sums to ${sum}`);
+            else assert.ok(Math.abs(sum - 1) > 0.1, `flawed weights row ${i} sums to ${sum}`);
+          });
+        }
+        // Same numbers before the weights, different from the weights on.
+        const [correct, flawed] = s.sides.map((f) => JSON.stringify(f.values));
+        if (step === 'scores' || step === 'scaled') assert.equal(flawed, correct, `${step}: the two agree`);
+        else assert.notEqual(flawed, correct, `${step}: the two differ`);
+      }
+      // One marker, on the weights step: the first step where the two differ.
+      assert.equal(shown.markers, 1);
+      const marked = shown.steps.filter((s) => s.marker.length > 0);
+      assert.deepEqual(marked.map((s) => [s.step, s.marker]), [['weights', [parts[lang]]]]);
+      await page.close();
+      assert.deepEqual(errors, []);
+    });
+  }
+
+  await t.test('the mode is kept in the link, and the head view comes back', async () => {
+    const { page, errors } = await open(/** @type {any} */ (site), START, { lang: 'en' });
+    await page.click('#formula-worked');
+    const hash = await page.evaluate(() => location.hash);
+    assert.equal(new URLSearchParams(hash.slice(1)).get('w'), '1', hash);
+    const { page: other, errors: otherErrors } = await open(/** @type {any} */ (site), hash, { lang: 'en' });
+    const reopened = await readWorked(other);
+    assert.deepEqual(reopened.pressed, ['false', 'true']);
+    assert.equal(reopened.steps.length, 4);
+    await other.click('#formula-head');
+    await idle(other);
+    const back = await readWorked(other);
+    assert.deepEqual(back.pressed, ['true', 'false']);
+    assert.equal(back.mode, 'head');
+    assert.equal(back.steps.length, 0);
+    assert.equal(back.headTable, 1, 'the chosen head\'s table is drawn again');
+    assert.equal(new URLSearchParams(back.hash.slice(1)).get('w'), null, back.hash);
+    await other.close();
+    await page.close();
+    assert.deepEqual([...errors, ...otherErrors], []);
+  });
 });
 
 test('classroom: the mass the form rules removed is the runtime\'s and the banned tokens\' mass', { skip, timeout: 90000 }, async () => {
