@@ -7,9 +7,10 @@
 // vpmaddubsw(nibbles 0..15, x) with 8 * sum(x_q) subtracted afterwards; vpmaddwd with ones widens
 // to 8 int32 lanes. Then, as wasmsimd, acc += float(isum) * (d_w * d_x) in f32.
 //
-// Register tile (row-tiling.h): 4 weight rows x 2 tokens; the 4 rows' integer sums are folded
-// into one 4-lane vector (lane = row) so scaling costs one convert, two multiplies and one add per
-// token per block. Single rows/tokens run the same arithmetic in scalar.
+// Register tiles (row-tiling.h): 4 weight rows x 1 token (decode: two blocks per step) or x 8
+// tokens (prefill: in pairs); the 4 rows' integer sums of a block are folded into 4 lanes
+// (lane = row), two blocks or two tokens per 256-bit vector, so scaling costs one convert, two
+// multiplies and one add per 8 sums. Single rows run the same arithmetic in scalar.
 #include <cassert>
 
 #include "avx2/avx2-kernels.h"
@@ -57,61 +58,167 @@ struct q4_0_weights {
   }
 };
 
-// y[t * y_stride + rr[i]] for i < R, t < T (R is 4 or 1). `a` points at token 0.
-template <class W, int R, int T>
-inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations_i8& a, float* y,
-                       int64_t y_stride, const int64_t* rr) {
+// The 4 rows' integer block sums for two tokens, [t0: r0 r1 r2 r3 | t1: r0 r1 r2 r3], from
+// their 8-lane partial sums d0[i] (token t0, row i) and d1[i] (exact in any order).
+inline __m256i hsum4x2_epi32(const __m256i* d0, const __m256i* d1) {
+  const __m256i t0 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(d0[0], d0[1]), _mm256_hadd_epi32(d0[2], d0[3]));
+  const __m256i t1 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(d1[0], d1[1]), _mm256_hadd_epi32(d1[2], d1[3]));
+  // t0 = [t0 rows' sums of lanes 0-3 | of lanes 4-7], t1 likewise.
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+                          _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+// Decode's tile (4 rows, 1 token): two blocks per step, their 8 integer sums in one vector
+// [block b: r0 r1 r2 r3 | block b+1: r0 r1 r2 r3] and their scales multiplied in 256 bits; the
+// 4-lane accumulator takes block b, then block b+1, as one block per step would.
+template <class W>
+inline void quant_tile_4x1(const uint8_t* w, int64_t cols, const q8_activations_i8& a, float* y,
+                           const int64_t* rr) {
   const int64_t nb = cols / 32;
   const int64_t row_bytes = W::row_bytes(cols);
   const __m256i ones16 = _mm256_set1_epi16(1);
-  const uint8_t* wr[R];
-  for (int i = 0; i < R; ++i) wr[i] = w + rr[i] * row_bytes;
-
-  __m128 acc[T];  // R == 4: lane i = row rr[i]
-  float acc1[T];  // R == 1
-  for (int t = 0; t < T; ++t) {
-    acc[t] = _mm_setzero_ps();
-    acc1[t] = 0.0f;
+  const uint8_t* wr[4];
+  for (int i = 0; i < 4; ++i) wr[i] = w + rr[i] * row_bytes;
+  auto xq_of = [&](int64_t b) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + b * 32));
+  };
+  __m128 acc = _mm_setzero_ps();
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t* blk0[4];
+    const uint8_t* blk1[4];
+    __m256i d0[4], d1[4];
+    const __m256i x0 = xq_of(b), x1 = xq_of(b + 1);
+    for (int i = 0; i < 4; ++i) {
+      blk0[i] = wr[i] + b * W::kBlockBytes;
+      blk1[i] = blk0[i] + W::kBlockBytes;
+      d0[i] = W::dot(W::prepare(blk0[i]), x0, ones16);
+      d1[i] = W::dot(W::prepare(blk1[i]), x1, ones16);
+    }
+    __m256i s = hsum4x2_epi32(d0, d1);
+    if constexpr (W::kNibbles) {
+      s = _mm256_sub_epi32(
+          s, _mm256_setr_m128i(_mm_set1_epi32(8 * a.sum[b]), _mm_set1_epi32(8 * a.sum[b + 1])));
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16(
+        static_cast<short>(avx2::load_u16(blk0[0])), static_cast<short>(avx2::load_u16(blk0[1])),
+        static_cast<short>(avx2::load_u16(blk0[2])), static_cast<short>(avx2::load_u16(blk0[3])),
+        static_cast<short>(avx2::load_u16(blk1[0])), static_cast<short>(avx2::load_u16(blk1[1])),
+        static_cast<short>(avx2::load_u16(blk1[2])), static_cast<short>(avx2::load_u16(blk1[3]))));
+    const __m256 dx = avx2::pair(_mm_set1_ps(a.d[b]), _mm_set1_ps(a.d[b + 1]));
+    const __m256 prod = _mm256_mul_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, dx));
+    acc = _mm_add_ps(acc, _mm256_castps256_ps128(prod));
+    acc = _mm_add_ps(acc, _mm256_extractf128_ps(prod, 1));
   }
+  if (b < nb) {
+    const uint8_t* blk[4];
+    for (int i = 0; i < 4; ++i) blk[i] = wr[i] + b * W::kBlockBytes;
+    const __m256i xq = xq_of(b);
+    __m128i s = avx2::hsum4_epi32(
+        W::dot(W::prepare(blk[0]), xq, ones16), W::dot(W::prepare(blk[1]), xq, ones16),
+        W::dot(W::prepare(blk[2]), xq, ones16), W::dot(W::prepare(blk[3]), xq, ones16));
+    if constexpr (W::kNibbles) s = _mm_sub_epi32(s, _mm_set1_epi32(8 * a.sum[b]));
+    const __m128 dw = avx2::load_f16x4_scales(blk[0], blk[1], blk[2], blk[3]);
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(s), _mm_mul_ps(dw, _mm_set1_ps(a.d[b]))));
+  }
+  float lanes[4];
+  _mm_storeu_ps(lanes, acc);
+  for (int i = 0; i < 4; ++i) y[rr[i]] = lanes[i];
+}
+
+// Prefill's tiles of 4 rows: tokens in pairs, one 256-bit vector carrying two tokens' 4-row sums
+// [t: r0 r1 r2 r3 | t+1: r0 r1 r2 r3] and accumulators; each weight block is prepared once for
+// all T tokens. Every lane does the operations of a lane of quant_tile_4x1.
+template <class W, int T>
+inline void quant_tile_4xT(const uint8_t* w, int64_t cols, const q8_activations_i8& a, float* y,
+                           int64_t y_stride, const int64_t* rr) {
+  static_assert(T % 2 == 0);
+  const int64_t nb = cols / 32;
+  const int64_t row_bytes = W::row_bytes(cols);
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  const uint8_t* wr[4];
+  for (int i = 0; i < 4; ++i) wr[i] = w + rr[i] * row_bytes;
+  __m256 acc[T / 2];  // tokens 2p, 2p + 1; lane = row
+  for (int p = 0; p < T / 2; ++p) acc[p] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk[R];
-    typename W::prepared pw[R];
-    for (int i = 0; i < R; ++i) {
+    const uint8_t* blk[4];
+    typename W::prepared pw[4];
+    for (int i = 0; i < 4; ++i) {
       blk[i] = wr[i] + b * W::kBlockBytes;
       pw[i] = W::prepare(blk[i]);
     }
-    if constexpr (R == 4) {
-      const __m128 dw = avx2::load_f16x4_scales(blk[0], blk[1], blk[2], blk[3]);
-      for (int t = 0; t < T; ++t) {
-        const __m256i xq =
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + t * cols + b * 32));
-        __m128i s = avx2::hsum4_epi32(W::dot(pw[0], xq, ones16), W::dot(pw[1], xq, ones16),
-                                      W::dot(pw[2], xq, ones16), W::dot(pw[3], xq, ones16));
-        if constexpr (W::kNibbles) s = _mm_sub_epi32(s, _mm_set1_epi32(8 * a.sum[t * nb + b]));
-        const __m128 scale = _mm_mul_ps(dw, _mm_set1_ps(a.d[t * nb + b]));
-        acc[t] = _mm_add_ps(acc[t], _mm_mul_ps(_mm_cvtepi32_ps(s), scale));
+    const __m128 dw4 = avx2::load_f16x4_scales(blk[0], blk[1], blk[2], blk[3]);
+    const __m256 dw = avx2::pair(dw4, dw4);
+    for (int p = 0; p < T / 2; ++p) {
+      const int t0 = 2 * p, t1 = 2 * p + 1;
+      const __m256i x0 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + t0 * cols + b * 32));
+      const __m256i x1 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + t1 * cols + b * 32));
+      __m256i d0[4], d1[4];
+      for (int i = 0; i < 4; ++i) {
+        d0[i] = W::dot(pw[i], x0, ones16);
+        d1[i] = W::dot(pw[i], x1, ones16);
       }
-    } else {
-      const float dw = avx2::f16_to_f32(avx2::load_u16(blk[0]));
-      for (int t = 0; t < T; ++t) {
-        const __m256i xq =
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + t * cols + b * 32));
-        int32_t s = avx2::hsum_epi32(W::dot(pw[0], xq, ones16));
-        if constexpr (W::kNibbles) s -= 8 * a.sum[t * nb + b];
-        acc1[t] += static_cast<float>(s) * (dw * a.d[t * nb + b]);
+      __m256i s = hsum4x2_epi32(d0, d1);
+      if constexpr (W::kNibbles) {
+        s = _mm256_sub_epi32(s, _mm256_setr_m128i(_mm_set1_epi32(8 * a.sum[t0 * nb + b]),
+                                                  _mm_set1_epi32(8 * a.sum[t1 * nb + b])));
       }
+      const __m256 dx = avx2::pair(_mm_set1_ps(a.d[t0 * nb + b]), _mm_set1_ps(a.d[t1 * nb + b]));
+      acc[p] = _mm256_add_ps(acc[p], _mm256_mul_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, dx)));
     }
   }
   for (int t = 0; t < T; ++t) {
-    if constexpr (R == 4) {
-      float lanes[4];
-      _mm_storeu_ps(lanes, acc[t]);
-      for (int i = 0; i < 4; ++i) y[t * y_stride + rr[i]] = lanes[i];
-    } else {
-      y[t * y_stride + rr[0]] = acc1[t];
-    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, acc[t / 2]);
+    for (int i = 0; i < 4; ++i) y[t * y_stride + rr[i]] = lanes[4 * (t % 2) + i];
   }
 }
+
+// A single row (the range % 4 rows left over), T tokens, in scalar float: the operations of one
+// lane of the 4-row tiles.
+template <class W, int T>
+inline void quant_tile_1xT(const uint8_t* w, int64_t cols, const q8_activations_i8& a, float* y,
+                           int64_t y_stride, int64_t r) {
+  const int64_t nb = cols / 32;
+  const uint8_t* wr = w + r * W::row_bytes(cols);
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  float acc[T] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * W::kBlockBytes;
+    const typename W::prepared pw = W::prepare(blk);
+    const float dw = avx2::f16_to_f32(avx2::load_u16(blk));
+    for (int t = 0; t < T; ++t) {
+      const __m256i xq =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + t * cols + b * 32));
+      int32_t s = avx2::hsum_epi32(W::dot(pw, xq, ones16));
+      if constexpr (W::kNibbles) s -= 8 * a.sum[t * nb + b];
+      acc[t] += static_cast<float>(s) * (dw * a.d[t * nb + b]);
+    }
+  }
+  for (int t = 0; t < T; ++t) y[t * y_stride + r] = acc[t];
+}
+
+// y[t * y_stride + rr[i]] for i < R, t < T (R is 4 or 1; T a power of 2). `a` points at token 0.
+template <class W, int R, int T>
+inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations_i8& a, float* y,
+                       int64_t y_stride, const int64_t* rr) {
+  if constexpr (R == 1) {
+    quant_tile_1xT<W, T>(w, cols, a, y, y_stride, rr[0]);
+  } else if constexpr (T == 1) {
+    quant_tile_4x1<W>(w, cols, a, y, rr);
+  } else {
+    quant_tile_4xT<W, T>(w, cols, a, y, y_stride, rr);
+  }
+}
+
+// Tokens per tile in a batch (prefill): more tokens share each prepared weight block and its
+// scales. Measured (inkstone_bench --format q8_0 --n 64, thread CPU time): 8 tokens 5% faster than
+// 4 and 15% faster than 2 on Q8_0, 8% faster than 4 on Q4_0.
+constexpr int kTokenTile = 8;
 
 template <class W>
 void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
@@ -121,7 +228,7 @@ void quant_matmul(const uint8_t* w, int64_t rows, int64_t cols, const float* x, 
   if (row_begin == row_end) return;
   const q8_activations_i8 xa = quantize_activations_q8__avx2(x, n, cols);
   const int64_t nb = cols / 32;
-  for_each_tile(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
+  for_each_tile<kTokenTile>(n, row_begin, row_end, [&]<int R, int T>(int64_t t, const int64_t* rr) {
     const q8_activations_i8 at{xa.q + t * cols, xa.d + t * nb, xa.sum + t * nb};
     quant_tile<W, R, T>(w, cols, at, y + t * rows, rows, rr);
   });
