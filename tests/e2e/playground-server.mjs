@@ -3,6 +3,7 @@
 // would (index.html for folders, HEAD, COOP/COEP), and start Debian's headless Chromium. The
 // server and the launcher are the shared ones (tools/lib/static-server.mjs, tools/lib/chromium.mjs).
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,11 @@ export async function buildSite(options = {}) {
     const dest = path.join(out, 'assets', 'models', 'inkstone-poetry-q8_0.gguf');
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     await fsp.copyFile(options.model, dest);
+    // Its own SHA-256 sidecar (the page checks the model against it), and the precache list
+    // that holds the sidecar's hash written again.
+    const hex = crypto.createHash('sha256').update(await fsp.readFile(dest)).digest('hex');
+    await fsp.writeFile(`${dest}.sha256`, `${hex}  ${path.basename(dest)}\n`);
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'tools/site/build.mjs'), out, '--manifest-only'], { cwd: ROOT });
   }
   return out;
 }
