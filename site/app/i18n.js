@@ -232,7 +232,7 @@ export const STRINGS = {
     'form.free': 'Free',
     cipaiLabel: 'Tune (词牌)',
     cipaiChange: 'Change',
-    cipaiHelp: 'A ci is titled by its tune and written to the tune’s lines, tones and rhymes.',
+    cipaiHelp: 'A ci is titled by its tune and written to its lines, tones and rhymes.',
     cipaiLoading: 'The tunes are still loading…',
     cipaiTitle: 'Choose a tune',
     cipaiSearch: 'Search the tunes',
