@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// The side-by-side benchmark of issue 5: Inkstone (native CLI, wasm in Node, wasm in headless
-// Chromium with 1 and 2 threads) and wllama (llama.cpp's wasm build, @wllama/wllama, in the same
-// Chromium page setup) on the same GGUF files; prompt 128 tokens, then 120 decoded greedily.
+// The side-by-side benchmark of issues 5 and 17: Inkstone (native CLI with the ref and the
+// default (avx2) kernels, wasm in Node, wasm in headless Chromium with 1 and 2 threads), llama.cpp
+// natively (node-llama-cpp's prebuilt CPU binaries, llama-cpp-runner.mjs) with 1 and 2 threads,
+// and wllama (llama.cpp's wasm build, @wllama/wllama, in the same Chromium page setup) on the
+// same GGUF files; prompt 128 tokens, then 120 decoded greedily.
 //
 //   /usr/bin/python3 tools/bench/make_bench_models.py         # once: random-weight models
-//   (cd tools/bench && npm ci)                                 # once: wllama, benchmark-only
+//   (cd tools/bench && npm ci)                                 # once: wllama, node-llama-cpp
 //   node tools/bench/run.mjs [options]
 //
 // Options (defaults in brackets):
 //   --models DIR        GGUFs from make_bench_models.py [/work/cache/bench-models or build/bench-models]
 //   --only LIST         model stems, e.g. S15-q8_0,P8-q8_0 [S15-q8_0,P8-q8_0,S110-q8_0,S110-f32]
 //   --poetry FILE       the shipped poetry model [first assets/models/*.gguf, if any]
-//   --skip LIST         any of native,node,chromium,wllama
-//   --threads LIST      Chromium thread counts [1,2]
+//   --skip LIST         any of native,native-ref,llama,node,chromium,wllama
+//   --threads LIST      thread counts of the native runs and of Chromium [1,2]
 //   --repeats N         runs per (engine, model, threads); the best is kept [2]
 //   --prompt N --decode N                                       [128, 120]
 //   --native BIN        Inkstone CLI [build/inkstone, else build-speed/inkstone]
@@ -21,9 +23,12 @@
 //   --json FILE         where to write the results [<models dir>/bench-results.json]
 //   --agree N           greedy tokens compared between Inkstone and wllama [16]; 0: off
 //
-// Prints three tables (speed with ratios to wllama and to the bandwidth limit; load time, time to
-// first token, memory; the first N greedy tokens of both engines from the same prompt text, and
-// how many agree) and writes every measurement as JSON. The bandwidth limit of decode is
+// Prints four tables (native: Inkstone ref and avx2 against llama.cpp, as ratios; the browser and
+// Node: speed with ratios to wllama and to the bandwidth limit; load time, time to first token,
+// memory; the first N greedy tokens of Inkstone and wllama from the same prompt text, and how many
+// agree) and writes every measurement as JSON. Native engines alternate per repetition (Inkstone,
+// llama.cpp, then llama.cpp, Inkstone, ...) and keep their best; the ref kernels ("before") run
+// once, on one thread (they take minutes on S110). The bandwidth limit of decode is
 // (measured wasm SIMD128 DRAM read bandwidth) / (bytes of weights one decode step reads, ~ the
 // file size); it only binds for models that do not fit in the last-level cache.
 // Timing is wall-clock (what a user sees); on a shared machine compare ratios within one run.
@@ -85,6 +90,7 @@ if (models.length === 0) {
 }
 
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+const loadAtStart = os.loadavg();
 const results = [];  // every measurement
 const record = (r) => {
   results.push(r);
@@ -120,25 +126,53 @@ if (fs.existsSync(kernelBench)) {
   log(`no bandwidth probe: ${kernelBench} not built`);
 }
 
-// ---------------------------------------------------------------- native CLI
-if (!skip.has('native')) {
-  if (!nativeBin || !fs.existsSync(nativeBin)) {
-    log('skip native: no Inkstone CLI built (build/inkstone)');
-  } else {
-    for (const m of models) {
-      for (const t of threadList) {
-        try {
-          const { stdout, maxRssBytes } = runMeasured(nativeBin, ['bench', '-m', m.file, '-p', String(nPrompt), '-n', String(nDecode), '-r', String(repeats), '-t', String(t)]);
-          const best = /best: prefill ([\d.]+) tok\/s, decode ([\d.]+) tok\/s/.exec(stdout);
-          const kern = /kernels (\S+),/.exec(stdout);
-          if (!best) throw new Error(`unexpected output:\n${stdout}`);
-          record({ engine: 'inkstone', platform: 'native', model: m.name, threads: t, kernels: kern?.[1], nPrompt, nDecode,
-            promptTokS: Number(best[1]), decodeTokS: Number(best[2]), maxRssBytes });
-        } catch (e) {
-          record({ ok: false, engine: 'inkstone', platform: 'native', model: m.name, threads: t, error: String(e.message).slice(0, 400) });
-        }
-      }
+// ---------------------------------------------------------------- native: Inkstone CLI, llama.cpp
+// One measurement of `inkstone bench` (its own warm-up, then the best of 2 runs).
+function inkstoneNative(m, t, kernels, r = 2) {
+  try {
+    const { stdout, maxRssBytes } = runMeasured(nativeBin, ['bench', '-m', m.file, '-p', String(nPrompt), '-n', String(nDecode),
+      '-r', String(r), '-t', String(t), '--kernels', kernels]);
+    const best = /best: prefill ([\d.]+) tok\/s, decode ([\d.]+) tok\/s/.exec(stdout);
+    const kern = /kernels (\S+),/.exec(stdout);
+    if (!best) throw new Error(`unexpected output:\n${stdout}`);
+    return { engine: 'inkstone', platform: 'native', model: m.name, threads: t, kernels: kern?.[1], nPrompt, nDecode,
+      promptTokS: Number(best[1]), decodeTokS: Number(best[2]), maxRssBytes };
+  } catch (e) {
+    return { ok: false, engine: 'inkstone', platform: 'native', model: m.name, threads: t, kernels, error: String(e.message).slice(0, 400) };
+  }
+}
+
+// One measurement of llama.cpp (llama-cpp-runner.mjs: its own warm-up, then the best of 2 runs).
+function llamaCppNative(m, t) {
+  try {
+    const args = [path.join(HERE, 'llama-cpp-runner.mjs'), m.file, '--threads', String(t), '--prompt', String(nPrompt),
+      '--decode', String(nDecode), '--repeats', '2'];
+    if (m.poetry) args.push('--poetry');
+    const { stdout, maxRssBytes } = runMeasured('node', args);
+    const j = JSON.parse(stdout.trim().split('\n').pop());
+    return { ...j, model: m.name, threads: t, maxRssBytes };
+  } catch (e) {
+    return { ok: false, engine: 'llama.cpp', platform: 'native', model: m.name, threads: t, error: String(e.message).slice(0, 400) };
+  }
+}
+
+const faster = (a, b) => (!a || a.ok === false || (b.ok !== false && b.decodeTokS > a.decodeTokS) ? b : a);
+const haveNative = nativeBin && fs.existsSync(nativeBin);
+const haveLlamaCpp = fs.existsSync(path.join(HERE, 'node_modules/node-llama-cpp/package.json'));
+if (!skip.has('native') && !haveNative) log('skip native: no Inkstone CLI built (build/inkstone)');
+if (!skip.has('llama') && !haveLlamaCpp) log('skip llama.cpp: run (cd tools/bench && npm ci) first');
+for (const m of models) {
+  if (haveNative && !skip.has('native-ref')) record(inkstoneNative(m, 1, 'ref', 1));
+  for (const t of threadList) {
+    const engines = [];
+    if (haveNative && !skip.has('native')) engines.push(['inkstone', () => inkstoneNative(m, t, 'auto')]);
+    if (haveLlamaCpp && !skip.has('llama')) engines.push(['llama.cpp', () => llamaCppNative(m, t)]);
+    const best = {};
+    for (let r = 0; r < repeats; r++) {
+      // Alternate the engines so that load on the machine hits both alike.
+      for (const [engine, fn] of r % 2 ? [...engines].reverse() : engines) best[engine] = faster(best[engine], fn());
     }
+    for (const e of Object.values(best)) record(e);
   }
 }
 
@@ -285,10 +319,14 @@ const mb = (b) => (b == null ? '-' : `${(b / 1e6).toFixed(0)}`);
 
 const speedRows = [];
 const otherRows = [];
+const nativeRows = [];
+const findNative = (engine, model, threads, kernels) =>
+  results.find((r) => r.engine === engine && r.platform === 'native' && r.model === model && r.threads === threads &&
+    r.ok !== false && (kernels == null || (kernels === 'ref') === (r.kernels === 'ref')));
 for (const m of models) {
   const bytes = fs.statSync(m.file).size;
   const limit = bandwidth.dramGBs ? (bandwidth.dramGBs * 1e9) / bytes : null;
-  const nat = find('inkstone', 'native', m.name, 1);
+  const nat = findNative('inkstone', m.name, 1, 'auto');
   const nod = find('inkstone', 'node', m.name, 1);
   const c1 = find('inkstone', 'chromium', m.name, 1);
   const c2 = find('inkstone', 'chromium', m.name, 2);
@@ -301,6 +339,12 @@ for (const m of models) {
     `${ratio(c1?.promptTokPerCpuS, w1?.promptTokPerCpuS)} / ${ratio(c1?.decodeTokPerCpuS, w1?.decodeTokPerCpuS)}`,
     `${ratio(c2?.promptTokS, c1?.promptTokS)} / ${ratio(c2?.decodeTokS, c1?.decodeTokS)}`,
     limit ? `${f1(limit)} (${((100 * (c1?.decodeTokPerCpuS ?? c1?.decodeTokS ?? 0)) / limit).toFixed(0)}%)` : '-']);
+  const ref1 = findNative('inkstone', m.name, 1, 'ref');
+  const nat2 = findNative('inkstone', m.name, 2, 'auto');
+  const l1 = findNative('llama.cpp', m.name, 1);
+  const l2 = findNative('llama.cpp', m.name, 2);
+  const pr = (a, b) => `${ratio(a?.promptTokS, b?.promptTokS)} / ${ratio(a?.decodeTokS, b?.decodeTokS)}`;
+  nativeRows.push([m.name, pd(ref1), `${pd(nat)} (${nat?.kernels ?? '-'})`, pr(nat, ref1), pd(l1), pr(nat, l1), pd(nat2), pd(l2), pr(nat2, l2)]);
   otherRows.push([m.name, mb(bytes), `${f1(c1?.loadMs)} / ${f1(w1?.loadMs)}`, `${f1(c1?.ttftMs)} / ${f1(w1?.ttftMs)}`,
     `${mb(c1?.wasmHeapBytes)}`, `${mb(c1?.uaMemoryBytes)} / ${mb(w1?.uaMemoryBytes)}`, `${mb(nat?.maxRssBytes)} / ${mb(nod?.maxRssBytes)}`]);
 }
@@ -311,6 +355,13 @@ function table(head, rows) {
   return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const llamaInfo = results.find((r) => r.engine === 'llama.cpp' && r.ok !== false);
+console.log(`\nNative: Inkstone CLI (ref kernels = before, auto = avx2 after) vs llama.cpp ${llamaInfo?.llamaCpp ?? ''}` +
+  ` (node-llama-cpp, CPU variant ${llamaInfo?.cpuVariant ?? '?'}): prompt ${nPrompt} tokens, then ${nDecode} decoded;` +
+  ` tokens/s of wall time as prompt / decode; load average at the start ${loadAtStart.map((x) => x.toFixed(1)).join(' ')},` +
+  ` now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(table(['model', 'ink ref 1t', 'ink 1t (kernels)', 'ink / ref 1t', 'llama.cpp 1t', 'ink / llama.cpp 1t',
+  'ink 2t', 'llama.cpp 2t', 'ink / llama.cpp 2t'], nativeRows));
 console.log(`\nInkstone vs wllama: prompt ${nPrompt} tokens, then ${nDecode} decoded; tokens/s as prompt / decode` +
   ` (best of ${repeats}); ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`bandwidth (wasm SIMD128 read): DRAM ${f1(bandwidth.dramGBs)} GB/s, cache ${f1(bandwidth.cacheGBs)} GB/s\n`);
@@ -346,7 +397,7 @@ if (nAgree > 0) {
   console.log(table(['model', 'prompt tokens ink / wllama', 'Inkstone', 'wllama (llama.cpp)', 'agree (common prefix)'], agreeRows));
 }
 
-const out = { date: new Date().toISOString(), host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() },
+const out = { date: new Date().toISOString(), host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAtStart, loadavg: os.loadavg() },
   nPrompt, nDecode, nAgree, repeats, bandwidth, models: models.map((m) => ({ name: m.name, file: m.file, bytes: fs.statSync(m.file).size })), results };
 fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
 fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2));

@@ -1,5 +1,6 @@
 // inkstone bench: prompt N tokens, then decode M, and print tokens/s for each phase.
 //   inkstone bench -m MODEL.gguf [-p 128] [-n 120] [-r 3] [--kernels K] [-t THREADS]
+// tools/bench/run.mjs runs it with --kernels ref and auto (avx2 on x86-64) next to llama.cpp.
 // Tokens are a fixed pseudo-random sequence; each decoded token is the argmax of the previous
 // logits (no sampler cost). Each repetition starts from an empty cache; the first run is a
 // warm-up and is not reported when -r > 1. The speed issue extends this (wasm, wllama, JSON).
@@ -21,7 +22,7 @@ namespace {
 void bench_usage(FILE* out) {
   std::fputs(
       "usage: inkstone bench -m MODEL.gguf [-p PROMPT_TOKENS=128] [-n DECODE_TOKENS=120] "
-      "[-r REPEATS=3] [--kernels ref|xnnpack|auto] [-t THREADS=1]\n",
+      "[-r REPEATS=3] [--kernels auto|ref|avx2|xnnpack] [-t THREADS=1]\n",
       out);
 }
 
