@@ -216,6 +216,9 @@ TEST_CASE("avx2: logits equal the wasm build's (wasmsimd) bit for bit") {
       std::vector<uint32_t> want;
       for (std::string h; ls >> h;) want.push_back(uint32_t(std::stoul(h, nullptr, 16)));
       CAPTURE(model_path);
+      INFO(
+          "a model or the wasmsimd arithmetic changed? node "
+          "tools/fixtures/make_wasmsimd_hashes.mjs");
       REQUIRE(want.size() == tokens.size());
       std::ifstream mf(std::filesystem::path(INK_SOURCE_DIR) / model_path, std::ios::binary);
       const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(mf)),
