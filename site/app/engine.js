@@ -20,6 +20,22 @@ import { planForm } from './forms.js';
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
 /** @typedef {import('./forms.js').FormChoice} FormChoice */
 
+/**
+ * The wasm build for a model of `bytes` bytes. Threads pay only for larger models: with 2
+ * threads Chromium decodes S15-Q8_0 (17 MB) 1.20× and S110-Q8_0 (117 MB) 1.43× as fast as with
+ * one, but P8-Q8_0 (15 MB) 0.90× and the 5 MB poetry model 0.76× (tools/bench/README.md). So
+ * the site's own model runs the plain build, which needs no cross-origin isolation, and a model
+ * of the user's own from 16 MiB up runs the threaded build where the page is crossOriginIsolated
+ * (the service worker's COOP/COEP headers make it so on any static host; docs/hosting.md).
+ * Output is the same either way: the core's reductions do not depend on the thread count.
+ * @param {number} bytes
+ * @returns {'inkstone'|'inkstone-mt'}
+ */
+export function buildFor(bytes) {
+  const isolated = typeof SharedArrayBuffer === 'function' && Boolean(/** @type {any} */ (globalThis).crossOriginIsolated);
+  return isolated && bytes >= 16 << 20 ? 'inkstone-mt' : 'inkstone';
+}
+
 /** Where the default model lives, relative to the page. */
 export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
@@ -105,6 +121,7 @@ export class PoemEngine {
     }
     const sha256 = await expectedHash(absolute);
     this.#ciTag = null;
+    await this.#ink.useBuild('inkstone');  // the site's own model is small (buildFor)
     const info = await this.#ink.load(absolute, { onProgress, store, sha256, onStoreError });
     this.info = info;
     if (sha256) this.modelId = sha256.slice(0, 16);
@@ -127,6 +144,7 @@ export class PoemEngine {
     this.info = null;
     this.#pieces.clear();
     this.#ciTag = null;
+    await this.#ink.useBuild(buildFor(bytes.byteLength));
     const info = await this.#ink.load(bytes);
     this.info = info;
     this.modelId = hash.slice(0, 16);

@@ -9,9 +9,8 @@ import { setStatus, notify, errorCode, errorMessage } from './messages.js';
 import { PoemEngine, DEFAULT_MODEL_URL } from './engine.js';
 import { setCipaiPatterns } from './cipai.js';
 
-// The single-threaded build: the default model (~5 M parameters) gains little from threads, and
-// this build needs no cross-origin isolation, so any static host works. Output is identical
-// either way (the core's reductions do not depend on the thread count).
+// The plain build to start with; a large model of the user's own switches to the threaded one
+// where the page is crossOriginIsolated (buildFor in engine.js says when and why).
 export const engine = new PoemEngine({ wasmBase: new URL('./wasm/', location.href).href, build: 'inkstone' });
 
 /** @param {number} n bytes */
