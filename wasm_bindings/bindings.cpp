@@ -495,6 +495,23 @@ val js_analyse_poem(std::string text) {
   return o;
 }
 
+// analysePoem read as a given 詞牌 (analyse_poem_as): a text written to it is read as it even
+// where its structure alone reads otherwise (a 生查子 has a 五律's shape).
+val js_analyse_poem_as(std::string text, std::string cipai_name, int variant) {
+  const std::shared_ptr<const prosody_tables> tables = current_tables();
+  const std::shared_ptr<const cipai_table> cipai = current_cipai();
+  if (!cipai) return error_object(status_code::invalid_argument, "analyse: no 詞牌 table is loaded");
+  const cipai_pattern* pattern = cipai->find(cipai_name, variant);
+  if (pattern == nullptr) {
+    return error_object(status_code::invalid_argument,
+                        "analyse: no 詞牌 " + cipai_name + " (variant " + std::to_string(variant) +
+                            ") in the table");
+  }
+  val o = ok_object();
+  o.set("json", analyse_poem_as(text, *tables, *pattern, cipai.get()).to_json(*tables));
+  return o;
+}
+
 val js_set_cipai_table(std::string tsv) {
   auto t = cipai_table::parse(tsv);
   if (!t.ok()) return error_object(std::move(t).error().with_context("cipai table"));
@@ -552,6 +569,7 @@ EMSCRIPTEN_BINDINGS(inkstone) {
   function("inspectModel", &inkstone::js_inspect_model);
   function("setProsodyTables", &inkstone::js_set_prosody_tables);
   function("analysePoem", &inkstone::js_analyse_poem);
+  function("analysePoemAs", &inkstone::js_analyse_poem_as);
   function("setCipaiTable", &inkstone::js_set_cipai_table);
   function("cipaiPatterns", &inkstone::js_cipai_patterns);
   function("formPresets", &inkstone::js_form_presets);

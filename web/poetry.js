@@ -82,11 +82,14 @@ export class Poetry {
 
   /**
    * Tones, rhymes and the faults of regulated verse (or of a 詞, by its 詞牌) for any poem text.
+   * `as` reads it as the 詞牌 it was written to (needs setCipai), even where its structure alone
+   * reads otherwise (a 生查子 has the shape of a 五言律詩; 木兰花 and 玉楼春 share one).
    * @param {string} text
+   * @param {{cipai: string, variant?: number}} [as]
    * @returns {Promise<PoemAnalysis>}
    */
-  analyse(text) {
-    return this.#channel.request('analyse', { text });
+  analyse(text, as) {
+    return this.#channel.request('analyse', as ? { text, cipai: as.cipai, variant: as.variant || 0 } : { text });
   }
 
   /**

@@ -44,8 +44,9 @@
 //                                                  -> { nTones, nRhymes, nRhymeGroups, rhymeBook }
 //   cipai       { table: string }  the contents of assets/prosody/cipai.tsv: 詞牌 patterns for
 //               {"cipai": name} constraints and for analyse  -> { nPatterns }
-//   analyse     { text }                           -> PoemAnalysis (tones, rhymes, faults; a 詞
-//               read by its 詞牌 once a cipai table is set)
+//   analyse     { text, cipai?, variant? }         -> PoemAnalysis (tones, rhymes, faults; a 詞
+//               read by its 詞牌 once a cipai table is set: the one its structure fits, or the
+//               one named by `cipai` (and `variant`), which a text written to it is read as)
 //   presets     {}                                 -> { forms: string[], cipai: CipaiPattern[] }
 //               names of preset forms, and the 詞牌 patterns of the cipai table ([] when none)
 //   memory      {}                                 -> { heapBytes } size of the wasm heap (it

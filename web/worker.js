@@ -182,7 +182,10 @@ async function dispatch(request) {
       return replyOk(id, { nPatterns: r.nPatterns });
     }
     case 'analyse': {
-      const r = checked(requireWasm().analysePoem(String(payload.text ?? '')));
+      const text = String(payload.text ?? '');
+      const r = checked(payload.cipai
+        ? requireWasm().analysePoemAs(text, String(payload.cipai), Number(payload.variant) | 0)
+        : requireWasm().analysePoem(text));
       return replyOk(id, JSON.parse(r.json));
     }
     case 'presets':

@@ -207,13 +207,15 @@ export class PoemEngine {
   }
 
   /**
-   * The analysis of a poem by a given rhyme book (a 詞 by the 詞 book, a 詩 by the user's).
+   * The analysis of a poem by a given rhyme book (a 詞 by the 詞 book, a 詩 by the user's), a 詞
+   * read as the 詞牌 it was written to (`as`).
    * @param {string} book
    * @param {string} text
+   * @param {{cipai: string, variant?: number}} [as]
    */
-  async analyseWith(book, text) {
+  async analyseWith(book, text, as) {
     await this.useRhymeBook(book);
-    return this.poetry.analyse(text);
+    return this.poetry.analyse(text, as);
   }
 
   /**

@@ -9,7 +9,7 @@ import { t, show, setStatus, setRun, notify, clearNotice, errorCode, errorMessag
 import { engine, cipaiReady } from './model.js';
 import { readComposer, composerChoice, rollSeed, randomSeed } from './composer.js';
 import { InkPainting } from '../art/index.js';
-import { formatPoem, splitLines, hanChars, normalizeOpening, poemTitle } from './forms.js';
+import { formatPoem, splitLines, hanChars, normalizeOpening, poemTitle, DEFAULT_CIPAI } from './forms.js';
 import { stanzaBreakOf } from './cipai.js';
 import { toSimplified, loadHanzi } from './hanzi.js';
 import { PoemView } from './poem-view.js';
@@ -51,6 +51,17 @@ export function stanzaBreakFor(choice) {
 export function rhymeBookFor(choice) {
   return choice && choice.form === 'ci' ? 'ci' : state.settings.rhymeBook;
 }
+
+/**
+ * The 詞牌 a poem is read as: the one a 詞 was written to (its structure alone may read as
+ * another: 木兰花 and 玉楼春 share one, a 生查子 has a 五律's shape); none for other forms.
+ * @param {import('./forms.js').FormChoice | null | undefined} choice
+ * @returns {{cipai: string, variant: number} | undefined}
+ */
+export function readAsFor(choice) {
+  if (!choice || choice.form !== 'ci') return undefined;
+  return { cipai: choice.cipai || DEFAULT_CIPAI, variant: choice.variant || 0 };
+}
 export const popover = new AlternativesPopover(
   {
     root: $('alternatives'),
@@ -80,10 +91,12 @@ export const prosody = new ProsodyOverlay(els.poem, $('prosody-faults'), new URL
  * @param {boolean} live  a poem is streaming (the analyser is busy: tone marks only)
  */
 export function refreshProsody(live) {
-  const book = rhymeBookFor(state.current && state.current.choice);
+  const choice = state.current && state.current.choice;
+  const book = rhymeBookFor(choice);
+  const as = readAsFor(choice);
   void prosody.update(els.poemBody, view.text, {
     live,
-    analyse: engine.ready ? (text) => engine.analyseWith(book, text) : null,
+    analyse: engine.ready ? (text) => engine.analyseWith(book, text, as) : null,
     label: (f) => t('faultLabel', { line: f.line + 1, col: f.column + 1, name: f.name }),
   });
 }
@@ -409,7 +422,7 @@ async function rewriteLine(lineIndex) {
   /** @type {number[] | undefined} */
   let slotGroups;
   try {
-    const analysis = await engine.analyseWith(rhymeBookFor(base.choice), formatPoem(base.text));
+    const analysis = await engine.analyseWith(rhymeBookFor(base.choice), formatPoem(base.text), readAsFor(base.choice));
     rhymeGroup = analysis.rhyme_groups[0];
     if (base.choice.form === 'ci') slotGroups = ciSlotGroups(analysis);
   } catch {

@@ -66,6 +66,16 @@ test('the 詞牌 table reaches the worker whole, and analyse() reads 如夢令 b
     const rhymes = a.lines.map((l) => l[l.length - 1].rhyme);
     assert.deepEqual(rhymes, [true, true, false, true, true, true, true]);
 
+    // Read as the 詞牌 it was written to: 生查子 has the shape of a 五言律詩, which its structure
+    // alone is read as; an unknown name is refused by code.
+    const shengchazi = '去年元夜时，花市灯如昼。月上柳梢头，人约黄昏后。今年元夜时，月与灯依旧。不见去年人，泪湿春衫袖。';
+    assert.match((await poetry.analyse(shengchazi)).form, /^五言律詩/);
+    const as = await poetry.analyse(shengchazi, { cipai: '生查子' });
+    assert.equal(as.form, '詞');
+    assert.equal(as.cipai?.name, '生查子');
+    assert.deepEqual(as.lines.map((l) => l[l.length - 1].rhyme), [false, true, false, true, false, true, false, true]);
+    await assert.rejects(poetry.analyse(shengchazi, { cipai: '不存在' }), (err) => err.code === 'invalid_argument');
+
     // A table that does not parse is refused by code; the loaded one stays.
     await assert.rejects(poetry.setCipai('浣溪沙\t0\t10\t5\t-1\ta平\n'), (err) => err.code === 'invalid_argument' && /cipai table/.test(err.message));
     assert.equal((await poetry.cipaiPatterns()).length, expected.length);
