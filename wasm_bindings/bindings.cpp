@@ -229,6 +229,18 @@ class Session {
       }
     }
 
+    // guidanceScale (1 = off) with guidancePrompt: the unconditioned prompt's token ids.
+    if (!read_float(options, "guidanceScale", &g->guidance_scale, err)) return false;
+    if (is_present(options) && is_present(options["guidancePrompt"])) {
+      auto gp = read_tokens(options["guidancePrompt"], model_->vocab.n_vocab(),
+                            "options.guidancePrompt");
+      if (!gp.ok()) {
+        *err = std::move(gp).error();
+        return false;
+      }
+      g->guidance_prompt = std::move(gp).value();
+    }
+
     if (is_present(options) && is_present(options["probes"])) {
       const val probes = options["probes"];
       int64_t top = 0;

@@ -18,12 +18,41 @@ const char* stop_reason_name(stop_reason r) {
   return "";
 }
 
-generator::generator(const model& m, std::unique_ptr<session> s)
-    : model_(&m), session_(std::move(s)), decoder_(m.vocab) {}
+generator::generator(const model& m, std::unique_ptr<session> s, session_options options)
+    : model_(&m), session_(std::move(s)), session_options_(std::move(options)), decoder_(m.vocab) {}
 
 result<std::unique_ptr<generator>> generator::create(const model& m, session_options options) {
-  INK_ASSIGN_OR_RETURN(std::unique_ptr<session> s, session::create(m, std::move(options)));
-  return std::unique_ptr<generator>(new generator(m, std::move(s)));
+  INK_ASSIGN_OR_RETURN(std::unique_ptr<session> s, session::create(m, options));
+  return std::unique_ptr<generator>(new generator(m, std::move(s), std::move(options)));
+}
+
+// Reuses the guide's cached prefix as begin() does for the main session.
+status generator::begin_guide(std::span<const int32_t> prompt) {
+  if (!guide_) {
+    auto g = session::create(*model_, session_options_);
+    if (!g.ok()) return std::move(g).error().with_context("guidance session");
+    guide_ = std::move(g).value();
+  }
+  guide_->set_slide_window(options_.slide_window, 1);
+  const std::span<const int32_t> cached = guide_->tokens();
+  size_t common = 0;
+  while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common])
+    ++common;
+  common = std::min(common, prompt.size() - 1);
+  INK_TRY(guide_->truncate(static_cast<int>(common)));
+  const status st = guide_->prefill(prompt.subspan(common));
+  if (!st.ok()) guide_->reset();
+  return st;
+}
+
+std::span<const float> generator::step_logits() {
+  const std::span<const float> cond = session_->logits();
+  if (!guiding_) return cond;
+  const std::span<const float> uncond = guide_->logits();
+  const float scale = options_.guidance_scale;
+  guided_.resize(cond.size());
+  for (size_t i = 0; i < cond.size(); ++i) guided_[i] = uncond[i] + scale * (cond[i] - uncond[i]);
+  return guided_;
 }
 
 result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_options options) {
@@ -41,6 +70,27 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
     return make_error(status_code::invalid_argument, "begin: max_tokens must be >= 0");
   if (options.probes.top_alternatives < 0) {
     return make_error(status_code::invalid_argument, "begin: probes.top_alternatives must be >= 0");
+  }
+  if (!(options.guidance_scale >= 0.0f && options.guidance_scale <= 16.0f)) {
+    return make_error(status_code::invalid_argument,
+                      "begin: guidance_scale must be in [0, 16] (1 = off)");
+  }
+  if (options.guidance_scale != 1.0f) {
+    if (options.guidance_prompt.empty()) {
+      return make_error(status_code::invalid_argument,
+                        "begin: guidance needs a guidance_prompt (the unconditioned prompt)");
+    }
+    for (int32_t t : options.guidance_prompt) {
+      if (t < 0 || t >= n_vocab) {
+        return make_error(status_code::invalid_argument, "begin: guidance_prompt token ", t,
+                          " is outside the vocabulary (", n_vocab, ")");
+      }
+    }
+    if (!options.slide_window && options.guidance_prompt.size() > size_t(session_->n_ctx())) {
+      return make_error(status_code::context_full, "begin: the guidance prompt (",
+                        options.guidance_prompt.size(), " tokens) is longer than the context (",
+                        session_->n_ctx(), ")");
+    }
   }
   if (!options.slide_window && prompt.size() > size_t(session_->n_ctx())) {
     return make_error(status_code::context_full, "begin: the prompt (", prompt.size(),
@@ -79,6 +129,14 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
     session_->reset();
     return std::move(st).with_context("begin");
   }
+  guiding_ = options_.guidance_scale != 1.0f;
+  if (guiding_) {
+    const status gst = begin_guide(options_.guidance_prompt);
+    if (!gst.ok()) {
+      guiding_ = false;
+      return std::move(gst).with_context("begin");
+    }
+  }
   const auto end = std::chrono::steady_clock::now();
 
   sampler_->reset(prompt);
@@ -97,7 +155,7 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
 result<step_result> generator::step() {
   if (!begun_) return make_error(status_code::invalid_state, "step: call begin first");
   if (done_) return make_error(status_code::invalid_state, "step: generation is done; call begin");
-  const int32_t token = sampler_->sample(session_->logits(), options_.filter);
+  const int32_t token = sampler_->sample(step_logits(), options_.filter);
   return finish_step(token, true);
 }
 
@@ -108,7 +166,7 @@ result<step_result> generator::force(int32_t token) {
     return make_error(status_code::invalid_argument, "force: token ", token,
                       " is outside the vocabulary (", model_->hp.n_vocab, ")");
   }
-  sampler_->evaluate(session_->logits(), options_.filter);
+  sampler_->evaluate(step_logits(), options_.filter);
   return finish_step(token, false);
 }
 
@@ -120,7 +178,7 @@ result<step_result> generator::finish_step(int32_t token, bool drawn) {
   r.draw = drawn ? info.draw : -1.0f;
   r.masked_mass = info.masked_mass;
   r.report = info.report;
-  if (probes_.any()) probes_.record(*sampler_, *session_, session_->logits());
+  if (probes_.any()) probes_.record(*sampler_, *session_, step_logits());
   r.probes = probes_.view();
   sampler_->accept(token, options_.filter);
   ++n_generated_;
@@ -149,6 +207,12 @@ result<step_result> generator::finish_step(int32_t token, bool drawn) {
     return r;
   }
   if (!st.ok()) return std::move(st).with_context("step");
+  if (guiding_) {
+    // A guide that cannot follow (its context full while the main one is not) is an error
+    // rather than a silent switch to unguided sampling.
+    const status gst = guide_->decode(token);
+    if (!gst.ok()) return std::move(gst).with_context("step: guidance");
+  }
   r.text = text_;
   return r;
 }

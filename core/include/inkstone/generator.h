@@ -47,6 +47,14 @@ struct generate_options {
   int32_t repeat_last_n = 64;                         // 0: off
   int32_t max_tokens = 256;                           // 0: no limit (until EOS or context full)
   std::vector<std::pair<int32_t, float>> logit_bias;  // (token, bias)
+  // Classifier-free guidance (Sanchez et al. 2023, "Stay on topic with classifier-free
+  // guidance"): a second session runs `guidance_prompt` (the prompt without what should be
+  // followed, e.g. the title replaced by 无题) alongside, and each step samples from
+  //   logits_uncond + guidance_scale * (logits - logits_uncond),
+  // i.e. log p_uncond + scale * (log p - log p_uncond) up to a constant. 1: off (no second
+  // session, no extra cost); > 1 follows the prompt more closely; each step costs two decodes.
+  float guidance_scale = 1.0f;
+  std::vector<int32_t> guidance_prompt;
   token_filter* filter = nullptr;  // constraint hook; not owned, must outlive the generation
   probe_options probes;
   bool slide_window =
@@ -101,11 +109,18 @@ class generator {
   const tokenizer& vocab() const { return model_->vocab; }
 
  private:
-  generator(const model& m, std::unique_ptr<session> s);
+  generator(const model& m, std::unique_ptr<session> s, session_options options);
   result<step_result> finish_step(int32_t token, bool drawn);
+  status begin_guide(std::span<const int32_t> prompt);
+  // The logits to sample from: the session's, or mixed with the guide's under guidance.
+  std::span<const float> step_logits();
 
   const model* model_;
   std::unique_ptr<session> session_;
+  session_options session_options_;
+  std::unique_ptr<session> guide_;  // the unconditioned sequence under guidance; else null
+  std::vector<float> guided_;       // (n_vocab) mixed logits
+  bool guiding_ = false;
   std::unique_ptr<sampler> sampler_;
   generate_options options_;
   probe_recorder probes_;

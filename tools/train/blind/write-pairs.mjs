@@ -8,7 +8,8 @@
 //       [--form 七言絕句] [--n 40] [--seed 1] [--wasm-dir build-wasm/wasm_bindings]
 //
 // A way: {model, constraint (merged over {form}), sampling (merged over the site's defaults),
-// tag (default from the form)}. Writes NAME.pairs.txt (what the reader sees: titles and texts
+// tag (default from the form), guidance ({scale, title}: classifier-free guidance against the
+// same tag with `title`, default 无题)}. Writes NAME.pairs.txt (what the reader sees: titles and texts
 // only), NAME.key.json (which text is which way, and every setting) — keep the key from the reader.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +58,14 @@ function write(session, way, title, seed) {
   const tok = session.tokenize(`${tag}${title}\n`, true);
   if (!tok.ok) throw new Error(tok.message);
   const constraint = JSON.stringify({ form, ...(way.constraint || {}) });
-  const r = session.begin(tok.tokens, { ...SITE_SAMPLING, ...(way.sampling || {}), seed, maxTokens: 128, constraint });
+  // Guidance: {scale, title}: the unconditioned prompt is the same tag with `title` (无题).
+  const guidance = {};
+  if (way.guidance) {
+    const g = session.tokenize(`${tag}${way.guidance.title ?? '无题'}\n`, true);
+    if (!g.ok) throw new Error(g.message);
+    Object.assign(guidance, { guidanceScale: way.guidance.scale, guidancePrompt: g.tokens });
+  }
+  const r = session.begin(tok.tokens, { ...SITE_SAMPLING, ...(way.sampling || {}), ...guidance, seed, maxTokens: 128, constraint });
   if (!r.ok) throw new Error(r.message);
   let text = '';
   for (;;) {
