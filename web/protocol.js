@@ -222,6 +222,8 @@ export const CHANNEL = Symbol('inkstone.channel');
  * @property {boolean} [slideWindow]
  * @property {boolean} [stopAtEos]
  * @property {number[]} [forceTokens]    tokens to force first (replay / classroom), in order
+ * @property {number} [guidanceScale]    classifier-free guidance (1 = off)
+ * @property {number[]} [guidancePrompt] the unconditioned prompt's tokens (with guidanceScale ≠ 1)
  */
 
 /**

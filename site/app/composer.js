@@ -40,6 +40,8 @@ export function readComposer() {
   settings.temperature = Number(els.temperature.value);
   settings.topK = Math.round(Number(els.topK.value));
   settings.topP = Number(els.topP.value);
+  settings.guidance = Number(els.guidance.value);
+  settings.noRepeat = els.noRepeat.checked;
   const seed = Math.floor(Number(els.seed.value));
   settings.seed = Number.isFinite(seed) && seed >= 0 ? Math.min(seed, 0xffffffff) : 0;
   settings.samplingOpen = els.sampling.open;
@@ -64,6 +66,8 @@ export function writeComposer() {
   els.temperature.value = String(settings.temperature);
   els.topK.value = String(settings.topK);
   els.topP.value = String(settings.topP);
+  els.guidance.value = String(settings.guidance);
+  els.noRepeat.checked = settings.noRepeat;
   els.seed.value = String(settings.seed);
   els.sampling.open = settings.samplingOpen;
   els.prosodyToggle.checked = settings.prosody;
@@ -75,6 +79,7 @@ export function syncComposer() {
   els.temperatureOut.textContent = Number(els.temperature.value).toFixed(2);
   els.topKOut.textContent = els.topK.value === '0' ? '∞' : els.topK.value;
   els.topPOut.textContent = Number(els.topP.value).toFixed(2);
+  els.guidanceOut.textContent = els.guidance.value === '1' ? '—' : Number(els.guidance.value).toFixed(1);
   const form = selectedForm();
   const ci = form === 'ci';
   els.acrosticField.hidden = form !== 'cangtou' && !ci;

@@ -41,6 +41,8 @@ export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
 /** Sampling settings the playground does not show; fixed so that replays stay identical. */
 const FIXED_SAMPLING = Object.freeze({ minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 });
+/** The title of the unconditioned prompt under guidance: a poem about nothing in particular. */
+const UNTITLED = '无题';
 /** How many alternatives each step records (for the character popover). */
 const TOP_ALTERNATIVES = 8;
 
@@ -53,7 +55,7 @@ const TOP_ALTERNATIVES = 8;
  *           always for a 詞) (assets/prosody/rhyme-<id>.tsv)
  * @property {number} [rhymeGroup] keep this rhyme group (rewriting one line of a poem)
  * @property {number[]} [slotGroups] keep each rhyme of a 詞 (rewriting one line of it)
- * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {{temperature: number, topK: number, topP: number, seed: number, guidance?: number, noRepeat?: boolean}} sampling
  * @property {AbortSignal} [signal]
  */
 
@@ -229,6 +231,16 @@ export class PoemEngine {
     const tag = plan.tag === '<词>' && !(await this.hasCiTag()) ? '<其他>' : plan.tag;
     const prompt = `${tag}${request.title}\n`;
     const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];
+    // The way of writing (tools/train/blind/README.md): for a 詩 or free verse with a title,
+    // guidance toward the title against the same tag with 无题, and no repeated characters. A 詞's
+    // title is its 詞牌 (a form, not a subject) and a 詞 repeats characters by design (疊字, 疊句),
+    // so a 詞 is written as before.
+    const poem = request.choice.form !== 'ci';
+    const guidance = poem && request.title ? request.sampling.guidance ?? 1 : 1;
+    const guided = guidance !== 1
+      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(`${tag}${UNTITLED}\n`, { addBos: true }) }
+      : {};
+    const constraint = plan.constraint && poem && request.sampling.noRepeat ? { ...plan.constraint, no_repeat: true } : plan.constraint;
     /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string}} */
     const options = {
       prompt,
@@ -238,8 +250,9 @@ export class PoemEngine {
       topK: request.sampling.topK,
       topP: request.sampling.topP,
       ...FIXED_SAMPLING,
+      ...guided,
       maxTokens: plan.maxTokens + forceTokens.length,
-      constraint: plan.constraint ? JSON.stringify(plan.constraint) : null,
+      constraint: constraint ? JSON.stringify(constraint) : null,
       probes: { topAlternatives: TOP_ALTERNATIVES, logits: true },
       forceTokens,
     };

@@ -200,7 +200,7 @@ function afterPoemChanged() {
  * @property {string} opening
  * @property {FormChoice} choice
  * @property {string} rhymeBook
- * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {{temperature: number, topK: number, topP: number, seed: number, guidance?: number, noRepeat?: boolean}} sampling
  * @property {number} [rhymeGroup]  keep this rhyme (rewriting a line)
  * @property {number[]} [slotGroups] keep each rhyme of a 詞 (rewriting a line)
  * @property {number} [untilLines]  stop once this many lines are written (rewriting a line)
@@ -381,7 +381,14 @@ export async function generate() {
       opening: normalizeOpening(toSimplified(state.settings.firstLine), choice),
       choice,
       rhymeBook: rhymeBookFor(choice),
-      sampling: { temperature: state.settings.temperature, topK: state.settings.topK, topP: state.settings.topP, seed: state.settings.seed },
+      sampling: {
+        temperature: state.settings.temperature,
+        topK: state.settings.topK,
+        topP: state.settings.topP,
+        seed: state.settings.seed,
+        guidance: state.settings.guidance,
+        noRepeat: state.settings.noRepeat,
+      },
     },
     'writing',
   );

@@ -15,7 +15,7 @@ import { initialLang } from './i18n.js';
  * @property {string} opening     given start of the body, Simplified ('' if none)
  * @property {FormChoice} choice
  * @property {string} rhymeBook
- * @property {{temperature: number, topK: number, topP: number, seed: number}} sampling
+ * @property {{temperature: number, topK: number, topP: number, seed: number, guidance?: number, noRepeat?: boolean}} sampling
  * @property {string} text        the body as written (Simplified, with punctuation)
  * @property {string} modelId
  * @property {boolean} complete   the generation ended by itself (not stopped, cut or failed)

@@ -1,8 +1,8 @@
 // Share-link codec: a poem's whole recipe in a URL fragment.
 //
-// Fragment format (version 1):
+// Fragment format (version 2; version 1 is read too):
 //
-//   #p1.<base64url, no padding>
+//   #p2.<base64url, no padding>
 //
 // The base64url text decodes to
 //
@@ -23,13 +23,18 @@
 //   varint topK                   varint 1 + float64 big-endian otherwise
 //   num topP
 //   varint seed             uint32
+//   num guidance            version 2 on: classifier-free guidance scale (1 = off)
+//   varint writeFlags       version 2 on: bit0 no repeated characters
 //   str poem
+//
+// A version 1 link was written before guidance and the no-repeat default: it decodes with
+// guidance 1 and noRepeat false, which is how it was written, so its replay is exact.
 //
 // Decoding never evaluates anything and validates every field's type and range.
 // Strings that come back are plain text, meant only for `textContent`.
 
 /** Current format version, written as the digit(s) after `#p`. */
-export const SHARE_VERSION = 1;
+export const SHARE_VERSION = 2;
 
 /** Longest fragment we write or accept, in characters (including the `#`). */
 export const MAX_FRAGMENT_LENGTH = 8192;
@@ -55,6 +60,8 @@ export const MAX_FRAGMENT_LENGTH = 8192;
  * @property {number} topK        integer 0..1_000_000 (0 = off)
  * @property {number} topP        0..1
  * @property {number} seed        integer 0..2^32-1
+ * @property {number} [guidance]  0..16, classifier-free guidance (1 or absent = off)
+ * @property {boolean} [noRepeat] no character used twice (absent = false)
  */
 
 /**
@@ -108,6 +115,9 @@ const FLAG_ACROSTIC = 2;
 const FLAG_TONES = 4;
 const FLAG_RHYME = 8;
 const KNOWN_FLAGS = 15;
+const MAX_GUIDANCE = 16;
+const WRITE_NO_REPEAT = 1;
+const KNOWN_WRITE_FLAGS = 1;
 
 const MODEL_ID_RE = /^[0-9A-Za-z._:-]+$/;
 const SLUG_RE = /^[a-z0-9-]*$/;
@@ -399,6 +409,8 @@ export function validateShareState(state) {
     checkNumber(sampling.topK, 'sampling.topK', MAX_TOP_K, true) ??
     checkNumber(sampling.topP, 'sampling.topP', 1, false) ??
     checkNumber(sampling.seed, 'sampling.seed', MAX_SEED, true) ??
+    (sampling.guidance === undefined ? null : checkNumber(sampling.guidance, 'sampling.guidance', MAX_GUIDANCE, false)) ??
+    (sampling.noRepeat === undefined || typeof sampling.noRepeat === 'boolean' ? null : 'sampling.noRepeat: not a boolean') ??
     checkString(state.poem, 'poem', LIMITS.poem, { allowNewline: true })
   );
 }
@@ -434,6 +446,8 @@ export function encodeShare(state) {
   body.varint(sampling.topK);
   body.num(sampling.topP);
   body.varint(sampling.seed);
+  body.num(sampling.guidance ?? 1);
+  body.varint(sampling.noRepeat ? WRITE_NO_REPEAT : 0);
   body.str(state.poem);
 
   const framed = new ByteWriter();
@@ -522,6 +536,13 @@ function decodeOrThrow(fragment) {
   const topK = r.varint('sampling.topK');
   const topP = r.num('sampling.topP');
   const seed = r.varint('sampling.seed');
+  let guidance = 1;
+  let writeFlags = 0;
+  if (version >= 2) {
+    guidance = r.num('sampling.guidance');
+    writeFlags = r.varint('writeFlags');
+    if (writeFlags & ~KNOWN_WRITE_FLAGS) throw new DecodeFailure('share_malformed', 'unknown writing flags');
+  }
   const poem = r.str('poem');
   if (r.pos !== r.bytes.length) throw new DecodeFailure('share_malformed', 'has extra data inside');
 
@@ -532,7 +553,7 @@ function decodeOrThrow(fragment) {
   const form = { preset, tones: Boolean(flags & FLAG_TONES), rhyme: Boolean(flags & FLAG_RHYME), rhymeBook };
   if (acrostic !== undefined) form.acrostic = acrostic;
   /** @type {ShareState} */
-  const state = { v: version, modelId, prompt, form, sampling: { temperature, topK, topP, seed }, poem };
+  const state = { v: version, modelId, prompt, form, sampling: { temperature, topK, topP, seed, guidance, noRepeat: Boolean(writeFlags & WRITE_NO_REPEAT) }, poem };
   const problem = validateShareState(state);
   if (problem) throw new DecodeFailure('share_malformed', problem);
   return state;

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { buildSite, serveSite, launchBrowser, DEFAULT_MODEL, ROOT } from './playground-server.mjs';
 import { openPlaygroundPage, waitForModel } from './playground-page.mjs';
 import { runAxe, seriousViolations, formatViolations } from './support/axe.mjs';
-import { encodeShare, decodeShare } from '../../site/share/share-codec.js';
+import { encodeShare, decodeShare, SHARE_VERSION } from '../../site/share/share-codec.js';
 import { planForm, formSlug, parseFormSlug, normalizeOpening } from '../../site/app/forms.js';
 import { shareState, recordFromShare } from '../../site/app/share-link.js';
 import { setCipaiPatterns } from '../../site/app/cipai.js';
@@ -132,13 +132,13 @@ test('a 詞 choice: its plan, slug and share state (no browser)', () => {
     opening: '',
     choice: { ...base, form: 'ci', cipai: '菩萨蛮', variant: 0, acrostic: '平寒' },
     rhymeBook: 'ci',
-    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 2 },
+    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 2, guidance: 1, noRepeat: false },
     text: '平林漠漠烟如织。寒山一带伤心碧。暝色入高楼。有人楼上愁。玉阶空伫立。宿鸟归飞急。何处是归程。长亭更短亭。',
     modelId: '0123456789abcdef',
     complete: true,
   };
   const fragment = encodeShare(shareState(record));
-  assert.match(fragment, /^#p1\./, 'still a version-1 link');
+  assert.match(fragment, new RegExp(`^#p${SHARE_VERSION}\\.`), 'a link of the current format');
   const decoded = decodeShare(fragment);
   assert.ok(decoded.ok);
   assert.equal(decoded.state.prompt.title, '菩萨蛮', 'the link names its 詞牌 in the title');

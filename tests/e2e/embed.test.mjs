@@ -59,7 +59,7 @@ function shareOf(title, poem) {
   return {
     modelId: 'test', prompt: { title }, poem,
     form: { preset: 'wuyan-jueju', tones: true, rhyme: true, rhymeBook: 'xinyun' },
-    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 7 },
+    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 7, guidance: 2.5, noRepeat: true },
   };
 }
 

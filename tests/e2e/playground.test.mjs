@@ -184,7 +184,7 @@ test('forms: shapes, form tags, slugs and the share state round trip (no browser
     opening: '空山新雨后，',
     choice: { ...base, form: 'cangtou', acrostic: '空天明清', lineLength: 5, start: '仄起' },
     rhymeBook: 'xinyun',
-    sampling: { temperature: 0.7, topK: 30, topP: 0.9, seed: 4_000_000_000 },
+    sampling: { temperature: 0.7, topK: 30, topP: 0.9, seed: 4_000_000_000, guidance: 3, noRepeat: true },
     text: '空山新雨后，天气晚来秋。明月松间照，清泉石上流。',
     modelId: '0123456789abcdef',
     complete: true,

@@ -19,7 +19,7 @@ function sampleState() {
     modelId: 'a1b2c3d4e5f6',
     prompt: { title: '秋夜', firstLine: '空山新雨後' },
     form: { preset: 'wuyan-jueju', acrostic: '春夏秋冬', tones: true, rhyme: true, rhymeBook: 'pingshui' },
-    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 20240601 },
+    sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 20240601, guidance: 2.5, noRepeat: true },
     poem: '空山新雨後，天氣晚來秋。\n明月松間照，清泉石上流。',
   };
 }
@@ -60,7 +60,7 @@ test('crc32 matches zlib.crc32 where Node has it', { skip: typeof zlib.crc32 ===
 test('round trip of a full state', () => {
   const state = sampleState();
   const fragment = encodeShare(state);
-  assert.match(fragment, /^#p1\.[A-Za-z0-9_-]+$/);
+  assert.match(fragment, new RegExp(`^#p${SHARE_VERSION}\\.[A-Za-z0-9_-]+$`));
   assert.deepEqual(decodeShare(fragment), { ok: true, state: expected(state) });
   // Without the leading '#', too.
   assert.deepEqual(decodeShare(fragment.slice(1)), { ok: true, state: expected(state) });
@@ -130,7 +130,7 @@ test('script-injection strings round trip as plain text', () => {
     state.poem = text + '\n' + text;
     const fragment = encodeShare(state);
     // The fragment itself is pure base64url: nothing in it can break out of a URL or attribute.
-    assert.match(fragment, /^#p1\.[A-Za-z0-9_-]+$/);
+    assert.match(fragment, new RegExp(`^#p${SHARE_VERSION}\\.[A-Za-z0-9_-]+$`));
     const result = decodeShare(fragment);
     assert.ok(result.ok);
     assert.equal(result.state.prompt.title, text);
@@ -157,7 +157,7 @@ test('every single-bit flip in the payload is rejected; body flips are share_cor
     for (let bit = 0; bit < 8; bit++) {
       const flipped = Uint8Array.from(bytes);
       flipped[i] ^= 1 << bit;
-      const result = decodeShare(toFragment('#p1.', flipped));
+      const result = decodeShare(toFragment(`#p${SHARE_VERSION}.`, flipped));
       assert.equal(result.ok, false, `byte ${i} bit ${bit} was accepted`);
       // Byte 0..1 hold the length: a flip there can also read as truncation.
       if (i >= 2) assert.equal(result.code, 'share_corrupted', `byte ${i} bit ${bit}: ${result.code}`);
@@ -180,12 +180,12 @@ test('character substitutions in the fragment text are rejected', () => {
 
 test('changing the version digit to an older/other format is tampering or malformed', () => {
   const fragment = encodeShare(sampleState());
-  assert.equal(decodeShare(fragment.replace('#p1.', '#p0.')).code, 'share_malformed');
+  assert.equal(decodeShare(fragment.replace(`#p${SHARE_VERSION}.`, '#p0.')).code, 'share_malformed');
 });
 
 test('a future version is reported as such', () => {
   const fragment = encodeShare(sampleState());
-  const result = decodeShare(fragment.replace('#p1.', '#p2.'));
+  const result = decodeShare(fragment.replace(`#p${SHARE_VERSION}.`, `#p${SHARE_VERSION + 1}.`));
   assert.deepEqual({ ok: result.ok, code: result.code }, { ok: false, code: 'share_future_version' });
   assert.equal(decodeShare('#p99.anything').code, 'share_future_version');
 });
@@ -216,7 +216,7 @@ test('malformed inputs: wrong prefix, bad alphabet, garbage', () => {
  * validation past the CRC (what a deliberate forger could produce).
  * @param {number[]} body
  */
-function forge(body) {
+function forge(body, version = 1) {
   const len = [];
   let n = body.length;
   while (n >= 0x80) {
@@ -225,8 +225,8 @@ function forge(body) {
   }
   len.push(n);
   const framed = [...len, ...body];
-  const c = zlib.crc32 ? zlib.crc32(Uint8Array.from([1, ...framed])) : crc32(Uint8Array.from([1, ...framed]));
-  return toFragment('#p1.', [...framed, c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255]);
+  const c = zlib.crc32 ? zlib.crc32(Uint8Array.from([version, ...framed])) : crc32(Uint8Array.from([version, ...framed]));
+  return toFragment(`#p${version}.`, [...framed, c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255]);
 }
 
 /** @param {number} n */
@@ -291,6 +291,9 @@ test('encodeShare rejects invalid states with share_invalid_state', () => {
     (s) => (s.sampling.seed = 2 ** 32),
     (s) => (s.poem = 'x'.repeat(2001)),
     (s) => (s.sampling = null),
+    (s) => (s.sampling.guidance = 16.5),
+    (s) => (s.sampling.guidance = -1),
+    (s) => (s.sampling.noRepeat = 'yes'),
   ];
   for (const mutate of mutations) {
     const state = sampleState();
@@ -301,4 +304,33 @@ test('encodeShare rejects invalid states with share_invalid_state', () => {
 
 test('same state ⇒ same fragment (deterministic)', () => {
   assert.equal(encodeShare(sampleState()), encodeShare(sampleState()));
+});
+
+test('version 1 links read as written before guidance: guidance 1, repeats allowed; version 2 carries both', () => {
+  // The same v1 body as the forged frames above (no guidance, no writing flags).
+  const v1 = [0, ...str8('m1'), ...str8('t'), ...str8('free'), ...str8(''), ...v(2 * 800), 40, ...v(2 * 900), 7, ...str8('x')];
+  const old = decodeShare(forge(v1, 1));
+  assert.ok(old.ok, old.message);
+  assert.deepEqual(old.state.sampling, { temperature: 0.8, topK: 40, topP: 0.9, seed: 7, guidance: 1, noRepeat: false });
+  // Version 2: the seed is followed by num guidance (2.5 = 2500/1000 → varint 5000) and writeFlags.
+  const v2 = [0, ...str8('m1'), ...str8('t'), ...str8('free'), ...str8(''), ...v(2 * 800), 40, ...v(2 * 900), 7, ...v(5000), 1, ...str8('x')];
+  const now = decodeShare(forge(v2, 2));
+  assert.ok(now.ok, now.message);
+  assert.deepEqual(now.state.sampling, { temperature: 0.8, topK: 40, topP: 0.9, seed: 7, guidance: 2.5, noRepeat: true });
+  // A v1 body read as v2 (or the reverse) does not decode: the version is part of the format.
+  assert.equal(decodeShare(forge(v1, 2)).ok, false);
+  assert.equal(decodeShare(forge(v2, 1)).ok, false);
+  // Unknown writing flags and an out-of-range guidance are malformed.
+  const badFlags = [0, ...str8('m1'), ...str8('t'), ...str8('free'), ...str8(''), ...v(2 * 800), 40, ...v(2 * 900), 7, ...v(5000), 2, ...str8('x')];
+  assert.equal(decodeShare(forge(badFlags, 2)).code, 'share_malformed');
+  const badGuidance = [0, ...str8('m1'), ...str8('t'), ...str8('free'), ...str8(''), ...v(2 * 800), 40, ...v(2 * 900), 7, ...v(2 * 17000), 0, ...str8('x')];
+  assert.equal(decodeShare(forge(badGuidance, 2)).code, 'share_malformed');
+  // encodeShare writes absent fields as today's recipe before this change: guidance 1, repeats allowed.
+  const plain = sampleState();
+  delete plain.sampling.guidance;
+  delete plain.sampling.noRepeat;
+  const back = decodeShare(encodeShare(plain));
+  assert.ok(back.ok);
+  assert.equal(back.state.sampling.guidance, 1);
+  assert.equal(back.state.sampling.noRepeat, false);
 });

@@ -225,17 +225,17 @@ class CliPoemTest(unittest.TestCase):
         # The constraint specs site/app/forms.js planChoice builds for the same choices (a 詞牌
         # as the 詞 picker would ask for it: core/include/inkstone/form.h "cipai").
         specs = {
-            "wujue": {"form": "五言絕句", "tones": True, "rhyme": True},
-            "qijue-heads": {"form": "七言絕句", "tones": True, "rhyme": True, "heads": "春夏秋冬"},
-            "wulv-classical": {"form": "五言律詩", "tones": True, "rhyme": True},
-            "qilv-zeqi": {"form": "七言律詩", "tones": True, "rhyme": True, "start": "仄起"},
-            "wujue-no-tones": {"form": "五言絕句", "tones": False, "rhyme": True},
+            "wujue": {"form": "五言絕句", "tones": True, "rhyme": True, "no_repeat": True},
+            "qijue-heads": {"form": "七言絕句", "tones": True, "rhyme": True, "heads": "春夏秋冬", "no_repeat": True},
+            "wulv-classical": {"form": "五言律詩", "tones": True, "rhyme": True, "no_repeat": True},
+            "qilv-zeqi": {"form": "七言律詩", "tones": True, "rhyme": True, "start": "仄起", "no_repeat": True},
+            "wujue-no-tones": {"form": "五言絕句", "tones": False, "rhyme": True, "no_repeat": True},
             # 3 heads: couplets rhyming on their second line, no tone template.
             "cangtou-3": {"lines": [
                 {"chars": 5, "head": "山", "rhyme": False, "punct": "，"},
                 {"chars": 5, "head": "水", "rhyme": True, "punct": "。"},
                 {"chars": 5, "head": "清", "rhyme": False, "punct": "。"}],
-                "tones": False, "rhyme": True},
+                "tones": False, "rhyme": True, "no_repeat": True},
             "huanxisha-fallback": {"cipai": "浣溪沙", "tones": True, "rhyme": True},
             "rumengling": {"cipai": "如梦令", "tones": True, "rhyme": True},
             "pusaman": {"cipai": "菩萨蛮", "tones": True, "rhyme": True},
@@ -246,6 +246,37 @@ class CliPoemTest(unittest.TestCase):
         self.assertEqual(by_call["qilv-zeqi"]["settings"]["max_tokens"], 8 * 8 + 2)
         self.assertEqual(by_call["rumengling"]["settings"]["rhyme_book"], "ci")
         self.assertEqual(by_call["wujue"]["settings"]["rhyme_book"], "xinyun")
+
+    def test_the_way_of_writing_as_the_site(self):
+        """Guidance 2.5 toward a title against 无题 and no repeated characters for a 詩 (site/app/
+        engine.js); neither for a 詞, nor guidance without a title."""
+        by_call = {}
+        for p in self.poems:
+            by_call.setdefault(p["call"], p)
+        self.assertEqual(by_call["wujue"]["settings"]["guidance"], 2.5)
+        self.assertEqual(by_call["wujue"]["settings"]["guidance_prompt"], "<五绝>无题\n")
+        self.assertEqual(by_call["wulv-classical"]["settings"]["guidance_prompt"], "<五律>无题\n")
+        for call in ("qijue-heads", "qilv-zeqi", "rumengling", "pusaman"):
+            self.assertEqual(by_call[call]["settings"]["guidance"], 1, call)
+            self.assertEqual(by_call[call]["settings"]["guidance_prompt"], "", call)
+        for p in self.poems:
+            if p["settings"]["kind"] == "cipai":
+                continue
+            chars = [c for c in p["text"] if "\u4e00" <= c <= "\u9fff"]
+            heads = p["settings"]["heads"]
+            body = [c for i, c in enumerate(chars) if c not in heads]
+            with self.subTest(call=p["call"], index=p["index"], text=p["text"]):
+                self.assertEqual(len(set(body)), len(body))
+        # Off (--guidance 1 --repeats): another poem for the same seed, and one of 30 repeats.
+        base = ["poem", "-m", SHIPPED, "--json", "--form", "七绝", "--title", "江上", "-n", "30",
+                "--seed", "5"]
+        on = [json.loads(l)["text"] for l in run(base).stdout.splitlines()]
+        off = [json.loads(l) for l in run(base + ["--guidance", "1", "--repeats"]).stdout.splitlines()]
+        self.assertEqual(off[0]["settings"]["constraint"], {"form": "七言絕句", "tones": True, "rhyme": True})
+        self.assertNotEqual(on, [p["text"] for p in off])
+        repeats = [p["text"] for p in off
+                   if len(set(c for c in p["text"] if c not in "，。\n")) < sum(c not in "，。\n" for c in p["text"])]
+        self.assertGreater(len(repeats), 0)
 
     def test_analysis_agrees_with_the_tables(self):
         for p in self.poems:
@@ -401,11 +432,12 @@ class CliPoemTest(unittest.TestCase):
             "poem": ["-m", "--form", "--variant", "--heads", "--line-length", "--title", "--start",
                      "--tones", "--no-tones", "--rhyme", "--no-rhyme", "--rhyme-book", "--prosody",
                      "--list-forms", "-n", "--drafts", "--seed", "--temp", "--top-k", "--top-p",
-                     "--min-p", "--kernels", "-t", "--json", "Exit codes"],
+                     "--min-p", "--guidance", "--repeats", "--kernels", "avx2", "-t", "--json",
+                     "Exit codes"],
             "analyse": ["--json", "--each-line", "--form", "--variant", "--rhyme-book",
                         "--prosody", "Exit codes"],
             "generate": ["-n", "--seed", "--temp", "--top-k", "--top-p", "--min-p",
-                         "--repeat-penalty", "--repeat-last-n", "--kernels", "-t", "-c", "--slide",
+                         "--repeat-penalty", "--repeat-last-n", "--kernels", "avx2", "-t", "-c", "--slide",
                          "--ignore-eos", "--no-bos", "--json", "Exit codes"],
         }
         for cmd, options in want.items():

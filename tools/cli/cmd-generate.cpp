@@ -41,7 +41,7 @@ void generate_usage(FILE* out) {
       "  --min-p M            (default 0.05; 0 = off)\n"
       "  --repeat-penalty R   (default 1.0 = off)\n"
       "  --repeat-last-n N    (default 64)\n"
-      "  --kernels K          ref | xnnpack | auto (default auto)\n"
+      "  --kernels K          ref | avx2 | xnnpack | auto (default auto)\n"
       "  -t N                 threads (default 1)\n"
       "  -c N                 context length (default: the model's)\n"
       "  --slide              slide the window when the context is full\n"

@@ -78,7 +78,10 @@ void poem_usage(FILE* out) {
       "                      poem i uses S + i*K + k\n"
       "  --temp T            temperature, 0 = greedy (default 0.8, as the site)\n"
       "  --top-k K           (default 40)   --top-p P (default 0.95)   --min-p M (default 0.05)\n"
-      "  --kernels K         ref | xnnpack | auto (default auto)\n"
+      "  --guidance S        classifier-free guidance toward the title against 无题 (default\n"
+      "                      2.5 as the site; 1 = off; not for a 詞 or an empty title)\n"
+      "  --repeats           allow a character twice (default: not, as the site; a 詞 always may)\n"
+      "  --kernels K         ref | avx2 | xnnpack | auto (default auto)\n"
       "  -t N                threads (default 1)\n"
       "Output:\n"
       "  --json              one JSON object per poem per line: index, title, text, tokens, seed,\n"
@@ -123,6 +126,10 @@ int parse_args(int argc, char** argv, poem_args& a) {
       a.json = true;
       continue;
     }
+    if (opt == "--repeats") {
+      a.request.no_repeat = false;
+      continue;
+    }
     if (opt == "--list-forms") {
       a.list_forms = true;
       continue;
@@ -143,7 +150,7 @@ int parse_args(int argc, char** argv, poem_args& a) {
     static const char* const kWithValue[] = {
         "-m",      "--model",      "--form",    "--variant", "--heads",  "--line-length", "--title",
         "--start", "--rhyme-book", "--prosody", "-n",        "--drafts", "--seed",        "--temp",
-        "--top-k", "--top-p",      "--min-p",   "--kernels", "-t",       "--threads"};
+        "--top-k", "--top-p",      "--min-p",   "--kernels", "-t",       "--threads", "--guidance"};
     bool known = false;
     for (const char* k : kWithValue) known = known || opt == k;
     if (!known) return usage_error(kCmd, "unknown option '" + opt + "'");
@@ -197,6 +204,8 @@ int parse_args(int argc, char** argv, poem_args& a) {
       a.sampling.top_p = static_cast<float>(number(0, 1));
     } else if (opt == "--min-p") {
       a.sampling.min_p = static_cast<float>(number(0, 1));
+    } else if (opt == "--guidance") {
+      a.request.guidance = static_cast<float>(number(0, 16));
     } else if (opt == "--kernels") {
       a.session.kernels = v;
     } else if (opt == "-t" || opt == "--threads") {
@@ -298,6 +307,8 @@ std::string settings_json(const poem_args& a, const poem_plan& plan, const std::
   o += ",\"min_p\":" + json_number(s.min_p, 7);
   o += ",\"repeat_penalty\":" + json_number(s.repeat_penalty, 7);
   o += ",\"repeat_last_n\":" + std::to_string(s.repeat_last_n);
+  o += ",\"guidance\":" + json_number(plan.guidance_prompt.empty() ? 1.0 : a.request.guidance, 7);
+  o += ",\"guidance_prompt\":" + json_string(plan.guidance_prompt);
   o += ",\"max_tokens\":" + std::to_string(plan.max_tokens);
   o += ",\"constraint\":" + (plan.spec_json.empty() ? std::string("null") : plan.spec_json);
   return o + "}";
@@ -436,6 +447,10 @@ int cmd_poem(int argc, char** argv) {
   w.prompt = m.vocab.encode(plan.prompt, m.vocab.bos() >= 0);
   w.options = a.sampling;
   w.options.max_tokens = plan.max_tokens;
+  if (!plan.guidance_prompt.empty()) {
+    w.options.guidance_scale = a.request.guidance;
+    w.options.guidance_prompt = m.vocab.encode(plan.guidance_prompt, m.vocab.bos() >= 0);
+  }
   const std::string settings = a.json ? settings_json(a, plan, book, tables.value()) : "";
   const bool progress = !a.json && a.n_poems > 1 && stderr_is_terminal();
 

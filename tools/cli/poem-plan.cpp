@@ -50,6 +50,7 @@ const preset_info* preset_of_shape(int n_lines, int n_chars) {
 
 constexpr const char* kFreeTag = "<其他>";
 constexpr const char* kCiTag = "<词>";
+constexpr const char* kUntitled = "无题";  // the unconditioned title under guidance (engine.js)
 constexpr int kMaxAcrostic = 12;     // site/app/forms.js MAX_ACROSTIC
 constexpr int kFreeMaxTokens = 160;  // site/app/forms.js FREE_MAX_TOKENS
 
@@ -204,6 +205,14 @@ result<poem_plan> plan_poem(const poem_request& r, const cipai_table& cipai,
   }
   INK_TRY(need_tag(vocab, plan.tag));
   plan.prompt = plan.tag + plan.title + "\n";
+  if (plan.kind != poem_kind::cipai) {
+    if (r.no_repeat && !plan.spec_json.empty()) {
+      plan.spec_json.insert(plan.spec_json.size() - 1, ",\"no_repeat\":true");
+    }
+    // Guidance contrasts the title with 无题 (no subject); without a title there is nothing to
+    // follow.
+    if (r.guidance != 1.0f && !plan.title.empty()) plan.guidance_prompt = plan.tag + kUntitled + "\n";
+  }
   return plan;
 }
 

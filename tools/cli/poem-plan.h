@@ -37,6 +37,10 @@ struct poem_request {
   std::string title;    // Simplified; a 詞 has its 詞牌 as title
   bool tones = true;
   bool rhyme = true;
+  // The way of writing (as the site; tools/train/blind/README.md). Neither applies to a 詞,
+  // whose title is its 詞牌 and which repeats characters by design.
+  bool no_repeat = true;   // no character twice (藏頭 heads excepted)
+  float guidance = 2.5f;   // classifier-free guidance toward the title; 1 = off
 };
 
 struct poem_plan {
@@ -48,6 +52,7 @@ struct poem_plan {
   std::string title;                       // the title in the prompt
   std::string prompt;                      // tag + title + "\n" (BOS is added when encoding)
   std::string spec_json;                   // constraint spec; "" when unconstrained
+  std::string guidance_prompt;  // tag + 无题 + "\n" under guidance; "" when off
   int max_tokens = 0;  // as the site: lines * (chars + 1) + 2; 160 for free verse
   std::string note;    // why the plan differs from the request (a missing <词> tag)
 };
