@@ -100,7 +100,13 @@ function renderHead(rec) {
   foot.append(el('td'), el('td', '', 'Σ'), el('td'), el('td'), el('td', '', z.toFixed(4)), el('td', '', '1.0000'), el('td'));
   tbody.append(foot);
   table.append(thead, tbody);
-  $.formula.append(table);
+  // On a phone the table is wider than the panel: it scrolls on its own (by keyboard too).
+  const scroller = el('div', 'table-scroll');
+  scroller.tabIndex = 0;
+  scroller.setAttribute('role', 'region');
+  scroller.setAttribute('aria-label', t('formulaTable'));
+  scroller.append(table);
+  $.formula.append(scroller);
 
   // Weighted sum of the values: o = Σ aⱼ vⱼ, checked against the runtime's output.
   const o = new Float64Array(d);

@@ -150,6 +150,7 @@ export const EN = {
   runtimeO: 'runtime o',
   noQkv: 'This runtime build does not report Q, K and V; the formula panel needs the qkv probe.',
   formulaDims: "Layer {layer}, head {head} (of {nLayer} × {nHead}). q: 1 × {d} (the newest token's query, after RoPE) · K, V: {nPos} × {d} (one row per visible position) · d_k = {d}, √d_k = {scale} · output: 1 × {d}.",
+  formulaTable: 'The formula for each visible position',
   formulaCheck: "Largest difference between the output computed here and the runtime's: {err}.",
   formulaMode: 'What the formula is computed on',
   formulaModeHead: "this model's head",

@@ -150,6 +150,7 @@ export const ZH_HANS = {
   runtimeO: '运行时 o',
   noQkv: '这个运行时版本不报告 Q、K、V；公式面板需要 qkv 探针。',
   formulaDims: '第 {layer} 层，第 {head} 头（共 {nLayer} × {nHead}）。q：1 × {d}（最新词元的查询向量，已加 RoPE）· K、V：{nPos} × {d}（每个看得见的位置一行）· d_k = {d}，√d_k = {scale} · 输出：1 × {d}。',
+  formulaTable: '每个看得见的位置的公式计算',
   formulaCheck: '这里算出的输出与运行时的输出之间最大的差：{err}。',
   formulaMode: '公式算的是',
   formulaModeHead: '本模型的这个头',

@@ -156,6 +156,7 @@ export const ZH_HANT = {
   runtimeO: '執行環境 o',
   noQkv: '這個執行環境版本不回報 Q、K、V；公式面板需要 qkv 探針。',
   formulaDims: '第 {layer} 層，第 {head} 頭（共 {nLayer} × {nHead}）。q：1 × {d}（最新詞元的查詢向量，已加 RoPE）· K、V：{nPos} × {d}（每個看得見的位置一列）· d_k = {d}，√d_k = {scale} · 輸出：1 × {d}。',
+  formulaTable: '每個看得見的位置的公式計算',
   formulaCheck: '這裡算出的輸出與執行環境的輸出之間最大的差：{err}。',
   formulaMode: '公式算的是',
   formulaModeHead: '本模型的這個頭',
