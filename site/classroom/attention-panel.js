@@ -2,9 +2,9 @@
 // the causal matrix of the chosen head over the steps recorded so far, and hover tips with the
 // exact values.
 
-import { el, byId, num4, showPiece, inkAlpha } from './views.js';
+import { el, byId, num4, showPiece, inkAlpha, modelText } from './views.js';
 import { state, engine, pieceOf, currentTokens } from './page-state.js';
-import { t } from './strings.js';
+import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -18,7 +18,7 @@ const $ = {
 /** A heatmap column header: the token's piece (tags like <七绝> in small type). @param {number} id */
 function colHeader(id) {
   const piece = pieceOf(id);
-  const th = el('th', 'col cjk', showPiece(piece));
+  const th = modelText(showPiece(piece), 'th', 'col cjk');
   if (piece.length > 2 && /^<.*>$/.test(piece)) th.classList.add('special');
   th.title = t('tokenN', { id });
   return th;
@@ -65,7 +65,7 @@ export function renderAttention(rec, onSelect) {
   for (let l = 0; l < nLayer; l++) {
     for (let h = 0; h < nHead; h++) {
       const base = (l * nHead + h) * nPos;
-      addRow(`L${l + 1} H${h + 1}`, rec.attention.subarray(base, base + nPos), l, h);
+      addRow(t('rowLayerHead', { layer: l + 1, head: h + 1 }), rec.attention.subarray(base, base + nPos), l, h);
     }
   }
   const avg = new Float64Array(nPos);
@@ -88,7 +88,9 @@ export function renderAttention(rec, onSelect) {
     const tr = el('tr');
     const q = r.nPos - 1;
     tr.dataset.query = String(q);
-    tr.append(el('th', 'row cjk', `${q}: ${showPiece(pieceOf(tokens[q]))}`));
+    const th = el('th', 'row');
+    th.append(`${q}: `, modelText(showPiece(pieceOf(tokens[q]))));
+    tr.append(th);
     const base = (state.layer * nHead + state.head) * r.nPos;
     let sum = 0;
     for (let j = 0; j < nPos; j++) {
@@ -121,9 +123,8 @@ export function attachTips() {
     const who = row.dataset.query !== undefined
       ? t('tipQuery', { q: row.dataset.query })
       : (row.classList.contains('avg') ? t('average') : t('layerHead', { layer: Number(row.dataset.layer) + 1, head: Number(row.dataset.head) + 1 }));
-    $.tip.textContent = cell.classList.contains('future')
-      ? t('tipFuture', { who, pos })
-      : t('tipValue', { who, pos, piece: showPiece(pieceOf(tokens[pos])), v: cell.dataset.v || '' });
+    if (cell.classList.contains('future')) $.tip.textContent = t('tipFuture', { who, pos });
+    else $.tip.replaceChildren(...tParts('tipValue', { who, pos, piece: modelText(showPiece(pieceOf(tokens[pos]))), v: cell.dataset.v || '' }));
     $.tip.hidden = false;
     const box = /** @type {HTMLElement} */ ($.tip.offsetParent || document.body).getBoundingClientRect();
     $.tip.style.setProperty('left', `${e.clientX - box.left + 12}px`);

@@ -17,7 +17,8 @@ import { runChain } from './sampler.js';
 import { encodeState, decodeState } from './link-state.js';
 import { byId } from './views.js';
 import { Tour } from './tour.js';
-import { t, applyStrings, applyTheme, toggleTheme, setLang, currentLang } from './strings.js';
+import { t, tParts, applyStrings, applyTheme, toggleTheme, chooseLanguage, followSettings, currentLang } from './strings.js';
+import { loadSettings } from '../app/settings.js';
 import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
@@ -98,11 +99,11 @@ let status = { key: 'status.loading', vars: /** @type {Record<string, string | n
  * @param {string} key  strings.js key
  * @param {Record<string, string | number>} [vars]
  * @param {'info'|'error'} [kind]
- * @param {string} [extra]  a further sentence (a storage warning)
+ * @param {string} [extra]  the strings.js key of a further sentence (a storage warning), or ''
  */
 function setStatus(key, vars = {}, kind = 'info', extra = '') {
   status = { key, vars, kind, extra };
-  $.status.textContent = extra ? `${t(key, vars)} ${extra}` : t(key, vars);
+  $.status.textContent = extra ? `${t(key, vars)} ${t(extra)}` : t(key, vars);
   $.status.dataset.kind = kind;
 }
 
@@ -336,15 +337,33 @@ async function restore(/** @type {Partial<import('./link-state.js').LinkState>} 
 function writeModelLine() {
   const info = engine.info;
   if (!info) return;
-  $.modelLine.textContent = t('modelLine', {
-    name: info.name, layers: info.nLayer, heads: info.nHead, dims: info.nEmbd, vocab: info.nVocab,
-    tokenizer: info.tokenizer, params: (info.nParams / 1e6).toFixed(1), types: info.weightTypes.join('/'), id: engine.modelId,
-  });
+  // The model's own name, tokenizer and weight types, and its id, are the file's: never translated.
+  const asIs = (/** @type {string} */ text) => {
+    const span = document.createElement('span');
+    span.translate = false;
+    span.textContent = text;
+    return span;
+  };
+  $.modelLine.replaceChildren(...tParts('modelLine', {
+    name: asIs(info.name), layers: info.nLayer, heads: info.nHead, dims: info.nEmbd, vocab: info.nVocab,
+    tokenizer: asIs(info.tokenizer), params: (info.nParams / 1e6).toFixed(1), types: asIs(info.weightTypes.join('/')),
+    id: asIs(engine.modelId),
+  }));
 }
 
-/** Says everything again in the other language (the state and the link do not change). */
-function switchLanguage() {
-  setLang(currentLang() === 'zh' ? 'en' : 'zh');
+/**
+ * The 中/EN toggle (Chinese ⇄ English) and the 繁/简 toggle (Simplified ⇄ Traditional), kept in
+ * the playground's settings like the playground's own toggles.
+ * @param {'lang'|'script'} which
+ */
+function toggleLanguage(which) {
+  if (which === 'lang') chooseLanguage({ lang: currentLang() === 'en' ? 'zh' : 'en' });
+  else chooseLanguage({ script: loadSettings().script === 'traditional' ? 'simplified' : 'traditional' });
+  resay();
+}
+
+/** Says everything again in the current language (the state and the link do not change). */
+function resay() {
   setStatus(status.key, status.vars, /** @type {'info'|'error'} */ (status.kind), status.extra);
   writeModelLine();
   tour.redraw();
@@ -359,7 +378,12 @@ async function main() {
   applyStrings();
   applyTheme();
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
-  byId('lang-toggle').addEventListener('click', switchLanguage);
+  byId('lang-toggle').addEventListener('click', () => toggleLanguage('lang'));
+  byId('script-toggle').addEventListener('click', () => toggleLanguage('script'));
+  // The playground in another tab changed the language: follow it.
+  window.addEventListener('storage', () => {
+    if (followSettings()) resay();
+  });
   byId('theme-toggle').addEventListener('click', toggleTheme);
   document.addEventListener('keydown', onKey);
   $.start.addEventListener('click', () => void busy(async () => {
@@ -411,8 +435,8 @@ async function main() {
       else setStatus('status.loadingPct', { pct: Math.round(f * 100) });
     }, (warning) => {
       console.warn(warning);
-      const [key, vars] = explain(warning);
-      storeWarning = t(key, vars);
+      const [key] = explain(warning);
+      storeWarning = key;
     });
     for (let l = 0; l < info.nLayer; l++) $.layer.append(new Option(String(l + 1), String(l)));
     for (let h = 0; h < info.nHead; h++) $.head.append(new Option(String(h + 1), String(h)));

@@ -3,9 +3,9 @@
 // and the mass the form rules removed.
 
 import { entropy, softmax, drawToken } from './sampler.js';
-import { el, byId, pct, showPiece } from './views.js';
+import { el, byId, pct, showPiece, modelText, asModelText } from './views.js';
 import { state, engine, pieceOf, ensurePieces, drawFor, N_BARS } from './page-state.js';
-import { t } from './strings.js';
+import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -74,7 +74,7 @@ export function renderDistribution(rec, chain, onPick) {
     if (cut) li.classList.add('cut');
     if (id === drawn) li.classList.add('drawn');
     const key = el('span', 'bar-key', r < 9 ? String(r + 1) : '');
-    const tok = el('button', 'bar-tok cjk', showPiece(pieceOf(id)));
+    const tok = modelText(showPiece(pieceOf(id)), 'button', 'bar-tok cjk');
     tok.setAttribute('type', 'button');
     tok.title = t('barTake', { piece: showPiece(pieceOf(id)), id });
     tok.addEventListener('click', () => onPick(id));
@@ -102,12 +102,12 @@ export function renderDistribution(rec, chain, onPick) {
   if (u < 0) {
     $.drawLabel.textContent = t('drawGreedy');
   } else {
-    $.drawLabel.textContent = t('drawU', { n: i + 1, seed: state.seed, u: u.toFixed(6), piece: showPiece(pieceOf(drawn)) });
+    $.drawLabel.replaceChildren(...tParts('drawU', { n: i + 1, seed: state.seed, u: u.toFixed(6), piece: modelText(showPiece(pieceOf(drawn))) }));
   }
   let cum = 0;
   const nSeg = Math.min(chain.nKept, 40);
   for (let r = 0; r < nSeg; r++) {
-    const seg = el('span', 'seg-cell');
+    const seg = asModelText(el('span', 'seg-cell'));
     seg.style.setProperty('--len', String(chain.final[r]));
     seg.title = `${showPiece(pieceOf(chain.order[r]))}: ${cum.toFixed(4)} – ${(cum + chain.final[r]).toFixed(4)}`;
     if (r === drawnIndex) seg.classList.add('hit');
@@ -144,13 +144,13 @@ export function renderDistribution(rec, chain, onPick) {
     const head = el('p', 'mask-head');
     const strong = el('strong', '', t('maskRemoved'));
     strong.append(el('span', 'mask-pct', pct(rec.maskedMass)));
-    head.append(strong, document.createTextNode(t('maskOf', { rule: rec.rule ? t('maskRule', { rule: rec.rule }) : '' })));
+    head.append(strong, document.createTextNode(t('maskOf', { rule: rec.rule ? t('maskRule', { rule: t(`rule.${rec.rule}`) }) : '' })));
     $.mask.append(head);
     if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', t('maskWarn')));
     const list = el('p', 'mask-list');
     list.append(document.createTextNode(t('maskList')));
     for (const w of worst.slice(0, 8)) {
-      list.append(el('span', 'mask-tok cjk', showPiece(pieceOf(w.id))), document.createTextNode(` ${pct(w.p)}  `));
+      list.append(modelText(showPiece(pieceOf(w.id)), 'span', 'mask-tok cjk'), document.createTextNode(` ${pct(w.p)}  `));
     }
     $.mask.append(list);
     void ensurePieces(worst.slice(0, 8).map((w) => w.id)).then(() => {

@@ -1,8 +1,8 @@
 // The embedding panel: the newest token's row of the embedding table (from the Q/K/V probe).
 
-import { el, byId, showPiece, vectorRow } from './views.js';
+import { el, byId, showPiece, vectorRow, modelText } from './views.js';
 import { pieceOf, currentTokens } from './page-state.js';
-import { t } from './strings.js';
+import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -23,8 +23,8 @@ export function renderEmbedding(rec) {
   let norm = 0;
   for (const x of emb) norm += x * x;
   const p = el('p', 'dims');
-  p.textContent = t('embeddingDims', {
-    id: newest, piece: showPiece(pieceOf(newest)), n: emb.length, norm: Math.sqrt(norm).toFixed(3),
-  });
-  $.embedding.append(p, vectorRow('embedding', emb));
+  p.append(...tParts('embeddingDims', {
+    id: newest, piece: modelText(showPiece(pieceOf(newest))), n: emb.length, norm: Math.sqrt(norm).toFixed(3),
+  }));
+  $.embedding.append(p, vectorRow(t('embeddingLabel'), emb));
 }

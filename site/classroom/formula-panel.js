@@ -6,7 +6,7 @@
 //           ·V as small matrices, the correct softmax(S) beside S·softmax(S), with the step
 //           where the two part marked
 
-import { el, byId, num4, showPiece, vectorRow } from './views.js';
+import { el, byId, num4, showPiece, vectorRow, modelText } from './views.js';
 import { state, engine, pieceOf, currentTokens } from './page-state.js';
 import { t } from './strings.js';
 import { workedExample, STEPS, PARTING_STEP } from './worked-example.js';
@@ -89,7 +89,7 @@ function renderHead(rec) {
     const a = ex[j] / z;
     const aCell = el('td', 'a-formula', num4(a));
     const rCell = el('td', 'a-runtime', num4(rec.attention[base + j]));
-    tr.append(el('td', '', String(j)), el('td', 'cjk', showPiece(pieceOf(tokens[j]))), el('td', '', dots[j].toFixed(3)),
+    tr.append(el('td', '', String(j)), modelText(showPiece(pieceOf(tokens[j])), 'td'), el('td', '', dots[j].toFixed(3)),
       el('td', '', (dots[j] / scale).toFixed(3)), el('td', '', ex[j].toFixed(4)), aCell, rCell);
     const bar = el('span', 'mini-bar');
     bar.style.setProperty('--len', String(a));
@@ -100,7 +100,13 @@ function renderHead(rec) {
   foot.append(el('td'), el('td', '', 'Σ'), el('td'), el('td'), el('td', '', z.toFixed(4)), el('td', '', '1.0000'), el('td'));
   tbody.append(foot);
   table.append(thead, tbody);
-  $.formula.append(table);
+  // On a phone the table is wider than the panel: it scrolls on its own (by keyboard too).
+  const scroller = el('div', 'table-scroll');
+  scroller.tabIndex = 0;
+  scroller.setAttribute('role', 'region');
+  scroller.setAttribute('aria-label', t('formulaTable'));
+  scroller.append(table);
+  $.formula.append(scroller);
 
   // Weighted sum of the values: o = Σ aⱼ vⱼ, checked against the runtime's output.
   const o = new Float64Array(d);

@@ -1,7 +1,7 @@
 // The temperature lanes: normal runs of the runtime with the same seed at three temperatures;
 // step i draws the same random number u in every lane, so they differ only by temperature.
 
-import { el, byId, pct, showPiece, inkAlpha } from './views.js';
+import { el, byId, pct, showPiece, inkAlpha, modelText } from './views.js';
 import { state, engine, pieceOf, ensurePieces, constraintSpec } from './page-state.js';
 import { t } from './strings.js';
 
@@ -41,7 +41,7 @@ export async function runLanes() {
     tr.dataset.tokens = r.tokens.join(',');
     tr.append(el('th', '', `T = ${temps[k]}`));
     r.tokens.forEach((id, i) => {
-      const td = el('td', 'cjk lane-tok', showPiece(pieceOf(id)));
+      const td = modelText(showPiece(pieceOf(id)), 'td', 'cjk lane-tok');
       td.title = t('laneTip', { id, p: pct(r.probs[i]), u: r.draws[i] < 0 ? t('laneGreedy') : r.draws[i].toFixed(6) });
       td.style.setProperty('--w', inkAlpha(r.probs[i]).toFixed(3));
       tr.append(td);
@@ -52,7 +52,7 @@ export async function runLanes() {
   const texts = el('div', 'lane-texts');
   runs.forEach((r, k) => {
     const p = el('p', 'lane-text');
-    p.append(el('span', 'lane-t', `T = ${temps[k]}`), el('span', 'cjk', r.texts.join('')));
+    p.append(el('span', 'lane-t', `T = ${temps[k]}`), modelText(r.texts.join('')));
     texts.append(p);
   });
   $.lanes.append(texts);

@@ -1,9 +1,9 @@
 // The text panel: the prompt and the tokens taken so far, shaded by the newest token's attention
 // (or shown as token ids), the token list, and the branches a back-up left.
 
-import { el, byId, num4, showPiece, inkAlpha } from './views.js';
+import { el, byId, num4, showPiece, inkAlpha, modelText } from './views.js';
 import { state, engine, pieceOf, currentTokens } from './page-state.js';
-import { t } from './strings.js';
+import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
@@ -75,7 +75,7 @@ export function renderText(/** @type {StepRecord} */ rec) {
   body.replaceChildren();
   tokens.forEach((id, j) => {
     const row = el('tr');
-    row.append(el('td', '', String(j)), el('td', 'cjk', showPiece(pieceOf(id))), el('td', '', String(id)),
+    row.append(el('td', '', String(j)), modelText(showPiece(pieceOf(id)), 'td'), el('td', '', String(id)),
       el('td', '', t(`how.${j < nPrompt ? 'prompt' : state.chosen[j - nPrompt].how}`)));
     body.append(row);
   });
@@ -89,7 +89,8 @@ export function renderBranches(onRestore) {
     info.push(el('span', 'hint', t('backedUp', { n: state.future.length })));
   }
   state.branches.forEach((b, k) => {
-    const btn = el('button', 'btn ghost small cjk', t('branchAt', { at: b.at, text: b.tokens.map((c) => showPiece(pieceOf(c.token))).join('') }));
+    const btn = el('button', 'btn ghost small');
+    btn.append(...tParts('branchAt', { at: b.at, text: modelText(b.tokens.map((c) => showPiece(pieceOf(c.token))).join('')) }));
     btn.setAttribute('type', 'button');
     btn.addEventListener('click', () => onRestore(k));
     info.push(btn);

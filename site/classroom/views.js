@@ -14,6 +14,29 @@ export function el(tag, className, text) {
   return node;
 }
 
+/**
+ * Marks an element as model output: Simplified Chinese as the model wrote it, never translated
+ * or converted (translate="no" asks browser translators the same).
+ * @template {HTMLElement} T
+ * @param {T} node
+ * @returns {T}
+ */
+export function asModelText(node) {
+  node.lang = 'zh-Hans';
+  node.translate = false;
+  return node;
+}
+
+/**
+ * Model output as an element of its own (see asModelText).
+ * @param {string} text
+ * @param {string} [tag]
+ * @param {string} [className]
+ */
+export function modelText(text, tag = 'span', className = 'cjk') {
+  return asModelText(el(tag, className, text));
+}
+
 /** @param {string} id */
 export function byId(id) {
   const node = document.getElementById(id);

@@ -1,6 +1,6 @@
 // The classroom page's accessibility and layout in headless Chromium:
 //   - axe-core (tests/e2e/support/axe.mjs) finds no serious or critical violation in light and
-//     dark, Chinese and English, with the form-rules mask, the lanes, the token list and the
+//     dark, Simplified Chinese, Traditional Chinese and English, with the form-rules mask, the lanes, the token list and the
 //     guided tour on screen; the theme and language really changed between the runs
 //   - the floating PWA bar's 模型 Models button never covers the distribution panel, at desktop
 //     and phone (390×844) sizes, with the page scrolled to the top and to that panel
@@ -8,13 +8,14 @@
 //     and keep the choice in the playground's settings
 //   - the formula panel's worked example (2×5) passes axe in the same four runs, and its
 //     matrices, captions and formulas stay inside the panel at desktop and phone (390×844) sizes,
-//     Chinese and English: correct beside flawed on a desktop, stacked on a phone
+//     in the three languages: correct beside flawed on a desktop, stacked on a phone
 //
 // Run: node --test tests/e2e/classroom-a11y.test.mjs   (INK_POETRY_MODEL=/path/to/model.gguf)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { skip, startClassroomSite, openClassroom, idle, steps } from './classroom-site.mjs';
+import { skip, startClassroomSite, openClassroom, idle, steps, LANGS } from './classroom-site.mjs';
+import { STRINGS } from '../../site/classroom/strings.js';
 import { runAxe, seriousViolations, formatViolations } from './support/axe.mjs';
 
 const RULES = `#c=1&f=${encodeURIComponent('<五绝>')}&t=${encodeURIComponent('秋夜')}&s=3&T=0.9&k=0&p=1&m=0&r=1&n=0`;
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
-  for (const lang of /** @type {const} */ (['zh', 'en'])) {
+  for (const lang of LANGS) {
     test(`classroom: axe finds no serious or critical violation (${colorScheme}, ${lang})`, { skip, timeout: 90000 }, async () => {
       const { page, errors } = await openClassroom(/** @type {any} */ (site), RULES, { colorScheme, lang });
       await steps(page, 3);
@@ -52,7 +53,7 @@ for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
         guide: !(/** @type {HTMLElement} */ (document.getElementById('guide')).hidden),
       }));
       assert.deepEqual(shown, {
-        lang: lang === 'zh' ? 'zh-Hans' : 'en', theme: colorScheme, start: lang === 'zh' ? '开始' : 'Start', mask: true, guide: true,
+        lang, theme: colorScheme, start: STRINGS[lang].start, mask: true, guide: true,
       });
       const violations = seriousViolations(await runAxe(page));
       assert.deepEqual(violations, [], formatViolations(violations, `classroom, ${colorScheme}, ${lang}`));
@@ -95,7 +96,7 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
 }
 
 for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
-  for (const lang of /** @type {const} */ (['zh', 'en'])) {
+  for (const lang of LANGS) {
     test(`classroom: the worked example's matrices fit the formula panel (${viewport.width}×${viewport.height}, ${lang})`, { skip, timeout: 90000 }, async () => {
       const { page, errors } = await openClassroom(/** @type {any} */ (site), START, { viewport, lang });
       await page.click('#formula-worked');

@@ -18,6 +18,16 @@ export const MODEL = process.env.INK_POETRY_MODEL || path.join(ROOT, 'assets/mod
 /** Where the pages load the model from (site/app/engine.js DEFAULT_MODEL_URL). */
 export const MODEL_PATH = 'assets/models/inkstone-poetry-q8_0.gguf';
 
+/** @typedef {'en'|'zh-Hans'|'zh-Hant'} Lang  the classroom's interface languages (<html lang>) */
+/** The classroom's languages, first Chinese as the page's default for a Chinese browser. */
+export const LANGS = /** @type {const} */ (['zh-Hans', 'zh-Hant', 'en']);
+/** The playground's settings (site/app/settings.js lang and script) that choose each language. */
+export const SETTINGS = {
+  en: { lang: 'en', script: 'simplified' },
+  'zh-Hans': { lang: 'zh', script: 'simplified' },
+  'zh-Hant': { lang: 'zh', script: 'traditional' },
+};
+
 /** The suites' `skip`: Chromium, playwright-core and the wasm build (fails under INK_REQUIRE_ALL). */
 export const skip = requireOrSkip(canRunChromium(),
   missingFiles(ROOT, path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm')));
@@ -67,8 +77,9 @@ export async function startClassroomSite() {
  * @param {ClassroomSite} site
  * @param {string} fragment
  * @param {{viewport?: {width: number, height: number}, colorScheme?: 'light'|'dark',
- *          lang?: 'zh'|'en', expect?: 'true'|'error'}} [options]
- *        lang: the interface language saved in the playground's settings before the page loads
+ *          lang?: Lang, expect?: 'true'|'error'}} [options]
+ *        lang: the interface language saved in the playground's settings (lang, script) before
+ *        the page first loads in this tab; a reload keeps what the page saved since
  */
 export async function openClassroom(site, fragment, options = {}) {
   const page = await site.context.newPage();
@@ -81,12 +92,14 @@ export async function openClassroom(site, fragment, options = {}) {
   await page.setViewportSize(options.viewport || { width: 1280, height: 900 });
   await page.emulateMedia({ colorScheme: options.colorScheme || 'light' });
   if (options.lang) {
-    await page.addInitScript((lang) => {
+    await page.addInitScript((choice) => {
+      if (sessionStorage.getItem('inkstone.test.lang')) return;
+      sessionStorage.setItem('inkstone.test.lang', '1');
       const key = 'inkstone.playground.v1';
       let saved = {};
       try { saved = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch { saved = {}; }
-      localStorage.setItem(key, JSON.stringify({ ...saved, lang, theme: '' }));
-    }, options.lang);
+      localStorage.setItem(key, JSON.stringify({ ...saved, ...choice, theme: '' }));
+    }, SETTINGS[options.lang]);
   }
   await page.goto(`${site.url}/classroom.html${fragment}`);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });

@@ -16,7 +16,7 @@
 //   - the URL fragment restores prompt, seed, step, layer/head and temperature
 //   - the formula panel's worked example (2×5, Q = K = V, d_k = 5): every number it shows for
 //     QKᵀ, ÷√d_k, the weights and ·V, correct (softmax(S)) and flawed (S·softmax(S)), equals the
-//     arithmetic done in this file, in Chinese and English; the correct weights' rows sum to 1,
+//     arithmetic done in this file, in English, Simplified and Traditional Chinese; the correct weights' rows sum to 1,
 //     the flawed ones' do not, and the one "parts here" marker is on the weights step; the mode
 //     is kept in the link (w=1)
 //   - the model comes through the playground's loader: it lands in the model store (Cache API)
@@ -421,8 +421,8 @@ test('classroom: the worked example (2×5) shows softmax(QKᵀ/√d_k)·V and S�
   for (const row of ref.correct.weights) assert.ok(Math.abs(row[0] + row[1] - 1) < 1e-15);
   for (const row of ref.flawed.weights) assert.ok(Math.abs(row[0] + row[1] - 1) > 0.1);
 
-  const parts = { en: 'parts here', zh: '从这里分岔' };
-  for (const lang of /** @type {const} */ (['en', 'zh'])) {
+  const parts = { en: 'parts here', 'zh-Hans': '从这里分岔', 'zh-Hant': '從這裡分岔' };
+  for (const lang of /** @type {const} */ (['en', 'zh-Hans', 'zh-Hant'])) {
     await t.test(`every number shown equals the arithmetic done here (${lang})`, async () => {
       const { page, errors } = await open(/** @type {any} */ (site), START, { lang });
       await page.click('#formula-worked');
