@@ -5,6 +5,8 @@
 //   <s> + form tag (<五绝> <七绝> <五律> <七律> <其他>, <词> from run 2 on) + title + "\n", then
 //   the body, then </s>. A 詞 is prompted <词>詞牌 (its title is its 詞牌); a model without the
 //   <词> token gets <其他>詞牌, and the {"cipai"} constraint still forces the 詞牌.
+// Other models (a Qwen GGUF of the user's own) are asked in plain words or in ChatML
+// (prompt-format.js); the constraint engine forces the form either way.
 // A given opening ("first line", or the prefix kept when the user picks another character) is
 // forced token by token at the start of the body, so the constraint engine walks through it
 // like generated text and the seeded sampler starts after it: the same opening and seed give the
@@ -14,6 +16,7 @@ import { Inkstone, ModelStore } from '../web/client.js';
 import { sha256Hex } from '../web/model-store.js';
 import { Poetry } from '../web/poetry.js';
 import { planForm } from './forms.js';
+import { poemPrompt, promptStyle, templateThinks, UNTITLED } from './prompt-format.js';
 
 /** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
 /** @typedef {import('../web/protocol.js').GenerateSummary} GenerateSummary */
@@ -41,8 +44,6 @@ export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
 /** Sampling settings the playground does not show; fixed so that replays stay identical. */
 const FIXED_SAMPLING = Object.freeze({ minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 });
-/** The title of the unconditioned prompt under guidance: a poem about nothing in particular. */
-const UNTITLED = '无题';
 /** How many alternatives each step records (for the character popover). */
 const TOP_ALTERNATIVES = 8;
 
@@ -78,6 +79,8 @@ export class PoemEngine {
   #cipai = null;
   /** @type {Promise<boolean> | null} whether the loaded model has the <词> tag */
   #ciTag = null;
+  /** @type {Promise<import('./prompt-format.js').PromptStyle> | null} how the model is asked */
+  #style = null;
 
   /** @param {{wasmBase: string, build: 'auto'|'inkstone'|'inkstone-mt'}} options */
   constructor(options) {
@@ -123,6 +126,7 @@ export class PoemEngine {
     }
     const sha256 = await expectedHash(absolute);
     this.#ciTag = null;
+    this.#style = null;
     await this.#ink.useBuild('inkstone');  // the site's own model is small (buildFor)
     const info = await this.#ink.load(absolute, { onProgress, store, sha256, onStoreError });
     this.info = info;
@@ -146,6 +150,7 @@ export class PoemEngine {
     this.info = null;
     this.#pieces.clear();
     this.#ciTag = null;
+    this.#style = null;
     await this.#ink.useBuild(buildFor(bytes.byteLength));
     const info = await this.#ink.load(bytes);
     this.info = info;
@@ -183,6 +188,24 @@ export class PoemEngine {
       });
     }
     return this.#cipai;
+  }
+
+  /**
+   * How the loaded model is prompted: Inkstone's tags when its vocabulary spells them as single
+   * tokens, else ChatML or plain words (prompt-format.js).
+   * @returns {Promise<import('./prompt-format.js').PromptStyle>}
+   */
+  promptStyle() {
+    if (!this.#style) {
+      const info = this.info ?? {};
+      this.#style = Promise.all(['<七绝>', '<其他>'].map((t) => this.#ink.tokenize(t, { addBos: false }))).then(
+        (ids) => promptStyle(info, ids.every((x) => x.length === 1)),
+      );
+      this.#style.catch(() => {
+        this.#style = null;
+      });
+    }
+    return this.#style;
   }
 
   /**
@@ -228,8 +251,10 @@ export class PoemEngine {
   async *write(request) {
     const plan = planForm(request.choice, { rhymeGroup: request.rhymeGroup, slotGroups: request.slotGroups });
     await this.useRhymeBook(request.choice.form === 'ci' ? 'ci' : request.rhymeBook || 'xinyun');
-    const tag = plan.tag === '<词>' && !(await this.hasCiTag()) ? '<其他>' : plan.tag;
-    const prompt = `${tag}${request.title}\n`;
+    const style = await this.promptStyle();
+    const tag = plan.tag === '<词>' && style === 'inkstone' && !(await this.hasCiTag()) ? '<其他>' : plan.tag;
+    const thinks = templateThinks(this.info ?? {});
+    const prompt = poemPrompt(style, { tag, title: request.title, thinks });
     const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];
     // The way of writing (tools/train/blind/README.md): for a 詩 or free verse with a title,
     // guidance toward the title against the same tag with 无题, and no repeated characters. A 詞's
@@ -238,12 +263,13 @@ export class PoemEngine {
     const poem = request.choice.form !== 'ci';
     const guidance = poem && request.title ? request.sampling.guidance ?? 1 : 1;
     const guided = guidance !== 1
-      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(`${tag}${UNTITLED}\n`, { addBos: true }) }
+      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(poemPrompt(style, { tag, title: UNTITLED, thinks }).text, { addBos: prompt.addBos }) }
       : {};
     const constraint = plan.constraint && poem && request.sampling.noRepeat ? { ...plan.constraint, no_repeat: true } : plan.constraint;
-    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string}} */
+    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string, addBos: boolean}} */
     const options = {
-      prompt,
+      prompt: prompt.text,
+      addBos: prompt.addBos,
       signal: request.signal,
       seed: request.sampling.seed >>> 0,
       temperature: request.sampling.temperature,
