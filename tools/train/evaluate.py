@@ -27,6 +27,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "corpus"))
 from export_gguf import model_from_gguf  # noqa: E402
 from prepare import Encoder, FORMS, LINE_END, N_SPECIAL, TAG_BASE, classify  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "blind"))
+from score import score, score_mixed  # noqa: E402
 
 CARD_PROMPTS = [("五绝", "春晓"), ("七绝", "春望"), ("五律", "秋夜"), ("七律", "登高"),
                 ("五绝", "江雪"), ("七绝", "送友人归江南"), ("五律", "山居"), ("七律", "寄远"),
@@ -187,6 +189,10 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--results", default="", help="save the measurements here (JSON)")
     ap.add_argument("--from-results", default="", help="only rewrite the card from saved JSON")
+    ap.add_argument("--blind", default="", help="pair readings in tools/train/blind (NAME,NAME)")
+    ap.add_argument("--mixed", default="", help="a mixed-test reading in tools/train/blind")
+    ap.add_argument("--pairs", default="",
+                    help="a write-pairs.mjs key (today's way | the new way) for the card")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t_start = time.time()
@@ -265,6 +271,41 @@ def main():
             json.dump({"R": R, "card": card, "form_res": form_res}, f, ensure_ascii=False)
         R = json.load(open(args.results, encoding="utf-8"))["R"]
     write_card(args, R, card, form_res, train_summary(args.train_log), vocab, stats)
+
+
+def way_of_writing(args, w):
+    """The card's section on how the site writes: the blind readings and side-by-side pairs."""
+    if not (args.blind or args.mixed or args.pairs):
+        return
+    w("## The way of writing\n")
+    w("The site writes a 詩 with its constraints (form, 平仄, rhyme) and, since the blind "
+      "reading below, with **classifier-free guidance 2.5** toward the title (a second sequence "
+      "with the title 无题 runs beside the poem's; each step samples from "
+      "`uncond + 2.5 · (cond − uncond)`) and **no repeated characters** (`no_repeat`). A 詞 is "
+      "written without either. Protocol: `tools/train/blind/README.md`.\n")
+    if args.blind:
+        w("| reading | pairs | the new way preferred | coherence today's way / new way |")
+        w("|---|---|---|---|")
+        for name in args.blind.split(","):
+            n, b, mean = score(name)
+            w(f"| `{name}` | {n} | {b} ({100 * b / n:.1f} %) | {mean['A']:.2f} / {mean['B']:.2f} |")
+        w("")
+    if args.mixed:
+        n, found, right, mean = score_mixed(args.mixed)
+        w(f"Mixed test `{args.mixed}`: {n // 2} of ours (the new way) among {n // 2} little-read "
+          f"held-out Song 七絕 with the same titles. The reader called {found} of ours a model's "
+          f"({right} of {n} calls right); coherence {mean['model']:.2f} for ours, "
+          f"{mean['song']:.2f} for the Song poems.\n")
+    if args.pairs:
+        key = json.load(open(args.pairs, encoding="utf-8"))
+        w(f"Side by side, unedited ({key['form']}, constraints on, the site's sampling; "
+          "today's way | the new way, same title and seed):\n")
+        w("| title | seed | today's way | the new way |")
+        w("|---|---|---|---|")
+        for p in key["pairs"]:
+            a, b = (p["poems"][k]["text"].replace("\n", "") for k in ("A", "B"))
+            w(f"| {p['title']} | {p['seed']} | {a} | {b} |")
+        w("")
 
 
 def write_card(args, R, card, form_res, T, vocab, stats):
@@ -381,6 +422,7 @@ def write_card(args, R, card, form_res, T, vocab, stats):
     w(f"- **Q8_0 vs F32**: greedy continuations ({gs[1]} validation titles, 4 tags in turn) are "
       f"identical for {gs[0]}/{gs[1]} prompts; {R['greedy_prefix_share']:.1%} of generated "
       "tokens lie in the common prefix.\n")
+    way_of_writing(args, w)
     w("## Samples (unedited)\n")
     w("Sampled with the PyTorch model on the Q8_0 file's dequantized weights, plain temperature "
       f"sampling, torch.Generator seed {args.seed}, no constraints. `(no </s>)` marks a sample "
