@@ -27,7 +27,7 @@ const EN = {
   currentModel: 'Current model: {name}',
   dropHere: 'Drop a .gguf model here, or',
   chooseFile: 'Choose a GGUF file…',
-  urlPlaceholder: 'https://…/model.gguf or a path on this site',
+  urlPlaceholder: 'https://…/model.gguf or a path here',
   urlLabel: 'Model URL',
   fetch: 'Fetch',
   cancel: 'Cancel',
