@@ -17,16 +17,24 @@
 //
 //   window 'inkstone:model-loaded'    CustomEvent, detail: { name: string, info?: ModelInfo }
 //
-// Text that came from a file or URL is inserted with textContent only.
+// Its words are in site/pwa/strings.js (English, Simplified and Traditional Chinese, following
+// the page's <html lang>, said again when it changes). Text that came from a file or URL is
+// inserted with textContent only; messages switch on error.code and detail, never on the text.
 
 import { InkstoneError, isQuotaError } from '../web/errors.js';
 import { ModelStore, download } from '../web/model-store.js';
+import { say, sayAttr } from './strings.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
 /** @typedef {{inspect: (file: Blob) => Promise<ModelInfo>}} Inspector */
 
 export const MODEL_SELECTED = 'inkstone:model-selected';
 export const MODEL_LOADED = 'inkstone:model-loaded';
+
+/** @typedef {{key: string, vars: import('./strings.js').Vars}} Message */
+
+/** The weight types the runtime runs (docs/status-codes.md, unsupported_tensor_type). */
+const RUNNABLE_TYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
 
 /** Where models the user brought from a file are kept in the cache (a made-up URL). */
 const LOCAL_PREFIX = 'byo/';
@@ -67,40 +75,39 @@ export function estimateMemory(info, fileBytes) {
 }
 
 /**
- * Why a file cannot be used, in words, from an inspect error or report; '' when it can.
+ * Why a file cannot be used (a message key and its vars), from an inspect error or report; null
+ * when it can. Switches on the error's code and the runtime's fine code (problem.detail).
  * @param {unknown} error   what inspect threw (or null)
  * @param {ModelInfo | null} info
  * @param {number} size     the file's size
+ * @returns {Message | null}
  */
 export function refusalReason(error, info, size) {
   if (error) {
     const e = /** @type {InkstoneError} */ (error);
-    if (e.code === 'invalid_model') {
-      if (e.detail === 'truncated') {
-        return `This GGUF file is truncated: its header ends before the file does (${formatBytes(size)}). Download it again.`;
-      }
-      return `This file is not a usable GGUF model: ${e.message}`;
-    }
-    if (e.code === 'unsupported_model') return `This model cannot run here: ${e.message}`;
-    return `Could not read this file: ${e.message || e}`;
+    const message = e.message || String(e);
+    if (e.code === 'invalid_model' && e.detail === 'truncated') return { key: 'refuseTruncatedHeader', vars: { size: formatBytes(size) } };
+    if (e.code === 'invalid_model') return { key: 'refuseInvalid', vars: { message } };
+    if (e.code === 'unsupported_model') return { key: 'refuseUnsupported', vars: { message } };
+    return { key: 'refuseUnread', vars: { message } };
   }
-  if (!info) return 'Could not read this file.';
+  if (!info) return { key: 'refuseUnread', vars: { message: '—' } };
   if (info.runnable === false) {
     const p = info.problem || { code: '', detail: '', message: '' };
-    if (p.detail === 'architecture' || /architecture/i.test(p.message || '')) {
-      return `Unsupported architecture “${info.architecture || '?'}”: Inkstone runs llama-family models (general.architecture = llama) only. ${p.message || ''}`.trim();
+    const message = p.message || p.detail || p.code;
+    if (p.detail === 'unsupported_architecture') return { key: 'refuseArch', vars: { arch: info.architecture || '?' } };
+    if (p.detail === 'unsupported_tensor_type') {
+      const types = [...new Set((info.header?.tensors || []).map((t) => t.type))].filter((t) => !RUNNABLE_TYPES.includes(t));
+      return { key: 'refuseType', vars: { types: types.join(', ') || message } };
     }
-    if (/type/i.test(p.detail || '') || /tensor type|weight type/i.test(p.message || '')) {
-      return `Unsupported weight type: ${p.message}. Inkstone runs f32, f16, q8_0 and q4_0 weights.`;
-    }
-    if (p.code === 'invalid_model') return `This GGUF file is damaged: ${p.message}`;
-    return `This model cannot run here: ${p.message || p.detail || p.code}`;
+    if (p.code === 'invalid_model') return { key: 'refuseDamaged', vars: { message } };
+    return { key: 'refuseUnsupported', vars: { message } };
   }
   const header = info.header;
   if (header && header.dataEnd > size) {
-    return `This GGUF file is truncated: its tensors need ${formatBytes(header.dataEnd)} but the file has only ${formatBytes(size)}. Download it again.`;
+    return { key: 'refuseTruncatedData', vars: { need: formatBytes(header.dataEnd), size: formatBytes(size) } };
   }
-  return '';
+  return null;
 }
 
 /**
@@ -151,7 +158,7 @@ export class ModelManager {
     this.#build();
     this.#target.addEventListener(MODEL_LOADED, (event) => {
       const detail = /** @type {CustomEvent} */ (event).detail || {};
-      this.ui.current.textContent = detail.name ? `Current model: ${detail.name}` : '';
+      say(this.ui.current, detail.name ? 'currentModel' : null, { name: detail.name });
     });
   }
 
@@ -159,34 +166,46 @@ export class ModelManager {
     const ui = this.ui;
     ui.current = el('p', { class: 'pwa-current', 'data-role': 'current' });
     ui.fileInput = el('input', { type: 'file', accept: '.gguf,application/octet-stream', class: 'pwa-file', 'data-role': 'file' });
-    ui.pick = el('button', { type: 'button', class: 'pwa-btn', text: 'Choose a GGUF file…' });
-    ui.drop = el('div', { class: 'pwa-drop', 'data-role': 'drop', tabindex: '0' }, [
-      el('p', { text: 'Drop a .gguf model here, or' }),
-      ui.pick,
-      ui.fileInput,
-    ]);
-    ui.urlInput = el('input', { type: 'url', class: 'pwa-url', placeholder: 'https://…/model.gguf or a path on this site', 'aria-label': 'Model URL', 'data-role': 'url' });
-    ui.urlButton = el('button', { type: 'submit', class: 'pwa-btn', text: 'Fetch' });
-    ui.cancel = el('button', { type: 'button', class: 'pwa-btn', text: 'Cancel', hidden: '' });
+    ui.pick = el('button', { type: 'button', class: 'pwa-btn', 'data-role': 'pick' });
+    say(ui.pick, 'chooseFile');
+    sayAttr(ui.fileInput, 'aria-label', 'chooseFile');
+    const dropHere = el('p');
+    say(dropHere, 'dropHere');
+    ui.drop = el('div', { class: 'pwa-drop', 'data-role': 'drop', tabindex: '0' }, [dropHere, ui.pick, ui.fileInput]);
+    ui.urlInput = el('input', { type: 'url', class: 'pwa-url', 'data-role': 'url' });
+    sayAttr(ui.urlInput, 'placeholder', 'urlPlaceholder');
+    sayAttr(ui.urlInput, 'aria-label', 'urlLabel');
+    ui.urlButton = el('button', { type: 'submit', class: 'pwa-btn', 'data-role': 'fetch' });
+    say(ui.urlButton, 'fetch');
+    ui.cancel = el('button', { type: 'button', class: 'pwa-btn', hidden: '', 'data-role': 'cancel' });
+    say(ui.cancel, 'cancel');
     ui.urlForm = el('form', { class: 'pwa-url-form', novalidate: '' }, [ui.urlInput, ui.urlButton, ui.cancel]);
     ui.progress = el('progress', { max: '1', value: '0', hidden: '', 'data-role': 'progress' });
     ui.status = el('p', { class: 'pwa-status', role: 'status', 'aria-live': 'polite', 'data-role': 'status' });
     ui.error = el('p', { class: 'pwa-error', role: 'alert', hidden: '', 'data-role': 'error' });
     ui.report = el('dl', { class: 'pwa-report', 'data-role': 'report' });
     ui.keep = el('input', { type: 'checkbox', id: 'pwa-keep-model', checked: '' });
-    ui.use = el('button', { type: 'button', class: 'pwa-btn primary', text: 'Use this model', 'data-role': 'use' });
+    ui.use = el('button', { type: 'button', class: 'pwa-btn primary', 'data-role': 'use' });
+    say(ui.use, 'useModel');
+    const reportHeading = el('h3');
+    say(reportHeading, 'reportHeading');
+    const keepText = el('span');
+    say(keepText, 'keepOffline');
     ui.reportBox = el('section', { class: 'pwa-report-box', hidden: '', 'data-role': 'report-box' }, [
-      el('h3', { text: 'Header report' }),
+      reportHeading,
       ui.report,
-      el('label', { class: 'pwa-check' }, [ui.keep, ' Keep it offline on this device']),
+      el('label', { class: 'pwa-check' }, [ui.keep, ' ', keepText]),
       ui.use,
     ]);
     ui.list = el('ul', { class: 'pwa-list', 'data-role': 'list' });
     ui.storage = el('p', { class: 'pwa-storage', 'data-role': 'storage' });
-    ui.persist = el('button', { type: 'button', class: 'pwa-btn', text: 'Keep offline (persistent storage)', 'data-role': 'persist' });
+    ui.persist = el('button', { type: 'button', class: 'pwa-btn', 'data-role': 'persist' });
+    say(ui.persist, 'persist');
+    const listHeading = el('h3');
+    say(listHeading, 'onDevice');
     this.root.append(
       ui.current, ui.drop, ui.urlForm, ui.progress, ui.status, ui.error, ui.reportBox,
-      el('h3', { text: 'Models on this device' }), ui.list, ui.storage, ui.persist,
+      listHeading, ui.list, ui.storage, ui.persist,
     );
 
     ui.pick.addEventListener('click', () => ui.fileInput.click());
@@ -218,24 +237,26 @@ export class ModelManager {
     ui.use.addEventListener('click', () => void this.useCandidate());
     ui.persist.addEventListener('click', async () => {
       const ok = await this.#store.persist();
-      this.ui.status.textContent = ok
-        ? 'Storage is persistent: the browser will not evict the app and models on its own.'
-        : 'The browser did not grant persistent storage (it may still keep the files).';
+      say(this.ui.status, ok ? 'persistGranted' : 'persistDenied');
       void this.refresh();
     });
   }
 
-  /** @param {string} message */
-  #fail(message) {
-    this.ui.error.textContent = message;
+  /**
+   * Shows why something failed (and clears the status line).
+   * @param {string} key
+   * @param {import('./strings.js').Vars} [vars]
+   */
+  #fail(key, vars) {
+    say(this.ui.error, key, vars);
     this.ui.error.hidden = false;
-    this.ui.status.textContent = '';
+    say(this.ui.status, null);
   }
 
   #clearMessages() {
     this.ui.error.hidden = true;
-    this.ui.error.textContent = '';
-    this.ui.status.textContent = '';
+    say(this.ui.error, null);
+    say(this.ui.status, null);
   }
 
   /**
@@ -249,9 +270,9 @@ export class ModelManager {
     this.#clearMessages();
     this.#candidate = null;
     this.ui.reportBox.hidden = true;
-    this.ui.status.textContent = `Reading the header of ${name}…`;
+    say(this.ui.status, 'reading', { name });
     if (!(await hasGgufMagic(blob))) {
-      this.#fail(`“${name}” is not a GGUF model file (it does not begin with the bytes “GGUF”).`);
+      this.#fail('notGguf', { name });
       return false;
     }
     /** @type {ModelInfo | null} */
@@ -265,12 +286,12 @@ export class ModelManager {
     }
     const reason = refusalReason(error, info, blob.size);
     if (reason || !info) {
-      this.#fail(reason);
+      this.#fail(reason ? reason.key : 'refuseUnread', reason ? reason.vars : { message: '—' });
       return false;
     }
     this.#candidate = { blob, name, url, info };
     this.#showReport(info, blob.size, name);
-    this.ui.status.textContent = `${name} can run here.`;
+    say(this.ui.status, 'canRun', { name });
     return true;
   }
 
@@ -280,20 +301,27 @@ export class ModelManager {
    * @param {string} name
    */
   #showReport(info, size, name) {
+    /** @type {[string, string | Message][]} a row's heading key, and its value (text, or a message) */
     const rows = [
-      ['File', `${name} (${formatBytes(size)})`],
-      ['Name', info.name || '—'],
-      ['Architecture', info.architecture || '?'],
-      ['Parameters', formatCount(info.nParams)],
-      ['Weight types', (info.weightTypes || []).join(', ') || '?'],
-      ['Vocabulary', `${info.nVocab} tokens, ${info.tokenizer} tokenizer`],
-      ['Context', `${info.nCtxTrain || info.nCtx} tokens`],
-      ['Layers × width', `${info.nLayer} × ${info.nEmbd} (${info.nHead} heads, ${info.nHeadKv} KV)`],
-      ['Estimated memory', `≈ ${formatBytes(estimateMemory(info, size))}`],
+      ['rowFile', { key: 'valFile', vars: { name, size: formatBytes(size) } }],
+      ['rowName', info.name || '—'],
+      ['rowArch', info.architecture || '?'],
+      ['rowParams', formatCount(info.nParams)],
+      ['rowTypes', (info.weightTypes || []).join(', ') || '?'],
+      ['rowVocab', { key: 'valVocab', vars: { n: info.nVocab, tokenizer: info.tokenizer } }],
+      ['rowContext', { key: 'valContext', vars: { n: info.nCtxTrain || info.nCtx } }],
+      ['rowLayers', { key: 'valLayers', vars: { layers: info.nLayer, width: info.nEmbd, heads: info.nHead, kv: info.nHeadKv } }],
+      ['rowMemory', `≈ ${formatBytes(estimateMemory(info, size))}`],
     ];
     const report = this.ui.report;
     report.replaceChildren();
-    for (const [k, v] of rows) report.append(el('dt', { text: k }), el('dd', { text: v }));
+    for (const [k, v] of rows) {
+      const dt = el('dt');
+      say(dt, k);
+      const dd = el('dd', typeof v === 'string' ? { text: v } : {});
+      if (typeof v !== 'string') say(dd, v.key, v.vars);
+      report.append(dt, dd);
+    }
     this.ui.reportBox.hidden = false;
   }
 
@@ -313,7 +341,7 @@ export class ModelManager {
     ui.cancel.hidden = false;
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || url);
     try {
-      ui.status.textContent = `Downloading ${name}…`;
+      say(ui.status, 'downloading', { name });
       const cached = await this.#cachedResponse(url);
       const bytes = cached
         ? await cached.arrayBuffer()
@@ -322,14 +350,16 @@ export class ModelManager {
             onProgress: (/** @type {{loaded: number, total: number}} */ { loaded, total }) => {
               if (total) progress.value = loaded / total;
               else progress.removeAttribute('value');
-              ui.status.textContent = `Downloading ${name}: ${formatBytes(loaded)}${total ? ` of ${formatBytes(total)}` : ''}`;
+              say(ui.status, total ? 'downloadingOf' : 'downloadingBytes', { name, loaded: formatBytes(loaded), total: formatBytes(total) });
             },
           });
       progress.value = 1;
       return await this.consider(new Blob([bytes]), name, url);
     } catch (err) {
       const e = /** @type {InkstoneError} */ (err);
-      this.#fail(e.code === 'aborted' ? 'Download cancelled.' : `Could not download ${name}: ${e.message || e}`);
+      if (e.code === 'aborted') this.#fail('downloadCancelled');
+      else if (e.code === 'hash_mismatch') this.#fail('downloadHash', { name });
+      else this.#fail('downloadFailed', { name, message: e.message || String(e) });
       return false;
     } finally {
       this.#download = null;
@@ -359,10 +389,8 @@ export class ModelManager {
         // Keeping a model offline is a clear wish to keep things: ask not to be evicted.
         void this.#store.persist().catch(() => false);
       } catch (err) {
-        const quota = isQuotaError(err);
-        this.#fail(quota
-          ? `Not enough storage to keep ${c.name} offline (${formatBytes(c.blob.size)}). Delete a model below or free space; it will still be used now.`
-          : `Could not keep ${c.name} offline: ${/** @type {Error} */ (err).message || err}`);
+        if (isQuotaError(err)) this.#fail('keepNoSpace', { name: c.name, size: formatBytes(c.blob.size) });
+        else this.#fail('keepFailed', { name: c.name, message: /** @type {Error} */ (err).message || String(err) });
       }
     }
     const ok = await this.select(c.blob, c.name, c.url, c.info);
@@ -387,23 +415,26 @@ export class ModelManager {
     this.#target.dispatchEvent(event);
     const response = reply.promise;
     if (!event.defaultPrevented && !response) {
-      this.#fail('This page cannot switch models.');
+      this.#fail('cannotSwitch');
       return false;
     }
     if (!response) return true;
     this.busy = true;
-    this.ui.status.textContent = `Loading ${name}…`;
+    say(this.ui.status, 'loading', { name });
     try {
       const loaded = await response;
-      this.ui.current.textContent = `Current model: ${name}`;
-      this.ui.status.textContent = `${name} is loaded (${(loaded && loaded.architecture) || info.architecture}, ${formatCount((loaded && loaded.nParams) || info.nParams)} parameters).`;
+      say(this.ui.current, 'currentModel', { name });
+      say(this.ui.status, 'loaded', {
+        name,
+        arch: (loaded && loaded.architecture) || info.architecture,
+        params: formatCount((loaded && loaded.nParams) || info.nParams),
+      });
       this.ui.reportBox.hidden = true;
       return true;
     } catch (err) {
       const e = /** @type {InkstoneError} */ (err);
-      this.#fail(e.code === 'out_of_memory'
-        ? `${name} does not fit in this browser's memory for WebAssembly.`
-        : `Could not load ${name}: ${e.message || e}`);
+      if (e.code === 'out_of_memory') this.#fail('loadOom', { name });
+      else this.#fail('loadFailed', { name, message: e.message || String(e) });
       return false;
     } finally {
       this.busy = false;
@@ -423,8 +454,10 @@ export class ModelManager {
     list.replaceChildren();
     for (const entry of entries) {
       const name = decodeURIComponent(new URL(entry.url).pathname.split('/').pop() || entry.url);
-      const use = el('button', { type: 'button', class: 'pwa-btn', text: 'Use' });
-      const del = el('button', { type: 'button', class: 'pwa-btn', text: 'Delete' });
+      const use = el('button', { type: 'button', class: 'pwa-btn', 'data-role': 'use-kept' });
+      say(use, 'use');
+      const del = el('button', { type: 'button', class: 'pwa-btn', 'data-role': 'delete-kept' });
+      say(del, 'delete');
       use.addEventListener('click', async () => {
         const hit = await this.#cachedResponse(entry.url);
         if (!hit) return void this.refresh();
@@ -440,11 +473,13 @@ export class ModelManager {
         use, del,
       ]));
     }
-    if (!entries.length) list.append(el('li', { class: 'pwa-empty', text: 'No models kept yet.' }));
+    if (!entries.length) {
+      const empty = el('li', { class: 'pwa-empty' });
+      say(empty, 'noModels');
+      list.append(empty);
+    }
     const { usage, quota, persisted } = await this.#store.estimate();
-    this.ui.storage.textContent = quota
-      ? `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} available${persisted ? ' (persistent)' : ''}.`
-      : '';
+    say(this.ui.storage, quota ? (persisted ? 'storagePersistent' : 'storage') : null, { used: formatBytes(usage), quota: formatBytes(quota) });
     this.ui.persist.hidden = persisted;
   }
 }

@@ -16,27 +16,22 @@
 //                               module asks for persistent storage (once)
 //   'inkstone:pwa-update'      (dispatched here) { version } a new version waits for a reload
 //
+// Its words are in strings.js: English, Simplified or Traditional Chinese as the page's <html lang>
+// says, and again whenever it changes (both pages set it; see strings.js).
+//
 // The worker controls the pages loaded after it was installed (it does not claim the page that
 // installed it, and never reloads a page by itself): from the second visit on, pages are served
 // with COOP/COEP, so they run crossOriginIsolated (threads) even on hosts that cannot set them.
 
 import { isQuotaError } from '../web/errors.js';
 import { ModelManager, formatBytes } from './model-manager.js';
+import { say, sayAttr } from './strings.js';
 
 const ROOT = new URL('../', import.meta.url);
 
 /** @typedef {{version?: string, registration?: ServiceWorkerRegistration, manager?: ModelManager}} PwaState */
 /** @type {PwaState & {ready: Promise<ServiceWorkerRegistration | null>}} */
 const state = /** @type {any} */ ({});
-
-/**
- * The text for the page's language (the playground and classroom set <html lang>).
- * @param {string} zh
- * @param {string} en
- */
-function say(zh, en) {
-  return (document.documentElement.lang || '').startsWith('zh') ? zh : en;
-}
 
 /** Whether the page already tells the user that storage is full (the playground's notice). */
 function pageShowsQuota() {
@@ -46,10 +41,7 @@ function pageShowsQuota() {
 
 function quotaBanner() {
   if (pageShowsQuota()) return;
-  banner('error', say(
-    '浏览器存储已满，无法离线使用砚。请在“模型”里删除旧模型或腾出空间后重新载入。',
-    'Browser storage is full, so Inkstone cannot work offline. Delete a model under “Models” or free some space, then reload.',
-  ), null);
+  banner('error', 'quotaFull', null);
 }
 /** @type {any} */ (window).inkstonePwa = state;
 
@@ -76,7 +68,7 @@ function bar() {
 }
 
 /**
- * A banner line with an optional action button.
+ * A banner line with an optional action button (text and label are keys of strings.js).
  * @param {string} kind
  * @param {string} text
  * @param {{label: string, onClick: () => void} | null} action
@@ -92,13 +84,13 @@ function banner(kind, text, action) {
   }
   node.replaceChildren();
   const p = document.createElement('span');
-  p.textContent = text;
+  say(p, text);
   node.append(p);
   if (action) {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'pwa-btn primary';
-    b.textContent = action.label;
+    say(b, action.label);
     b.addEventListener('click', action.onClick);
     node.append(b);
   }
@@ -106,7 +98,7 @@ function banner(kind, text, action) {
   close.type = 'button';
   close.className = 'pwa-btn';
   close.textContent = '×';
-  close.setAttribute('aria-label', say('关闭', 'Close'));
+  sayAttr(close, 'aria-label', 'close');
   close.addEventListener('click', () => node.remove());
   node.append(close);
   return node;
@@ -115,8 +107,8 @@ function banner(kind, text, action) {
 /** @param {ServiceWorker} waiting */
 function offerUpdate(waiting) {
   window.dispatchEvent(new CustomEvent('inkstone:pwa-update', { detail: {} }));
-  banner('update', say('砚有新版本了。', 'A new version of Inkstone is ready.'), {
-    label: say('重新载入', 'Reload'),
+  banner('update', 'updateReady', {
+    label: 'reload',
     onClick: () => {
       updating = true;
       waiting.postMessage({ type: 'skip-waiting' });
@@ -133,8 +125,8 @@ async function registerWorker() {
     else if (state.version) {
       // Another tab accepted an update. This page keeps its own version's files (the worker
       // serves each page from the version that loaded it) until it reloads.
-      banner('update', say('砚已在另一个标签页里更新。', 'Inkstone was updated in another tab.'), {
-        label: say('重新载入', 'Reload'),
+      banner('update', 'updatedElsewhere', {
+        label: 'reload',
         onClick: () => location.reload(),
       });
     }
@@ -195,7 +187,7 @@ function installButton() {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'pwa-btn';
-  button.textContent = 'Install app';
+  say(button, 'install');
   button.hidden = true;
   button.dataset.role = 'install';
   window.addEventListener('beforeinstallprompt', (event) => {
@@ -227,12 +219,12 @@ function modelDialog() {
   head.className = 'pwa-dialog-head';
   const h2 = document.createElement('h2');
   h2.id = 'pwa-models-heading';
-  h2.textContent = '模型 · Models';
+  say(h2, 'models');
   const close = document.createElement('button');
   close.type = 'button';
   close.className = 'pwa-btn';
   close.textContent = '×';
-  close.setAttribute('aria-label', 'Close');
+  sayAttr(close, 'aria-label', 'close');
   close.addEventListener('click', () => dialog.close());
   head.append(h2, close);
   const body = document.createElement('div');
@@ -257,7 +249,7 @@ function modelDialog() {
   const open = document.createElement('button');
   open.type = 'button';
   open.className = 'pwa-btn';
-  open.textContent = '模型 Models';
+  say(open, 'models');
   open.dataset.role = 'models';
   open.setAttribute('aria-haspopup', 'dialog');
   open.addEventListener('click', () => {
@@ -283,7 +275,7 @@ function storageLine() {
     if (!storage || !storage.estimate) return;
     const { usage = 0, quota = 0 } = await storage.estimate();
     span.textContent = quota ? `${formatBytes(usage)} / ${formatBytes(quota)}` : '';
-    span.title = 'Storage used by Inkstone on this device / available';
+    sayAttr(span, 'title', 'usageTitle');
   };
   void update();
   return { span, update };

@@ -13,7 +13,12 @@
 //      unsupported weight type are refused with their own message while the default model keeps
 //      generating the same tokens; tiny-gpt2-f32.gguf (gpt2 tokenizer) loads and generates; a
 //      model loaded by URL; the list of kept models (switch, delete).
-//   4. a new build (bumped version): the open page keeps getting the old files until it accepts
+//   4. the Models dialog and the bar speak the page's <html lang> (en, zh-Hans, zh-Hant; the
+//      test page starts in English): every text, label and placeholder is the table's
+//      (site/pwa/strings.js), the report and a refusal too; switching the language while the
+//      dialog is open says everything again; no Chinese in English, no Traditional form in
+//      Simplified and no Simplified form in Traditional (OpenCC); axe finds nothing serious.
+//   5. a new build (bumped version): the open page keeps getting the old files until it accepts
 //      the update; after "Reload" every shell file matches the new list, the model cache is the
 //      same entry as before (not downloaded again), and the old shell cache is gone.
 // Needs assets/models/inkstone-poetry-q8_0.gguf (the default model); fails clearly without it.
@@ -26,7 +31,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
+import { STRINGS, t } from '../../site/pwa/strings.js';
+import { runAxe, seriousViolations, formatViolations } from './support/axe.mjs';
 import { startServer, canRunChromium, launchChromium, ROOT } from './server.mjs';
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
 
@@ -35,6 +43,7 @@ const skip = requireOrSkip(canRunChromium(), missingFiles(ROOT,
   path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm'),
   path.join(ROOT, 'build-wasm/wasm_bindings/inkstone-mt.wasm')));
 
+const OpenCC = createRequire(import.meta.url)('opencc-js');
 const PROMPT = '<七绝>春江';
 const SAMPLING = { seed: 20261129, temperature: 0.8, topK: 40, topP: 0.95, maxTokens: 32, stopAtEos: false };
 
@@ -262,11 +271,128 @@ test('bring your own GGUF: refusals keep the current model; gpt2 and URL models 
   assert.match(await text('storage'), /Storage: .* used of .* available/);
 
   // Switch back to the default model from the list; delete the URL one.
-  await p.click('#pwa-models [data-role=list] li[data-url$="inkstone-poetry-q8_0.gguf"] button:text("Use")');
+  await p.click('#pwa-models [data-role=list] li[data-url$="inkstone-poetry-q8_0.gguf"] [data-role=use-kept]');
   await p.waitForFunction(() => /inkstone-poetry-q8_0.gguf is loaded/.test(document.querySelector('#pwa-models [data-role=status]')?.textContent || ''));
   assert.deepEqual((await generate(p)).tokens, referenceTokens);
-  await p.click('#pwa-models [data-role=list] li[data-url$="fixtures/tiny-llama-q8_0.gguf"] button:text("Delete")');
+  await p.click('#pwa-models [data-role=list] li[data-url$="fixtures/tiny-llama-q8_0.gguf"] [data-role=delete-kept]');
   await p.waitForSelector('#pwa-models [data-role=list] li[data-url$="fixtures/tiny-llama-q8_0.gguf"]', { state: 'detached' });
+  await p.click('#pwa-models .pwa-dialog-head button');
+});
+
+/**
+ * What the dialog and the bar say: each element's text, and the labels, titles and placeholders.
+ * @param {import('playwright-core').Page} p
+ */
+function dialogTexts(p) {
+  return p.evaluate(() => {
+    const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (document.querySelector(s));
+    const all = (/** @type {string} */ s) => [...document.querySelectorAll(s)].map((e) => /** @type {HTMLElement} */ (e).innerText);
+    const attrs = [...document.querySelectorAll('#pwa-bar *, #pwa-models *')]
+      .flatMap((e) => ['aria-label', 'title', 'placeholder'].map((a) => e.getAttribute(a)))
+      .filter((v) => v !== null);
+    return {
+      heading: q('#pwa-models-heading').innerText,
+      open: q('#pwa-bar [data-role=models]').innerText,
+      close: q('#pwa-models .pwa-dialog-head button').getAttribute('aria-label'),
+      drop: q('#pwa-models [data-role=drop] p').innerText,
+      pick: q('#pwa-models [data-role=pick]').innerText,
+      url: q('#pwa-models [data-role=url]').getAttribute('placeholder'),
+      urlLabel: q('#pwa-models [data-role=url]').getAttribute('aria-label'),
+      fetch: q('#pwa-models [data-role=fetch]').innerText,
+      use: q('#pwa-models [data-role=use]').innerText,
+      headings: all('#pwa-models h3'),
+      keep: q('#pwa-models .pwa-check').innerText.trim(),
+      rows: all('#pwa-models [data-role=report] dt'),
+      values: all('#pwa-models [data-role=report] dd'),
+      status: q('#pwa-models [data-role=status]').innerText,
+      error: q('#pwa-models [data-role=error]').innerText,
+      current: q('#pwa-models [data-role=current]').innerText,
+      listUse: all('#pwa-models [data-role=use-kept]'),
+      listDelete: all('#pwa-models [data-role=delete-kept]'),
+      storage: q('#pwa-models [data-role=storage]').innerText,
+      persist: q('#pwa-models [data-role=persist]').innerText,
+      usageTitle: q('#pwa-bar [data-role=usage]').getAttribute('title'),
+      // Everything shown, but the kept models' file names (text from the files, in any language).
+      shown: [...document.querySelectorAll('#pwa-bar, #pwa-models')].map((e) => {
+        const copy = /** @type {HTMLElement} */ (e.cloneNode(true));
+        for (const n of copy.querySelectorAll('.pwa-name')) n.remove();
+        return copy.textContent;
+      }).join('\n') + '\n' + attrs.join('\n'),
+    };
+  });
+}
+
+test('the Models dialog speaks the page\'s language, and switches with it while open', { skip, timeout: 90000 }, async () => {
+  const p = /** @type {NonNullable<typeof page>} */ (page);
+  const setLang = (/** @type {string} */ lang) => p.evaluate((l) => { document.documentElement.lang = l; }, lang);
+  const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
+  const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
+  const HAN = /\p{Script=Han}/u;
+  const file = 'tiny-gpt2-f32.gguf';
+  /** @type {string[]} */
+  const report = [];
+  /** @param {'en' | 'zh-Hans' | 'zh-Hant'} lang @param {string} state */
+  const check = async (lang, state) => {
+    const got = await dialogTexts(p);
+    const say = (/** @type {string} */ key, /** @type {Record<string, string | number>} */ vars = {}) => t(key, vars, lang);
+    const where = `${lang}, ${state}`;
+    assert.equal(got.heading, say('models'), where);
+    assert.equal(got.open, say('models'), where);
+    assert.equal(got.close, say('close'), where);
+    assert.equal(got.drop, say('dropHere'), where);
+    assert.equal(got.pick, say('chooseFile'), where);
+    assert.equal(got.url, say('urlPlaceholder'), where);
+    assert.equal(got.urlLabel, say('urlLabel'), where);
+    assert.equal(got.fetch, say('fetch'), where);
+    assert.equal(got.use, say('useModel'), where);
+    assert.deepEqual(got.headings, [say('reportHeading'), say('onDevice')], where);
+    assert.equal(got.keep, say('keepOffline'), where);
+    assert.equal(got.current, say('currentModel', { name: 'inkstone-poetry-q8_0.gguf' }), where);
+    assert.ok(got.listUse.length >= 2 && got.listUse.every((x) => x === say('use')), `${where}: ${got.listUse}`);
+    assert.ok(got.listDelete.every((x) => x === say('delete')), where);
+    assert.ok(got.storage.startsWith(t('storage', {}, lang).split('{used}')[0]), `${where}: ${got.storage}`);
+    assert.equal(got.persist, say('persist'), where);
+    assert.equal(got.usageTitle, say('usageTitle'), where);
+    if (state === 'report') {
+      assert.deepEqual(got.rows, ['rowFile', 'rowName', 'rowArch', 'rowParams', 'rowTypes', 'rowVocab', 'rowContext', 'rowLayers', 'rowMemory'].map((k) => say(k)), where);
+      assert.equal(got.values[5], say('valVocab', { n: 317, tokenizer: 'gpt2' }), where);
+      assert.equal(got.values[6], say('valContext', { n: 64 }), where);
+      assert.equal(got.status, say('canRun', { name: file }), where);
+    } else {
+      assert.equal(got.error, say('refuseArch', { arch: 'gpt-neox' }), where);
+    }
+    // No other language's text anywhere.
+    if (lang === 'en') assert.doesNotMatch(got.shown, HAN, where);
+    if (lang === 'zh-Hans') assert.equal(toSimplified(got.shown), got.shown, `${where}: a Traditional form`);
+    if (lang === 'zh-Hant') {
+      assert.equal(toTraditional(got.shown), got.shown, `${where}: a Simplified form`);
+      assert.notEqual(toSimplified(got.shown), got.shown, `${where}: nothing Traditional`);
+    }
+    const violations = seriousViolations(await runAxe(p, { include: '#pwa-models' }));
+    if (violations.length) report.push(formatViolations(violations, `Models dialog, ${where}`));
+  };
+
+  await setLang('zh-Hans');
+  await p.click('#pwa-bar [data-role=models]');
+  await p.setInputFiles('#pwa-models [data-role=file]', path.join(ROOT, 'tests/fixtures/models', file));
+  await p.waitForSelector('#pwa-models [data-role=use]', { state: 'visible' });
+  await p.waitForSelector('#pwa-models [data-role=list] [data-role=use-kept]');
+  await check('zh-Hans', 'report');
+  // Switched while the dialog is open: everything is said again.
+  for (const lang of /** @type {const} */ (['zh-Hant', 'en', 'zh-Hans'])) {
+    await setLang(lang);
+    await check(lang, 'report');
+  }
+  // A refusal, said again in the new language.
+  await setLang('zh-Hant');
+  await p.setInputFiles('#pwa-models [data-role=file]', path.join(ROOT, 'tests/fixtures/broken/arch-gpt-neox.gguf'));
+  await p.waitForSelector('#pwa-models [data-role=error]:not([hidden])');
+  for (const lang of /** @type {const} */ (['zh-Hant', 'zh-Hans', 'en'])) {
+    await setLang(lang);
+    await check(lang, 'refusal');
+  }
+  assert.equal(report.length, 0, report.join('\n'));
+  assert.deepEqual(Object.keys(STRINGS['zh-Hant']).length, Object.keys(STRINGS.en).length);
   await p.click('#pwa-models .pwa-dialog-head button');
 });
 
