@@ -106,7 +106,7 @@ val weight_types(const gguf_file& g) {
 
 void set_hparams(val& o, const model& m) {
   const llama_hparams& hp = m.hp;
-  o.set("architecture", std::string("llama"));
+  o.set("architecture", std::string(model_arch_name(hp.arch)));
   o.set("name", std::string(m.name()));
   o.set("nVocab", hp.n_vocab);
   o.set("nCtxTrain", hp.n_ctx);

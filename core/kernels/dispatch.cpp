@@ -51,6 +51,7 @@ const kernel_table& ref_kernels() {
       .get_rows = {f32_get_rows__ref, f16_get_rows__ref, q4_0_get_rows__ref, q8_0_get_rows__ref},
       .f32_rmsnorm = f32_rmsnorm__ref,
       .f32_rope = f32_rope__ref,
+      .f32_rope_neox = f32_rope_neox__ref,
       .f32_softmax = f32_softmax__ref,
       .f32_silu_mul = f32_silu_mul__ref,
       .f32_add = f32_add__ref,

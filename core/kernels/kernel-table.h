@@ -56,6 +56,7 @@ using rmsnorm_fn = void (*)(const float* x, const float* weight, int64_t n, floa
 
 // In place on x (n_head, head_dim): rotate adjacent pairs (x[2i], x[2i+1]) of every head by the
 // angle whose cosine and sine are cos[i], sin[i] (i < head_dim / 2; one position's table).
+// f32_rope_neox: the same with the pairs (x[i], x[i + head_dim/2]) (ggml's NEOX mode).
 using rope_fn = void (*)(float* x, int64_t n_head, int64_t head_dim, const float* cos,
                          const float* sin);
 
@@ -106,7 +107,8 @@ struct kernel_table {
   get_rows_fn get_rows[kNumWeightFormats];  // indexed by weight_format
 
   rmsnorm_fn f32_rmsnorm;
-  rope_fn f32_rope;
+  rope_fn f32_rope;       // adjacent pairs (llama)
+  rope_fn f32_rope_neox;  // pairs half a head apart (qwen2, qwen3)
   softmax_fn f32_softmax;
   silu_mul_fn f32_silu_mul;
   add_fn f32_add;

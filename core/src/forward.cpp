@@ -1,6 +1,7 @@
-// The llama forward pass (docs/model-conventions.md), for a chunk of n tokens at positions
+// The llama-family forward pass (docs/model-conventions.md), for a chunk of n tokens at positions
 // pos0 .. pos0 + n - 1. Reads top to bottom; every tensor carries its shape; all arithmetic goes
-// through the kernel table; nothing is allocated.
+// through the kernel table; nothing is allocated. One pass for llama, qwen2 and qwen3: the steps
+// only some architectures have are marked [qwen2] / [qwen3] and run when their weights exist.
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -101,6 +102,8 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
   float* att_out = att_out_.data();  // (n, q_dim)
   float* hb = hb_.data();            // (n, n_ff)
   float* hb2 = hb2_.data();          // (n, n_ff)
+  // RoPE layout: adjacent pairs (llama) or pairs half a head apart (qwen2, qwen3).
+  const rope_fn rope = hp.rope == rope_style::neox ? kt.f32_rope_neox : kt.f32_rope;
 
   // Token embeddings: x[i] = token_embd[tokens[i]].
   const tensor_view& embd = model_->token_embd;  // (n_vocab, n_embd)
@@ -132,12 +135,38 @@ status session::forward(const int32_t* tokens, int n, float* all_logits) {
     linear(ops[kWk], xb, n, k_new);
     linear(ops[kWv], xb, n, v_new);
 
+    // [qwen2] Biases: q += bq (q_dim), k += bk, v += bv (kv_dim), every row.
+    if (lw.bq.data != nullptr) {
+      const float* bq = reinterpret_cast<const float*>(lw.bq.data);  // (q_dim)
+      const float* bk = reinterpret_cast<const float*>(lw.bk.data);  // (kv_dim)
+      const float* bv = reinterpret_cast<const float*>(lw.bv.data);  // (kv_dim)
+      for (int i = 0; i < n; ++i) {
+        kt.f32_add(q + size_t(i) * q_dim, bq, q_dim);
+        kt.f32_add(k_new + size_t(i) * kv_dim, bk, kv_dim);
+        kt.f32_add(v_new + size_t(i) * kv_dim, bv, kv_dim);
+      }
+    }
+
+    // [qwen3] Per-head RMSNorm of q and k: each head_dim slice = rmsnorm(slice) * q/k norm.
+    if (lw.attn_q_norm.data != nullptr) {
+      const float* q_norm = reinterpret_cast<const float*>(lw.attn_q_norm.data);  // (head_dim)
+      const float* k_norm = reinterpret_cast<const float*>(lw.attn_k_norm.data);  // (head_dim)
+      for (int r = 0; r < n * hp.n_head; ++r) {  // (n * n_head) q heads
+        float* qh = q + size_t(r) * head_dim;
+        kt.f32_rmsnorm(qh, q_norm, head_dim, hp.rms_eps, qh);
+      }
+      for (int r = 0; r < n * hp.n_head_kv; ++r) {  // (n * n_head_kv) k heads
+        float* kh = k_new + size_t(r) * head_dim;
+        kt.f32_rmsnorm(kh, k_norm, head_dim, hp.rms_eps, kh);
+      }
+    }
+
     // RoPE on q (n, n_head, head_dim) and the new k rows (n, n_head_kv, head_dim).
     for (int i = 0; i < n; ++i) {
       const float* cos = rope_cos_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
       const float* sin = rope_sin_.data() + size_t(pos0 + i) * (head_dim / 2);  // (head_dim/2)
-      kt.f32_rope(q + size_t(i) * q_dim, hp.n_head, head_dim, cos, sin);
-      kt.f32_rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
+      rope(q + size_t(i) * q_dim, hp.n_head, head_dim, cos, sin);
+      rope(k_new + size_t(i) * kv_dim, hp.n_head_kv, head_dim, cos, sin);
     }
 
     // Causal attention over the cache: att_out (n, q_dim); query i sees 0 .. pos0 + i.

@@ -1,5 +1,5 @@
-// Loading a llama model: hyper-parameters from `llama.*` metadata, weight views by their
-// standard names, validated against docs/model-conventions.md.
+// Loading a llama-family model (llama, qwen2, qwen3): hyper-parameters from `{arch}.*` metadata,
+// weight views by their standard names, validated against docs/model-conventions.md.
 #include "inkstone/model.h"
 
 #include <climits>
@@ -17,6 +17,18 @@ const char* ggml_type_name(ggml_type t) {
       return "q4_0";
     case ggml_type::q8_0:
       return "q8_0";
+  }
+  return "unknown";
+}
+
+const char* model_arch_name(model_arch a) {
+  switch (a) {
+    case model_arch::llama:
+      return "llama";
+    case model_arch::qwen2:
+      return "qwen2";
+    case model_arch::qwen3:
+      return "qwen3";
   }
   return "unknown";
 }
@@ -117,16 +129,18 @@ status read_float_or(const gguf_file& g, std::string_view key, float fallback, f
   return {};
 }
 
+// Keys are "{arch}." + name (llama.cpp's "%s." keys): "qwen2.block_count", ...
 status read_hparams(const gguf_file& g, llama_hparams* hp) {
-  INK_TRY(read_dim(g, "llama.context_length", &hp->n_ctx));
-  INK_TRY(read_dim(g, "llama.embedding_length", &hp->n_embd));
-  INK_TRY(read_dim(g, "llama.block_count", &hp->n_layer));
-  INK_TRY(read_dim(g, "llama.feed_forward_length", &hp->n_ff));
-  INK_TRY(read_dim(g, "llama.attention.head_count", &hp->n_head));
-  INK_TRY(read_dim_or(g, "llama.attention.head_count_kv", hp->n_head, &hp->n_head_kv));
-  INK_TRY(read_float_or(g, "llama.rope.freq_base", 10000.0f, &hp->rope_base));
-  INK_TRY(read_float_or(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &hp->rms_eps));
-  if (hp->n_embd % hp->n_head != 0) {
+  const std::string a = std::string(model_arch_name(hp->arch)) + ".";
+  INK_TRY(read_dim(g, a + "context_length", &hp->n_ctx));
+  INK_TRY(read_dim(g, a + "embedding_length", &hp->n_embd));
+  INK_TRY(read_dim(g, a + "block_count", &hp->n_layer));
+  INK_TRY(read_dim(g, a + "feed_forward_length", &hp->n_ff));
+  INK_TRY(read_dim(g, a + "attention.head_count", &hp->n_head));
+  INK_TRY(read_dim_or(g, a + "attention.head_count_kv", hp->n_head, &hp->n_head_kv));
+  INK_TRY(read_float_or(g, a + "rope.freq_base", 10000.0f, &hp->rope_base));
+  INK_TRY(read_float_or(g, a + "attention.layer_norm_rms_epsilon", 1e-5f, &hp->rms_eps));
+  if (!g.has(a + "attention.key_length") && hp->n_embd % hp->n_head != 0) {
     return make_error(status_code::bad_shape, "embedding_length ", hp->n_embd,
                       " is not a multiple of head_count ", hp->n_head);
   }
@@ -134,22 +148,32 @@ status read_hparams(const gguf_file& g, llama_hparams* hp) {
     return make_error(status_code::bad_shape, "head_count ", hp->n_head,
                       " is not a multiple of head_count_kv ", hp->n_head_kv);
   }
-  hp->head_dim = hp->n_embd / hp->n_head;
+  INK_TRY(read_dim_or(g, a + "attention.key_length", hp->n_embd / hp->n_head, &hp->head_dim));
+  int value_dim = 0;
+  INK_TRY(read_dim_or(g, a + "attention.value_length", hp->head_dim, &value_dim));
+  if (value_dim != hp->head_dim) {
+    return make_error(status_code::bad_shape, "attention.value_length ", value_dim,
+                      " differs from key_length ", hp->head_dim);
+  }
   if (hp->head_dim % 2 != 0) {
     return make_error(status_code::bad_shape, "head_dim ", hp->head_dim,
                       " is odd (RoPE rotates pairs)");
   }
+  // n_head * head_dim floats per query row: keep it an int like every other dimension.
+  if (int64_t(hp->n_head) * hp->head_dim > INT_MAX) {
+    return make_error(status_code::bad_shape, "head_count * key_length is out of range");
+  }
   int rope_dims = 0;
-  INK_TRY(read_dim_or(g, "llama.rope.dimension_count", hp->head_dim, &rope_dims));
+  INK_TRY(read_dim_or(g, a + "rope.dimension_count", hp->head_dim, &rope_dims));
   if (rope_dims != hp->head_dim) {
     return make_error(status_code::bad_shape, "rope.dimension_count ", rope_dims,
                       " differs from head_dim ", hp->head_dim, " (partial RoPE is not supported)");
   }
-  // n_vocab: llama.vocab_size when present, else the token list length.
-  if (g.has("llama.vocab_size")) return read_dim(g, "llama.vocab_size", &hp->n_vocab);
+  // n_vocab: {arch}.vocab_size when present, else the token list length.
+  if (g.has(a + "vocab_size")) return read_dim(g, a + "vocab_size", &hp->n_vocab);
   if (!g.has("tokenizer.ggml.tokens")) {
-    return make_error(status_code::bad_tokenizer,
-                      "neither llama.vocab_size nor tokenizer.ggml.tokens is present");
+    return make_error(status_code::bad_tokenizer, "neither ", a,
+                      "vocab_size nor tokenizer.ggml.tokens is present");
   }
   INK_ASSIGN_OR_RETURN(gguf_array tokens, g.get_array("tokenizer.ggml.tokens"));
   if (tokens.empty() || tokens.size() > static_cast<uint64_t>(INT_MAX)) {
@@ -160,7 +184,7 @@ status read_hparams(const gguf_file& g, llama_hparams* hp) {
   return {};
 }
 
-enum class tensor_kind { norm, matrix };
+enum class tensor_kind { vector, matrix };  // vector: 1-D, F32 (norm weights, biases)
 
 struct tensor_loader {
   const gguf_file& g;
@@ -181,10 +205,10 @@ struct tensor_loader {
                         info ? info->name : "unknown", " is not supported");
     }
     const ggml_type type = static_cast<ggml_type>(t.type_id);
-    if (kind == tensor_kind::norm) {
+    if (kind == tensor_kind::vector) {
       if (type != ggml_type::f32) {
         return make_error(status_code::unsupported_tensor_type, ctx, ": type ",
-                          ggml_type_name(type), " is not supported for a norm weight (f32 only)");
+                          ggml_type_name(type), " is not supported for a 1-D weight (f32 only)");
       }
       if (t.n_dims != 1 || t.ne[0] != cols) {
         return make_error(status_code::bad_shape, ctx, ": shape ", shape_string(t), ", expected (",
@@ -225,7 +249,7 @@ status load_weights(model& m) {
   const int64_t q_dim = static_cast<int64_t>(hp.n_head) * hp.head_dim;
   const int64_t kv_dim = static_cast<int64_t>(hp.n_head_kv) * hp.head_dim;
   INK_TRY(L.get("token_embd.weight", tensor_kind::matrix, hp.n_vocab, hp.n_embd, &m.token_embd));
-  INK_TRY(L.get("output_norm.weight", tensor_kind::norm, 1, hp.n_embd, &m.output_norm));
+  INK_TRY(L.get("output_norm.weight", tensor_kind::vector, 1, hp.n_embd, &m.output_norm));
   if (m.gguf.find_tensor("output.weight")) {
     INK_TRY(L.get("output.weight", tensor_kind::matrix, hp.n_vocab, hp.n_embd, &m.output));
     m.tied_output = false;
@@ -239,12 +263,21 @@ status load_weights(model& m) {
   for (int i = 0; i < hp.n_layer; ++i) {
     layer_weights& l = m.layers.emplace_back();
     const std::string p = "blk." + std::to_string(i) + ".";
-    INK_TRY(L.get(p + "attn_norm.weight", tensor_kind::norm, 1, hp.n_embd, &l.attn_norm));
+    INK_TRY(L.get(p + "attn_norm.weight", tensor_kind::vector, 1, hp.n_embd, &l.attn_norm));
     INK_TRY(L.get(p + "attn_q.weight", tensor_kind::matrix, q_dim, hp.n_embd, &l.wq));
     INK_TRY(L.get(p + "attn_k.weight", tensor_kind::matrix, kv_dim, hp.n_embd, &l.wk));
     INK_TRY(L.get(p + "attn_v.weight", tensor_kind::matrix, kv_dim, hp.n_embd, &l.wv));
+    if (hp.arch == model_arch::qwen2) {  // q/k/v biases
+      INK_TRY(L.get(p + "attn_q.bias", tensor_kind::vector, 1, q_dim, &l.bq));
+      INK_TRY(L.get(p + "attn_k.bias", tensor_kind::vector, 1, kv_dim, &l.bk));
+      INK_TRY(L.get(p + "attn_v.bias", tensor_kind::vector, 1, kv_dim, &l.bv));
+    }
+    if (hp.arch == model_arch::qwen3) {  // per-head RMSNorm of q and k
+      INK_TRY(L.get(p + "attn_q_norm.weight", tensor_kind::vector, 1, hp.head_dim, &l.attn_q_norm));
+      INK_TRY(L.get(p + "attn_k_norm.weight", tensor_kind::vector, 1, hp.head_dim, &l.attn_k_norm));
+    }
     INK_TRY(L.get(p + "attn_output.weight", tensor_kind::matrix, hp.n_embd, q_dim, &l.wo));
-    INK_TRY(L.get(p + "ffn_norm.weight", tensor_kind::norm, 1, hp.n_embd, &l.ffn_norm));
+    INK_TRY(L.get(p + "ffn_norm.weight", tensor_kind::vector, 1, hp.n_embd, &l.ffn_norm));
     INK_TRY(L.get(p + "ffn_gate.weight", tensor_kind::matrix, hp.n_ff, hp.n_embd, &l.w_gate));
     INK_TRY(L.get(p + "ffn_up.weight", tensor_kind::matrix, hp.n_ff, hp.n_embd, &l.w_up));
     INK_TRY(L.get(p + "ffn_down.weight", tensor_kind::matrix, hp.n_embd, hp.n_ff, &l.w_down));
@@ -252,20 +285,25 @@ status load_weights(model& m) {
   return {};
 }
 
-status check_architecture(const gguf_file& g) {
+// general.architecture -> the architecture and its RoPE layout (llama.cpp's
+// llama_model_rope_type: NORM for llama, NEOX for qwen2 and qwen3).
+status read_architecture(const gguf_file& g, llama_hparams* hp) {
   INK_ASSIGN_OR_RETURN(std::string_view arch, g.get_string("general.architecture"));
-  if (arch != "llama") {
-    return make_error(status_code::unsupported_architecture, "architecture \"", arch,
-                      "\" is not supported (llama only)");
+  for (model_arch a : {model_arch::llama, model_arch::qwen2, model_arch::qwen3}) {
+    if (arch != model_arch_name(a)) continue;
+    hp->arch = a;
+    hp->rope = a == model_arch::llama ? rope_style::adjacent : rope_style::neox;
+    return {};
   }
-  return {};
+  return make_error(status_code::unsupported_architecture, "architecture \"", arch,
+                    "\" is not supported (llama, qwen2 or qwen3)");
 }
 
 status load(std::span<const uint8_t> bytes, const load_options& options, model& m) {
   gguf_parse_options gopt;
   gopt.header_only = options.header_only;
   INK_ASSIGN_OR_RETURN(m.gguf, gguf_file::parse(bytes, gopt));
-  INK_TRY(check_architecture(m.gguf));
+  INK_TRY(read_architecture(m.gguf, &m.hp));
   INK_TRY_CTX(read_hparams(m.gguf, &m.hp), "hyper-parameters");
   INK_TRY(load_weights(m));
   INK_ASSIGN_OR_RETURN(m.vocab, tokenizer::from_gguf(m.gguf));

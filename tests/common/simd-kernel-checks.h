@@ -244,8 +244,9 @@ inline void check_elementwise(const kernel_table& simd) {
     }
   }
 
-  // RoPE: the same products and sums as ref, so bit-exact (odd pair counts hit the tails).
-  for (int64_t head_dim : {2, 6, 8, 10, 16, 18, 48, 64}) {
+  // RoPE, both layouts: the same products and sums as ref, so bit-exact (odd pair counts hit the
+  // tails; 24, 40 and 128 the 8-, 4- and 1-pair loops of the NEOX halves).
+  for (int64_t head_dim : {2, 6, 8, 10, 16, 18, 24, 40, 48, 64, 128}) {
     for (int64_t n_head : {1, 3, 6}) {
       CAPTURE(head_dim);
       CAPTURE(n_head);
@@ -256,6 +257,11 @@ inline void check_elementwise(const kernel_table& simd) {
       std::vector<float> a = x, b = x;
       ref.f32_rope(a.data(), n_head, head_dim, cs.data(), sn.data());
       simd.f32_rope(b.data(), n_head, head_dim, cs.data(), sn.data());
+      CHECK(same_bits(a.data(), b.data(), a.size()));
+      a = x;
+      b = x;
+      ref.f32_rope_neox(a.data(), n_head, head_dim, cs.data(), sn.data());
+      simd.f32_rope_neox(b.data(), n_head, head_dim, cs.data(), sn.data());
       CHECK(same_bits(a.data(), b.data(), a.size()));
     }
   }

@@ -1,7 +1,8 @@
 // Golden logits: the runtime against the independent numpy forward pass
 // (tools/reference/llama_ref.py; fixtures and goldens written by tools/fixtures/make_fixtures.py).
-// For every tests/fixtures/golden/<model>.txt and every kernel table built in, both the batched
-// prefill and token-by-token decode must match every position's logits.
+// For every tests/fixtures/golden/<model>.txt (llama) and golden-qwen/<model>.txt (qwen2, qwen3)
+// and every kernel table built in, both the batched prefill and token-by-token decode must match
+// every position's logits.
 //
 // Error measure per position: max_i |ours_i - ref_i| / max(1, max_i |ref_i|).
 // The reference runs on exactly dequantized weights in float64/float32. The ref and xnnpack
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,11 +43,14 @@ constexpr double kMaxRelErrGoldenQuantizedActivations = 5e-2;
 // other way, a whole step, from that position on. The golden files give each position's tie
 // margin (smallest distance to a tie at positions 0..p, in steps); below kMinTieMargin the
 // position is held only to the quantization bound. Measured on the wasm build, whose arithmetic
-// this is: the roundings that flipped had margins 3.8e-6 and 1.9e-6; it exempts 2 of the
-// fixtures' positions (bindings.test.mjs; kMaxTieExemptPositions bounds that here, per run).
+// this is: the roundings that flipped had margins 3.8e-6 and 1.9e-6. A near tie exempts its
+// position and, through the KV cache, every later one of its sequence, so the bound counts
+// sequences: 4 of the 36 (llama and qwen) have one (tiny-gqa-untied-q8_0 seqs 0 and 2,
+// tiny-qwen2-a-q8_0 seq 2 from pos 0, tiny-qwen2-b-q8_0 seq 3 from pos 4); the margins are a
+// property of the random weights and tokens, about 2e-5 of the quantized values land that close.
 constexpr double kMaxRelErrGoldenWasmsimd = 1e-5;
 constexpr double kMinTieMargin = 1e-5;
-constexpr int kMaxTieExemptPositions = 4;
+constexpr int kMaxTieExemptSequences = 6;
 
 struct golden_seq {
   std::vector<int32_t> tokens;
@@ -141,13 +146,20 @@ std::vector<std::string> kernel_names() {
   return names;
 }
 
-std::vector<std::filesystem::path> golden_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".txt") files.push_back(e.path());
+// The .txt files of the given directories, each directory's sorted.
+std::vector<std::filesystem::path> golden_files(const std::filesystem::path& root,
+                                                std::initializer_list<const char*> dirs) {
+  std::vector<std::filesystem::path> all;
+  for (const char* dir : dirs) {
+    REQUIRE(std::filesystem::is_directory(root / dir));
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(root / dir)) {
+      if (e.path().extension() == ".txt") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    all.insert(all.end(), files.begin(), files.end());
   }
-  std::sort(files.begin(), files.end());
-  return files;
+  return all;
 }
 
 // Per position of seq: the relative error of the batched prefill's logits and of token-by-token
@@ -175,10 +187,9 @@ position_errors errors_against(session& s, const golden_seq& seq, size_t n_vocab
 
 TEST_CASE("golden logits: prefill and decode match the numpy reference") {
   const std::filesystem::path root = INK_SOURCE_DIR;
-  const std::filesystem::path dir = root / "tests/fixtures/golden";
-  REQUIRE(std::filesystem::is_directory(dir));
-  const std::vector<std::filesystem::path> files = golden_files(dir);
-  REQUIRE(!files.empty());
+  const std::vector<std::filesystem::path> files =
+      golden_files(root / "tests/fixtures", {"golden", "golden-qwen"});
+  REQUIRE(files.size() >= 9 + 6);
   int n_compared = 0;
   double worst_overall = 0;
   for (const auto& file : files) {
@@ -222,7 +233,7 @@ TEST_CASE("golden logits: prefill and decode match the numpy reference") {
       }
     }
   }
-  CHECK(n_compared >= 9 * 4);
+  CHECK(n_compared >= (9 + 6) * 4);
   MESSAGE("golden logits: ", n_compared, " sequences, worst relative error (f32 activations) ",
           worst_overall);
 }
@@ -233,11 +244,12 @@ TEST_CASE(
   if (select_kernels("avx2") == nullptr) return;  // test-avx2.cpp reports why
   const std::filesystem::path root = INK_SOURCE_DIR;
   const std::vector<std::filesystem::path> files =
-      golden_files(root / "tests/fixtures/golden-wasmsimd");
-  REQUIRE(files.size() == 5);
+      golden_files(root / "tests/fixtures", {"golden-wasmsimd", "golden-qwen-wasmsimd"});
+  REQUIRE(files.size() == 5 + 4);
   int positions = 0;
   double worst_held = 0;
   std::vector<std::string> exempt;
+  std::set<std::string> exempt_seqs;
   for (const auto& file : files) {
     CAPTURE(file.filename().string());
     golden_file g;
@@ -266,6 +278,7 @@ TEST_CASE(
         CAPTURE(seq.tie_margins[p]);
         const double rel = std::max(e.prefill[p], e.decode[p]);
         if (seq.tie_margins[p] < kMinTieMargin) {
+          exempt_seqs.insert(file.filename().string() + " seq " + std::to_string(si));
           exempt.push_back(file.filename().string() + " seq " + std::to_string(si) + " pos " +
                            std::to_string(p));
           CHECK(rel <= kMaxRelErrGoldenQuantizedActivations);
@@ -277,10 +290,10 @@ TEST_CASE(
       }
     }
   }
-  CHECK(positions >= 200);
+  CHECK(positions >= 200 + 160);
   std::string names;
   for (const std::string& e : exempt) names += e + "; ";
-  CHECK_MESSAGE(int(exempt.size()) <= kMaxTieExemptPositions, "near-tie positions: ", names);
+  CHECK_MESSAGE(int(exempt_seqs.size()) <= kMaxTieExemptSequences, "near-tie positions: ", names);
   MESSAGE("golden-wasmsimd on avx2: ", positions, " positions, worst relative error ", worst_held,
           "; near-tie positions held to the quantization bound: ", names);
 }

@@ -210,6 +210,37 @@ TEST_CASE("rope (ref) rotates adjacent pairs per head") {
   CHECK(worst <= kMaxAbsErrElementwise);
 }
 
+TEST_CASE("rope_neox (ref) rotates the pairs (i, i + head_dim/2) per head") {
+  const int64_t n_head = 3, head_dim = 8;
+  const int pos = 5;
+  const double base = 1e6;
+  lcg r(12);
+  const std::vector<float> x = random_vec(r, n_head * head_dim);
+  std::vector<float> cs(head_dim / 2), sn(head_dim / 2);
+  for (int i = 0; i < head_dim / 2; ++i) {
+    const double a = pos * std::pow(base, -2.0 * i / head_dim);
+    cs[i] = float(std::cos(a));
+    sn[i] = float(std::sin(a));
+  }
+  std::vector<float> y = x;
+  ref_kernels().f32_rope_neox(y.data(), n_head, head_dim, cs.data(), sn.data());
+  double worst = 0;
+  for (int64_t h = 0; h < n_head; ++h) {
+    for (int i = 0; i < head_dim / 2; ++i) {
+      const double a = pos * std::pow(base, -2.0 * i / head_dim);
+      const int64_t j0 = h * head_dim + i, j1 = j0 + head_dim / 2;
+      const double x0 = x[j0], x1 = x[j1];
+      worst = std::max(worst, std::fabs(y[j0] - (x0 * std::cos(a) - x1 * std::sin(a))));
+      worst = std::max(worst, std::fabs(y[j1] - (x0 * std::sin(a) + x1 * std::cos(a))));
+    }
+  }
+  CHECK(worst <= kMaxAbsErrElementwise);
+  // Not the adjacent-pair layout: the two differ on the same input.
+  std::vector<float> z = x;
+  ref_kernels().f32_rope(z.data(), n_head, head_dim, cs.data(), sn.data());
+  CHECK(z != y);
+}
+
 TEST_CASE("attention (ref) matches double, with grouped-query heads; causal batch == one by one") {
   const attention_shape shape{4, 2, 8};  // 4 query heads share 2 kv heads
   const int64_t kv_dim = shape.n_head_kv * shape.head_dim, q_dim = shape.n_head * shape.head_dim;

@@ -1,4 +1,5 @@
-// Model loading: hyper-parameters, tensor views, tied output, validation messages; fp16.
+// Model loading: hyper-parameters, tensor views, tied output, validation messages; fp16; the
+// qwen2 / qwen3 variants (key prefix, key_length, biases, q/k norms, RoPE layout).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -24,6 +25,11 @@ struct tiny_spec {
   bool write_optional = true;   // head_count_kv, rope, eps
   std::string skip_tensor;      // leave this tensor out
   std::string bad_type_tensor;  // give this tensor type q5_1 (7)
+  std::string arch = "llama";   // general.architecture and the key prefix
+  std::string key_prefix;       // keys under this prefix instead of arch's, when set
+  int key_length = 0;           // written as {arch}.attention.key_length when > 0
+  int value_length = 0;         // written as {arch}.attention.value_length when > 0
+  int bias_cols = 0;            // qwen2: q bias length, when not n_head * head_dim
 };
 
 // Bytes of a (rows, cols) tensor of ggml type t (computed here, independently of row_bytes()).
@@ -46,18 +52,22 @@ size_t tensor_bytes(uint32_t t, int64_t rows, int64_t cols) {
 
 bytes_t tiny_model(const tiny_spec& s) {
   gguf_builder b;
-  b.kv_string("general.architecture", "llama").kv_string("general.name", "tiny");
-  b.kv_u32("llama.context_length", s.n_ctx)
-      .kv_u32("llama.embedding_length", s.n_embd)
-      .kv_u32("llama.block_count", s.n_layer)
-      .kv_u32("llama.feed_forward_length", s.n_ff)
-      .kv_u32("llama.attention.head_count", s.n_head);
+  const int hd = s.key_length > 0 ? s.key_length : s.n_embd / s.n_head;
+  const std::string a = (s.key_prefix.empty() ? s.arch : s.key_prefix) + ".";
+  b.kv_string("general.architecture", s.arch).kv_string("general.name", "tiny");
+  b.kv_u32(a + "context_length", s.n_ctx)
+      .kv_u32(a + "embedding_length", s.n_embd)
+      .kv_u32(a + "block_count", s.n_layer)
+      .kv_u32(a + "feed_forward_length", s.n_ff)
+      .kv_u32(a + "attention.head_count", s.n_head);
   if (s.write_optional) {
-    b.kv_u32("llama.attention.head_count_kv", s.n_head_kv)
-        .kv_f32("llama.rope.freq_base", 50000.0f)
-        .kv_u32("llama.rope.dimension_count", s.n_embd / s.n_head)
-        .kv_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
+    b.kv_u32(a + "attention.head_count_kv", s.n_head_kv)
+        .kv_f32(a + "rope.freq_base", 50000.0f)
+        .kv_u32(a + "rope.dimension_count", hd)
+        .kv_f32(a + "attention.layer_norm_rms_epsilon", 1e-6f);
   }
+  if (s.key_length > 0) b.kv_u32(a + "attention.key_length", s.key_length);
+  if (s.value_length > 0) b.kv_u32(a + "attention.value_length", s.value_length);
   std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
   while (static_cast<int>(pieces.size()) < s.n_vocab)
     pieces.push_back("p" + std::to_string(pieces.size()));
@@ -77,7 +87,6 @@ bytes_t tiny_model(const tiny_spec& s) {
     }
     b.tensor(name, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, data);
   };
-  const int hd = s.n_embd / s.n_head;
   add("token_embd.weight", false, s.n_vocab, s.n_embd);
   for (int i = 0; i < s.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
@@ -85,6 +94,15 @@ bytes_t tiny_model(const tiny_spec& s) {
     add(p + "attn_q.weight", false, s.n_head * hd, s.n_embd);
     add(p + "attn_k.weight", false, s.n_head_kv * hd, s.n_embd);
     add(p + "attn_v.weight", false, s.n_head_kv * hd, s.n_embd);
+    if (s.arch == "qwen2") {
+      add(p + "attn_q.bias", true, 1, s.bias_cols > 0 ? s.bias_cols : s.n_head * hd);
+      add(p + "attn_k.bias", true, 1, s.n_head_kv * hd);
+      add(p + "attn_v.bias", true, 1, s.n_head_kv * hd);
+    }
+    if (s.arch == "qwen3") {
+      add(p + "attn_q_norm.weight", true, 1, hd);
+      add(p + "attn_k_norm.weight", true, 1, hd);
+    }
     add(p + "attn_output.weight", false, s.n_embd, s.n_head * hd);
     add(p + "ffn_norm.weight", true, 1, s.n_embd);
     add(p + "ffn_gate.weight", false, s.n_ff, s.n_embd);
@@ -169,6 +187,136 @@ TEST_CASE("model: an in-test llama of each weight type loads with views into the
   }
 }
 
+TEST_CASE("model: qwen2 reads qwen2.* keys, its q/k/v biases, and rotates NEOX pairs") {
+  tiny_spec s;
+  s.arch = "qwen2";
+  const bytes_t file = tiny_model(s);
+  auto r = load_model(file);
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  const model& m = r.value();
+  CHECK(m.hp.arch == model_arch::qwen2);
+  CHECK(std::string(model_arch_name(m.hp.arch)) == "qwen2");
+  CHECK(m.hp.rope == rope_style::neox);
+  CHECK(m.hp.rope_base == 50000.0f);
+  CHECK(m.hp.head_dim == 16);
+  for (const layer_weights& l : m.layers) {
+    CHECK(l.bq.cols() == 64);  // n_head * head_dim
+    CHECK(l.bk.cols() == 32);  // n_head_kv * head_dim
+    CHECK(l.bv.cols() == 32);
+    CHECK(l.bq.type == ggml_type::f32);
+    CHECK(l.bq.data >= file.data());
+    CHECK(l.attn_q_norm.data == nullptr);
+    CHECK(l.attn_k_norm.data == nullptr);
+  }
+  // blk.0: token_embd 1, attn_norm 2, q 3, k 4, v 5, then the biases 6, 7, 8.
+  CHECK(m.layers[0].bq.data[0] == 6);
+  CHECK(m.layers[0].bv.data[0] == 8);
+}
+
+TEST_CASE("model: qwen3 reads key_length (q_dim != n_embd) and per-head q/k norms") {
+  tiny_spec s;
+  s.arch = "qwen3";
+  s.key_length = 32;  // 4 heads of 32 = 128 query rows for n_embd 64, as Qwen3 0.6B does
+  auto r = load_model(tiny_model(s));
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  const model& m = r.value();
+  CHECK(m.hp.arch == model_arch::qwen3);
+  CHECK(m.hp.rope == rope_style::neox);
+  CHECK(m.hp.head_dim == 32);
+  CHECK(m.layers[1].wq.rows() == 128);
+  CHECK(m.layers[1].wq.cols() == 64);
+  CHECK(m.layers[1].wk.rows() == 64);  // 2 kv heads of 32
+  CHECK(m.layers[1].wo.rows() == 64);
+  CHECK(m.layers[1].wo.cols() == 128);
+  CHECK(m.layers[1].attn_q_norm.cols() == 32);
+  CHECK(m.layers[1].attn_k_norm.cols() == 32);
+  CHECK(m.layers[1].bq.data == nullptr);
+  CHECK(m.kv_cache_bytes(16) == 2u * 16 * 2 * 32 * 2 * 4);
+}
+
+TEST_CASE("model: llama stays adjacent-pair RoPE and does not look for variant tensors") {
+  auto r = load_model(tiny_model(tiny_spec{}));
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  CHECK(r.value().hp.arch == model_arch::llama);
+  CHECK(r.value().hp.rope == rope_style::adjacent);
+  CHECK(r.value().layers[0].bq.data == nullptr);
+  CHECK(r.value().layers[0].attn_q_norm.data == nullptr);
+}
+
+TEST_CASE("model: a qwen file without its architecture's tensors or keys fails clearly") {
+  SUBCASE("qwen2 without a bias") {
+    tiny_spec s;
+    s.arch = "qwen2";
+    s.skip_tensor = "blk.1.attn_k.bias";
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::missing_tensor);
+    CHECK(r.error().message == "load model: tensor blk.1.attn_k.bias is missing");
+  }
+  SUBCASE("qwen3 without a q norm") {
+    tiny_spec s;
+    s.arch = "qwen3";
+    s.skip_tensor = "blk.0.attn_q_norm.weight";
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::missing_tensor);
+    CHECK(r.error().message == "load model: tensor blk.0.attn_q_norm.weight is missing");
+  }
+  SUBCASE("qwen2 bias of the wrong length") {
+    tiny_spec s;
+    s.arch = "qwen2";
+    s.bias_cols = 32;
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::bad_shape);
+    CHECK(r.error().message == "load model: tensor blk.0.attn_q.bias: shape (32), expected (64)");
+  }
+  SUBCASE("qwen2 bias not f32") {
+    tiny_spec s;
+    s.arch = "qwen2";
+    s.norm_type = 1;  // every 1-D tensor f16; the first is blk.0.attn_norm.weight
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::unsupported_tensor_type);
+  }
+  SUBCASE("qwen2 with llama.* keys") {
+    tiny_spec s;
+    s.arch = "qwen2";
+    s.key_prefix = "llama";
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::missing_key);
+    CHECK(r.error().message.find("qwen2.context_length") != std::string::npos);
+  }
+  SUBCASE("value_length differs from key_length") {
+    tiny_spec s;
+    s.arch = "qwen3";
+    s.key_length = 32;
+    s.value_length = 16;
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::bad_shape);
+    CHECK(r.error().message.find("value_length 16 differs from key_length 32") !=
+          std::string::npos);
+  }
+  SUBCASE("unknown architecture") {
+    tiny_spec s;
+    s.arch = "qwen2moe";
+    auto r = load_model(tiny_model(s));
+    CHECK(r.code() == status_code::unsupported_architecture);
+    CHECK(r.error().message ==
+          "load model: architecture \"qwen2moe\" is not supported (llama, qwen2 or qwen3)");
+  }
+}
+
+TEST_CASE("model: the qwen fixtures load as their architecture") {
+  for (const char* name :
+       {"tiny-qwen2-a-f32", "tiny-qwen2-b-q8_0", "tiny-qwen3-a-f32", "tiny-qwen3-b-q8_0"}) {
+    CAPTURE(name);
+    const bytes_t file =
+        read_file_bytes(std::string(INK_SOURCE_DIR) + "/tests/fixtures/models/" + name + ".gguf");
+    auto r = load_model(file);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    const bool qwen3 = std::string(name).find("qwen3") != std::string::npos;
+    CHECK(r.value().hp.arch == (qwen3 ? model_arch::qwen3 : model_arch::qwen2));
+    CHECK(r.value().vocab.n_vocab() == r.value().hp.n_vocab);
+  }
+}
+
 TEST_CASE("model: defaults for optional hyper-parameters") {
   tiny_spec s;
   s.write_optional = false;
@@ -203,7 +351,7 @@ TEST_CASE("model: validation errors name the tensor") {
     auto r = load_model(tiny_model(s));
     CHECK(r.code() == status_code::unsupported_tensor_type);
     CHECK(r.error().message ==
-          "load model: tensor output_norm.weight: type f16 is not supported for a norm weight "
+          "load model: tensor output_norm.weight: type f16 is not supported for a 1-D weight "
           "(f32 only)");
   }
   SUBCASE("shape mismatch") {

@@ -44,15 +44,29 @@ def scalar_forward(model_path, tokens):
         s = 1.0 / math.sqrt(sum(v * v for v in x) / len(x) + m.eps)
         return [v * s * float(wi) for v, wi in zip(x, w)]
 
+    # docs/model-conventions.md, "Architectures": qwen2/qwen3 pair x[i] with x[i + hd/2]
+    neox = m.arch in ("qwen2", "qwen3")
+
     def rope(vec, p):
         out = list(vec)
         for h in range(len(vec) // hd):
             for i in range(hd // 2):
                 a = p * m.rope_base ** (-2.0 * i / hd)
-                x0, x1 = vec[h * hd + 2 * i], vec[h * hd + 2 * i + 1]
-                out[h * hd + 2 * i] = x0 * math.cos(a) - x1 * math.sin(a)
-                out[h * hd + 2 * i + 1] = x0 * math.sin(a) + x1 * math.cos(a)
+                j0, j1 = (h * hd + i, h * hd + i + hd // 2) if neox else \
+                    (h * hd + 2 * i, h * hd + 2 * i + 1)
+                x0, x1 = vec[j0], vec[j1]
+                out[j0] = x0 * math.cos(a) - x1 * math.sin(a)
+                out[j1] = x0 * math.sin(a) + x1 * math.cos(a)
         return out
+
+    def project(L, name, h):
+        """W h, + bias (qwen2), then RMSNorm per head (qwen3): q/k/v before RoPE."""
+        y = matvec(L["w" + name], h)
+        if "b" + name in L:
+            y = [yi + float(bi) for yi, bi in zip(y, L["b" + name])]
+        if name + "_norm" in L:
+            y = sum((rmsnorm(y[j:j + hd], L[name + "_norm"]) for j in range(0, len(y), hd)), [])
+        return y
 
     layers = [{k: (mat(v) if v.ndim == 2 else list(v)) for k, v in L.items()} for L in m.layers]
     emb, out_w = mat(m.tok_embd), mat(m.output)
@@ -63,9 +77,9 @@ def scalar_forward(model_path, tokens):
         x = list(emb[tok])
         for li, L in enumerate(layers):
             h = rmsnorm(x, L["attn_norm"])
-            q = rope(matvec(L["wq"], h), p)
-            k_cache[li].append(rope(matvec(L["wk"], h), p))
-            v_cache[li].append(matvec(L["wv"], h))
+            q = rope(project(L, "q", h), p)
+            k_cache[li].append(rope(project(L, "k", h), p))
+            v_cache[li].append(project(L, "v", h))
             o = []
             for hq in range(nh):
                 kh = hq // (nh // nkv)
@@ -186,6 +200,15 @@ class ForwardTest(unittest.TestCase):
             want = scalar_forward(path, toks)
             got = llama_ref.forward(llama_ref.Model(path), toks)
             np.testing.assert_allclose(got, want, rtol=0, atol=kMaxAbsDiffScalar, err_msg=name)
+        for name in ("tiny-qwen2-a-f32", "tiny-qwen2-b-q8_0", "tiny-qwen3-a-f32",
+                     "tiny-qwen3-b-q8_0"):
+            path = os.path.join(FIX, "models", name + ".gguf")
+            im_start = llama_ref.GGUFFile(path).metadata["tokenizer.ggml.tokens"].index(
+                "<|im_start|>")
+            toks = [im_start, 40, 300, 7]  # a control token, bytes, a merge
+            want = scalar_forward(path, toks)
+            got = llama_ref.forward(llama_ref.Model(path), toks)
+            np.testing.assert_allclose(got, want, rtol=0, atol=kMaxAbsDiffScalar, err_msg=name)
 
 
 class RopeTest(unittest.TestCase):
@@ -205,6 +228,17 @@ class RopeTest(unittest.TestCase):
         self.assertEqual(y[1], 0.0)
         self.assertAlmostEqual(y[2], math.cos(0.01), places=15)
         self.assertAlmostEqual(y[3], math.sin(0.01), places=15)
+
+
+    def test_neox_pairs_halves_by_hand(self):
+        # qwen2/qwen3: head_dim 4 pairs (0, 2) and (1, 3); at position 1 pair 0 turns by 1 rad,
+        # pair 1 by 0.01 rad. Only x[2] set: it rotates with x[0].
+        x = np.zeros((2, 1, 4)); x[1, 0, 2] = 1.0
+        y = llama_ref.rope(x, 10000.0, neox=True)[1, 0]
+        np.testing.assert_allclose(y, [-math.sin(1), 0.0, math.cos(1), 0.0], atol=1e-15)
+        x = np.zeros((2, 1, 4)); x[1, 0, 1] = 1.0
+        y = llama_ref.rope(x, 10000.0, neox=True)[1, 0]
+        np.testing.assert_allclose(y, [0.0, math.cos(0.01), 0.0, math.sin(0.01)], atol=1e-15)
 
 
 class DequantTest(unittest.TestCase):
@@ -342,7 +376,7 @@ def read_golden(path):
             if w[0] == "seq":
                 blocks.append(([int(t) for t in w[2:]], []))
                 assert int(w[1]) == len(blocks[-1][0])
-            else:
+            elif w[0] != "tie_margins":                    # golden-*wasmsimd: margins
                 assert w[0] == "logits" and int(w[1]) == len(blocks[-1][1])
                 blocks[-1][1].append([float(v) for v in w[2:]])
     return model, blocks
@@ -362,6 +396,33 @@ class FixtureTest(unittest.TestCase):
                 self.assertEqual(len(logits), len(seq))
                 self.assertEqual(len(logits[0]), m.n_vocab)
                 np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12)  # %.9g
+
+    def test_qwen_goldens_are_the_reference(self):
+        files = sorted(os.listdir(os.path.join(FIX, "golden-qwen")))
+        self.assertEqual(len(files), 6)
+        archs = set()
+        for fname in files:
+            model, blocks = read_golden(os.path.join(FIX, "golden-qwen", fname))
+            m = llama_ref.Model(os.path.join(ROOT, model))
+            archs.add(m.arch)
+            for seq, logits in blocks:
+                np.testing.assert_allclose(np.array(logits), llama_ref.forward(m, seq),
+                                           rtol=1e-8, atol=1e-12)
+            if m.output_quantized:
+                _, qblocks = read_golden(os.path.join(FIX, "golden-qwen-wasmsimd", fname))
+                for seq, logits in qblocks:
+                    want = llama_ref.forward(m, seq, quantize_activations=True)
+                    np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12)
+        self.assertEqual(archs, {"qwen2", "qwen3"})
+
+    def test_qwen_models_have_their_architecture_tensors(self):
+        m = llama_ref.Model(os.path.join(FIX, "models", "tiny-qwen3-a-f32.gguf"))
+        self.assertEqual((m.head_dim, m.n_head, m.n_embd), (32, 4, 64))   # q_dim 128 != n_embd
+        self.assertEqual(m.layers[0]["q_norm"].shape, (32,))
+        self.assertNotIn("bq", m.layers[0])
+        m = llama_ref.Model(os.path.join(FIX, "models", "tiny-qwen2-b-q8_0.gguf"))
+        self.assertEqual(m.layers[1]["bk"].shape, (32,))                   # 2 kv heads * 16
+        self.assertNotIn("q_norm", m.layers[1])
 
     def test_goldens_are_not_trivial(self):
         _, blocks = read_golden(os.path.join(FIX, "golden", "tiny-llama-f32.txt"))

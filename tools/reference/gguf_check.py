@@ -151,21 +151,24 @@ def check_model(md, tensors):
         return v
 
     arch = get("general.architecture", "str")
-    if arch != "llama":
+    if arch not in ("llama", "qwen2", "qwen3"):
         raise Fail("unsupported_architecture", arch)
-    n_ctx = get("llama.context_length", "int")
-    n_embd = get("llama.embedding_length", "int")
-    n_layer = get("llama.block_count", "int")
-    n_ff = get("llama.feed_forward_length", "int")
-    n_head = get("llama.attention.head_count", "int")
-    n_head_kv = get("llama.attention.head_count_kv", "int", n_head)
-    get("llama.rope.freq_base", "float", 10000.0)
-    get("llama.attention.layer_norm_rms_epsilon", "float", 1e-5)
+    a = arch + "."
+    n_ctx = get(a + "context_length", "int")
+    n_embd = get(a + "embedding_length", "int")
+    n_layer = get(a + "block_count", "int")
+    n_ff = get(a + "feed_forward_length", "int")
+    n_head = get(a + "attention.head_count", "int")
+    n_head_kv = get(a + "attention.head_count_kv", "int", n_head)
+    get(a + "rope.freq_base", "float", 10000.0)
+    get(a + "attention.layer_norm_rms_epsilon", "float", 1e-5)
     if min(n_ctx, n_embd, n_layer, n_ff, n_head, n_head_kv) == 0 or n_embd % n_head or \
             n_head % n_head_kv:
         raise Fail("bad_shape", "inconsistent hyper-parameters")
-    hd = n_embd // n_head
-    if get("llama.rope.dimension_count", "int", hd) != hd:
+    hd = get(a + "attention.key_length", "int", n_embd // n_head)
+    if hd == 0 or get(a + "attention.value_length", "int", hd) != hd:
+        raise Fail("bad_shape", "value_length != key_length")
+    if get(a + "rope.dimension_count", "int", hd) != hd:
         raise Fail("bad_shape", "rope.dimension_count != head_dim")
     # tokenizer arrays decide n_vocab
     tok_model = get("tokenizer.ggml.model", "str")
@@ -174,7 +177,7 @@ def check_model(md, tensors):
     if "tokenizer.ggml.tokens" not in md:
         raise Fail("bad_tokenizer", "no tokens")
     tokens = get("tokenizer.ggml.tokens", "arr")[1]
-    n_vocab = get("llama.vocab_size", "int", len(tokens))
+    n_vocab = get(a + "vocab_size", "int", len(tokens))
     if n_vocab != len(tokens):
         raise Fail("bad_tokenizer", "vocab_size != tokens")
 
@@ -195,6 +198,13 @@ def check_model(md, tensors):
         need(p + "attn_k.weight", (n_head_kv * hd, n_embd))
         need(p + "attn_v.weight", (n_head_kv * hd, n_embd))
         need(p + "attn_output.weight", (n_embd, n_head * hd))
+        if arch == "qwen2":
+            need(p + "attn_q.bias", (n_head * hd,), True)
+            need(p + "attn_k.bias", (n_head_kv * hd,), True)
+            need(p + "attn_v.bias", (n_head_kv * hd,), True)
+        if arch == "qwen3":
+            need(p + "attn_q_norm.weight", (hd,), True)
+            need(p + "attn_k_norm.weight", (hd,), True)
         need(p + "ffn_norm.weight", (n_embd,), True)
         need(p + "ffn_gate.weight", (n_ff, n_embd))
         need(p + "ffn_up.weight", (n_ff, n_embd))

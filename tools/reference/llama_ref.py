@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent numpy reference of the llama forward pass (Inkstone).
+"""Independent numpy reference of the llama-family forward pass (Inkstone): llama, qwen2, qwen3.
 
 Written from docs/model-conventions.md only: it has its own minimal GGUF v2/v3 reader and its own
 dequantizers (it does not import tools/gguf/gguf_writer.py), so a bug shared with the writer or
@@ -198,22 +198,34 @@ def dequantize_q8_activations(x):
 
 # ---------------------------------------------------------------------------- model
 
+# Architectures (docs/model-conventions.md, "Architectures"): RoPE layout and the extra tensors
+# of each layer that the architecture requires ("bias": blk.N.attn_{q,k,v}.bias, "qk_norm":
+# blk.N.attn_{q,k}_norm.weight).
+ARCHS = {"llama": dict(neox=False, extras=()),
+         "qwen2": dict(neox=True, extras=("bias",)),
+         "qwen3": dict(neox=True, extras=("qk_norm",))}
+
+
 class Model:
     def __init__(self, path):
         g = GGUFFile(path)
         md = g.metadata
-        if md.get("general.architecture") != "llama":
-            raise GGUFError("architecture is not llama")
-        self.n_embd = md["llama.embedding_length"]
-        self.n_layer = md["llama.block_count"]
-        self.n_ff = md["llama.feed_forward_length"]
-        self.n_head = md["llama.attention.head_count"]
-        self.n_head_kv = md.get("llama.attention.head_count_kv", self.n_head)
-        self.head_dim = self.n_embd // self.n_head
-        self.rope_base = float(md.get("llama.rope.freq_base", 10000.0))
-        self.eps = float(md.get("llama.attention.layer_norm_rms_epsilon", 1e-5))
-        self.n_ctx = md["llama.context_length"]
-        assert md.get("llama.rope.dimension_count", self.head_dim) == self.head_dim
+        self.arch = md.get("general.architecture")
+        if self.arch not in ARCHS:
+            raise GGUFError(f"architecture {self.arch!r} is not one of {sorted(ARCHS)}")
+        a = self.arch + "."
+        self.n_embd = md[a + "embedding_length"]
+        self.n_layer = md[a + "block_count"]
+        self.n_ff = md[a + "feed_forward_length"]
+        self.n_head = md[a + "attention.head_count"]
+        self.n_head_kv = md.get(a + "attention.head_count_kv", self.n_head)
+        self.head_dim = md.get(a + "attention.key_length", self.n_embd // self.n_head)
+        assert md.get(a + "attention.value_length", self.head_dim) == self.head_dim
+        self.rope_base = float(md.get(a + "rope.freq_base", 10000.0))
+        self.rope_neox = ARCHS[self.arch]["neox"]
+        self.eps = float(md.get(a + "attention.layer_norm_rms_epsilon", 1e-5))
+        self.n_ctx = md[a + "context_length"]
+        assert md.get(a + "rope.dimension_count", self.head_dim) == self.head_dim
         # Names (as in self.layers / "output") of the weights stored as Q8_0 or Q4_0.
         quant = {n for n, (_, t, _) in g.tensors.items() if t in (TYPE_Q8_0, TYPE_Q4_0)}
         out_name = "output.weight" if "output.weight" in g.tensors else "token_embd.weight"
@@ -225,12 +237,17 @@ class Model:
                        else self.tok_embd)                                 # (n_vocab, n_embd)
         self.layers = []
         self.layer_quantized = []  # per layer: the keys of self.layers[i] stored Q8_0/Q4_0
+        extras = ARCHS[self.arch]["extras"]
         for i in range(self.n_layer):
-            t = lambda s: g.tensor(f"blk.{i}.{s}.weight")  # noqa: E731
-            self.layers.append(dict(
-                attn_norm=t("attn_norm"), wq=t("attn_q"), wk=t("attn_k"), wv=t("attn_v"),
-                wo=t("attn_output"), ffn_norm=t("ffn_norm"), w_gate=t("ffn_gate"),
-                w_up=t("ffn_up"), w_down=t("ffn_down")))
+            t = lambda s, kind="weight": g.tensor(f"blk.{i}.{s}.{kind}")  # noqa: E731
+            L = dict(attn_norm=t("attn_norm"), wq=t("attn_q"), wk=t("attn_k"), wv=t("attn_v"),
+                     wo=t("attn_output"), ffn_norm=t("ffn_norm"), w_gate=t("ffn_gate"),
+                     w_up=t("ffn_up"), w_down=t("ffn_down"))
+            if "bias" in extras:                                           # qwen2
+                L.update(bq=t("attn_q", "bias"), bk=t("attn_k", "bias"), bv=t("attn_v", "bias"))
+            if "qk_norm" in extras:                                        # qwen3
+                L.update(q_norm=t("attn_q_norm"), k_norm=t("attn_k_norm"))  # (head_dim)
+            self.layers.append(L)
             self.layer_quantized.append({
                 k for k, s in (("wq", "attn_q"), ("wk", "attn_k"), ("wv", "attn_v"),
                                ("wo", "attn_output"), ("w_gate", "ffn_gate"),
@@ -239,24 +256,27 @@ class Model:
 
 
 def rmsnorm(x, w, eps):
-    """x: (n, n_embd) rows normalised independently, times weight w (n_embd)."""
+    """x: (..., d) normalised over the last axis, times weight w (d)."""
     return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
 
 
-def rope(x, base):
-    """x: (n_pos, n_heads, head_dim); rotate adjacent pairs (2i, 2i+1) of position p by
-    p * base^(-2i/head_dim)."""
+def rope(x, base, neox=False):
+    """x: (n_pos, n_heads, head_dim); rotate the pairs of position p by p * base^(-2i/head_dim),
+    i < head_dim/2. The pairs are (2i, 2i+1) (adjacent, llama) or, with neox, (i, i+head_dim/2)
+    (halves, qwen2/qwen3)."""
     n_pos, _, hd = x.shape
     i = np.arange(hd // 2, dtype=np.float64)
     theta = base ** (-2.0 * i / hd)                                        # (hd/2)
     ang = np.arange(n_pos, dtype=np.float64)[:, None] * theta[None, :]     # (n_pos, hd/2)
     cos = np.cos(ang)[:, None, :]
     sin = np.sin(ang)[:, None, :]
-    x0 = x[..., 0::2]
-    x1 = x[..., 1::2]
+    first, second = (slice(0, hd // 2), slice(hd // 2, hd)) if neox else \
+        (slice(0, None, 2), slice(1, None, 2))
+    x0 = x[..., first]
+    x1 = x[..., second]
     out = np.empty_like(x)
-    out[..., 0::2] = x0 * cos - x1 * sin
-    out[..., 1::2] = x0 * sin + x1 * cos
+    out[..., first] = x0 * cos - x1 * sin
+    out[..., second] = x0 * sin + x1 * cos
     return out
 
 
@@ -287,11 +307,19 @@ def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margin
     attns = []
     for L, Q in zip(m.layers, m.layer_quantized):
         h = rmsnorm(x, L["attn_norm"], m.eps)                               # (n, n_embd)
-        q = (act(h, "wq" in Q) @ L["wq"].T).reshape(n, nh, hd)              # (n, n_head, hd)
-        k = (act(h, "wk" in Q) @ L["wk"].T).reshape(n, nkv, hd)             # (n, n_head_kv, hd)
-        v = (act(h, "wv" in Q) @ L["wv"].T).reshape(n, nkv, hd)
-        q = rope(q, m.rope_base)
-        k = rope(k, m.rope_base)
+        q = act(h, "wq" in Q) @ L["wq"].T                                   # (n, n_head*hd)
+        k = act(h, "wk" in Q) @ L["wk"].T                                   # (n, n_head_kv*hd)
+        v = act(h, "wv" in Q) @ L["wv"].T
+        if "bq" in L:                                                       # qwen2: biases
+            q, k, v = q + L["bq"], k + L["bk"], v + L["bv"]
+        q = q.reshape(n, nh, hd)                                            # (n, n_head, hd)
+        k = k.reshape(n, nkv, hd)                                           # (n, n_head_kv, hd)
+        v = v.reshape(n, nkv, hd)
+        if "q_norm" in L:                                                   # qwen3: per head
+            q = rmsnorm(q, L["q_norm"], m.eps)
+            k = rmsnorm(k, L["k_norm"], m.eps)
+        q = rope(q, m.rope_base, m.rope_neox)
+        k = rope(k, m.rope_base, m.rope_neox)
         o = np.empty((n, nh, hd))
         layer_attn = np.empty((nh, n, n))
         for hq in range(nh):

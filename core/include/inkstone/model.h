@@ -1,5 +1,6 @@
-// The llama model: hyper-parameters + weight views into the caller's GGUF bytes, validated at
-// load (architecture, required keys, tensor presence, shapes vs hyper-parameters, types).
+// A llama-family model (llama, qwen2, qwen3): hyper-parameters + weight views into the caller's
+// GGUF bytes, validated at load (architecture, required keys, tensor presence, shapes vs
+// hyper-parameters, types).
 // Conventions: docs/model-conventions.md. Shapes are written (rows, cols) = ne[1], ne[0].
 #pragma once
 
@@ -44,7 +45,18 @@ struct tensor_view {
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes(); }
 };
 
+// The architectures Inkstone runs (general.architecture); docs/model-conventions.md,
+// "Architectures". They share one forward pass with marked variant steps.
+enum class model_arch { llama, qwen2, qwen3 };
+const char* model_arch_name(model_arch a);  // "llama", "qwen2", "qwen3"
+
+// How RoPE pairs the values of a head: adjacent (x[2i], x[2i+1]) (llama) or half a head apart
+// (x[i], x[i + head_dim/2]) (ggml's NEOX mode: qwen2, qwen3).
+enum class rope_style { adjacent, neox };
+
 struct llama_hparams {
+  model_arch arch = model_arch::llama;
+  rope_style rope = rope_style::adjacent;
   int n_vocab = 0;
   int n_ctx = 0;  // llama.context_length (training context)
   int n_embd = 0;
@@ -52,7 +64,7 @@ struct llama_hparams {
   int n_head = 0;
   int n_head_kv = 0;
   int n_ff = 0;
-  int head_dim = 0;  // n_embd / n_head
+  int head_dim = 0;  // {arch}.attention.key_length, default n_embd / n_head
   float rope_base = 10000.0f;
   float rms_eps = 1e-5f;
 };
@@ -62,11 +74,17 @@ struct layer_weights {
   tensor_view wq;         // (n_head*head_dim, n_embd)
   tensor_view wk;         // (n_head_kv*head_dim, n_embd)
   tensor_view wv;         // (n_head_kv*head_dim, n_embd)
-  tensor_view wo;         // (n_embd, n_head*head_dim)
-  tensor_view ffn_norm;   // (n_embd)                       F32
-  tensor_view w_gate;     // (n_ff, n_embd)
-  tensor_view w_up;       // (n_ff, n_embd)
-  tensor_view w_down;     // (n_embd, n_ff)
+  // Variant tensors: present (data != null) exactly when the architecture has them.
+  tensor_view bq;           // (n_head*head_dim)     F32  qwen2: q/k/v biases
+  tensor_view bk;           // (n_head_kv*head_dim)  F32
+  tensor_view bv;           // (n_head_kv*head_dim)  F32
+  tensor_view attn_q_norm;  // (head_dim)            F32  qwen3: per-head RMSNorm of q, k
+  tensor_view attn_k_norm;  // (head_dim)            F32
+  tensor_view wo;           // (n_embd, n_head*head_dim)
+  tensor_view ffn_norm;     // (n_embd)                       F32
+  tensor_view w_gate;       // (n_ff, n_embd)
+  tensor_view w_up;         // (n_ff, n_embd)
+  tensor_view w_down;       // (n_embd, n_ff)
 };
 
 struct model {

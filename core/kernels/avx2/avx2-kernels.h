@@ -50,6 +50,8 @@ void q4_0_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out
 void q8_0_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
 
 void f32_rmsnorm__avx2(const float* x, const float* weight, int64_t n, float eps, float* out);
+void f32_rope_neox__avx2(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                         const float* sin);
 void f32_rope__avx2(float* x, int64_t n_head, int64_t head_dim, const float* cos, const float* sin);
 void f32_softmax__avx2(float* x, int64_t n);
 void f32_silu_mul__avx2(float* gate, const float* up, int64_t n);

@@ -58,6 +58,41 @@ void f32_rope__avx2(float* x, int64_t n_head, int64_t head_dim, const float* cos
   }
 }
 
+// Pairs (x[i], x[i + head_dim/2]): 8 pairs at a time from the two halves, then 4, then scalar;
+// ref's products and sums (no FMA), so bit-exact with it.
+void f32_rope_neox__avx2(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                         const float* sin) {
+  assert(x != nullptr && cos != nullptr && sin != nullptr && head_dim % 2 == 0);
+  const int64_t half = head_dim / 2;
+  for (int64_t h = 0; h < n_head; ++h) {
+    float* lo = x + h * head_dim;
+    float* hi = lo + half;
+    int64_t i = 0;
+    for (; i + 8 <= half; i += 8) {
+      const __m256 c = _mm256_loadu_ps(cos + i);
+      const __m256 s = _mm256_loadu_ps(sin + i);
+      const __m256 x0 = _mm256_loadu_ps(lo + i);
+      const __m256 x1 = _mm256_loadu_ps(hi + i);
+      _mm256_storeu_ps(lo + i, _mm256_sub_ps(_mm256_mul_ps(x0, c), _mm256_mul_ps(x1, s)));
+      _mm256_storeu_ps(hi + i, _mm256_add_ps(_mm256_mul_ps(x0, s), _mm256_mul_ps(x1, c)));
+    }
+    for (; i + 4 <= half; i += 4) {
+      const __m128 c = _mm_loadu_ps(cos + i);
+      const __m128 s = _mm_loadu_ps(sin + i);
+      const __m128 x0 = _mm_loadu_ps(lo + i);
+      const __m128 x1 = _mm_loadu_ps(hi + i);
+      _mm_storeu_ps(lo + i, _mm_sub_ps(_mm_mul_ps(x0, c), _mm_mul_ps(x1, s)));
+      _mm_storeu_ps(hi + i, _mm_add_ps(_mm_mul_ps(x0, s), _mm_mul_ps(x1, c)));
+    }
+    for (; i < half; ++i) {
+      const float x0 = lo[i];
+      const float x1 = hi[i];
+      lo[i] = x0 * cos[i] - x1 * sin[i];
+      hi[i] = x0 * sin[i] + x1 * cos[i];
+    }
+  }
+}
+
 void f32_softmax__avx2(float* x, int64_t n) {
   assert(x != nullptr && n > 0);
   __m256 vmax = _mm256_set1_ps(-INFINITY);

@@ -13,6 +13,7 @@ const kernel_table* avx2_kernels() {
                    q8_0_get_rows__avx2},
       .f32_rmsnorm = f32_rmsnorm__avx2,
       .f32_rope = f32_rope__avx2,
+      .f32_rope_neox = f32_rope_neox__avx2,
       .f32_softmax = f32_softmax__avx2,
       .f32_silu_mul = f32_silu_mul__avx2,
       .f32_add = f32_add__avx2,

@@ -22,6 +22,8 @@ void q8_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out)
 
 void f32_rmsnorm__ref(const float* x, const float* weight, int64_t n, float eps, float* out);
 void f32_rope__ref(float* x, int64_t n_head, int64_t head_dim, const float* cos, const float* sin);
+void f32_rope_neox__ref(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                        const float* sin);
 void f32_softmax__ref(float* x, int64_t n);
 void f32_silu_mul__ref(float* gate, const float* up, int64_t n);
 void f32_add__ref(float* x, const float* y, int64_t n);

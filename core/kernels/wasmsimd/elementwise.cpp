@@ -63,6 +63,32 @@ void f32_rope__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float*
   }
 }
 
+// Pairs (x[i], x[i + head_dim/2]): 4 pairs at a time from the two halves, ref's products and sums.
+void f32_rope_neox__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                             const float* sin) {
+  assert(x != nullptr && cos != nullptr && sin != nullptr && head_dim % 2 == 0);
+  const int64_t half = head_dim / 2;
+  for (int64_t h = 0; h < n_head; ++h) {
+    float* lo = x + h * head_dim;
+    float* hi = lo + half;
+    int64_t i = 0;
+    for (; i + 4 <= half; i += 4) {
+      const v128_t c = wasm_v128_load(cos + i);
+      const v128_t s = wasm_v128_load(sin + i);
+      const v128_t x0 = wasm_v128_load(lo + i);
+      const v128_t x1 = wasm_v128_load(hi + i);
+      wasm_v128_store(lo + i, wasm_f32x4_sub(wasm_f32x4_mul(x0, c), wasm_f32x4_mul(x1, s)));
+      wasm_v128_store(hi + i, wasm_f32x4_add(wasm_f32x4_mul(x0, s), wasm_f32x4_mul(x1, c)));
+    }
+    for (; i < half; ++i) {
+      const float x0 = lo[i];
+      const float x1 = hi[i];
+      lo[i] = x0 * cos[i] - x1 * sin[i];
+      hi[i] = x0 * sin[i] + x1 * cos[i];
+    }
+  }
+}
+
 void f32_softmax__wasmsimd(float* x, int64_t n) {
   assert(x != nullptr && n > 0);
   v128_t vmax = wasm_f32x4_splat(-INFINITY);

@@ -12,6 +12,7 @@ const kernel_table* wasmsimd_kernels() {
                    q8_0_get_rows__wasmsimd},
       .f32_rmsnorm = f32_rmsnorm__wasmsimd,
       .f32_rope = f32_rope__wasmsimd,
+      .f32_rope_neox = f32_rope_neox__wasmsimd,
       .f32_softmax = f32_softmax__wasmsimd,
       .f32_silu_mul = f32_silu_mul__wasmsimd,
       .f32_add = f32_add__wasmsimd,

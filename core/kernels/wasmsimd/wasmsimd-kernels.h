@@ -37,6 +37,8 @@ void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float*
 void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 
 void f32_rmsnorm__wasmsimd(const float* x, const float* weight, int64_t n, float eps, float* out);
+void f32_rope_neox__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float* cos,
+                             const float* sin);
 void f32_rope__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float* cos,
                         const float* sin);
 void f32_softmax__wasmsimd(float* x, int64_t n);
