@@ -53,7 +53,12 @@ const char* tokenizer_kind_name(tokenizer_kind k);  // "none", "llama", "gpt2"
 //   qwen2   "qwen2", "deepseek-r1-qwen"              as llama3 but one digit a word, and merges
 //                                                    always applied
 // Any other value is an unsupported_tokenizer error, as llama.cpp refuses an unknown
-// pre-tokenizer (its "default", a different split, is one of them).
+// pre-tokenizer (its "default", a different split, is one of them). Where we differ from
+// llama.cpp on purpose: an absent key means gpt2 here (llama.cpp warns and uses its "default");
+// a byte that starts no well-formed UTF-8 sequence stays that byte (llama.cpp reads U+FFFD);
+// \p{L}/\p{N} follow Unicode 14 (llama.cpp's tables: 15.1), so letters assigned later (CJK
+// extensions H and I) are "other" here; a symbol with no piece (only in a vocabulary whose
+// merges make pieces it lacks) falls back to its bytes' symbols (llama.cpp drops non-ASCII ones).
 enum class bpe_pre : uint8_t { gpt2 = 0, llama3, qwen2 };
 const char* bpe_pre_name(bpe_pre p);  // "gpt2", "llama3", "qwen2"
 
