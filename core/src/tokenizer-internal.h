@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "inkstone/tokenizer.h"
 #include "inkstone/utf8.h"
 
 namespace inkstone {
@@ -20,9 +22,13 @@ void utf8_append(std::string& out, uint32_t cp);
 uint32_t gpt2_byte_to_unicode(uint8_t b);
 int gpt2_unicode_to_byte(uint32_t cp);  // -1 when cp is not in the map
 
-// Approximate Unicode classes for the GPT-2 pre-tokenizer (see tokenizer-bpe.cpp).
+// Unicode classes of the BPE pre-tokenizers (tokenizer-pretokenize.cpp): \p{L} (general
+// category L*), \p{N} (N*), \s (White_Space). A raw byte (kRawByteFlag) is in none of them.
 bool is_unicode_letter(uint32_t cp);
 bool is_unicode_number(uint32_t cp);
 bool is_unicode_space(uint32_t cp);
+
+// Splits text into the words of pre-tokenizer `pre` (byte ranges of text, in order, covering it).
+void bpe_pretokenize(bpe_pre pre, std::string_view text, std::vector<std::string_view>& words);
 
 }  // namespace inkstone

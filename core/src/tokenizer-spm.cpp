@@ -1,7 +1,7 @@
 // The `llama` (SentencePiece-style) tokenizer, following llama.cpp's SPM tokenizer:
-//   1. user-defined pieces are cut out whole; the rest is plain text,
+//   1. special pieces are cut out whole (tokenizer.cpp, split_special); the rest is plain text,
 //   2. with add_space_prefix a space is prepended to plain text at the start of the input and
-//      after each user-defined piece (llama.cpp's is_prev_special rule, so that a GGUF gets the
+//      after each special piece (llama.cpp's is_prev_special rule, so that a GGUF gets the
 //      ids llama.cpp gives it), then every ' ' becomes "▁",
 //   3. the text is split into UTF-8 characters (an invalid byte is a symbol of its own),
 //   4. repeatedly, the adjacent pair whose concatenation is a vocabulary piece with the highest
@@ -47,10 +47,8 @@ bool mergeable(token_type t) {
 
 }  // namespace
 
-void tokenizer::encode_llama(std::string_view text, std::vector<int32_t>& out) const {
-  std::vector<std::pair<std::string_view, int32_t>> parts;
-  split_user_defined(text, parts);
-  bool after_piece = true;  // at the start, or after a user-defined piece
+void tokenizer::encode_llama(std::span<const text_part> parts, std::vector<int32_t>& out) const {
+  bool after_piece = true;  // at the start, or after a special piece
   for (const auto& [part, id] : parts) {
     if (id >= 0) {
       out.push_back(id);

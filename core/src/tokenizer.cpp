@@ -106,6 +106,7 @@ struct tokenizer_builder {
 
     tokenizer t;
     t.kind_ = cfg.kind;
+    t.pre_ = cfg.pre;
     t.bos_ = cfg.bos;
     t.eos_ = cfg.eos;
     t.unk_ = cfg.unk;
@@ -139,7 +140,9 @@ struct tokenizer_builder {
       const std::string& piece = t.pieces_[i];
       t.piece_to_id_.emplace(piece, id);
       const token_type ty = t.types_[i];
-      if (ty == token_type::user_defined && !piece.empty()) t.user_defined_.push_back(id);
+      const bool special =
+          ty == token_type::user_defined || ty == token_type::control || ty == token_type::unknown;
+      if (special && !piece.empty()) t.special_.push_back(id);
       if (ty == token_type::control || ty == token_type::unused) continue;
       if (ty == token_type::unknown) {
         t.bytes_[i] = "\xEF\xBF\xBD";
@@ -181,8 +184,9 @@ struct tokenizer_builder {
         t.merge_rank_.emplace(m, static_cast<int32_t>(std::min<size_t>(r, INT32_MAX)));
       }
     }
-    // Longest user-defined pieces first, so "<七绝>" wins over a shorter prefix piece.
-    std::stable_sort(t.user_defined_.begin(), t.user_defined_.end(), [&](int32_t a, int32_t b) {
+    // Longest special pieces first, so "<七绝>" wins over a shorter piece inside it; equal
+    // lengths by id (llama.cpp leaves their order unspecified).
+    std::stable_sort(t.special_.begin(), t.special_.end(), [&](int32_t a, int32_t b) {
       return t.pieces_[static_cast<size_t>(a)].size() > t.pieces_[static_cast<size_t>(b)].size();
     });
     return t;
@@ -228,6 +232,29 @@ status read_array(const gguf_file& g, std::string_view key, gguf_type want, bool
   return {};
 }
 
+// tokenizer.ggml.pre -> bpe_pre (the names llama.cpp maps to the same split; see tokenizer.h).
+status read_pre(const gguf_file& g, tokenizer_config* cfg) {
+  constexpr std::string_view kKey = "tokenizer.ggml.pre";
+  if (!g.has(kKey)) return {};
+  INK_ASSIGN_OR_RETURN(std::string_view pre, g.get_string(kKey));
+  if (pre == "gpt2" || pre == "gpt-2") {
+    cfg->pre = bpe_pre::gpt2;
+    return {};
+  }
+  if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3") {
+    cfg->pre = bpe_pre::llama3;
+    cfg->add_bos = true;  // llama.cpp's default for these; add_bos_token overrides it
+    return {};
+  }
+  if (pre == "qwen2" || pre == "deepseek-r1-qwen") {
+    cfg->pre = bpe_pre::qwen2;
+    return {};
+  }
+  return make_error(status_code::unsupported_tokenizer, kKey, " \"", pre,
+                    "\" is not supported (gpt2, gpt-2, llama-bpe, llama3, llama-v3, qwen2, "
+                    "deepseek-r1-qwen)");
+}
+
 status config_from_gguf(const gguf_file& g, tokenizer_config* cfg) {
   INK_ASSIGN_OR_RETURN(std::string_view model, g.get_string("tokenizer.ggml.model"));
   if (model == "llama") {
@@ -236,6 +263,7 @@ status config_from_gguf(const gguf_file& g, tokenizer_config* cfg) {
   } else if (model == "gpt2") {
     cfg->kind = tokenizer_kind::gpt2;
     cfg->add_bos = false;
+    INK_TRY(read_pre(g, cfg));
   } else {
     return make_error(status_code::unsupported_tokenizer, "tokenizer model \"", model,
                       "\" is not supported (llama or gpt2)");
@@ -344,39 +372,46 @@ std::string tokenizer::decode(std::span<const int32_t> ids, bool strip_leading_s
   return out;
 }
 
-std::vector<int32_t> tokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<int32_t> tokenizer::encode(std::string_view text, bool add_bos,
+                                       bool parse_special) const {
   std::vector<int32_t> out;
   if (add_bos && bos_ >= 0) out.push_back(bos_);
-  if (kind_ == tokenizer_kind::llama) encode_llama(text, out);
-  if (kind_ == tokenizer_kind::gpt2) encode_gpt2(text, out);
+  std::vector<text_part> parts;
+  split_special(text, parse_special, parts);
+  if (kind_ == tokenizer_kind::llama) encode_llama(parts, out);
+  if (kind_ == tokenizer_kind::gpt2) encode_gpt2(parts, out);
   return out;
 }
 
-// Splits text into runs of plain text (id -1) and whole user-defined pieces (their id),
-// scanning left to right and preferring the longest piece at each position.
-void tokenizer::split_user_defined(std::string_view text,
-                                   std::vector<std::pair<std::string_view, int32_t>>& parts) const {
-  size_t plain_start = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    int32_t hit = -1;
-    for (int32_t id : user_defined_) {
-      const std::string& p = pieces_[static_cast<size_t>(id)];
-      if (text.compare(i, p.size(), p) == 0) {
-        hit = id;
-        break;
+// Splits text into runs of plain text (id -1) and whole special pieces (their id), as llama.cpp's
+// tokenizer_st_partition: for each special piece, longest first, every occurrence in the plain
+// runs left so far (scanning each from its left, without overlaps) is cut out.
+void tokenizer::split_special(std::string_view text, bool parse_special,
+                              std::vector<text_part>& parts) const {
+  parts.clear();
+  if (text.empty()) return;
+  parts.emplace_back(text, -1);
+  std::vector<text_part> next;
+  for (const int32_t id : special_) {
+    if (!parse_special && types_[static_cast<size_t>(id)] != token_type::user_defined) continue;
+    const std::string& piece = pieces_[static_cast<size_t>(id)];
+    next.clear();
+    for (const auto& [part, part_id] : parts) {
+      if (part_id >= 0) {
+        next.emplace_back(part, part_id);
+        continue;
       }
+      size_t start = 0;
+      for (size_t at = part.find(piece); at != std::string_view::npos;
+           at = part.find(piece, start)) {
+        if (at > start) next.emplace_back(part.substr(start, at - start), -1);
+        next.emplace_back(part.substr(at, piece.size()), id);
+        start = at + piece.size();
+      }
+      if (start < part.size()) next.emplace_back(part.substr(start), -1);
     }
-    if (hit < 0) {
-      ++i;
-      continue;
-    }
-    if (i > plain_start) parts.emplace_back(text.substr(plain_start, i - plain_start), -1);
-    parts.emplace_back(text.substr(i, pieces_[static_cast<size_t>(hit)].size()), hit);
-    i += pieces_[static_cast<size_t>(hit)].size();
-    plain_start = i;
+    parts.swap(next);
   }
-  if (plain_start < text.size()) parts.emplace_back(text.substr(plain_start), -1);
 }
 
 }  // namespace inkstone

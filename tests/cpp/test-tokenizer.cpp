@@ -556,3 +556,169 @@ TEST_CASE("tokenizer: random strings encode as the Python reference does") {
   MESSAGE("random tokenizer cases: ", n_checked, " (", n_rule,
           " depending on the space-prefix rule), differing from the reference: ", n_failed);
 }
+
+// ------------------------------------------------------------------ BPE pre-tokenizers
+namespace {
+
+// Byte-level vocabulary for the pre-tokenizer cases: ids 0..255 are the byte symbols (id ==
+// byte), then one piece per merge below (256 + rank), then the extra pieces.
+//   256 12 | 257 123 | 258 45 | 259 'S | 260 !Ċ | 261 ĊĊ | 262 ĠĠ | 263 Ġa
+//   264 Ġxyz (no merge reaches it) | 265 <|endoftext|> (control) | 266 ab, 267 bcd (user-defined)
+tokenizer bpe_pre_tok(bpe_pre pre) {
+  tokenizer_config c;
+  c.kind = tokenizer_kind::gpt2;
+  c.pre = pre;
+  for (int b = 0; b < 256; ++b) c.pieces.push_back(gpt2_symbol(static_cast<uint8_t>(b)));
+  const std::string G = gpt2_symbol(' '), C = gpt2_symbol('\n');
+  const std::vector<std::pair<std::string, std::string>> merges = {
+      {"1", "2"}, {"12", "3"}, {"4", "5"}, {"'", "S"}, {"!", C}, {C, C}, {G, G}, {G, "a"}};
+  for (const auto& [l, r] : merges) {
+    c.pieces.push_back(l + r);
+    c.merges.push_back(l + " " + r);
+  }
+  c.pieces.insert(c.pieces.end(), {G + "xyz", "<|endoftext|>", "ab", "bcd"});
+  c.types.assign(c.pieces.size(), token_type::normal);
+  c.types[265] = token_type::control;
+  c.types[266] = c.types[267] = token_type::user_defined;
+  c.bos = c.eos = 265;
+  auto r = tokenizer::from_config(std::move(c));
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("tokenizer bpe: digits, contractions, CR/LF and whole words per pre-tokenizer") {
+  const tokenizer gpt2 = bpe_pre_tok(bpe_pre::gpt2);
+  const tokenizer llama3 = bpe_pre_tok(bpe_pre::llama3);
+  const tokenizer qwen2 = bpe_pre_tok(bpe_pre::qwen2);
+  // \p{N}+ (gpt2) and \p{N}{1,3} (llama3) give "12345" -> [123][45]; qwen2 one digit a word.
+  CHECK(gpt2.encode("12345", false) == ids{257, 258});
+  CHECK(llama3.encode("12345", false) == ids{257, 258});
+  CHECK(qwen2.encode("12345", false) == ids{'1', '2', '3', '4', '5'});
+  // "123456": llama3 cuts 123|456, gpt2 keeps one word; either way [123][45][6].
+  CHECK(llama3.encode("123456", false) == ids{257, 258, '6'});
+  CHECK(gpt2.encode("123456", false) == ids{257, 258, '6'});
+  CHECK(llama3.encode("1234", false) == ids{257, '4'});
+  // Contractions: case-sensitive in gpt2 ("'S" is punctuation then a letter), any case in the
+  // others.
+  CHECK(gpt2.encode("IT'S", false) == ids{'I', 'T', '\'', 'S'});
+  CHECK(llama3.encode("IT'S", false) == ids{'I', 'T', 259});
+  CHECK(qwen2.encode("IT'S", false) == ids{'I', 'T', 259});
+  // Punctuation takes the CR/LF after it in llama3/qwen2 (" ?[^\s\p{L}\p{N}]+[\r\n]*").
+  CHECK(gpt2.encode("!\n", false) == ids{'!', '\n'});
+  CHECK(qwen2.encode("!\n", false) == ids{260});
+  // "\s*[\r\n]+": a whitespace run up to its last newline is one word; then " a" keeps its space.
+  CHECK(qwen2.encode("\n\n a", false) == ids{261, 263});
+  CHECK(qwen2.encode("  \n\n", false) == ids{262, 261});
+  // ... gpt2 ends the run one space early instead: "\n\n" + " a".
+  CHECK(gpt2.encode("\n\n a", false) == ids{261, 263});
+  // "[^\r\n\p{L}\p{N}]?\p{L}+": one non-letter glues to the letters after it, not a newline.
+  CHECK(qwen2.encode("!a", false) == ids{'!', 'a'});  // one word "!a": no merge, two symbols
+  CHECK(qwen2.encode("\na", false) == ids{'\n', 'a'});
+  // Whole words: " xyz" is a piece no merge reaches; llama3 takes it whole (ignore_merges).
+  CHECK(llama3.encode(" xyz", false) == ids{264});
+  CHECK(qwen2.encode(" xyz", false) == ids{' ', 'x', 'y', 'z'});
+  CHECK(gpt2.encode(" xyz", false) == ids{' ', 'x', 'y', 'z'});
+  // Chinese is letters (a word with its leading space), "，" is punctuation, 〇 and ² numbers.
+  CHECK(qwen2.encode(" 明月，", false).size() == 1 + 6 + 3);
+  CHECK(qwen2.encode("〇²", false).size() == 3 + 2);
+  CHECK(llama3.encode("a〇²", false).size() == 1 + 3 + 2);
+}
+
+TEST_CASE("tokenizer bpe: special pieces are cut longest first; controls only with parse_special") {
+  const tokenizer t = bpe_pre_tok(bpe_pre::qwen2);
+  // "bcd" (3 bytes) is cut before "ab" (2), as llama.cpp does: "a" + [bcd], not [ab] + "cd".
+  CHECK(t.encode("abcd", false) == ids{'a', 267});
+  CHECK(t.encode("abab", false) == ids{266, 266});
+  // The control piece: plain text without parse_special, the token with it.
+  const ids plain = t.encode("x<|endoftext|>", false);
+  CHECK(std::find(plain.begin(), plain.end(), 265) == plain.end());
+  CHECK(t.decode(plain) == "x<|endoftext|>");
+  CHECK(t.encode("x<|endoftext|>y", false, true) == ids{'x', 265, 'y'});
+  CHECK(t.encode("<|endoftext|><|endoftext|>", false, true) == ids{265, 265});
+  CHECK(t.encode("", false, true).empty());
+}
+
+TEST_CASE("tokenizer bpe: tokenizer.ggml.pre from GGUF metadata") {
+  auto build = [](const char* pre, int add_bos) {
+    test::gguf_builder b;
+    b.kv_string("tokenizer.ggml.model", "gpt2");
+    if (pre) b.kv_string("tokenizer.ggml.pre", pre);
+    b.kv_strings("tokenizer.ggml.tokens", {"a", "b", "ab"})
+        .kv_strings("tokenizer.ggml.merges", {"a b"});
+    if (add_bos >= 0) b.kv_bool("tokenizer.ggml.add_bos_token", add_bos != 0);
+    return b.build();
+  };
+  struct want_pre {
+    const char* name;
+    bpe_pre pre;
+    bool add_bos;  // with no add_bos_token key
+  };
+  for (const want_pre& w :
+       {want_pre{nullptr, bpe_pre::gpt2, false}, want_pre{"gpt2", bpe_pre::gpt2, false},
+        want_pre{"gpt-2", bpe_pre::gpt2, false}, want_pre{"qwen2", bpe_pre::qwen2, false},
+        want_pre{"deepseek-r1-qwen", bpe_pre::qwen2, false},
+        want_pre{"llama-bpe", bpe_pre::llama3, true}, want_pre{"llama3", bpe_pre::llama3, true}}) {
+    CAPTURE(w.name ? w.name : "(absent)");
+    const auto file = build(w.name, -1);
+    auto t = tokenizer::from_gguf(gguf_file::parse(file).value());
+    REQUIRE_MESSAGE(t.ok(), t.error().to_string());
+    CHECK(t.value().pre() == w.pre);
+    CHECK(t.value().add_bos() == w.add_bos);
+  }
+  const auto no_bos = build("llama-bpe", 0);
+  CHECK_FALSE(tokenizer::from_gguf(gguf_file::parse(no_bos).value()).value().add_bos());
+  // llama.cpp refuses a pre-tokenizer it does not know; so do we (its "default" is another split).
+  for (const char* bad : {"default", "qwen35", "tekken", ""}) {
+    CAPTURE(bad);
+    const auto file = build(bad, -1);
+    auto t = tokenizer::from_gguf(gguf_file::parse(file).value());
+    CHECK(t.code() == status_code::unsupported_tokenizer);
+    CHECK(t.error().to_string().find("tokenizer.ggml.pre") != std::string::npos);
+  }
+}
+
+TEST_CASE("tokenizer bpe: random strings encode as the Python reference and llama.cpp do") {
+  // tests/fixtures/tokenizer/bpe-encodings.txt, written by
+  //   /usr/bin/python3 tools/fixtures/make_tokenizer_cases.py
+  // from tools/reference/tokenizer_ref.py (the pre-tokenizers' regexes over unicodedata classes),
+  // for the models of tools/fixtures/make_bpe_fixtures.py. tests/js/bpe-tokenizer.test.mjs checks
+  // every line against llama.cpp itself (node-llama-cpp).
+  std::ifstream in(test::fixture_path("tokenizer/bpe-encodings.txt"));
+  REQUIRE_MESSAGE(in, "missing tests/fixtures/tokenizer/bpe-encodings.txt");
+  std::string line;
+  int n_failed = 0;
+  std::map<std::string, int> per_model;
+  int n_special_differs = 0;  // cases where parse_special changes the ids
+  ids previous;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string model_name, hex;
+    int parse_special = -1;
+    fields >> model_name >> parse_special >> hex;
+    REQUIRE_MESSAGE((parse_special == 0 || parse_special == 1), line);
+    ids want;
+    for (int32_t id; fields >> id;) want.push_back(id);
+    const tokenizer& t = fixture_tokenizer(model_name);
+    const ids got = t.encode(from_hex(hex), false, parse_special == 1);
+    per_model[model_name]++;
+    if (parse_special == 1) n_special_differs += want != previous;
+    previous = want;
+    if (got == want) continue;
+    n_failed++;
+    CHECK_MESSAGE(ids_text(got) == ids_text(want), model_name, " parse_special ", parse_special,
+                  " text (hex) ", hex);
+  }
+  CHECK(per_model["tiny-bpe-qwen2-f32.gguf"] == 600);
+  CHECK(per_model["tiny-bpe-llama3-f32.gguf"] == 600);
+  CHECK(per_model["tiny-bpe-gpt2-f32.gguf"] == 600);
+  CHECK(fixture_tokenizer("tiny-bpe-qwen2-f32.gguf").pre() == bpe_pre::qwen2);
+  CHECK(fixture_tokenizer("tiny-bpe-llama3-f32.gguf").pre() == bpe_pre::llama3);
+  CHECK(fixture_tokenizer("tiny-bpe-gpt2-f32.gguf").pre() == bpe_pre::gpt2);
+  CHECK(n_special_differs > 100);
+  CHECK(n_failed == 0);
+  MESSAGE("BPE tokenizer cases: 1800, parse_special changing the ids in ", n_special_differs,
+          ", differing from the reference: ", n_failed);
+}

@@ -1,12 +1,15 @@
 // libFuzzer harness: tokenizer encode/decode of arbitrary bytes with the fixture vocabularies
-// (llama SPM: tiny-llama-f32.gguf, gpt2 byte-level BPE: tiny-gpt2-f32.gguf), loaded once.
+// (llama SPM: tiny-llama-f32.gguf; byte-level BPE: tiny-gpt2-f32.gguf and the three
+// pre-tokenizers' tiny-bpe-{qwen2,llama3,gpt2}-f32.gguf), loaded once.
 //
-// Input: byte 0 selects the tokenizer (bit 0) and options (bit 1 add_bos, bit 2 strip space);
-// the rest is the text. Checks: encode returns valid ids and never a control token (except the
-// requested BOS); the gpt2 tokenizer round-trips any bytes exactly (byte-level BPE covers all
-// 256 bytes); the streaming decoder fed the ids (and fed the input reinterpreted as raw ids,
-// which may be anything) only emits valid UTF-8 and, after flush, matches decode() up to the
-// U+FFFD replacement of invalid sequences.
+// Input: byte 0 selects the tokenizer (bits 3-4: 0 = bit 0 picks llama or tiny-gpt2, 1 qwen2,
+// 2 llama3, 3 gpt-2) and options (bit 1 add_bos, bit 2 strip space, bit 5 parse_special); the
+// rest is the text. Checks: encode returns valid ids and never a control token without
+// parse_special (except the requested BOS); with it, each control token stands for its own text
+// where the input holds it; a byte-level BPE tokenizer round-trips any bytes exactly (without
+// parse_special; it covers all 256 bytes); the streaming decoder fed the ids (and fed the input
+// reinterpreted as raw ids, which may be anything) only emits valid UTF-8 and, after flush,
+// matches decode() up to the U+FFFD replacement of invalid sequences.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -22,12 +25,12 @@
 
 using namespace inkstone;
 
-#define FUZZ_CHECK(cond)                                                                      \
-  do {                                                                                        \
-    if (!(cond)) {                                                                            \
-      std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);     \
-      std::abort();                                                                           \
-    }                                                                                         \
+#define FUZZ_CHECK(cond)                                                                  \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (0)
 
 namespace {
@@ -95,22 +98,30 @@ void check_stream(const tokenizer& tok, std::span<const int32_t> ids, bool strip
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static fixture* llama = load("tiny-llama-f32.gguf");
   static fixture* gpt2 = load("tiny-gpt2-f32.gguf");
+  static fixture* bpe[3] = {load("tiny-bpe-qwen2-f32.gguf"), load("tiny-bpe-llama3-f32.gguf"),
+                            load("tiny-bpe-gpt2-f32.gguf")};
   if (size == 0) return 0;
   const uint8_t mode = data[0];
-  const tokenizer& tok = (mode & 1) ? gpt2->m.vocab : llama->m.vocab;
+  const int which = (mode >> 3) & 3;
+  const tokenizer& tok = which > 0    ? bpe[which - 1]->m.vocab
+                         : (mode & 1) ? gpt2->m.vocab
+                                      : llama->m.vocab;
   const bool add_bos = mode & 2;
   const bool strip = mode & 4;
+  const bool parse_special = mode & 32;
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  std::vector<int32_t> ids = tok.encode(text, add_bos);
+  std::vector<int32_t> ids = tok.encode(text, add_bos, parse_special);
   for (size_t i = 0; i < ids.size(); ++i) {
     FUZZ_CHECK(tok.valid(ids[i]));
     const bool is_bos = add_bos && i == 0 && ids[i] == tok.bos();
-    if (!is_bos) FUZZ_CHECK(!tok.is_control(ids[i]));
+    if (is_bos || !tok.is_control(ids[i])) continue;
+    FUZZ_CHECK(parse_special);
+    FUZZ_CHECK(text.find(tok.token_piece(ids[i])) != std::string_view::npos);
   }
   if (text.empty() && !add_bos) FUZZ_CHECK(ids.empty());
   std::string round = tok.decode(ids, strip && tok.kind() == tokenizer_kind::llama);
-  if (tok.kind() == tokenizer_kind::gpt2) FUZZ_CHECK(round == text);
+  if (tok.kind() == tokenizer_kind::gpt2 && !parse_special) FUZZ_CHECK(round == text);
   check_stream(tok, ids, strip);
 
   // The same bytes as raw token ids (any value, including invalid ones and control tokens).

@@ -1,32 +1,84 @@
 #!/usr/bin/python3
-"""Reference tokenizers for the fixture vocabularies (Inkstone), used to print example
-encodings in tests/fixtures/README.md. Plain transcriptions of the two algorithms:
+"""Reference tokenizers for the fixture vocabularies (Inkstone): plain transcriptions of
+llama.cpp's algorithms, used to write the encodings that tests/cpp/test-tokenizer.cpp checks
+(tools/fixtures/make_tokenizer_cases.py) and the examples in tests/fixtures/README.md.
 
-llama (SentencePiece BPE as llama.cpp runs it):
-  1. split out user-defined pieces (type 4) wherever they occur in the text;
-  2. for each other fragment: prepend " " if add_space_prefix and the fragment starts the text
-     or follows a user-defined piece (llama.cpp's is_prev_special rule), replace " " by U+2581;
-  3. symbols = the UTF-8 characters; repeatedly merge the adjacent pair whose concatenation is
+Special pieces (as llama.cpp's tokenizer_st_partition): user-defined pieces (type 4) always,
+control (3) and unknown (2) pieces with parse_special, are cut out of the text first: for each,
+longest first, every occurrence in the plain text left so far, scanning from the left.
+
+llama (SentencePiece BPE as llama.cpp runs it), on each plain fragment:
+  1. prepend " " if add_space_prefix and the fragment starts the text or follows a special
+     piece (llama.cpp's is_prev_special rule), replace " " by U+2581;
+  2. symbols = the UTF-8 characters; repeatedly merge the adjacent pair whose concatenation is
      a piece with the highest score (ties: leftmost first);
-  4. a final symbol that is not a piece becomes its UTF-8 bytes as <0xNN> tokens.
-gpt2 (byte-level BPE):
-  1. pre-tokenise with GPT-2's pattern (in Python `re`: letters = [^\\W\\d_], digits = \\d, the
-     rest = [^\\s\\w] or "_");
-  2. map each piece's UTF-8 bytes through bytes_to_unicode;
+  3. a final symbol that is not a piece becomes its UTF-8 bytes as <0xNN> tokens.
+gpt2 (byte-level BPE), on each plain fragment:
+  1. pre-tokenise with the regex of tokenizer.ggml.pre (PRE_PATTERNS: GPT-2's, Llama 3's,
+     Qwen2's), written for Python's `re` with \p{L} and \p{N} spelled out as character classes
+     built from unicodedata (general categories L*, N*) and \s as the White_Space property;
+  2. map each word's UTF-8 bytes through bytes_to_unicode; with llama3 a word that is itself a
+     piece is taken whole (llama.cpp's ignore_merges);
   3. repeatedly merge the adjacent pair with the lowest merge rank; look the symbols up.
 
-  /usr/bin/python3 tools/reference/tokenizer_ref.py model.gguf "text"
+  /usr/bin/python3 tools/reference/tokenizer_ref.py model.gguf "text" [--special]
 """
+import functools
 import re
 import sys
+import unicodedata
 
 from llama_ref import GGUFFile
 
-# GPT-2's 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ in Python's
-# `re`: \p{L} is [^\W\d_] and \p{N} is \d. The "other" class is [^\s\w] plus "_" ("_" is \w in
-# Python but neither a letter nor a number: left out, the pattern would drop it from the text).
-GPT2_PATTERN = re.compile(
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
+# The White_Space property (PropList.txt); Python's \s would add U+001C..U+001F.
+WHITE_SPACE = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680] + \
+    list(range(0x2000, 0x200B)) + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+
+
+@functools.lru_cache(maxsize=None)
+def category_class(major):
+    """The body of a regex character class holding every code point of general category
+    major* ("L" or "N"), as \\U escapes."""
+    parts, start = [], None
+    for cp in range(0x110001):
+        inside = cp < 0x110000 and unicodedata.category(chr(cp))[0] == major
+        if inside and start is None:
+            start = cp
+        if not inside and start is not None:
+            parts.append("\\U%08X-\\U%08X" % (start, cp - 1) if cp - 1 > start
+                         else "\\U%08X" % start)
+            start = None
+    return "".join(parts)
+
+
+def _pre_patterns():
+    L, N = category_class("L"), category_class("N")
+    S = "".join("\\U%08X" % c for c in WHITE_SPACE)
+    contractions = "'s|'t|'re|'ve|'m|'ll|'d"
+    contractions_i = "'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]"
+    gpt2 = (f"{contractions}| ?[{L}]+| ?[{N}]+| ?[^{S}{L}{N}]+|[{S}]+(?![^{S}])|[{S}]+")
+
+    def llama3_like(digits):
+        return (f"{contractions_i}|[^\\r\\n{L}{N}]?[{L}]+|[{N}]{digits}"
+                f"| ?[^{S}{L}{N}]+[\\r\\n]*|[{S}]*[\\r\\n]+|[{S}]+(?![^{S}])|[{S}]+")
+    return {"gpt2": gpt2, "llama3": llama3_like("{1,3}"), "qwen2": llama3_like("")}
+
+
+@functools.lru_cache(maxsize=None)
+def pre_pattern(pre):
+    return re.compile(_pre_patterns()[pre])
+
+
+# tokenizer.ggml.pre -> pattern name (absent: gpt2), as core/src/tokenizer.cpp reads it.
+PRE_NAMES = {None: "gpt2", "gpt2": "gpt2", "gpt-2": "gpt2", "llama-bpe": "llama3",
+             "llama3": "llama3", "llama-v3": "llama3", "qwen2": "qwen2",
+             "deepseek-r1-qwen": "qwen2"}
+
+
+def pretokenize(pre, text):
+    words = [m.group(0) for m in pre_pattern(pre).finditer(text)]
+    assert "".join(words) == text, "the pattern must cover the text"
+    return words
 
 
 def gpt2_bytes_to_unicode():
@@ -46,31 +98,53 @@ class Tokenizer:
     def __init__(self, path):
         md = GGUFFile(path).metadata
         self.kind = md["tokenizer.ggml.model"]
+        self.pre = PRE_NAMES[md.get("tokenizer.ggml.pre")] if self.kind == "gpt2" else None
         self.tokens = md["tokenizer.ggml.tokens"]
-        self.ids = {t: i for i, t in enumerate(self.tokens)}
+        self.ids = {}
+        for i, t in enumerate(self.tokens):
+            self.ids.setdefault(t, i)
         self.types = md.get("tokenizer.ggml.token_type", [1] * len(self.tokens))
         self.scores = md.get("tokenizer.ggml.scores", [0.0] * len(self.tokens))
         self.add_space_prefix = md.get("tokenizer.ggml.add_space_prefix", True)
         self.ranks = {tuple(m.split(" ")): r
                       for r, m in enumerate(md.get("tokenizer.ggml.merges", []))}
         self.user = [t for t, ty in zip(self.tokens, self.types) if ty == 4]
+        # special pieces, longest first (ties by id)
+        self.special = sorted(((t, i, ty) for i, (t, ty) in enumerate(zip(self.tokens, self.types))
+                               if ty in (2, 3, 4) and t), key=lambda x: (-len(x[0].encode()), x[1]))
 
-    def encode(self, text):
-        if self.kind == "gpt2":
-            return [i for piece in GPT2_PATTERN.findall(text) for i in self._bpe(piece)]
+    def split_special(self, text, parse_special=False):
+        """-> [(text, None) | (piece, id)], as llama.cpp's tokenizer_st_partition."""
+        parts = [(text, None)] if text else []
+        for piece, tid, ty in self.special:
+            if ty != 4 and not parse_special:
+                continue
+            out = []
+            for part, pid in parts:
+                if pid is not None:
+                    out.append((part, pid))
+                    continue
+                chunks = part.split(piece)
+                for k, chunk in enumerate(chunks):
+                    if k:
+                        out.append((piece, tid))
+                    if chunk:
+                        out.append((chunk, None))
+            parts = out
+        return parts
+
+    def encode(self, text, parse_special=False):
         out, first = [], True
-        while text:
-            hits = [(text.find(u), -len(u), u) for u in self.user if u in text]
-            if not hits:
-                out += self._spm(text, first)
-                break
-            pos, _, u = min(hits)
-            if pos:
-                out += self._spm(text[:pos], first)
-                first = False
-            out.append(self.ids[u])
-            first = True          # llama.cpp: the fragment after a special piece gets " " too
-            text = text[pos + len(u):]
+        for part, tid in self.split_special(text, parse_special):
+            if tid is not None:
+                out.append(tid)
+                first = True      # llama.cpp: the fragment after a special piece gets " " too
+                continue
+            if self.kind == "gpt2":
+                out += [i for word in pretokenize(self.pre, part) for i in self._bpe(word)]
+            else:
+                out += self._spm(part, first)
+            first = False
         return out
 
     def _spm(self, text, first):
@@ -95,9 +169,11 @@ class Tokenizer:
                 out += [self.ids["<0x%02X>" % b] for b in s.encode("utf-8")]
         return out
 
-    def _bpe(self, piece):
+    def _bpe(self, word):
         b2u = gpt2_bytes_to_unicode()
-        syms = [b2u[b] for b in piece.encode("utf-8")]
+        syms = [b2u[b] for b in word.encode("utf-8")]
+        if self.pre == "llama3" and "".join(syms) in self.ids:
+            return [self.ids["".join(syms)]]
         while len(syms) > 1:
             pairs = [(self.ranks.get((a, b), 1 << 30), i) for i, (a, b) in
                      enumerate(zip(syms, syms[1:]))]
@@ -110,6 +186,6 @@ class Tokenizer:
 
 if __name__ == "__main__":
     tok = Tokenizer(sys.argv[1])
-    ids = tok.encode(sys.argv[2])
+    ids = tok.encode(sys.argv[2], parse_special="--special" in sys.argv[3:])
     print(" ".join(map(str, ids)))
     print(" ".join(tok.tokens[i] for i in ids))

@@ -5,12 +5,16 @@
 //          (leftmost on ties), as llama.cpp's SPM tokenizer does. Characters with no piece fall
 //          back to byte tokens <0xNN>. Spaces are written as U+2581 "▁"; with add_space_prefix
 //          (default true) a "▁" is prepended to the text and, as llama.cpp does, to the text after
-//          each USER_DEFINED piece (type 4, e.g. the poetry tags "<七绝>"), which are matched
-//          whole in the input before the rest is tokenized.
-//   gpt2:  byte-level BPE: GPT-2's bytes-to-unicode map, merges applied by rank, after a
-//          hand-written GPT-2 pre-tokenizer (see tokenizer-bpe.cpp for the \p{L}/\p{N}
-//          approximation used for non-ASCII text).
-// Control tokens (BOS/EOS/...) are never produced from plain text.
+//          each special piece cut out of it (e.g. the poetry tags "<七绝>").
+//   gpt2:  byte-level BPE: GPT-2's bytes-to-unicode map, merges applied by rank, after the
+//          pre-tokenizer the model declares in tokenizer.ggml.pre (bpe_pre below;
+//          tokenizer-pretokenize.cpp writes out each one's regex).
+//
+// Special pieces are cut out of the text whole before anything else, as llama.cpp's
+// tokenizer_st_partition does: user-defined pieces (type 4) always; with parse_special, control
+// (type 3) and unknown (type 2) pieces too. Longer pieces are cut first, each at all of its
+// occurrences (leftmost first) in the text that is left. Without parse_special, plain text never
+// produces a control token.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,24 @@ enum class token_type : int32_t {
 enum class tokenizer_kind : uint8_t { none = 0, llama, gpt2 };
 const char* tokenizer_kind_name(tokenizer_kind k);  // "none", "llama", "gpt2"
 
+// The pre-tokenizer of a byte-level BPE vocabulary, from tokenizer.ggml.pre:
+//   gpt2    absent, "gpt2", "gpt-2"                  GPT-2's regex
+//   llama3  "llama-bpe", "llama3", "llama-v3"        Llama 3's: case-insensitive contractions,
+//                                                    digits in groups of up to 3, CR/LF runs;
+//                                                    a word that is itself a piece is taken
+//                                                    whole (llama.cpp's ignore_merges)
+//   qwen2   "qwen2", "deepseek-r1-qwen"              as llama3 but one digit a word, and merges
+//                                                    always applied
+// Any other value is an unsupported_tokenizer error, as llama.cpp refuses an unknown
+// pre-tokenizer (its "default", a different split, is one of them). Where we differ from
+// llama.cpp on purpose: an absent key means gpt2 here (llama.cpp warns and uses its "default");
+// a byte that starts no well-formed UTF-8 sequence stays that byte (llama.cpp reads U+FFFD);
+// \p{L}/\p{N} follow Unicode 14 (llama.cpp's tables: 15.1), so letters assigned later (CJK
+// extensions H and I) are "other" here; a symbol with no piece (only in a vocabulary whose
+// merges make pieces it lacks) falls back to its bytes' symbols (llama.cpp drops non-ASCII ones).
+enum class bpe_pre : uint8_t { gpt2 = 0, llama3, qwen2 };
+const char* bpe_pre_name(bpe_pre p);  // "gpt2", "llama3", "qwen2"
+
 // Everything a tokenizer is built from. -1 means "no such token".
 struct tokenizer_config {
   tokenizer_kind kind = tokenizer_kind::llama;
@@ -47,6 +69,7 @@ struct tokenizer_config {
   std::vector<float> scores;        // llama: one per piece (empty = all 0)
   std::vector<token_type> types;    // one per piece (empty = all normal, <0xNN> -> byte)
   std::vector<std::string> merges;  // gpt2: "a b", in rank order
+  bpe_pre pre = bpe_pre::gpt2;      // gpt2 only
   int32_t bos = -1, eos = -1, unk = -1, pad = -1;
   bool add_bos = true;           // default for encode(text) callers that ask for it
   bool add_space_prefix = true;  // llama only
@@ -56,12 +79,14 @@ class tokenizer {
  public:
   tokenizer() = default;
 
-  // From tokenizer.ggml.* metadata. Errors: unsupported_tokenizer (model not llama/gpt2),
-  // missing_key, bad_value_type, bad_tokenizer (inconsistent arrays, special ids out of range).
+  // From tokenizer.ggml.* metadata. Errors: unsupported_tokenizer (model not llama/gpt2, or an
+  // unknown tokenizer.ggml.pre), missing_key, bad_value_type, bad_tokenizer (inconsistent arrays,
+  // special ids out of range).
   static result<tokenizer> from_gguf(const gguf_file& gguf);
   static result<tokenizer> from_config(tokenizer_config config);
 
   tokenizer_kind kind() const { return kind_; }
+  bpe_pre pre() const { return pre_; }  // gpt2 kind only
   int32_t n_vocab() const { return static_cast<int32_t>(pieces_.size()); }
   int32_t bos() const { return bos_; }
   int32_t eos() const { return eos_; }
@@ -71,8 +96,11 @@ class tokenizer {
   bool add_space_prefix() const { return add_space_prefix_; }
   size_t n_merges() const { return merge_rank_.size(); }
 
-  // Encodes plain text (never produces control tokens). add_bos prepends bos() when it exists.
-  std::vector<int32_t> encode(std::string_view text, bool add_bos) const;
+  // Encodes text. add_bos prepends bos() when it exists. User-defined pieces in the text are
+  // always matched whole; with parse_special, control and unknown pieces too (a ChatML prompt's
+  // "<|im_start|>"), otherwise their text is tokenized as plain text.
+  std::vector<int32_t> encode(std::string_view text, bool add_bos,
+                              bool parse_special = false) const;
 
   bool valid(int32_t id) const { return id >= 0 && id < n_vocab(); }
   // Raw piece text ("▁the", "<0x0A>", "Ġthe"); empty for an invalid id.
@@ -94,14 +122,16 @@ class tokenizer {
 
  private:
   friend struct tokenizer_builder;
-  void encode_llama(std::string_view text, std::vector<int32_t>& out) const;
+  using text_part = std::pair<std::string_view, int32_t>;  // plain text (id -1) or a piece
+  void encode_llama(std::span<const text_part> parts, std::vector<int32_t>& out) const;
   void encode_llama_fragment(std::string_view text, std::vector<int32_t>& out) const;
-  void encode_gpt2(std::string_view text, std::vector<int32_t>& out) const;
+  void encode_gpt2(std::span<const text_part> parts, std::vector<int32_t>& out) const;
   void encode_gpt2_word(std::string_view word, std::vector<int32_t>& out) const;
-  void split_user_defined(std::string_view text,
-                          std::vector<std::pair<std::string_view, int32_t>>& parts) const;
+  void split_special(std::string_view text, bool parse_special,
+                     std::vector<text_part>& parts) const;
 
   tokenizer_kind kind_ = tokenizer_kind::none;
+  bpe_pre pre_ = bpe_pre::gpt2;
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
   std::vector<token_type> types_;
@@ -109,7 +139,7 @@ class tokenizer {
   std::unordered_map<std::string, int32_t> piece_to_id_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // gpt2: "a b" -> rank
   std::vector<int32_t> byte_to_token_;                   // 256 entries, -1 when absent
-  std::vector<int32_t> user_defined_;  // ids of user-defined pieces, longest first
+  std::vector<int32_t> special_;  // ids of user-defined, control, unknown pieces, longest first
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, pad_ = -1;
   bool add_bos_ = true;
   bool add_space_prefix_ = true;
@@ -133,6 +163,5 @@ class token_stream_decoder {
   bool at_start_ = true;
   std::string pending_;
 };
-
 
 }  // namespace inkstone
