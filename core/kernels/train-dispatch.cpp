@@ -4,8 +4,7 @@
 namespace inkstone {
 
 namespace {
-const train_kernel_table kRefTrainKernels = {"ref", f32_matmul_nn_acc__ref,
-                                             f32_matmul_tn_acc__ref};
+const train_kernel_table kRefTrainKernels = {"ref", f32_matmul_nn_acc__ref, f32_matmul_tn_acc__ref};
 #if defined(INK_WASMSIMD)
 const train_kernel_table kWasmsimdTrainKernels = {"wasmsimd", f32_matmul_nn_acc__wasmsimd,
                                                   f32_matmul_tn_acc__wasmsimd};

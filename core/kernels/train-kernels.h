@@ -35,10 +35,10 @@ struct train_kernel_table {
   matmul_tn_acc_fn f32_matmul_tn_acc;
 };
 
-void f32_matmul_nn_acc__ref(const float* dy, const float* w, int64_t rows, int64_t cols,
-                            float* dx, int64_t t_begin, int64_t t_end);
-void f32_matmul_tn_acc__ref(const float* dy, const float* x, int64_t n, int64_t rows,
-                            int64_t cols, float* dw, int64_t r_begin, int64_t r_end);
+void f32_matmul_nn_acc__ref(const float* dy, const float* w, int64_t rows, int64_t cols, float* dx,
+                            int64_t t_begin, int64_t t_end);
+void f32_matmul_tn_acc__ref(const float* dy, const float* x, int64_t n, int64_t rows, int64_t cols,
+                            float* dw, int64_t r_begin, int64_t r_end);
 #if defined(INK_WASMSIMD)
 void f32_matmul_nn_acc__wasmsimd(const float* dy, const float* w, int64_t rows, int64_t cols,
                                  float* dx, int64_t t_begin, int64_t t_end);

@@ -83,8 +83,8 @@ void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
 
   // Final norm: d_x = d(x_out)                                           (N, D)
   std::fill(A.dx.begin(), A.dx.end(), 0.0f);
-  rmsnorm_backward(pool, A.dxn.data(), A.x_out.data(), A.rf.data(), p("output_norm.weight"), N,
-                   D, A.dx.data(), g("output_norm.weight"));
+  rmsnorm_backward(pool, A.dxn.data(), A.x_out.data(), A.rf.data(), p("output_norm.weight"), N, D,
+                   A.dx.data(), g("output_norm.weight"));
 
   for (int l = c.n_layer - 1; l >= 0; --l) {
     train_layer_acts& L = A.layers[l];
@@ -111,8 +111,8 @@ void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
     matmul_nn_acc(A.du.data(), p("ffn_up.weight", l), F, D, N, A.dxn.data());
 
     // FFN norm: d_x += rmsnorm backward; d_x is now d(x_mid)              (N, D)
-    rmsnorm_backward(pool, A.dxn.data(), L.x_mid.data(), L.r2.data(), p("ffn_norm.weight", l), N,
-                     D, A.dx.data(), g("ffn_norm.weight", l));
+    rmsnorm_backward(pool, A.dxn.data(), L.x_mid.data(), L.r2.data(), p("ffn_norm.weight", l), N, D,
+                     A.dx.data(), g("ffn_norm.weight", l));
 
     // Output projection (x_mid = x_in + ao Wo^T): d_Wo += d_x^T ao; d_ao = d_x Wo   (N, qd)
     matmul_tn_acc(A.dx.data(), L.ao.data(), N, D, qd, g("attn_output.weight", l));
@@ -188,8 +188,8 @@ void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
     matmul_nn_acc(A.dv.data(), p("attn_v.weight", l), kvd, D, N, A.dxn.data());
 
     // Attention norm: d_x += rmsnorm backward; d_x is now d(x_in)          (N, D)
-    rmsnorm_backward(pool, A.dxn.data(), L.x_in.data(), L.r1.data(), p("attn_norm.weight", l), N,
-                     D, A.dx.data(), g("attn_norm.weight", l));
+    rmsnorm_backward(pool, A.dxn.data(), L.x_in.data(), L.r1.data(), p("attn_norm.weight", l), N, D,
+                     A.dx.data(), g("attn_norm.weight", l));
   }
 
   // Embedding: d_token_embd[input t] += d_x[t], in token order (after the tied output's part).

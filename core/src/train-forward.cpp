@@ -189,8 +189,8 @@ void trainer::forward(const int32_t* tokens, int n_seq, int n_tok) {
 
 result<float> trainer::run(std::span<const int32_t> tokens, int n_seq, int n_tok, bool backward_) {
   if (n_seq < 1 || n_tok < 1 || n_tok > config_.n_ctx) {
-    return make_error(status_code::invalid_argument, "trainer: need n_seq >= 1 and 1 <= n_tok <= ",
-                      config_.n_ctx);
+    return make_error(status_code::invalid_argument,
+                      "trainer: need n_seq >= 1 and 1 <= n_tok <= ", config_.n_ctx);
   }
   if (tokens.size() != size_t(n_seq) * size_t(n_tok + 1)) {
     return make_error(status_code::invalid_argument, "trainer: expected ", n_seq * (n_tok + 1),

@@ -27,17 +27,17 @@ struct train_layer_acts {
 struct train_activations {
   int n_seq = 0, n_tok = 0;
   std::vector<train_layer_acts> layers;
-  std::vector<float> x_out;     // (N, D) residual after the last layer
-  std::vector<float> rf;        // (N)
-  std::vector<float> xnf;       // (N, D) final norm output
-  std::vector<float> probs;     // (N, V) softmax of the logits; the backward pass turns it
-                                //        into d loss / d logits in place
+  std::vector<float> x_out;      // (N, D) residual after the last layer
+  std::vector<float> rf;         // (N)
+  std::vector<float> xnf;        // (N, D) final norm output
+  std::vector<float> probs;      // (N, V) softmax of the logits; the backward pass turns it
+                                 //        into d loss / d logits in place
   std::vector<double> row_loss;  // (N)   -log p(target)
   // Backward scratch.
-  std::vector<float> dx, dxn;   // (N, D)
-  std::vector<float> dao, dq;   // (N, qd)
-  std::vector<float> dk, dv;    // (N, kvd)
-  std::vector<float> da, du;    // (N, F)
+  std::vector<float> dx, dxn;  // (N, D)
+  std::vector<float> dao, dq;  // (N, qd)
+  std::vector<float> dk, dv;   // (N, kvd)
+  std::vector<float> da, du;   // (N, F)
 };
 
 }  // namespace inkstone

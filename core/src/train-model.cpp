@@ -62,12 +62,11 @@ status trainer::init(const train_config& c, const trainer_options& options) {
     return make_error(status_code::invalid_argument, "trainer: n_threads must be 1..256");
   }
   kt_ = select_kernels(options.kernels);
-  tkt_ = select_train_kernels(options.kernels == "auto" || options.kernels == "wasmsimd"
-                                  ? options.kernels
-                                  : "ref");
+  tkt_ = select_train_kernels(
+      options.kernels == "auto" || options.kernels == "wasmsimd" ? options.kernels : "ref");
   if (kt_ == nullptr || tkt_ == nullptr) {
     return make_error(status_code::invalid_argument,
-                         "trainer: kernels '" + options.kernels + "' are not available");
+                      "trainer: kernels '" + options.kernels + "' are not available");
   }
   config_ = c;
   const int hd = c.n_embd / c.n_head;
@@ -126,8 +125,8 @@ result<std::unique_ptr<trainer>> trainer::create(const train_config& config, uin
       std::fill(w, w + tt.size(), 1.0f);
       continue;
     }
-    const bool out_side = tt.name.ends_with("attn_output.weight") ||
-                          tt.name.ends_with("ffn_down.weight");
+    const bool out_side =
+        tt.name.ends_with("attn_output.weight") || tt.name.ends_with("ffn_down.weight");
     // Uniform on [-a, a] has standard deviation a / sqrt(3).
     const float a = 0.02f * std::sqrt(3.0f) * (out_side ? out_scale : 1.0f);
     for (size_t i = 0; i < tt.size(); ++i) w[i] = a * uniform_pm1(rng);
@@ -151,15 +150,15 @@ result<std::unique_ptr<trainer>> trainer::from_model(const model& m, trainer_opt
   c.tied_output = m.tied_output;
   if (hp.head_dim * hp.n_head != hp.n_embd) {
     return make_error(status_code::unsupported_architecture,
-                         "trainer: head_dim * n_head must equal n_embd");
+                      "trainer: head_dim * n_head must equal n_embd");
   }
   std::unique_ptr<trainer> t(new trainer());
   INK_TRY(t->init(c, options));
   const kernel_table& ref = ref_kernels();
   auto copy = [&](const tensor_view& v, const char* name, int layer) {
     float* dst = t->p(name, layer);
-    const train_tensor* tt = t->find(layer < 0 ? std::string(name)
-                                               : "blk." + std::to_string(layer) + "." + name);
+    const train_tensor* tt =
+        t->find(layer < 0 ? std::string(name) : "blk." + std::to_string(layer) + "." + name);
     for (int64_t r = 0; r < tt->rows; ++r) {
       ref.get_rows[static_cast<int>(to_weight_format(v.type))](v.data, tt->cols, r,
                                                                dst + r * tt->cols);
@@ -208,14 +207,14 @@ void trainer::matmul(const float* w, int64_t rows, int64_t cols, const float* x,
   pool_->parallel_for(rows, [&](int64_t r0, int64_t r1) { f(wb, rows, cols, x, n, y, r0, r1); });
 }
 
-void trainer::matmul_nn_acc(const float* dy, const float* w, int64_t rows, int64_t cols,
-                            int64_t n, float* dx) {
+void trainer::matmul_nn_acc(const float* dy, const float* w, int64_t rows, int64_t cols, int64_t n,
+                            float* dx) {
   pool_->parallel_for(
       n, [&](int64_t t0, int64_t t1) { tkt_->f32_matmul_nn_acc(dy, w, rows, cols, dx, t0, t1); });
 }
 
-void trainer::matmul_tn_acc(const float* dy, const float* x, int64_t n, int64_t rows,
-                            int64_t cols, float* dw) {
+void trainer::matmul_tn_acc(const float* dy, const float* x, int64_t n, int64_t rows, int64_t cols,
+                            float* dw) {
   pool_->parallel_for(rows, [&](int64_t r0, int64_t r1) {
     tkt_->f32_matmul_tn_acc(dy, x, n, rows, cols, dw, r0, r1);
   });

@@ -36,8 +36,8 @@ tokenizer_config build_char_vocab(std::string_view text, int max_chars) {
     const utf8_step st = utf8_decode(text, i);
     if (st.kind == utf8_step::valid && st.cp != U'\n' && st.cp != U'\r') {
       // The llama tokenizer reads a space as "▁".
-      std::string piece = st.cp == U' ' ? std::string("\xE2\x96\x81")
-                                        : std::string(text.substr(i, st.n_bytes));
+      std::string piece =
+          st.cp == U' ' ? std::string("\xE2\x96\x81") : std::string(text.substr(i, st.n_bytes));
       auto [it, fresh] = chars.try_emplace(std::move(piece));
       if (fresh) it->second.first = i;
       ++it->second.count;

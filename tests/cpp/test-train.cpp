@@ -153,7 +153,8 @@ TEST_CASE("trainer: gradients match central finite differences on a tiny model")
         CAPTURE(tt.name);
         std::vector<double> u(tt.size());
         double gn = 0, rn = 0;
-        for (size_t i = 0; i < tt.size(); ++i) gn += double(grad[tt.offset + i]) * grad[tt.offset + i];
+        for (size_t i = 0; i < tt.size(); ++i)
+          gn += double(grad[tt.offset + i]) * grad[tt.offset + i];
         std::vector<double> rv(tt.size());
         for (double& v : rv) {
           v = r.next();

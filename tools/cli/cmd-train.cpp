@@ -81,34 +81,58 @@ int cmd_train(int argc, char** argv) {
       if (!r.ok()) bad = r.error();
       return float(r.ok() ? r.value() : 0.0);
     };
-    if (a == "-o" || a == "--out") out_path = v;
-    else if (a == "--dim") cfg.n_embd = integer(2, 8192);
-    else if (a == "--layers") cfg.n_layer = integer(1, 64);
-    else if (a == "--heads") cfg.n_head = integer(1, 256);
-    else if (a == "--kv-heads") kv_heads = integer(1, 256);
-    else if (a == "--ff") cfg.n_ff = integer(1, 32768);
-    else if (a == "--ctx") cfg.n_ctx = integer(2, 8192);
-    else if (a == "--steps") opt.total_steps = integer(1, 1 << 24);
-    else if (a == "--batch") n_batch = integer(1, 4096);
+    if (a == "-o" || a == "--out")
+      out_path = v;
+    else if (a == "--dim")
+      cfg.n_embd = integer(2, 8192);
+    else if (a == "--layers")
+      cfg.n_layer = integer(1, 64);
+    else if (a == "--heads")
+      cfg.n_head = integer(1, 256);
+    else if (a == "--kv-heads")
+      kv_heads = integer(1, 256);
+    else if (a == "--ff")
+      cfg.n_ff = integer(1, 32768);
+    else if (a == "--ctx")
+      cfg.n_ctx = integer(2, 8192);
+    else if (a == "--steps")
+      opt.total_steps = integer(1, 1 << 24);
+    else if (a == "--batch")
+      n_batch = integer(1, 4096);
     else if (a == "--seed") {
       auto r = parse_u64(a, v);
       if (!r.ok()) bad = r.error();
       seed = r.ok() ? r.value() : 0;
-    } else if (a == "-t" || a == "--threads") to.n_threads = integer(1, 256);
-    else if (a == "--lr") opt.lr = number(0, 10);
-    else if (a == "--min-lr") opt.min_lr = number(0, 10);
-    else if (a == "--warmup") opt.warmup_steps = integer(0, 1 << 24);
-    else if (a == "--wd") opt.weight_decay = number(0, 10);
-    else if (a == "--clip") opt.clip = number(0, 1e6);
-    else if (a == "--beta1") opt.beta1 = number(0, 0.999999);
-    else if (a == "--beta2") opt.beta2 = number(0, 0.999999);
-    else if (a == "--kernels") to.kernels = v;
-    else if (a == "--log-every") log_every = integer(1, 1 << 24);
-    else if (a == "--save-state") state_out = v;
-    else if (a == "--resume") resume = v;
-    else if (a == "--stop-after") stop_after = integer(0, 1 << 24);
-    else if (a == "--dump") dump = v;
-    else return usage_error(kCmd, "unknown option '" + a + "'");
+    } else if (a == "-t" || a == "--threads")
+      to.n_threads = integer(1, 256);
+    else if (a == "--lr")
+      opt.lr = number(0, 10);
+    else if (a == "--min-lr")
+      opt.min_lr = number(0, 10);
+    else if (a == "--warmup")
+      opt.warmup_steps = integer(0, 1 << 24);
+    else if (a == "--wd")
+      opt.weight_decay = number(0, 10);
+    else if (a == "--clip")
+      opt.clip = number(0, 1e6);
+    else if (a == "--beta1")
+      opt.beta1 = number(0, 0.999999);
+    else if (a == "--beta2")
+      opt.beta2 = number(0, 0.999999);
+    else if (a == "--kernels")
+      to.kernels = v;
+    else if (a == "--log-every")
+      log_every = integer(1, 1 << 24);
+    else if (a == "--save-state")
+      state_out = v;
+    else if (a == "--resume")
+      resume = v;
+    else if (a == "--stop-after")
+      stop_after = integer(0, 1 << 24);
+    else if (a == "--dump")
+      dump = v;
+    else
+      return usage_error(kCmd, "unknown option '" + a + "'");
     if (!bad.ok()) return usage_error(kCmd, bad.message);
   }
   if (text_path.empty()) return usage_error(kCmd, "give the training text: inkstone train TEXT");
@@ -190,7 +214,8 @@ int cmd_train(int argc, char** argv) {
     const auto* b = reinterpret_cast<const uint8_t*>(all_batches.data());
     status s = write_file(dump + "/batches.bin",
                           std::vector<uint8_t>(b, b + all_batches.size() * sizeof(int32_t)));
-    if (s.ok()) s = write_file(dump + "/losses.txt", std::vector<uint8_t>(losses.begin(), losses.end()));
+    if (s.ok())
+      s = write_file(dump + "/losses.txt", std::vector<uint8_t>(losses.begin(), losses.end()));
     if (!s.ok()) return fail(kCmd, s);
   }
   if (!state_out.empty()) {

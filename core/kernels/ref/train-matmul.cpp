@@ -5,8 +5,8 @@
 
 namespace inkstone {
 
-void f32_matmul_nn_acc__ref(const float* dy, const float* w, int64_t rows, int64_t cols,
-                            float* dx, int64_t t_begin, int64_t t_end) {
+void f32_matmul_nn_acc__ref(const float* dy, const float* w, int64_t rows, int64_t cols, float* dx,
+                            int64_t t_begin, int64_t t_end) {
   assert(dy != nullptr && w != nullptr && dx != nullptr && 0 <= t_begin && t_begin <= t_end);
   for (int64_t t = t_begin; t < t_end; ++t) {
     const float* dy_t = dy + t * rows;  // (rows)
@@ -19,8 +19,8 @@ void f32_matmul_nn_acc__ref(const float* dy, const float* w, int64_t rows, int64
   }
 }
 
-void f32_matmul_tn_acc__ref(const float* dy, const float* x, int64_t n, int64_t rows,
-                            int64_t cols, float* dw, int64_t r_begin, int64_t r_end) {
+void f32_matmul_tn_acc__ref(const float* dy, const float* x, int64_t n, int64_t rows, int64_t cols,
+                            float* dw, int64_t r_begin, int64_t r_end) {
   assert(dy != nullptr && x != nullptr && dw != nullptr);
   assert(0 <= r_begin && r_begin <= r_end && r_end <= rows);
   for (int64_t r = r_begin; r < r_end; ++r) {
