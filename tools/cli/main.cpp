@@ -4,6 +4,7 @@
 //   inkstone analyse [TEXT] [options]                  tones, rhymes, faults (cmd-analyse.cpp)
 //   inkstone inspect MODEL.gguf [--json]               describe a GGUF file (cmd-inspect.cpp)
 //   inkstone bench -m MODEL.gguf [options]             decode benchmarks (cmd-bench.cpp)
+//   inkstone train TEXT -o OUT.gguf [options]          train a small model (cmd-train.cpp)
 // Exit codes: docs/status-codes.md, "CLI exit codes" (cli-common.h).
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@ int cmd_poem(int argc, char** argv);
 int cmd_analyse(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_train(int argc, char** argv);
 
 namespace {
 
@@ -29,6 +31,7 @@ void usage(FILE* out) {
       "                                            stdin); --json\n"
       "  inspect MODEL.gguf [--json] [--ctx N]     describe a GGUF model file\n"
       "  bench -m MODEL.gguf [options]             benchmarks\n"
+      "  train TEXT -o OUT.gguf [options]          train a small model on a text file (f32)\n"
       "Exit codes (docs/status-codes.md): 0 ok, 1 other failure, 2 bad command, option or value,\n"
       "3 a file cannot be read, 4 invalid model, 5 unsupported model, 6 out of memory,\n"
       "7 context full.\n",
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
   if (std::strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
+  if (std::strcmp(cmd, "train") == 0) return cmd_train(argc - 1, argv + 1);
   if (std::strcmp(cmd, "-h") == 0 || std::strcmp(cmd, "--help") == 0 ||
       std::strcmp(cmd, "help") == 0) {
     usage(stdout);
