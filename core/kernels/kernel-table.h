@@ -24,10 +24,36 @@
 namespace inkstone {
 
 // Weight storage formats the kernels know. Dense indices (not ggml type ids).
-enum class weight_format : int { f32 = 0, f16 = 1, q4_0 = 2, q8_0 = 3 };
-inline constexpr int kNumWeightFormats = 4;
+enum class weight_format : int {
+  f32 = 0,
+  f16 = 1,
+  q4_0 = 2,
+  q8_0 = 3,
+  q4_k = 4,
+  q5_k = 5,
+  q6_k = 6
+};
+inline constexpr int kNumWeightFormats = 7;
 
-// Bytes of one row of `cols` weights. Quantized formats need cols % 32 == 0.
+// Weights per block: 1 (f32, f16), 32 (Q4_0, Q8_0) or 256 (the K-quant super-blocks). A row of
+// `cols` weights needs cols % weight_block_size(format) == 0.
+inline constexpr int64_t weight_block_size(weight_format format) {
+  switch (format) {
+    case weight_format::f32:
+    case weight_format::f16:
+      return 1;
+    case weight_format::q4_0:
+    case weight_format::q8_0:
+      return 32;
+    case weight_format::q4_k:
+    case weight_format::q5_k:
+    case weight_format::q6_k:
+      return 256;
+  }
+  return 1;
+}
+
+// Bytes of one row of `cols` weights (cols a multiple of weight_block_size(format)).
 inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
   switch (format) {
     case weight_format::f32:
@@ -38,6 +64,12 @@ inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
       return static_cast<size_t>(cols / 32) * 18;
     case weight_format::q8_0:
       return static_cast<size_t>(cols / 32) * 34;
+    case weight_format::q4_k:
+      return static_cast<size_t>(cols / 256) * 144;
+    case weight_format::q5_k:
+      return static_cast<size_t>(cols / 256) * 176;
+    case weight_format::q6_k:
+      return static_cast<size_t>(cols / 256) * 210;
   }
   return 0;
 }

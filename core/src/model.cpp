@@ -17,6 +17,12 @@ const char* ggml_type_name(ggml_type t) {
       return "q4_0";
     case ggml_type::q8_0:
       return "q8_0";
+    case ggml_type::q4_k:
+      return "q4_k";
+    case ggml_type::q5_k:
+      return "q5_k";
+    case ggml_type::q6_k:
+      return "q6_k";
   }
   return "unknown";
 }
@@ -34,7 +40,8 @@ const char* model_arch_name(model_arch a) {
 }
 
 bool is_supported_type(uint32_t type_id) {
-  return type_id == 0 || type_id == 1 || type_id == 2 || type_id == 8;
+  return type_id == 0 || type_id == 1 || type_id == 2 || type_id == 8 || type_id == 12 ||
+         type_id == 13 || type_id == 14;
 }
 
 size_t row_bytes(ggml_type t, int64_t cols) {
@@ -49,6 +56,12 @@ size_t row_bytes(ggml_type t, int64_t cols) {
       return n % kQuantBlock ? 0 : n / kQuantBlock * kQ8_0BlockBytes;
     case ggml_type::q4_0:
       return n % kQuantBlock ? 0 : n / kQuantBlock * kQ4_0BlockBytes;
+    case ggml_type::q4_k:
+      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 144;  // block_q4_k
+    case ggml_type::q5_k:
+      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 176;  // block_q5_k
+    case ggml_type::q6_k:
+      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 210;  // block_q6_k
   }
   return 0;
 }

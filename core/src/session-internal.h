@@ -29,6 +29,12 @@ inline weight_format to_weight_format(ggml_type t) {
       return weight_format::q4_0;
     case ggml_type::q8_0:
       return weight_format::q8_0;
+    case ggml_type::q4_k:
+      return weight_format::q4_k;
+    case ggml_type::q5_k:
+      return weight_format::q5_k;
+    case ggml_type::q6_k:
+      return weight_format::q6_k;
   }
   return weight_format::f32;
 }

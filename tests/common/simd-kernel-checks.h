@@ -29,6 +29,9 @@ inline constexpr double kMaxRelErrF16 = 2e-5;  // weights widened exactly; same 
 //   |y - y_ref| <= kMaxRelErrQ8_0 * sum|w x| + kActQuantHalfStep * sum_b d_x,b * sum_j |w_bj|
 inline constexpr double kMaxRelErrQ8_0 = 2e-5;
 inline constexpr double kMaxRelErrQ4_0 = 2e-5;
+// K-quants (integer path, the same activation quantization): weight integers and sub-block scales
+// exact, then a few float products per 32-value sub-block; the same bound.
+inline constexpr double kMaxRelErrKQuant = 2e-5;
 inline constexpr double kActQuantHalfStep = 0.5 * (1 + 1e-4);  // + f32 rounding of d_x, 1 / d_x
 inline constexpr double kMaxRelErrElementwise = 1e-5;  // exp is a ~2 ulp polynomial; sums reordered
 inline constexpr double kMaxAbsErrAttention = 1e-5;    // outputs and weights are O(1)
@@ -36,6 +39,7 @@ inline constexpr double kMaxAbsErrAttention = 1e-5;    // outputs and weights ar
 // Shapes: the tile edges of both tables (4-row quarters and their remainders, 2-token tiles,
 // 4- and 8-lane column loops with tails) and sizes of the benchmark models.
 inline const int64_t kQuantCols[] = {32, 64, 96, 160, 288, 416, 768, 2048 + 32};
+inline const int64_t kKQuantCols[] = {256, 512, 768, 2048 + 256};  // 1, 2, 3, 9 super-blocks
 inline const int64_t kFloatCols[] = {1, 3, 7, 13, 32, 33, 64, 96, 100, 129, 288, 768, 2048 + 32};
 inline const int64_t kRows[] = {1, 3, 5, 17, 33, 64};
 inline const int64_t kBatch[] = {1, 2, 3, 5, 16};
@@ -50,8 +54,18 @@ inline double rel_tolerance(weight_format f) {
       return kMaxRelErrQ4_0;
     case weight_format::q8_0:
       return kMaxRelErrQ8_0;
+    case weight_format::q4_k:
+    case weight_format::q5_k:
+    case weight_format::q6_k:
+      return kMaxRelErrKQuant;
   }
   return 0;
+}
+
+inline std::vector<int64_t> swept_cols(weight_format f) {
+  if (is_k_quant(f)) return {std::begin(kKQuantCols), std::end(kKQuantCols)};
+  if (is_quant(f)) return {std::begin(kQuantCols), std::end(kQuantCols)};
+  return {std::begin(kFloatCols), std::end(kFloatCols)};
 }
 
 // Allowed |y - y_ref| for output row i of token x (see the constants above).
@@ -111,10 +125,7 @@ inline int check_matmul(const kernel_table& simd) {
   const kernel_table& ref = ref_kernels();
   int n_cases = 0;
   for (weight_format f : kFormats) {
-    const auto cols_list = is_quant(f)
-                               ? std::vector<int64_t>(std::begin(kQuantCols), std::end(kQuantCols))
-                               : std::vector<int64_t>(std::begin(kFloatCols), std::end(kFloatCols));
-    for (int64_t cols : cols_list) {
+    for (int64_t cols : swept_cols(f)) {
       for (int64_t rows : kRows) {
         const weights w = make_weights(f, rows, cols, uint64_t(cols * 131 + rows * 7 + int(f)));
         for (int64_t n : kBatch) {
@@ -171,7 +182,8 @@ inline int check_matmul(const kernel_table& simd) {
 }
 
 inline constexpr int kNumMatmulCases =
-    int(std::size(kRows) * std::size(kBatch) * 2 * (std::size(kQuantCols) + std::size(kFloatCols)));
+    int(std::size(kRows) * std::size(kBatch) *
+        (2 * std::size(kQuantCols) + 2 * std::size(kFloatCols) + 3 * std::size(kKQuantCols)));
 
 // rmsnorm, softmax, silu_mul, add against ref (add bit-exact), the exp edge cases, and RoPE
 // bit-exact (the same products and sums as ref).

@@ -35,6 +35,9 @@ constexpr double kMaxRelErrGoldenF32 = 1e-5;
 constexpr double kMaxRelErrGoldenF16 = 1e-5;
 constexpr double kMaxRelErrGoldenQ8_0 = 1e-5;
 constexpr double kMaxRelErrGoldenQ4_0 = 1e-5;
+// Q4_K/Q5_K/Q6_K (tests/fixtures/golden-kquant): ref, and the avx2 and xnnpack tables that use
+// ref's K-quant kernels, keep activations in f32.
+constexpr double kMaxRelErrGoldenKQuant = 1e-5;
 // Int8 activations (avx2 with Q8_0/Q4_0 weights) against the exact goldens: they move the logits
 // by up to ~3e-2 of the largest one (2.9e-2 on tiny-llama-q8_0; tests/js/bindings.test.mjs).
 constexpr double kMaxRelErrGoldenQuantizedActivations = 5e-2;
@@ -130,6 +133,10 @@ double tolerance_for(const model& m, const std::string& kernels) {
       return kMaxRelErrGoldenQ8_0;
     case ggml_type::q4_0:
       return kMaxRelErrGoldenQ4_0;
+    case ggml_type::q4_k:
+    case ggml_type::q5_k:
+    case ggml_type::q6_k:
+      return kMaxRelErrGoldenKQuant;
   }
   return 0;
 }
@@ -187,9 +194,15 @@ position_errors errors_against(session& s, const golden_seq& seq, size_t n_vocab
 
 TEST_CASE("golden logits: prefill and decode match the numpy reference") {
   const std::filesystem::path root = INK_SOURCE_DIR;
-  const std::vector<std::filesystem::path> files =
+  std::vector<std::filesystem::path> files =
       golden_files(root / "tests/fixtures", {"golden", "golden-qwen"});
   REQUIRE(files.size() >= 9 + 6);
+  // The K-quant models (n_embd 256, Q4_K/Q5_K/Q6_K) keep their goldens in a directory of their
+  // own (tests/fixtures/README.md).
+  const std::vector<std::filesystem::path> kquant =
+      golden_files(root / "tests/fixtures", {"golden-kquant"});
+  REQUIRE(kquant.size() == 3);
+  files.insert(files.end(), kquant.begin(), kquant.end());
   int n_compared = 0;
   double worst_overall = 0;
   for (const auto& file : files) {

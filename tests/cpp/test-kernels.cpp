@@ -22,10 +22,12 @@ constexpr double kMaxRelErrF32 = 2e-5;
 constexpr double kMaxRelErrF16 = 2e-5;   // weights widened exactly; same float reduction
 constexpr double kMaxRelErrQ8_0 = 2e-5;  // d * q is exact in float; only the order differs
 constexpr double kMaxRelErrQ4_0 = 2e-5;
+constexpr double kMaxRelErrKQuant = 2e-5;   // values exact in float here (kernel-fixtures.h)
 constexpr double kMaxRelErrXnnpack = 1e-4;  // different blocking/FMA order
 constexpr double kMaxAbsErrElementwise = 1e-6;
 
-const int64_t kCols[] = {32, 64, 96, 4096};
+// K-quant formats take the multiples of 256 only (1, 3 and 16 super-blocks).
+const int64_t kCols[] = {32, 64, 96, 256, 768, 4096};
 const int64_t kRows[] = {1, 3, 17};
 
 double max_rel_err(const weights& w, int64_t rows, int64_t cols, const float* x, const float* y) {
@@ -51,8 +53,22 @@ double tolerance(weight_format f) {
       return kMaxRelErrQ4_0;
     case weight_format::q8_0:
       return kMaxRelErrQ8_0;
+    case weight_format::q4_k:
+    case weight_format::q5_k:
+    case weight_format::q6_k:
+      return kMaxRelErrKQuant;
   }
   return 0;
+}
+
+bool fits(weight_format f, int64_t cols) { return cols % weight_block_size(f) == 0; }
+
+// One super-block through ref's get_rows.
+std::vector<float> dequantize_block(weight_format f, const std::vector<uint8_t>& block) {
+  REQUIRE(block.size() == weight_row_bytes(f, 256));
+  std::vector<float> out(256);
+  ref_kernels().get_rows[int(f)](block.data(), 256, 0, out.data());
+  return out;
 }
 
 }  // namespace
@@ -72,10 +88,61 @@ TEST_CASE("quant blocks: ggml sizes and Q4_0 nibble order") {
   CHECK(out[17] == 0.0f);
 }
 
+// Hand-made K-quant blocks (every byte not named is 0), values worked out from the layouts in
+// docs/model-conventions.md.
+TEST_CASE("quant blocks: K-quant sizes and hand-computed values") {
+  CHECK(sizeof(block_q4_k) == 144);
+  CHECK(sizeof(block_q5_k) == 176);
+  CHECK(sizeof(block_q6_k) == 210);
+  for (weight_format f : {weight_format::q4_k, weight_format::q5_k}) {
+    CAPTURE(format_name(f));
+    const bool five = f == weight_format::q5_k;
+    std::vector<uint8_t> b(weight_row_bytes(f, 256), 0);
+    put_u16(b.data(), fp32_to_fp16(1.0f));      // d
+    put_u16(b.data() + 2, fp32_to_fp16(0.5f));  // dmin
+    uint8_t* scales = b.data() + 4;
+    scales[0] = 3;       // sub-block 0: scale 3
+    scales[4] = 2;       //              min 2
+    scales[9] = 0x35;    // sub-block 5: scale low 4 bits 5, min low 4 bits 3
+    scales[1] = 2 << 6;  //              scale bits 4-5 = 2: scale 37 (sub-block 1: 0)
+    scales[5] = 1 << 6;  //              min bits 4-5 = 1: min 19 (sub-block 1: 0)
+    uint8_t* qs = b.data() + (five ? 48 : 16);
+    qs[0] = 0x97;   // element 0 (sub-block 0, low nibble) = 7; element 32 (sub-block 1) = 9
+    qs[64] = 0xA0;  // element 128 (sub-block 4) = 0; element 160 (sub-block 5, high nibble) = 10
+    if (five) b[16] = 0x21;  // qh[0]: bit 0 -> element 0 + 16, bit 5 -> element 160 + 16
+    const std::vector<float> v = dequantize_block(f, b);
+    CHECK(v[0] == (five ? 23 * 3 - 0.5 * 2 : 7 * 3 - 0.5 * 2));
+    CHECK(v[1] == -0.5f * 2);  // q = 0: just the min
+    CHECK(v[32] == 0.0f);      // sub-block 1: scale 0, min 0
+    CHECK(v[128] == 0.0f);     // sub-block 4: scale 0, min 0
+    CHECK(v[160] == (five ? 26 * 37 - 0.5 * 19 : 10 * 37 - 0.5 * 19));
+    CHECK(v[161] == -0.5f * 19);
+  }
+  {
+    std::vector<uint8_t> b(210, 0);  // ql[128] qh[64] scales[16] d
+    put_u16(b.data() + 208, fp32_to_fp16(0.5f));
+    auto* scales = reinterpret_cast<int8_t*>(b.data() + 192);
+    scales[0] = -3;  // elements 0..15
+    scales[4] = 7;   // elements 64..79
+    scales[12] = 5;  // elements 192..207
+    b[0] = 0x4B;     // ql[0]: element 0 low 4 bits 11, element 64 low 4 bits 4
+    b[128] = 0x22;   // qh[0]: element 0 high bits 2 (bits 0-1), element 64 high bits 2 (bits 4-5)
+    b[72] = 0x30;    // ql[64 + 8]: element 128 + 64 + 8 = 200 low 4 bits 3 (high nibble)
+    b[128 + 40] = 0x10;  // qh[32 + 8]: element 200 high bits 1 (bits 4-5)
+    const std::vector<float> v = dequantize_block(weight_format::q6_k, b);
+    CHECK(v[0] == 0.5f * -3 * (11 + 32 - 32));
+    CHECK(v[1] == 0.5f * -3 * -32);  // q = 0
+    CHECK(v[64] == 0.5f * 7 * (4 + 32 - 32));
+    CHECK(v[200] == 0.5f * 5 * (3 + 16 - 32));
+    CHECK(v[16] == 0.0f);  // scale 0
+  }
+}
+
 TEST_CASE("matmul (n = 1) and get_rows (ref) match dequantize-then-dot in double") {
   const kernel_table& k = ref_kernels();
   for (weight_format f : kFormats) {
     for (int64_t cols : kCols) {
+      if (!fits(f, cols)) continue;
       for (int64_t rows : kRows) {
         CAPTURE(format_name(f));
         CAPTURE(cols);
@@ -109,7 +176,8 @@ TEST_CASE("matmul (n = 1) and get_rows (ref) match dequantize-then-dot in double
 TEST_CASE("matmul (ref): row t of a batch equals token t alone, bit for bit, and matches double") {
   const kernel_table& k = ref_kernels();
   for (weight_format f : kFormats) {
-    for (int64_t cols : {int64_t{32}, int64_t{96}}) {
+    for (int64_t cols : {int64_t{32}, int64_t{96}, int64_t{256}, int64_t{512}}) {
+      if (!fits(f, cols)) continue;
       const int64_t rows = 17, n = 5;
       CAPTURE(format_name(f));
       const weights w = make_weights(f, rows, cols, 99 + cols);

@@ -265,13 +265,85 @@ class DequantTest(unittest.TestCase):
         self.assertEqual(got[:3], [1.0, -2.0, 0.0])
         self.assertEqual(got[3], 0.333251953125)
 
+    # K-quant blocks made by hand (every byte not named is 0); values from the layouts in
+    # docs/model-conventions.md, worked out here.
+    def _q45_k_block(self, five):
+        b = bytearray(176 if five else 144)
+        b[0:2] = struct.pack("<e", 1.0)          # d
+        b[2:4] = struct.pack("<e", 0.5)          # dmin
+        sc = 4                                   # scales[12] start
+        b[sc + 0] = 3                            # sub-block 0: scale 3
+        b[sc + 4] = 2                            #              min 2
+        b[sc + 9] = 0x35                         # sub-block 5: scale bits 0-3 = 5, min bits 0-3 = 3
+        b[sc + 1] = 2 << 6                       #              scale bits 4-5 = 2 -> 37
+        b[sc + 5] = 1 << 6                       #              min bits 4-5 = 1 -> 19
+        qs = 48 if five else 16
+        b[qs + 0] = 0x97                         # element 0 -> 7, element 32 -> 9
+        b[qs + 64] = 0xA0                        # element 128 -> 0, element 160 -> 10
+        if five:
+            b[16] = 0x21                         # qh[0]: +16 for element 0 (bit 0), 160 (bit 5)
+        return bytes(b)
+
+    def test_q4_k_block(self):
+        got = llama_ref.dequantize(self._q45_k_block(False), 12, 256).tolist()
+        self.assertEqual(got[0], 1.0 * 3 * 7 - 0.5 * 2)
+        self.assertEqual(got[1], -1.0)           # q = 0: the min alone
+        self.assertEqual(got[32], 0.0)           # sub-block 1: scale 0, min 0
+        self.assertEqual(got[128], 0.0)
+        self.assertEqual(got[160], 37 * 10 - 0.5 * 19)
+        self.assertEqual(got[161], -0.5 * 19)
+        self.assertEqual(got[200:], [0.0] * 56)  # sub-blocks 6, 7: scale 0, min 0
+
+    def test_q5_k_block(self):
+        got = llama_ref.dequantize(self._q45_k_block(True), 13, 256).tolist()
+        self.assertEqual(got[0], 3 * (7 + 16) - 0.5 * 2)
+        self.assertEqual(got[1], -1.0)
+        self.assertEqual(got[160], 37 * (10 + 16) - 0.5 * 19)
+        self.assertEqual(got[161], -0.5 * 19)
+
+    def test_q6_k_block(self):
+        b = bytearray(210)                       # ql[128] qh[64] int8 scales[16] f16 d
+        b[208:210] = struct.pack("<e", 0.5)
+        b[192 + 0] = 256 - 3                     # scale -3: elements 0..15
+        b[192 + 4] = 7                           # elements 64..79
+        b[192 + 12] = 5                          # elements 192..207
+        b[0] = 0x4B                              # element 0: low 4 bits 11; element 64: 4
+        b[128] = 0x22                            # qh[0]: element 0 high bits 2, element 64: 2
+        b[72] = 0x30                             # ql[64 + 8] high nibble: element 200 -> 3
+        b[128 + 40] = 0x10                       # qh[32 + 8] bits 4-5: element 200 -> 1
+        got = llama_ref.dequantize(bytes(b), 14, 256).tolist()
+        self.assertEqual(got[0], 0.5 * -3 * 11)  # q = 11 + 2 * 16 = 43; 43 - 32
+        self.assertEqual(got[1], 0.5 * -3 * -32)
+        self.assertEqual(got[64], 0.5 * 7 * 4)   # 4 + 32 - 32
+        self.assertEqual(got[200], 0.5 * 5 * (3 + 16 - 32))
+        self.assertEqual(got[16], 0.0)           # scale 0
+
+    def test_k_quantizer_round_trip(self):
+        """Our quantizer (tools/gguf/k_quants.py) writes blocks that the reference reads back
+        close to the input: relative RMS error per type, and zeros stay zeros."""
+        rng = np.random.default_rng(7)
+        x = rng.standard_normal((6, 512)).astype(np.float32)
+        x[0] = 0.0                               # an all-zero row: d = dmin = 0
+        x[1] = np.abs(x[1]) + 0.5                # all positive: no min offset needed
+        for t, worst in ((gw.GGML_Q4_K, 0.09), (gw.GGML_Q5_K, 0.045), (gw.GGML_Q6_K, 0.025)):
+            raw = gw.encode_tensor(x, t)
+            self.assertEqual(len(raw), 12 * {12: 144, 13: 176, 14: 210}[t])
+            y = llama_ref.dequantize(raw, t, x.size).reshape(x.shape)
+            self.assertEqual(y[0].tolist(), [0.0] * 512)
+            rel = np.sqrt(((y[1:] - x[1:]) ** 2).mean() / (x[1:] ** 2).mean())
+            self.assertLess(rel, worst, f"type {t}")
+        with self.assertRaises(ValueError):
+            gw.GGUFWriter().add_tensor("w", np.zeros((2, 128)), gw.GGML_Q4_K)
+
     def test_reference_agrees_with_writer_decoder(self):
         """Two independent dequantizers (reference vs tools/gguf) on every fixture tensor."""
-        for name in ("tiny-llama-f16", "tiny-llama-q8_0", "tiny-llama-q4_0"):
+        for name in ("tiny-llama-f16", "tiny-llama-q8_0", "tiny-llama-q4_0",
+                     "tiny-kquant-q4_k_m", "tiny-kquant-q5_k", "tiny-kquant-q6_k"):
             g = llama_ref.GGUFFile(os.path.join(FIX, "models", name + ".gguf"))
             for tname, (ne, t, off) in g.tensors.items():
                 n = int(np.prod(ne))
-                blk = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34)}[t]
+                blk = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34), 12: (256, 144),
+                       13: (256, 176), 14: (256, 210)}[t]
                 raw = g.buf[off:off + n // blk[0] * blk[1]]
                 np.testing.assert_array_equal(g.tensor(tname).reshape(-1),
                                               gw.decode_tensor(raw, t, n), err_msg=tname)
@@ -342,6 +414,21 @@ class ActivationQuantTest(unittest.TestCase):
             np.testing.assert_allclose(np.array(rows), want, rtol=1e-8, atol=1e-12,
                                        err_msg=fname)
 
+    def test_kquant_wasmsimd_goldens_are_the_reference(self):
+        """golden-kquant-wasmsimd: the K-quant models with int8 activations per 32-block."""
+        files = sorted(os.listdir(os.path.join(FIX, "golden-kquant-wasmsimd")))
+        self.assertEqual(len(files), 3)
+        for fname in files:
+            model_rel, blocks = read_golden(os.path.join(FIX, "golden-kquant", fname))
+            m = llama_ref.Model(os.path.join(ROOT, model_rel))
+            _, simd = read_golden(os.path.join(FIX, "golden-kquant-wasmsimd", fname))
+            self.assertEqual([s for s, _ in simd], [s for s, _ in blocks])
+            for seq, logits in simd:
+                want = llama_ref.forward(m, seq, quantize_activations=True)
+                np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12,
+                                           err_msg=fname)
+                self.assertGreater(np.abs(want - llama_ref.forward(m, seq)).max(), 1e-3)
+
 
 class TokenizerRefTest(unittest.TestCase):
     """Encodings derived by hand from the vocabularies listed in tests/fixtures/README.md."""
@@ -384,10 +471,12 @@ def read_golden(path):
 
 class FixtureTest(unittest.TestCase):
     def test_goldens_are_the_reference(self):
-        files = sorted(os.listdir(os.path.join(FIX, "golden")))
+        files = [os.path.join("golden", f) for f in sorted(os.listdir(os.path.join(FIX, "golden")))]
         self.assertGreaterEqual(len(files), 8)
-        for fname in files:
-            model, blocks = read_golden(os.path.join(FIX, "golden", fname))
+        kquant = sorted(os.listdir(os.path.join(FIX, "golden-kquant")))
+        self.assertEqual(len(kquant), 3)
+        for fname in files + [os.path.join("golden-kquant", f) for f in kquant]:
+            model, blocks = read_golden(os.path.join(FIX, fname))
             m = llama_ref.Model(os.path.join(ROOT, model))
             self.assertGreaterEqual(len(blocks), 4)
             self.assertIn(1, [len(s) for s, _ in blocks])

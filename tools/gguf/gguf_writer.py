@@ -5,11 +5,14 @@ the tensor types F32, F16, Q8_0 and Q4_0 with ggml's block layouts:
   Q8_0 block (34 bytes): f16 scale d, int8 qs[32];            x = d * q
   Q4_0 block (18 bytes): f16 scale d, uint8 qs[16];           x = d * (nibble - 8)
      element j < 16 is the low nibble of qs[j], element j + 16 its high nibble.
+and the K-quants Q4_K, Q5_K, Q6_K (super-blocks of 256; our own quantizer, k_quants.py).
 Tensor dims are written innermost first (ne[0] = row length), as ggml does.
 """
 import struct
 
 import numpy as np
+
+import k_quants
 
 GGUF_MAGIC = b"GGUF"
 GGUF_VERSION = 3
@@ -24,7 +27,10 @@ _SCALAR_FMT = {T_UINT8: "<B", T_INT8: "<b", T_UINT16: "<H", T_INT16: "<h", T_UIN
 
 # ggml tensor types
 GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q8_0 = 0, 1, 2, 8
+GGML_Q4_K, GGML_Q5_K, GGML_Q6_K = 12, 13, 14
 QK = 32  # elements per quant block
+BLOCK_ELEMENTS = {GGML_Q4_0: QK, GGML_Q8_0: QK, GGML_Q4_K: k_quants.QK_K,
+                  GGML_Q5_K: k_quants.QK_K, GGML_Q6_K: k_quants.QK_K}
 
 
 def quantize_q8_0(x):
@@ -78,6 +84,8 @@ def encode_tensor(x, ggml_type):
         return quantize_q8_0(x)
     if ggml_type == GGML_Q4_0:
         return quantize_q4_0(x)
+    if ggml_type in k_quants.QUANTIZE:
+        return k_quants.QUANTIZE[ggml_type](x)
     raise ValueError(f"unsupported tensor type {ggml_type}")
 
 
@@ -91,6 +99,8 @@ def decode_tensor(raw, ggml_type, n):
         return dequantize_q8_0(raw, n)
     if ggml_type == GGML_Q4_0:
         return dequantize_q4_0(raw, n)
+    if ggml_type in k_quants.DEQUANTIZE:
+        return k_quants.DEQUANTIZE[ggml_type](raw, n)
     raise ValueError(f"unsupported tensor type {ggml_type}")
 
 
@@ -146,8 +156,9 @@ class GGUFWriter:
     def add_tensor(self, name, x, ggml_type=GGML_F32):
         """x: numpy array in PyTorch/C order (rows, cols); stored with ne = reversed shape."""
         x = np.asarray(x, dtype=np.float32)
-        if ggml_type in (GGML_Q8_0, GGML_Q4_0) and x.shape[-1] % QK:
-            raise ValueError(f"{name}: row length {x.shape[-1]} is not a multiple of {QK}")
+        block = BLOCK_ELEMENTS.get(ggml_type, 1)
+        if x.shape[-1] % block:
+            raise ValueError(f"{name}: row length {x.shape[-1]} is not a multiple of {block}")
         self.tensors.append((name, tuple(reversed(x.shape)), ggml_type, encode_tensor(x, ggml_type)))
 
     def to_bytes(self):

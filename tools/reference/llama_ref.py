@@ -8,8 +8,9 @@ goldens are the exact maths for the weights stored in the file; float32 implemen
 expected to agree within a small tolerance.
 
 With --quantize-activations it models the shipped browser path instead (the wasmsimd kernels,
-core/kernels/wasmsimd/quantize-activations.cpp): before every product with Q8_0/Q4_0 weights the
-activations are rounded to float32 and quantized to int8 per 32-block, as that file documents;
+core/kernels/wasmsimd/quantize-activations.cpp): before every product with quantized weights
+(QUANT_TYPES) the activations are rounded to float32 and quantized to int8 per 32-block, as that
+file documents;
 everything else stays float64 (see quantize_q8_activations).
 
   /usr/bin/python3 tools/reference/llama_ref.py model.gguf --tokens 1,5,9 [--out file] \
@@ -32,7 +33,11 @@ _SCALARS = {_U8: "<B", _I8: "<b", _U16: "<H", _I16: "<h", _U32: "<I", _I32: "<i"
 
 # tensor type ids -> (block elements, block bytes)
 TYPE_F32, TYPE_F16, TYPE_Q4_0, TYPE_Q8_0 = 0, 1, 2, 8
-_BLOCK = {TYPE_F32: (1, 4), TYPE_F16: (1, 2), TYPE_Q4_0: (32, 18), TYPE_Q8_0: (32, 34)}
+TYPE_Q4_K, TYPE_Q5_K, TYPE_Q6_K = 12, 13, 14
+_BLOCK = {TYPE_F32: (1, 4), TYPE_F16: (1, 2), TYPE_Q4_0: (32, 18), TYPE_Q8_0: (32, 34),
+          TYPE_Q4_K: (256, 144), TYPE_Q5_K: (256, 176), TYPE_Q6_K: (256, 210)}
+# Weight types whose products the wasmsimd kernels compute on int8 activations.
+QUANT_TYPES = (TYPE_Q8_0, TYPE_Q4_0, TYPE_Q4_K, TYPE_Q5_K, TYPE_Q6_K)
 
 
 class GGUFError(Exception):
@@ -139,7 +144,71 @@ def dequantize(raw, ttype, n):
         qs = blocks[:, 2:]
         nib = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float64) - 8.0
         return (d * nib).reshape(-1)
+    if ttype in (TYPE_Q4_K, TYPE_Q5_K):
+        return _dequantize_q45_k(raw, n, ttype == TYPE_Q5_K)
+    if ttype == TYPE_Q6_K:
+        return _dequantize_q6_k(raw, n)
     raise GGUFError(f"tensor type {ttype} not supported")
+
+
+def _half(b, at):
+    """(nb, bytes) uint8 -> the f16 at byte offset `at` of each row, as float64 (nb,)."""
+    return b[:, at:at + 2].copy().view("<f2").astype(np.float64)[:, 0]
+
+
+def _k_scale_min(packed, s):
+    """Q4_K/Q5_K: (scale, min) of sub-block s (0..7), 6-bit integers (nb,), from the 12 packed
+    bytes: s < 4: low 6 bits of byte s and byte s + 4; s >= 4: the low / high nibble of byte
+    s + 4, with bits 4-5 from the top 2 bits of byte s - 4 (scale) / byte s (min)."""
+    p = packed.astype(np.int64)
+    if s < 4:
+        return p[:, s] & 63, p[:, s + 4] & 63
+    return ((p[:, s + 4] & 15) | ((p[:, s - 4] >> 6) << 4),
+            (p[:, s + 4] >> 4) | ((p[:, s] >> 6) << 4))
+
+
+def _dequantize_q45_k(raw, n, five_bits):
+    """Q4_K (144 bytes): f16 d, f16 dmin, scales[12], qs[128].
+    Q5_K (176 bytes): f16 d, f16 dmin, scales[12], qh[32], qs[128].
+    Element 32s + l of the super-block (sub-block s = 0..7, l = 0..31):
+      q = low nibble of qs[32 (s // 2) + l] if s is even, else its high nibble
+          (Q5_K: plus 16 * bit s of qh[l])
+      x = d * scale_s * q - dmin * min_s"""
+    size = 176 if five_bits else 144
+    b = np.frombuffer(raw, dtype=np.uint8).reshape(n // 256, size)
+    d, dmin = _half(b, 0), _half(b, 2)
+    packed = b[:, 4:16]
+    qh = b[:, 16:48].astype(np.int64) if five_bits else None
+    qs = b[:, size - 128:].astype(np.int64)
+    out = np.empty((n // 256, 256))
+    for s in range(8):
+        scale, mn = _k_scale_min(packed, s)
+        byte = qs[:, 32 * (s // 2):32 * (s // 2) + 32]
+        q = (byte & 15) if s % 2 == 0 else (byte >> 4)
+        if five_bits:
+            q = q + 16 * ((qh >> s) & 1)
+        out[:, 32 * s:32 * s + 32] = ((d * scale)[:, None] * q - (dmin * mn)[:, None])
+    return out.reshape(-1)
+
+
+def _dequantize_q6_k(raw, n):
+    """Q6_K (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Element e (0..255), with
+    h = e // 128, g = (e % 128) // 32, l = e % 32:
+      low 4 bits  = ql[64h + 32 (g % 2) + l], its low nibble if g < 2 else its high nibble
+      high 2 bits = (qh[32h + l] >> 2g) & 3
+      x = d * scales[e // 16] * (q - 32)"""
+    b = np.frombuffer(raw, dtype=np.uint8).reshape(n // 256, 210)
+    ql = b[:, 0:128].astype(np.int64)
+    qh = b[:, 128:192].astype(np.int64)
+    scales = b[:, 192:208].view(np.int8).astype(np.float64)
+    d = _half(b, 208)
+    e = np.arange(256)
+    h, g, l = e // 128, (e % 128) // 32, e % 32
+    lo_byte = ql[:, 64 * h + 32 * (g % 2) + l]
+    lo = np.where(g < 2, lo_byte & 15, lo_byte >> 4)
+    hi = (qh[:, 32 * h + l] >> (2 * g)) & 3
+    q = (lo | (hi << 4)) - 32
+    return (d[:, None] * scales[:, e // 16] * q).reshape(-1)
 
 
 # ---------------------------------------------------------------------------- activations
@@ -196,6 +265,37 @@ def dequantize_q8_activations(x):
     return (q.reshape(x.shape[:-1] + (nb, 32)) * d[..., None]).reshape(x.shape)
 
 
+def _q8_k_scaled(x):
+    """llama.cpp's Q8_K activation blocks (ggml quantize_row_q8_K), the operand of its
+    Q4_K/Q5_K/Q6_K dot products: per 256-block, with m the float32 value of largest magnitude
+    (the first one on a tie), iscale = -127 / m in float32, q_j = round_half_even(iscale * x_j)
+    (the product in float32) clamped to <= 127, d = 1 / iscale in float32; an all-zero block has
+    d = 0, q = 0. -> (iscale * x_j as float32, blocked (..., nb, 256); d (..., nb))."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[-1] % 256 != 0:
+        raise ValueError(f"Q8_K activations: {x.shape[-1]} columns, not a multiple of 256")
+    blocks = _f32(x).reshape(x.shape[:-1] + (x.shape[-1] // 256, 256))
+    m = np.take_along_axis(blocks, np.abs(blocks).argmax(axis=-1)[..., None], -1)[..., 0]
+    with np.errstate(divide="ignore"):
+        iscale = np.where(m != 0.0, _f32(-127.0 / np.where(m != 0.0, m, 1.0)), 0.0)
+        d = np.where(iscale != 0.0, _f32(1.0 / np.where(iscale != 0.0, iscale, 1.0)), 0.0)
+    return _f32(blocks * iscale[..., None]), d
+
+
+def dequantize_q8_k_activations(x):
+    """x (..., cols) -> q_j * d of llama.cpp's Q8_K blocks (see _q8_k_scaled)."""
+    scaled, d = _q8_k_scaled(x)
+    q = np.minimum(np.rint(scaled), 127.0)
+    return (q * d[..., None]).reshape(np.shape(x))
+
+
+def q8_k_tie_margin(x):
+    """As q8_tie_margin, for the Q8_K blocks."""
+    scaled, _ = _q8_k_scaled(x)
+    dist = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5)
+    return dist.reshape(dist.shape[0], -1).min(axis=1)
+
+
 # ---------------------------------------------------------------------------- model
 
 # Architectures (docs/model-conventions.md, "Architectures"): RoPE layout and the extra tensors
@@ -226,8 +326,8 @@ class Model:
         self.eps = float(md.get(a + "attention.layer_norm_rms_epsilon", 1e-5))
         self.n_ctx = md[a + "context_length"]
         assert md.get(a + "rope.dimension_count", self.head_dim) == self.head_dim
-        # Names (as in self.layers / "output") of the weights stored as Q8_0 or Q4_0.
-        quant = {n for n, (_, t, _) in g.tensors.items() if t in (TYPE_Q8_0, TYPE_Q4_0)}
+        # Names (as in self.layers / "output") of the weights stored quantized (QUANT_TYPES).
+        quant = {n for n, (_, t, _) in g.tensors.items() if t in QUANT_TYPES}
         out_name = "output.weight" if "output.weight" in g.tensors else "token_embd.weight"
         self.output_quantized = out_name in quant
         self.tok_embd = g.tensor("token_embd.weight")                      # (n_vocab, n_embd)
@@ -236,7 +336,7 @@ class Model:
         self.output = (g.tensor("output.weight") if "output.weight" in g.tensors
                        else self.tok_embd)                                 # (n_vocab, n_embd)
         self.layers = []
-        self.layer_quantized = []  # per layer: the keys of self.layers[i] stored Q8_0/Q4_0
+        self.layer_quantized = []  # per layer: the keys of self.layers[i] stored quantized
         extras = ARCHS[self.arch]["extras"]
         for i in range(self.n_layer):
             t = lambda s, kind="weight": g.tensor(f"blk.{i}.{s}.{kind}")  # noqa: E731
@@ -286,8 +386,9 @@ def silu(z):
 
 def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margins=None):
     """tokens: list of ids at positions 0..n-1 -> logits (n, n_vocab) float64.
-    quantize_activations: the input of every product with Q8_0/Q4_0 weights goes through
-    dequantize_q8_activations first (the wasmsimd integer path).
+    quantize_activations: the input of every product with quantized weights goes through
+    dequantize_q8_activations first (the wasmsimd integer path); "q8_k": through
+    dequantize_q8_k_activations (llama.cpp's CPU path for K-quant weights).
     tie_margins: a list that receives (n) floats: per position p, the smallest q8_tie_margin of
     any activation quantized at positions 0..p (a rounding that goes the other way at an earlier
     position reaches p through the KV cache of the next layers)."""
@@ -297,6 +398,9 @@ def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margin
     def act(h, quantized):
         if not (quantize_activations and quantized):
             return h
+        if quantize_activations == "q8_k":  # llama.cpp's arithmetic (K-quant models only)
+            np.minimum(margin, q8_k_tie_margin(h), out=margin)
+            return dequantize_q8_k_activations(h)
         np.minimum(margin, q8_tie_margin(h), out=margin)
         return dequantize_q8_activations(h)
 
@@ -354,7 +458,7 @@ def main(argv=None):
     ap.add_argument("--tokens", required=True, help="comma-separated token ids")
     ap.add_argument("--out", help="write here instead of stdout")
     ap.add_argument("--quantize-activations", action="store_true",
-                    help="model the wasmsimd Q8_0/Q4_0 path (int8 activations per 32-block)")
+                    help="model the wasmsimd path (int8 activations per 32-block)")
     a = ap.parse_args(argv)
     tokens = [int(t) for t in a.tokens.split(",") if t.strip()]
     m = Model(a.model)

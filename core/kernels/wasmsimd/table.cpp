@@ -7,9 +7,11 @@ const kernel_table* wasmsimd_kernels() {
   static const kernel_table table = {
       .name = "wasmsimd",
       .matmul = {f32_matmul__wasmsimd, f16_matmul__wasmsimd, q4_0_matmul__wasmsimd,
-                 q8_0_matmul__wasmsimd},
+                 q8_0_matmul__wasmsimd, q4_k_matmul__wasmsimd, q5_k_matmul__wasmsimd,
+                 q6_k_matmul__wasmsimd},
       .get_rows = {f32_get_rows__wasmsimd, f16_get_rows__wasmsimd, q4_0_get_rows__wasmsimd,
-                   q8_0_get_rows__wasmsimd},
+                   q8_0_get_rows__wasmsimd, q4_k_get_rows__wasmsimd, q5_k_get_rows__wasmsimd,
+                   q6_k_get_rows__wasmsimd},
       .f32_rmsnorm = f32_rmsnorm__wasmsimd,
       .f32_rope = f32_rope__wasmsimd,
       .f32_rope_neox = f32_rope_neox__wasmsimd,

@@ -8,6 +8,10 @@
 //   (d_x = max|x| / 127, stored as f32, widened to int16), and each block is an exact integer
 //   dot product (i32x4.dot_i16x8_s) times d_w * d_x — llama.cpp's q8_0 x q8_0 scheme, with an
 //   f32 activation scale. Error vs ref: at most half a quantization step of x per element.
+// - Q4_K / Q5_K / Q6_K weights: the same activation quantization (a 32-value sub-block lines up
+//   with an activation block), exact integer dots per sub-block weighed by the integer sub-block
+//   scales, then f32 (matmul-k-quants.cpp). llama.cpp uses Q8_K activations (one scale per 256)
+//   here; ours are finer, and the error bound is Q8_0's.
 // - Every output row is computed by the same instruction sequence whatever tile it falls in
 //   (4-row tiles and single-row tails agree bit for bit), so results never depend on how a thread
 //   pool splits the rows, and row t of a batch equals the product of token t alone bit for bit.
@@ -30,11 +34,20 @@ void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const f
                            float* y, int64_t row_begin, int64_t row_end);
 void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end);
+void q4_k_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+void q5_k_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+void q6_k_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
 
 void f32_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void f16_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q4_k_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q5_k_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q6_k_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 
 void f32_rmsnorm__wasmsimd(const float* x, const float* weight, int64_t n, float eps, float* out);
 void f32_rope_neox__wasmsimd(float* x, int64_t n_head, int64_t head_dim, const float* cos,

@@ -4,8 +4,8 @@
 // columns straight into Y with Y's row stride, so the pool's threads run XNNPACK side by side with
 // no threadpool of XNNPACK's own (a second set of threads would compete with the pool's spinning
 // ones). Each call only sets up the batch size and runs.
-// Everything else in the xnnpack table is the ref kernels; the avx2 table borrows the operator
-// for the batches where it is faster (dispatch.cpp).
+// Everything else in the xnnpack table is the ref kernels (Q4_K/Q5_K/Q6_K included); the avx2
+// table borrows the operator for the batches where it is faster (dispatch.cpp).
 #include <xnnpack.h>
 
 #include <cmath>
