@@ -110,8 +110,14 @@ class Session {
     return o;
   }
 
-  val tokenize(std::string text, bool add_bos) const {
-    const std::vector<int32_t> ids = model_->vocab.encode(text, add_bos);
+  val tokenize(std::string text, bool add_bos) const { return encode(text, add_bos, false); }
+
+  // As tokenize, with control pieces in the text matched whole (a ChatML prompt's
+  // "<|im_start|>"): the model's own markup, never text a user typed.
+  val tokenize_special(std::string text, bool add_bos) const { return encode(text, add_bos, true); }
+
+  val encode(const std::string& text, bool add_bos, bool parse_special) const {
+    const std::vector<int32_t> ids = model_->vocab.encode(text, add_bos, parse_special);
     val o = ok_object();
     o.set("tokens", val::array(ids.begin(), ids.end()));
     return o;
@@ -571,6 +577,7 @@ EMSCRIPTEN_BINDINGS(inkstone) {
       .function("info", &Session::info)
       .function("stats", &Session::stats)
       .function("tokenize", &Session::tokenize)
+      .function("tokenizeSpecial", &Session::tokenize_special)
       .function("detokenize", &Session::detokenize)
       .function("tokenPiece", &Session::token_piece)
       .function("begin", &Session::begin)

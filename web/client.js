@@ -55,6 +55,7 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * @property {string} [prompt]          text prompt (tokenized in the worker)
  * @property {number[]} [promptTokens]  or the prompt as token ids
  * @property {boolean} [addBos]         prepend BOS to a text prompt (default true)
+ * @property {boolean} [special]        match control pieces written in the prompt (ChatML markup)
  * @property {AbortSignal} [signal]     cancels within one token
  */
 
@@ -462,12 +463,13 @@ export class Inkstone extends EventTarget {
 
   /**
    * @param {string} text
-   * @param {{addBos?: boolean}} [options]
+   * @param {{addBos?: boolean, special?: boolean}} [options] special: control pieces written in
+   *        the text are matched whole (the page's own ChatML markup, never user text)
    * @returns {Promise<number[]>}
    */
   async tokenize(text, options = {}) {
     await this.#whenReady();
-    const r = await this.#send('tokenize', { text, addBos: options.addBos !== false });
+    const r = await this.#send('tokenize', { text, addBos: options.addBos !== false, special: options.special === true });
     return r.tokens;
   }
 
@@ -552,7 +554,7 @@ export class Inkstone extends EventTarget {
    * @returns {AsyncGenerator<TokenEvent | GenerateSummary, void, undefined>}
    */
   async *generate(options = {}) {
-    const { signal, prompt, promptTokens, addBos, ...sampling } = options;
+    const { signal, prompt, promptTokens, addBos, special, ...sampling } = options;
     if (signal && signal.aborted) throw abortError(signal);
     await this.#whenReady();
     if (signal && signal.aborted) throw abortError(signal);
@@ -573,7 +575,7 @@ export class Inkstone extends EventTarget {
     };
     const { id, promise } = this.#sendWithId(
       'generate',
-      { prompt, promptTokens, addBos, options: sampling },
+      { prompt, promptTokens, addBos, special, options: sampling },
       [],
       (event) => {
         events.push(event);

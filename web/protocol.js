@@ -27,11 +27,12 @@
 //                                                                        -> ModelInfo
 //   inspect     { bytes: ArrayBuffer (a prefix of the file is enough) }  -> ModelInfo (header)
 //   info        {}                                                       -> ModelInfo
-//   tokenize    { text, addBos }                                         -> { tokens }
+//   tokenize    { text, addBos, special? }                               -> { tokens }
+//               special: control pieces in the text are matched whole (ChatML markup)
 //   detokenize  { tokens }                                               -> { text }
 //   pieces      { tokens }                                               -> { pieces: string[] }
 //               each token's raw piece (byte tokens as <0xNN>, "" for a bad id)
-//   generate    { prompt?: string, promptTokens?: number[], addBos?, options: SamplingOptions }
+//   generate    { prompt?: string, promptTokens?: number[], addBos?, special?, options: SamplingOptions }
 //               -> token events, then GenerateSummary. A cancelled generation replies
 //                  { ok: false, error: { code: 'aborted' } }. An option left out takes the
 //                  core's default (generate_options in core/include/inkstone/generator.h).

@@ -160,7 +160,9 @@ async function dispatch(request) {
     case 'info':
       return replyOk(id, requireSession().info());
     case 'tokenize': {
-      const r = requireSession().tokenize(String(payload.text ?? ''), payload.addBos !== false);
+      const s = requireSession();
+      const text = String(payload.text ?? '');
+      const r = payload.special === true ? s.tokenizeSpecial(text, payload.addBos !== false) : s.tokenize(text, payload.addBos !== false);
       return replyOk(id, { tokens: checked(r).tokens });
     }
     case 'detokenize': {
@@ -417,7 +419,7 @@ function samplingOptions(given) {
 
 /**
  * @param {number} id
- * @param {{prompt?: string, promptTokens?: number[], addBos?: boolean,
+ * @param {{prompt?: string, promptTokens?: number[], addBos?: boolean, special?: boolean,
  *          options?: SamplingOptions}} payload
  */
 async function generate(id, payload) {
@@ -430,7 +432,11 @@ async function generate(id, payload) {
   const promptTokens =
     payload.promptTokens !== undefined
       ? toTokenArray(payload.promptTokens, 'promptTokens')
-      : checked(s.tokenize(String(payload.prompt ?? ''), payload.addBos !== false)).tokens;
+      : checked(
+          payload.special === true
+            ? s.tokenizeSpecial(String(payload.prompt ?? ''), payload.addBos !== false)
+            : s.tokenize(String(payload.prompt ?? ''), payload.addBos !== false),
+        ).tokens;
 
   const begun = checked(s.begin(promptTokens, options));
   /** @type {number[]} */

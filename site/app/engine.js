@@ -255,6 +255,9 @@ export class PoemEngine {
     const tag = plan.tag === '<词>' && style === 'inkstone' && !(await this.hasCiTag()) ? '<其他>' : plan.tag;
     const thinks = templateThinks(this.info ?? {});
     const prompt = poemPrompt(style, { tag, title: request.title, thinks });
+    // ChatML markup is the page's own: its control pieces are matched whole (poemPrompt takes
+    // <| and |> out of the title, so a title cannot spell one).
+    const special = style === 'chatml';
     const forceTokens = request.opening ? await this.#ink.tokenize(request.opening, { addBos: false }) : [];
     // The way of writing (tools/train/blind/README.md): for a 詩 or free verse with a title,
     // guidance toward the title against the same tag with 无题, and no repeated characters. A 詞's
@@ -263,13 +266,14 @@ export class PoemEngine {
     const poem = request.choice.form !== 'ci';
     const guidance = poem && request.title ? request.sampling.guidance ?? 1 : 1;
     const guided = guidance !== 1
-      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(poemPrompt(style, { tag, title: UNTITLED, thinks }).text, { addBos: prompt.addBos }) }
+      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(poemPrompt(style, { tag, title: UNTITLED, thinks }).text, { addBos: prompt.addBos, special }) }
       : {};
     const constraint = plan.constraint && poem && request.sampling.noRepeat ? { ...plan.constraint, no_repeat: true } : plan.constraint;
-    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string, addBos: boolean}} */
+    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string, addBos: boolean, special: boolean}} */
     const options = {
       prompt: prompt.text,
       addBos: prompt.addBos,
+      special,
       signal: request.signal,
       seed: request.sampling.seed >>> 0,
       temperature: request.sampling.temperature,

@@ -55,6 +55,8 @@ export function poemPrompt(style, request) {
   const form = FORM_WORDS[/** @type {keyof typeof FORM_WORDS} */ (tag)] ?? '诗';
   const ci = tag === '<词>';
   if (style === 'chatml') {
+    // The prompt is tokenized with control pieces matched whole: a title must not spell one.
+    const title = request.title.replace(/<\||\|>/g, '');
     const ask = ci
       ? `请按词牌「${title}」填一首词。`
       : title

@@ -284,9 +284,14 @@ export function sayAttr(node, attr, key, vars = {}) {
   if (key === null) {
     entry?.delete(attr);
     if (attr) node.removeAttribute(attr);
-    else node.textContent = '';
+    else {
+      node.textContent = '';
+      node.removeAttribute('data-say');
+    }
     return;
   }
+  // The text's key, for code and tests that must not read the words (they change with the language).
+  if (!attr) node.setAttribute('data-say', key);
   if (!entry) bound.set(node, (entry = new Map()));
   node.setAttribute('data-pwa-say', '');
   const what = { key, vars };

@@ -9,8 +9,8 @@
 //     word that is not notation its own table uses (softmax, logit, RoPE …); and no string of
 //     another language's table. Left out, each for its reason: model output (marked
 //     translate="no", lang="zh-Hans": never translated), text marked with another lang (the 中/EN
-//     and 繁/简 toggles, the brand), token names like <七绝> (the vocabulary's spelling), and the
-//     PWA bar's 模型 Models button (site/pwa, bilingual on both pages)
+//     and 繁/简 toggles, the brand), and token names like <七绝> (the vocabulary's
+//     spelling). The PWA bar (site/pwa/strings.js) is checked like the rest
 //   - the language switch is the playground's: 中/EN and 繁/简 on the classroom write the
 //     playground's settings, a reload keeps them, the playground then speaks the same language,
 //     and the playground's own toggle changes the classroom's
@@ -59,7 +59,7 @@ function readInterface(page) {
   return page.evaluate(() => {
     const docLang = document.documentElement.lang;
     const foreign = (/** @type {Element} */ e) =>
-      Boolean(e.closest('[translate="no"], #pwa-bar, .pwa-dialog, [data-role="models"]')) ||
+      Boolean(e.closest('[translate="no"]')) ||
       e.closest('[lang]')?.getAttribute('lang') !== docLang;
     const where = (/** @type {Element} */ e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.split(' ').join('.')}` : ''}`;
     const shown = (/** @type {Element} */ e) => e.checkVisibility({ checkVisibilityCSS: true });

@@ -67,15 +67,16 @@ async function useOwnModel(page, file) {
   await page.setInputFiles('#pwa-models [data-role=file]', file);
   await page.waitForSelector('#pwa-models [data-role=use]', { state: 'visible', timeout: 60_000 });
   await page.click('#pwa-models [data-role=use]');
+  // The dialog speaks the page's language: wait on the status text's key, not its words.
   await page.waitForFunction(
-    (name) => {
-      const text = document.querySelector('#pwa-models')?.textContent || '';
-      return text.includes(`${name} is loaded`) || /Could not/.test(text);
-    },
-    file.name,
+    () => ['loaded', 'loadFailed'].includes(document.querySelector('#pwa-models [data-role=status]')?.getAttribute('data-say') ?? '') ||
+      Boolean(document.querySelector('#pwa-models [data-role=error]:not([hidden])')),
+    null,
     { timeout: 120_000 },
   );
-  assert.match(await page.locator('#pwa-models [data-role=status]').innerText(), new RegExp(`${file.name.replace(/\./g, '\\.')} is loaded`));
+  const status = page.locator('#pwa-models [data-role=status]');
+  assert.equal(await status.getAttribute('data-say'), 'loaded', await page.locator('#pwa-models').innerText());
+  assert.ok((await status.innerText()).includes(file.name));
   await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: 60_000 });
 }
 
