@@ -90,3 +90,25 @@ export function poemLines(page) {
   );
 }
 
+/**
+ * Brings a model of the user's own through the Models dialog and uses it.
+ * @param {import('playwright-core').Page} page
+ * @param {{name: string, mimeType: string, buffer: Buffer}} file
+ */
+export async function useOwnModel(page, file) {
+  if (!(await page.evaluate(() => document.querySelector('#pwa-models')?.hasAttribute('open')))) await page.click('#pwa-bar [data-role=models]');
+  await page.setInputFiles('#pwa-models [data-role=file]', file);
+  await page.waitForSelector('#pwa-models [data-role=use]', { state: 'visible', timeout: 60_000 });
+  await page.click('#pwa-models [data-role=use]');
+  // The dialog speaks the page's language: wait on the status text's key, not its words.
+  await page.waitForFunction(
+    () => ['loaded', 'loadFailed'].includes(document.querySelector('#pwa-models [data-role=status]')?.getAttribute('data-say') ?? '') ||
+      Boolean(document.querySelector('#pwa-models [data-role=error]:not([hidden])')),
+    null,
+    { timeout: 120_000 },
+  );
+  const status = page.locator('#pwa-models [data-role=status]');
+  assert.equal(await status.getAttribute('data-say'), 'loaded', await page.locator('#pwa-models').innerText());
+  assert.ok((await status.innerText()).includes(file.name));
+  await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: 60_000 });
+}

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { buildSite, serveSite, launchBrowser, DEFAULT_MODEL, ROOT } from './playground-server.mjs';
-import { openPlaygroundPage, waitForModel } from './playground-page.mjs';
+import { openPlaygroundPage, waitForModel, useOwnModel } from './playground-page.mjs';
 
 const TINY = path.join(ROOT, 'tests/fixtures/models/tiny-llama-q8_0.gguf');
 const PADDING = 17_000_000;
@@ -55,29 +55,6 @@ function watchWasm(/** @type {import('playwright-core').Page} */ page) {
     if (name.endsWith('.wasm')) wasm.push(name);
   });
   return wasm;
-}
-
-/**
- * Brings a model of the user's own through the Models dialog and uses it.
- * @param {import('playwright-core').Page} page
- * @param {{name: string, mimeType: string, buffer: Buffer}} file
- */
-async function useOwnModel(page, file) {
-  if (!(await page.evaluate(() => document.querySelector('#pwa-models')?.hasAttribute('open')))) await page.click('#pwa-bar [data-role=models]');
-  await page.setInputFiles('#pwa-models [data-role=file]', file);
-  await page.waitForSelector('#pwa-models [data-role=use]', { state: 'visible', timeout: 60_000 });
-  await page.click('#pwa-models [data-role=use]');
-  // The dialog speaks the page's language: wait on the status text's key, not its words.
-  await page.waitForFunction(
-    () => ['loaded', 'loadFailed'].includes(document.querySelector('#pwa-models [data-role=status]')?.getAttribute('data-say') ?? '') ||
-      Boolean(document.querySelector('#pwa-models [data-role=error]:not([hidden])')),
-    null,
-    { timeout: 120_000 },
-  );
-  const status = page.locator('#pwa-models [data-role=status]');
-  assert.equal(await status.getAttribute('data-say'), 'loaded', await page.locator('#pwa-models').innerText());
-  assert.ok((await status.innerText()).includes(file.name));
-  await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: 60_000 });
 }
 
 test('default model and small own models run inkstone.wasm; an own model from 16 MiB runs inkstone-mt.wasm', { timeout: 300_000 }, async () => {
