@@ -192,7 +192,7 @@ export const EN = {
   'train.sub': 'a small Transformer learns the poems in your browser',
   'train.stageData': '1 · Data',
   'train.bundled': '3,000 five-character quatrains (bundled)',
-  'train.pasted': 'your own text, one poem a line:',
+  'train.pasted': 'paste your own poems, one a line:',
   'train.dataLine': '{poems} poems, {chars} distinct characters',
   'train.dataLineTrained': '{poems} poems, {chars} distinct characters, vocabulary {vocab}; {train} training tokens, {held} held out (every 20th poem)',
   'train.stageModel': '2 · Model',

@@ -192,7 +192,7 @@ export const ZH_HANS = {
   'train.sub': '一个小 Transformer 在你的浏览器里学写诗',
   'train.stageData': '1 · 数据',
   'train.bundled': '三千首五言绝句（随页附带）',
-  'train.pasted': '自己的文字，一行一首：',
+  'train.pasted': '贴上自己的诗，一行一首：',
   'train.dataLine': '{poems} 首，{chars} 个不同的字',
   'train.dataLineTrained': '{poems} 首，{chars} 个不同的字，词表 {vocab}；训练用 {train} 个词元，留出 {held} 个（每 20 首留一首）',
   'train.stageModel': '2 · 模型',

@@ -198,7 +198,7 @@ export const ZH_HANT = {
   'train.sub': '一個小 Transformer 在你的瀏覽器裡學寫詩',
   'train.stageData': '1 · 資料',
   'train.bundled': '三千首五言絕句（隨頁附帶）',
-  'train.pasted': '自己的文字，一行一首：',
+  'train.pasted': '貼上自己的詩，一行一首：',
   'train.dataLine': '{poems} 首，{chars} 個不同的字',
   'train.dataLineTrained': '{poems} 首，{chars} 個不同的字，詞表 {vocab}；訓練用 {train} 個詞元，留出 {held} 個（每 20 首留一首）',
   'train.stageModel': '2 · 模型',
