@@ -12,6 +12,7 @@ import path from 'node:path';
 import { skip, startClassroomSite, openClassroom } from './classroom-site.mjs';
 import { waitForModel, writePoem, poemLines } from './playground-page.mjs';
 import { ROOT } from './server.mjs';
+import { loadWasm } from '../js/support/wasm.mjs';
 
 const POEM_CHARS = new Set(fs.readFileSync(path.join(ROOT, 'assets/classroom/wujue.tsv'), 'utf8').split('\n').flatMap((l) => [...(l.split('\t')[1] || '')]));
 
@@ -90,5 +91,34 @@ test('train in the panel, watch it learn, pause, deploy, write with it in the pl
   // Its vocabulary is the poems' characters (the poetry model's is far larger).
   assert.ok([...chars].every((ch) => POEM_CHARS.has(ch)), chars);
   await p.close();
+  await page.close();
+});
+
+test('same seed, same losses in Chromium and in Node, bit for bit', { skip, timeout: 120_000 }, async () => {
+  const s = /** @type {NonNullable<typeof site>} */ (site);
+  const text = fs.readFileSync(path.join(ROOT, 'assets/classroom/wujue.tsv'), 'utf8').split('\n')
+    .filter((l) => l.includes('\t')).map((l) => l.split('\t')[1]).join('\n');
+  const config = { dim: 32, layers: 2, heads: 4, ff: 64, ctx: 32, batch: 4, steps: 100 };
+  const M = await loadWasm('inkstone');
+  const r = M.createTrainer(text, config, 42);
+  assert.equal(r.ok, true, r.message);
+  const inNode = [...r.trainer.step(8).losses];
+  r.trainer.delete();
+
+  const page = await s.context.newPage();
+  await page.goto(`${s.url}/classroom.html`);
+  const inChromium = await page.evaluate(async ([t, c]) => {
+    const { Inkstone } = await import('./web/client.js');
+    const { Training } = await import('./web/training.js');
+    const ink = new Inkstone({ wasmBase: new URL('wasm/', location.href).href, build: 'inkstone' });
+    const tr = new Training(ink);
+    await tr.start(t, c, 42);
+    /** @type {number[]} */
+    const losses = [];
+    await tr.run({ untilStep: 8, chunk: 3 }, (e) => losses.push(...e.losses));
+    ink.dispose();
+    return losses;
+  }, /** @type {const} */ ([text, config]));
+  assert.deepEqual(inChromium, inNode);
   await page.close();
 });
