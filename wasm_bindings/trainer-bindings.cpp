@@ -56,8 +56,7 @@ val bytes_copy(const std::vector<uint8_t>& b) {
 class Trainer {
  public:
   Trainer(std::unique_ptr<trainer> t, tokenizer_config vocab, std::vector<int32_t> train,
-          std::vector<int32_t> held, adamw_options opt, int n_batch,
-          int n_chars)
+          std::vector<int32_t> held, adamw_options opt, int n_batch, int n_chars)
       : tr_(std::move(t)),
         vocab_(std::move(vocab)),
         train_(std::move(train)),
@@ -220,9 +219,9 @@ val js_create_trainer(std::string text, val config, double seed) {
   adamw_options opt;
   trainer_options to;
   status err;
-  int64_t dim = c.n_embd, layers = c.n_layer, heads = c.n_head, kv = 0, ff = c.n_ff,
-          ctx = c.n_ctx, batch = 16, steps = opt.total_steps, warmup = opt.warmup_steps,
-          every = 20, max_chars = 4096, threads = 1;
+  int64_t dim = c.n_embd, layers = c.n_layer, heads = c.n_head, kv = 0, ff = c.n_ff, ctx = c.n_ctx,
+          batch = 16, steps = opt.total_steps, warmup = opt.warmup_steps, every = 20,
+          max_chars = 4096, threads = 1;
   if (!read_int(config, "dim", 2, 4096, &dim, &err) ||
       !read_int(config, "layers", 1, 64, &layers, &err) ||
       !read_int(config, "heads", 1, 256, &heads, &err) ||
@@ -278,9 +277,8 @@ val js_create_trainer(std::string text, val config, double seed) {
   const int n_chars = int(vocab.pieces.size()) - 259;
   auto t = trainer::create(c, uint64_t(seed), to);
   if (!t.ok()) return error_object(std::move(t).error().with_context("create trainer"));
-  auto out = std::make_unique<Trainer>(std::move(t).value(), std::move(vocab),
-                                       std::move(train), std::move(held), opt, int(batch),
-                                       n_chars);
+  auto out = std::make_unique<Trainer>(std::move(t).value(), std::move(vocab), std::move(train),
+                                       std::move(held), opt, int(batch), n_chars);
   val o = ok_object();
   o.set("trainer", val(std::move(out)));
   return o;
