@@ -250,7 +250,7 @@ export class Inkstone extends EventTarget {
   /** @param {WorkerLike} worker @param {any} message */
   #onMessage(worker, message) {
     if (worker !== this.#worker || !message) return;
-    if (message.type === 'token') {
+    if (message.type === 'token' || message.type === 'train-progress' || message.type === 'train-checkpoint') {
       const pending = this.#pending.get(message.id);
       if (pending && pending.onEvent) pending.onEvent(message);
       return;
@@ -504,9 +504,9 @@ export class Inkstone extends EventTarget {
    */
   [CHANNEL]() {
     return {
-      request: async (type, payload) => {
+      request: async (type, payload, options = {}) => {
         await this.#whenReady();
-        return this.#send(type, payload);
+        return this.#send(type, payload, options.transfer || [], options.onEvent);
       },
       restore: (key, request) => {
         if (request) this.#restore.set(key, request);

@@ -6,6 +6,8 @@
 //                              detail? } }  (detail: the runtime's fine code, e.g. 'truncated')
 // Events   (worker -> page):   { type: 'token', id, ...TokenEvent }    one per generated token,
 //                                                                       id = the generate request
+//                              { type: 'train-progress', id, ...TrainProgressEvent }  per chunk
+//                              { type: 'train-checkpoint', id, step, state }  of a train-resume
 //                              { type: 'fatal', error: { code: 'crashed', message } }
 //                                                                       the wasm aborted; every
 //                                                                       pending request is dead
@@ -56,6 +58,25 @@
 //               the loaded session has run since the model was loaded (shows that threads
 //               really shared the work; wasm_bindings/API.md `stats()`)
 //   unload      {}                                                       -> {}
+//   train-start { text, config?: TrainConfig, seed?, state?: ArrayBuffer }        -> TrainInfo
+//               a Trainer (replacing any other) with a character vocabulary of the text; every
+//               heldOutEvery-th line is held out. config: { dim 64, layers 2, heads 4, kvHeads,
+//               ff 172, ctx 64, batch 16, steps 300, lr 3e-3, minLr 3e-4, warmup 20,
+//               weightDecay 0.1, clip 1, heldOutEvery 20, maxChars 4096 }. state: a
+//               train-checkpoint's (or train-state's) bytes to continue from, bit for bit.
+//   train-info  {}                                                          -> TrainInfo
+//   train-resume TrainRunOptions -> train-progress events (one per chunk of steps) and
+//               train-checkpoint events { type, id, step, state: ArrayBuffer } (the page keeps the
+//               last: after a crash a new worker continues from it), then { step, reason:
+//               'done'|'paused' }. Starts a run from the current step (the first one too).
+//   train-pause {}  handled at once (like cancel): the running train-resume stops after its
+//               current chunk and replies 'paused'                           -> {}
+//   train-stop  {}  pauses at once, then (queued) frees the trainer          -> {}
+//   train-held-out { windows? }                                              -> { loss }
+//   train-sample { prompt, maxTokens?, temperature?, seed? }  sampled from the current weights
+//               (saved as a GGUF and loaded, as the playground would)      -> { text }
+//   train-save  { name? }                      -> { gguf: ArrayBuffer (transferred) } F32 GGUF
+//   train-state {}                             -> { state: ArrayBuffer, step }
 //   crash       {}  (tests only) makes the wasm abort: produces a `fatal` event. Handled at
 //               once, like cancel (so it can strike in the middle of a generation).
 //
@@ -65,7 +86,59 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'cipai'|'analyse'|'presets'|'memory'|'stats'|'unload'|'crash'} RequestType */
+/** @typedef {'init'|'load'|'inspect'|'info'|'tokenize'|'detokenize'|'pieces'|'generate'|'cancel'|'prosody'|'cipai'|'analyse'|'presets'|'memory'|'stats'|'unload'|'crash'|'train-start'|'train-info'|'train-resume'|'train-pause'|'train-stop'|'train-held-out'|'train-sample'|'train-save'|'train-state'} RequestType */
+
+/**
+ * What a trainer reports (`train-start`, `train-info`; wasm_bindings/API.md "Training").
+ * @typedef {object} TrainInfo
+ * @property {number} nVocab        259 fixed tokens + one per character of the text
+ * @property {number} nChars        characters in the vocabulary
+ * @property {number} nEmbd
+ * @property {number} nLayer
+ * @property {number} nHead
+ * @property {number} nHeadKv
+ * @property {number} nFf
+ * @property {number} nCtx
+ * @property {number} batch         windows per step
+ * @property {number} nParams
+ * @property {number} trainTokens   tokens of the training lines
+ * @property {number} heldOutTokens tokens of the held-out lines (every heldOutEvery-th line)
+ * @property {number} step          steps taken
+ * @property {number} totalSteps    the schedule's length (warm-up, then cosine to minLr)
+ * @property {number} lr
+ * @property {number} minLr
+ * @property {number} warmup
+ */
+
+/**
+ * Options of a run (`train-resume`).
+ * @typedef {object} TrainRunOptions
+ * @property {number} [untilStep]          stop after this step (default: totalSteps)
+ * @property {number} [chunk]              steps per progress event (5)
+ * @property {number} [evalEveryMs]        held-out loss at most this often (2000)
+ * @property {number} [heldOutWindows]     windows of the held-out loss (16)
+ * @property {{prompt?: string, maxTokens?: number, temperature?: number, seed?: number}} [sample]
+ *           a text sampled from the current weights at most every sampleEveryMs (none when absent)
+ * @property {number} [sampleEveryMs]      (4000)
+ * @property {number} [checkpointEveryMs]  a train-checkpoint event at most this often (10000)
+ */
+
+/**
+ * One chunk of a run.
+ * @typedef {object} TrainProgressEvent
+ * @property {'train-progress'} type
+ * @property {number} id               the train-resume request
+ * @property {number} step             steps taken so far
+ * @property {number[]} losses         training loss of each step of the chunk
+ * @property {number} loss             the last of them
+ * @property {number} gradNorm         global gradient norm of the last step (before clipping)
+ * @property {number} lr               learning rate of the last step
+ * @property {number} tokens           tokens trained on in this chunk
+ * @property {number} ms               wall time of the chunk
+ * @property {number} tokensPerSecond
+ * @property {number} [heldOutLoss]    when evaluated this chunk
+ * @property {string} [sample]         when sampled this chunk
+ */
 
 /**
  * The client's channel for the other page-side modules of web/ (web/poetry.js): they send
@@ -76,8 +149,9 @@ export const CHANNEL = Symbol('inkstone.channel');
 /**
  * What `ink[CHANNEL]()` returns.
  * @typedef {object} ClientChannel
- * @property {(type: RequestType, payload: unknown) => Promise<any>} request
- *           sends a request once the worker is ready (after a crash recovery in progress)
+ * @property {(type: RequestType, payload: unknown, options?: {transfer?: Transferable[], onEvent?: (event: any) => void}) => Promise<any>} request
+ *           sends a request once the worker is ready (after a crash recovery in progress);
+ *           onEvent receives the request's events (train-progress, train-checkpoint)
  * @property {(key: string, request: {type: RequestType, payload: unknown} | null) => void} restore
  *           a request the client sends again to every new worker after a crash, before it
  *           reloads the model (one per key; null forgets it)

@@ -3,9 +3,13 @@
 // Protocol (full description in ./protocol.js):
 //   page -> worker   { id, type, payload }         init | load | inspect | info | tokenize |
 //                                                  detokenize | pieces | generate | cancel | prosody |
-//                                                  cipai | analyse | presets | memory | stats | unload | crash
+//                                                  cipai | analyse | presets | memory | stats | unload | crash |
+//                                                  train-start | train-resume | train-pause | train-stop |
+//                                                  train-info | train-held-out | train-sample | train-save |
+//                                                  train-state (web/worker-train.js)
 //   worker -> page   { id, ok, result | error: { code, message } }
 //                    { type: 'token', id, ... }    one per token while a generate request runs
+//                    { type: 'train-progress' | 'train-checkpoint', id, ... }  while train-resume runs
 //                    { type: 'fatal', error }      the wasm aborted; this worker is finished
 //
 // Requests run one at a time in arrival order; `cancel` is handled as soon as it arrives. The
@@ -19,6 +23,7 @@
 
 import { PROTOCOL_VERSION } from './protocol.js';
 import { detectFeatures, chooseBuild } from './features.js';
+import { createTrainOps } from './worker-train.js';
 
 /** @typedef {import('./protocol.js').Request} Request */
 /** @typedef {import('./protocol.js').SamplingOptions} SamplingOptions */
@@ -57,6 +62,14 @@ const cancelled = new Set();
 const queue = [];
 let pumping = false;
 
+/** Training requests (train-*): web/worker-train.js. */
+const training = createTrainOps({
+  requireWasm: () => requireWasm(),
+  checked: (r) => checked(r),
+  post: (m, t) => post(m, t),
+  ReplyError,
+});
+
 // ---------------------------------------------------------------- messaging
 
 /** @param {any} message @param {Transferable[]} [transfer] */
@@ -80,6 +93,7 @@ function fatal(message) {
   if (deadReason !== null) return;
   deadReason = message || 'the wasm instance aborted';
   session = null;
+  training.forget();
   queue.length = 0;
   post({ type: 'fatal', error: { code: 'crashed', message: deadReason } });
 }
@@ -92,6 +106,13 @@ scope.addEventListener('message', (/** @type {MessageEvent} */ event) => {
     replyOk(request.id, {});
     return;
   }
+  if (request.type === 'train-pause') {
+    // Handled at once, like cancel: the run replies 'paused' after its current chunk.
+    training.requestPause();
+    replyOk(request.id, {});
+    return;
+  }
+  if (request.type === 'train-stop') training.requestPause(); // then queued: frees the trainer
   if (request.type === 'crash') {
     // Tests only, handled at once (even mid-generation) like a real abort would strike.
     void run(request);
@@ -206,6 +227,10 @@ async function dispatch(request) {
       requireWasm().abortForTest();
       return replyOk(id, {});
     default:
+      if (typeof type === 'string' && type.startsWith('train-')) {
+        const r = await training.dispatch(id, type, payload);
+        return replyOk(id, r.result, r.transfer);
+      }
       throw new ReplyError('invalid_argument', `unknown request type ${JSON.stringify(type)}`);
   }
 }

@@ -31,6 +31,7 @@ import { renderAttention, attachTips } from './attention-panel.js';
 import { renderFormula, redrawFormula } from './formula-panel.js';
 import { renderEmbedding } from './embedding-panel.js';
 import { runLanes } from './lanes-panel.js';
+import { TrainPanel } from './train-panel.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -250,6 +251,7 @@ const tour = new Tour({
 function chooseFormula(/** @type {'head'|'worked'} */ mode) {
   setFormulaMode(mode);
   redrawFormula();
+  if (trainPanel) trainPanel.redraw();
   if (state.ready && state.records[state.chosen.length]) writeLink();
 }
 
@@ -371,6 +373,9 @@ function resay() {
   if (state.ready && state.records[state.chosen.length]) void busy(refresh);
 }
 
+/** @type {TrainPanel | null} the Train panel (its own worker; independent of the model above) */
+let trainPanel = null;
+
 /** Set when the model runs but could not be kept for offline use. */
 let storeWarning = '';
 
@@ -421,6 +426,7 @@ async function main() {
     }
   });
   attachTips();
+  trainPanel = new TrainPanel();
 
   const fromLink = decodeState(location.hash);
   if (fromLink) applyLink(fromLink);
@@ -463,7 +469,7 @@ async function main() {
 }
 
 // For the E2E test and curious teachers: the page's state and runtime, read-only by convention.
-/** @type {any} */ (window).classroom = { state, engine, get ready() { return state.ready; } };
+/** @type {any} */ (window).classroom = { state, engine, get ready() { return state.ready; }, get train() { return trainPanel; } };
 
 onRender(render);
 void main();

@@ -29,6 +29,7 @@ const copies = [
   [join(root, 'web'), join(out, 'web')],
   [join(root, 'assets', 'models'), join(out, 'assets', 'models')],
   [join(root, 'assets', 'prosody'), join(out, 'assets', 'prosody')],
+  [join(root, 'assets', 'classroom'), join(out, 'assets', 'classroom')], // the Train panel's poems
 ];
 
 rmSync(out, { recursive: true, force: true });
