@@ -350,10 +350,11 @@ val js_create_session(uintptr_t ptr, double len, val options) {
   }
   session_options so;
   status err;
-  int64_t n_ctx = 0, n_threads = 1, n_batch = so.n_batch;
+  int64_t n_ctx = 0, max_ctx = 0, n_threads = 1, n_batch = so.n_batch;
   double max_memory = static_cast<double>(so.max_memory_bytes);
   int64_t min_split = so.min_split_macs;
   if (!read_int(options, "nCtx", 0, 1 << 20, &n_ctx, &err) ||
+      !read_int(options, "maxCtx", 0, 1 << 20, &max_ctx, &err) ||
       !read_int(options, "minSplitMacs", 0, int64_t{1} << 40, &min_split, &err) ||
       !read_int(options, "nThreads", 1, 64, &n_threads, &err) ||
       !read_int(options, "nBatch", 1, 4096, &n_batch, &err) ||
@@ -381,6 +382,9 @@ val js_create_session(uintptr_t ptr, double len, val options) {
     return error_object(loaded.error());
   }
   auto m = std::make_unique<model>(std::move(loaded).value());
+  // maxCtx: with nCtx 0 (the model's context), at most this many positions (a 32k-context model's
+  // whole KV cache would not fit the wasm heap; a poem needs a few hundred).
+  if (so.n_ctx == 0 && max_ctx > 0) so.n_ctx = static_cast<int>(std::min<int64_t>(m->hp.n_ctx, max_ctx));
 
   // wasm32 guard: session::estimate_memory() sums in size_t, which is 32 bits here and wraps
   // for a context of millions of positions; the KV cache and attention buffers alone, in 64

@@ -88,7 +88,9 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * @property {import('./model-store.js').ModelStore} [store] fetch URLs through this cache
  * @property {(error: InkstoneError) => void} [onStoreError] the store could not keep the
  *           model (code `quota_exceeded` or `io_error`); the load goes on with the bytes
- * @property {number} [nCtx]     context size (0: the model's)
+ * @property {number} [nCtx]     context size (0: the model's, at most maxCtx)
+ * @property {number} [maxCtx]   with nCtx 0, at most this many positions (default DEFAULT_MAX_CTX;
+ *           0: the model's whole context)
  * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default 1.5 GiB)
  * @property {number} [minSplitMacs]    threaded build: products smaller than this many
  *           multiply-adds run on one thread (default 2^18; 0 splits every product)
@@ -101,7 +103,14 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * @property {((event: any) => void) | undefined} onEvent
  */
 
-/** @typedef {{nCtx?: number, maxMemoryBytes?: number, minSplitMacs?: number}} ModelSettings */
+/** @typedef {{nCtx?: number, maxCtx?: number, maxMemoryBytes?: number, minSplitMacs?: number}} ModelSettings */
+
+/**
+ * The context a model gets when the page does not ask (nCtx 0): its own, but at most this many
+ * positions. A poem, a ChatML prompt and the classroom's sequences need a few hundred; the full
+ * KV cache of a 32k-context model (Qwen2.5 0.5B: 805 MB in f32) would crowd out the wasm heap.
+ */
+export const DEFAULT_MAX_CTX = 2048;
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -361,9 +370,9 @@ export class Inkstone extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async load(source, options = {}) {
-    const { onProgress, signal, sha256, store, onStoreError, nCtx = 0, maxMemoryBytes, minSplitMacs } = options;
+    const { onProgress, signal, sha256, store, onStoreError, nCtx = 0, maxCtx = DEFAULT_MAX_CTX, maxMemoryBytes, minSplitMacs } = options;
     /** @type {ModelSettings} */
-    const settings = { nCtx, maxMemoryBytes, minSplitMacs };
+    const settings = { nCtx, maxCtx, maxMemoryBytes, minSplitMacs };
     if (signal && signal.aborted) throw abortError(signal);
     await this.#whenReady();
     /** @type {ArrayBuffer} */

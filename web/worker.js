@@ -341,7 +341,7 @@ function checked(r) {
   return r;
 }
 
-/** @param {{bytes: ArrayBuffer, nCtx?: number, nThreads?: number, maxMemoryBytes?: number, minSplitMacs?: number}} payload */
+/** @param {{bytes: ArrayBuffer, nCtx?: number, maxCtx?: number, nThreads?: number, maxMemoryBytes?: number, minSplitMacs?: number}} payload */
 function load(payload) {
   requireWasm();
   if (!(payload.bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(payload.bytes)) {
@@ -355,6 +355,7 @@ function load(payload) {
   /** @type {Record<string, number>} */
   const options = {
     nCtx: clampInt(payload.nCtx || 0, 0, 1 << 20),
+    maxCtx: clampInt(payload.maxCtx || 0, 0, 1 << 20),
     nThreads: clampInt(payload.nThreads || nThreadsDefault, 1, nThreadsDefault),
   };
   if (payload.maxMemoryBytes) options.maxMemoryBytes = Number(payload.maxMemoryBytes);

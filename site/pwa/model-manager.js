@@ -23,6 +23,10 @@
 
 import { InkstoneError, isQuotaError } from '../web/errors.js';
 import { ModelStore, download } from '../web/model-store.js';
+import { DEFAULT_MAX_CTX } from '../web/client.js';
+
+/** What a wasm32 heap can hold (the builds' MAXIMUM_MEMORY), less room for the runtime itself. */
+export const HEAP_LIMIT_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 import { say, sayAttr } from './strings.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
@@ -34,7 +38,7 @@ export const MODEL_LOADED = 'inkstone:model-loaded';
 /** @typedef {{key: string, vars: import('./strings.js').Vars}} Message */
 
 /** The weight types the runtime runs (docs/status-codes.md, unsupported_tensor_type). */
-const RUNNABLE_TYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
+const RUNNABLE_TYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k'];
 
 /** Where models the user brought from a file are kept in the cache (a made-up URL). */
 const LOCAL_PREFIX = 'byo/';
@@ -62,12 +66,13 @@ function formatCount(n) {
 
 /**
  * Memory the model needs once loaded: its bytes plus the KV cache (f32 keys and values for the
- * whole context) plus scratch for one token (activations and logits). An estimate.
+ * context it gets: its own, at most DEFAULT_MAX_CTX) plus scratch for one token (activations
+ * and logits). An estimate.
  * @param {ModelInfo} info
  * @param {number} fileBytes
  */
 export function estimateMemory(info, fileBytes) {
-  const nCtx = info.nCtxTrain || info.nCtx || 0;
+  const nCtx = Math.min(info.nCtxTrain || info.nCtx || 0, DEFAULT_MAX_CTX);
   const kvDim = (info.nHeadKv || info.nHead || 0) * (info.headDim || 0);
   const kv = 2 * (info.nLayer || 0) * nCtx * kvDim * 4;
   const scratch = 4 * ((info.nVocab || 0) * 2 + (info.nEmbd || 0) * 8 + (info.nFf || 0) * 3 + nCtx * (info.nHead || 0));
@@ -106,6 +111,10 @@ export function refusalReason(error, info, size) {
   const header = info.header;
   if (header && header.dataEnd > size) {
     return { key: 'refuseTruncatedData', vars: { need: formatBytes(header.dataEnd), size: formatBytes(size) } };
+  }
+  const need = estimateMemory(info, size);
+  if (need > HEAP_LIMIT_BYTES) {
+    return { key: 'refuseMemory', vars: { need: formatBytes(need), limit: formatBytes(HEAP_LIMIT_BYTES) } };
   }
   return null;
 }

@@ -465,3 +465,19 @@ test('loading and freeing a model many times leaves the heap where it was', { sk
   for (const p of kept) W._free(p);
   assert.equal(heapState().inUse, after.inUse);
 });
+
+test('maxCtx caps the model\'s own context; an explicit nCtx is kept', { skip }, () => {
+  const bytes = fixtureModel('tiny-qwen2-zh-q8_0.gguf');  // trained context 512
+  const open = (/** @type {object} */ options) => {
+    const r = createSession(M, bytes, options);
+    assert.ok(r.ok, r.message);
+    const info = r.session.info();
+    r.session.delete();
+    return info;
+  };
+  assert.equal(open({ nCtx: 0 }).nCtx, 512);
+  assert.equal(open({ nCtx: 0, maxCtx: 100 }).nCtx, 100);
+  assert.equal(open({ nCtx: 0, maxCtx: 4096 }).nCtx, 512);
+  assert.equal(open({ nCtx: 300, maxCtx: 100 }).nCtx, 300);
+  assert.equal(createSession(M, bytes, { maxCtx: -1 }).code, 'invalid_argument');
+});

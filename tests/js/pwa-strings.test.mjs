@@ -145,3 +145,18 @@ test('pwa strings: a refusal is chosen by the runtime\'s codes, not by its messa
   assert.deepEqual(refusalReason(null, ok, 1024), { key: 'refuseTruncatedData', vars: { need: '4.00 KB', size: '1.00 KB' } });
   assert.equal(refusalReason(null, ok, 4096), null);
 });
+
+test('pwa: the memory estimate uses the capped context, and a model past the wasm heap is refused', async () => {
+  const { estimateMemory, HEAP_LIMIT_BYTES } = await import('../../site/pwa/model-manager.js');
+  const { DEFAULT_MAX_CTX } = await import('../../web/client.js');
+  // Qwen2.5-0.5B's shape: 24 layers, 2 KV heads of 64, a 32k context.
+  const qwen = /** @type {any} */ ({ runnable: true, nCtxTrain: 32768, nLayer: 24, nHead: 14, nHeadKv: 2, headDim: 64, nVocab: 151936, nEmbd: 896, nFf: 4864, header: { dataEnd: 1 } });
+  const kv = 2 * 24 * DEFAULT_MAX_CTX * 128 * 4; // keys and values, f32, at the capped context
+  const scratch = 4 * (151936 * 2 + 896 * 8 + 4864 * 3 + DEFAULT_MAX_CTX * 14);
+  assert.equal(estimateMemory(qwen, 500e6), 500e6 + kv + scratch);
+  assert.equal(refusalReason(null, qwen, 500e6), null);
+  // A file that alone is nearly the heap: refused, with the numbers.
+  const big = refusalReason(null, qwen, HEAP_LIMIT_BYTES);
+  assert.equal(big?.key, 'refuseMemory');
+  assert.match(String(big?.vars.need), /GB/);
+});
