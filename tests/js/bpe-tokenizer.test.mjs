@@ -30,7 +30,7 @@ try {
   llamaCpp = null;
 }
 const skip = requireOrSkip(missingBuilds('inkstone'),
-  llamaCpp ? false : 'node-llama-cpp (npm ci: a root devDependency)');
+  llamaCpp ? false : 'node-llama-cpp (npm install: a root devDependency)');
 
 // ------------------------------------------------------------------ random strings
 

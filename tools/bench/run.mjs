@@ -6,7 +6,7 @@
 // same GGUF files; prompt 128 tokens, then 120 decoded greedily.
 //
 //   /usr/bin/python3 tools/bench/make_bench_models.py         # once: random-weight models
-//   (cd tools/bench && npm ci)                                 # once: wllama, node-llama-cpp
+//   (cd tools/bench && npm install)                            # once: wllama, node-llama-cpp
 //   node tools/bench/run.mjs [options]
 //
 // Options (defaults in brackets):
@@ -160,7 +160,7 @@ const faster = (a, b) => (!a || a.ok === false || (b.ok !== false && b.decodeTok
 const haveNative = nativeBin && fs.existsSync(nativeBin);
 const haveLlamaCpp = fs.existsSync(path.join(HERE, 'node_modules/node-llama-cpp/package.json'));
 if (!skip.has('native') && !haveNative) log('skip native: no Inkstone CLI built (build/inkstone)');
-if (!skip.has('llama') && !haveLlamaCpp) log('skip llama.cpp: run (cd tools/bench && npm ci) first');
+if (!skip.has('llama') && !haveLlamaCpp) log('skip llama.cpp: run (cd tools/bench && npm install) first');
 for (const m of models) {
   if (haveNative && !skip.has('native-ref')) record(inkstoneNative(m, 1, 'ref', 1));
   for (const t of threadList) {
@@ -218,7 +218,7 @@ if (wantChromium) {
   const haveInkstoneWasm = fs.existsSync(path.join(wasmDir, 'inkstone.mjs'));
   const haveInkstoneMt = fs.existsSync(path.join(wasmDir, 'inkstone-mt.mjs'));
   if (!haveInkstoneMt) log(`skip Inkstone with threads in Chromium: ${wasmDir}/inkstone-mt.mjs is not built`);
-  if (!haveWllama) log('skip wllama: run (cd tools/bench && npm ci) first');
+  if (!haveWllama) log('skip wllama: run (cd tools/bench && npm install) first');
   if (!haveInkstoneWasm) log(`skip Inkstone in Chromium: ${wasmDir}/inkstone.mjs is not built`);
 
   // CPU seconds of every process below this one (Chromium's), from /proc: the share of one core

@@ -36,7 +36,7 @@ export function canRunChromium() {
   try {
     fs.accessSync(path.join(ROOT, 'node_modules/playwright-core/package.json'));
   } catch {
-    return 'playwright-core is not installed (npm ci)';
+    return 'playwright-core is not installed (npm install)';
   }
   return true;
 }

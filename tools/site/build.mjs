@@ -109,7 +109,7 @@ function copyOpenCC(dest) {
   const pkg = join(root, 'node_modules', 'opencc-js');
   const lib = join(pkg, 'dist', 'esm-lib');
   if (!existsSync(lib)) {
-    console.error(`site: ${lib} is missing; run \`npm ci\` first`);
+    console.error(`site: ${lib} is missing; run \`npm install\` first`);
     process.exit(1);
   }
   const dicts = ['STCharacters', 'STPhrases', 'TWVariants', 'TWVariantsRev', 'TWVariantsRevPhrases', 'TSCharacters', 'TSPhrases'];

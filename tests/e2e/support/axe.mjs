@@ -36,7 +36,7 @@ let source = null;
  */
 export async function runAxe(page, options = {}) {
   if (source === null) {
-    if (!fs.existsSync(AXE_PATH)) throw new Error(`axe-core is missing: ${AXE_PATH} (run npm ci)`);
+    if (!fs.existsSync(AXE_PATH)) throw new Error(`axe-core is missing: ${AXE_PATH} (run npm install)`);
     source = fs.readFileSync(AXE_PATH, 'utf8');
   }
   const loaded = await page.evaluate(() => typeof (/** @type {any} */ (window).axe) === 'object');
