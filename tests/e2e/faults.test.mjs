@@ -171,17 +171,20 @@ test('a model declaring a context no wasm heap can hold: out_of_memory before al
   const reference = await call('generate');
   assert.equal(reference.ok, true);
   const heapBefore = await call('heapBytes');
-  const huge = await call('load', `${base}/fault/huge-context.gguf`);
+  // Asked for its whole declared context (maxCtx 0: no cap), it is refused before allocating.
+  const huge = await call('loadWith', `${base}/fault/huge-context.gguf`, { maxCtx: 0 });
   assert.equal(huge.ok, false);
   assert.equal(huge.error.code, 'out_of_memory', JSON.stringify(huge.error));
   assert.match(huge.error.message, /n_ctx 2147483647/);
   // Lifting the caller's memory cap does not help: the wasm32 address space is the limit.
-  const uncapped = await call('loadWith', `${base}/fault/huge-context.gguf`, { maxMemoryBytes: 2 ** 40 });
+  const uncapped = await call('loadWith', `${base}/fault/huge-context.gguf`, { maxCtx: 0, maxMemoryBytes: 2 ** 40 });
   assert.equal(uncapped.ok, false);
   assert.equal(uncapped.error.code, 'out_of_memory', JSON.stringify(uncapped.error));
   const state = await call('settled');
   assert.equal(state.crashes, 0, 'the worker crashed');
   assert.ok((await call('heapBytes')) < heapBefore + (64 << 20), 'the wasm heap grew for a refused model');
+  // With the client's default cap (DEFAULT_MAX_CTX positions) the same file loads.
+  assert.equal((await call('load', `${base}/fault/huge-context.gguf`)).ok, true);
   assert.equal((await call('load', `${base}/fault/model.gguf`)).ok, true);
   assert.deepEqual(await call('generate'), reference);
   assert.deepEqual(errors, []);

@@ -46,7 +46,7 @@ const api = {
     })).name);
     return { ...r, progressEvents: progress.length };
   },
-  /** Loads `url` with LoadOptions (nCtx, maxMemoryBytes). */
+  /** Loads `url` with LoadOptions (nCtx, maxCtx, maxMemoryBytes). */
   async loadWith(url, options) {
     return attempt(async () => (await ink.load(url, options)).name);
   },
