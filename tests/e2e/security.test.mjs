@@ -22,6 +22,7 @@ import path from 'node:path';
 import { buildSite, serveSite, launchBrowser, ROOT } from './playground-server.mjs';
 import { canRunChromium } from './server.mjs';
 import { missingFiles, requireOrSkip } from '../js/support/require.mjs';
+import { eachLimited } from '../js/support/each-limited.mjs';
 import { encodeShare, crc32, MAX_FRAGMENT_LENGTH, SHARE_VERSION } from '../../site/share/share-codec.js';
 
 const WASM = path.join(ROOT, 'build-wasm/wasm_bindings/inkstone.wasm');
@@ -102,6 +103,9 @@ const BAD_LINKS = [
   ['string length past the end behind a correct checksum', framed([0, ...str('test'), ...varint(1_000_000)]), 'share_malformed'],
   ['non-finite number behind a correct checksum', framed([0, ...str('test'), ...str('t'), ...str('wuyan-jueju'), ...str('xinyun'), 1, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0, ...varint(40), ...varint(1900), ...varint(7), ...str('a')]), 'share_malformed'],
 ];
+
+// Each case opens its own context; this many are open at once.
+const CASES_AT_ONCE = 4;
 
 /** @type {string} */
 let siteDir = '';
@@ -209,7 +213,7 @@ test('the CSP is enforced on the live page: injected markup runs nothing', { ski
 });
 
 test('script injection in every text field of a share link stays text, also after a reload', { skip }, async () => {
-  for (const payload of PAYLOADS) {
+  await eachLimited(PAYLOADS, CASES_AT_ONCE, async (payload) => {
     const fragment = encodeShare(hostileState(payload));
     const { context, page, watch } = await openWatched(`index.html${fragment}`);
     await page.waitForFunction(() => document.body.dataset.run === 'shared' || document.body.dataset.run === 'error', null, { timeout: 15_000 });
@@ -225,11 +229,11 @@ test('script injection in every text field of a share link stays text, also afte
     await page.waitForTimeout(200);
     await assertNothingRan(page, watch, `${payload} (reloaded)`);
     await context.close();
-  }
+  });
 });
 
 test('oversize and malformed links show a clear notice with their code; nothing runs', { skip }, async () => {
-  for (const [name, fragment, code] of BAD_LINKS) {
+  await eachLimited(BAD_LINKS, CASES_AT_ONCE, async ([name, fragment, code]) => {
     const { context, page, watch } = await openWatched(`index.html${fragment}`);
     await page.waitForFunction(() => document.body.dataset.run === 'error' || document.body.dataset.run === 'shared', null, { timeout: 15_000 });
     const shown = await page.evaluate(() => ({
@@ -245,7 +249,7 @@ test('oversize and malformed links show a clear notice with their code; nothing 
     assert.ok(!shown.text.includes('<') && !/p\d+\./.test(shown.text), `${name}: the notice echoes the link: ${shown.text}`);
     await assertNothingRan(page, watch, name);
     await context.close();
-  }
+  });
 });
 
 test('a hostile link arriving by hashchange on an open page is handled the same way', { skip }, async () => {
@@ -273,11 +277,11 @@ test('the classroom page ignores hostile fragments safely', { skip: requireOrSki
     `#${'%'.repeat(5000)}`,
     BAD_LINKS[3][1],
   ];
-  for (const fragment of fragments) {
+  await eachLimited(fragments, CASES_AT_ONCE, async (fragment) => {
     const { context, page, watch } = await openWatched(`classroom.html${fragment}`);
     await page.waitForLoadState('load');
     await page.waitForTimeout(500);
     await assertNothingRan(page, watch, `classroom ${fragment.slice(0, 40)}`);
     await context.close();
-  }
+  });
 });
