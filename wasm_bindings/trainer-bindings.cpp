@@ -56,14 +56,15 @@ val bytes_copy(const std::vector<uint8_t>& b) {
 class Trainer {
  public:
   Trainer(std::unique_ptr<trainer> t, tokenizer_config vocab, std::vector<int32_t> train,
-          std::vector<int32_t> held, adamw_options opt, int n_batch, int n_chars)
+          std::vector<int32_t> held, adamw_options opt, int n_batch, int n_chars, int n_threads)
       : tr_(std::move(t)),
         vocab_(std::move(vocab)),
         train_(std::move(train)),
         held_(std::move(held)),
         opt_(opt),
         n_batch_(n_batch),
-        n_chars_(n_chars) {}
+        n_chars_(n_chars),
+        n_threads_(n_threads) {}
 
   val info() const {
     const train_config& c = tr_->config();
@@ -85,6 +86,7 @@ class Trainer {
     o.set("lr", opt_.lr);
     o.set("minLr", opt_.min_lr);
     o.set("warmup", opt_.warmup_steps);
+    o.set("nThreads", n_threads_);
     return o;
   }
 
@@ -209,6 +211,7 @@ class Trainer {
   adamw_options opt_;
   int n_batch_;
   int n_chars_;
+  int n_threads_;  // config nThreads: the trainer's thread pool size
 };
 
 // config: { dim 64, layers 2, heads 4, kvHeads (= heads), ff 172, ctx 64, batch 16, steps 300,
@@ -278,7 +281,7 @@ val js_create_trainer(std::string text, val config, double seed) {
   auto t = trainer::create(c, uint64_t(seed), to);
   if (!t.ok()) return error_object(std::move(t).error().with_context("create trainer"));
   auto out = std::make_unique<Trainer>(std::move(t).value(), std::move(vocab), std::move(train),
-                                       std::move(held), opt, int(batch), n_chars);
+                                       std::move(held), opt, int(batch), n_chars, int(threads));
   val o = ok_object();
   o.set("trainer", val(std::move(out)));
   return o;

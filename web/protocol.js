@@ -108,6 +108,7 @@ export const PROTOCOL_VERSION = 1;
  * @property {number} lr
  * @property {number} minLr
  * @property {number} warmup
+ * @property {number} nThreads      threads the trainer steps with (config nThreads)
  */
 
 /**
