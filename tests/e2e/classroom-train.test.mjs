@@ -1,6 +1,7 @@
 // The classroom's Train panel in headless Chromium: training starts from the panel on the
 // bundled poems, the loss curve (training and held-out) and the sampled poem update while the
-// page stays responsive, a pause stops the steps, the trained model is deployed to the model
+// page stays responsive, a crash of the wasm mid-run continues from the last weights the worker
+// sent, a pause stops the steps, the trained model is deployed to the model
 // cache, and the playground picks it from its Models list and writes a poem with it.
 //
 // Run: node --test tests/e2e/classroom-train.test.mjs
@@ -41,7 +42,10 @@ test('train in the panel, watch it learn, pause, deploy, write with it in the pl
   assert.match(params || '', /^[\d,]+ parameters/);
 
   await page.fill('#train-steps', '400');
+  // The Train panel's worker is the one the page starts on the click (the model's is older).
+  const trainWorker = page.waitForEvent('worker');
   await page.click('#train-start');
+  const startedAt = Date.now();
   await page.waitForFunction(() => Number(document.body.dataset.trainStep || 0) >= 10, null, { timeout: 60_000 });
   const early = { step: await trainStep(page), points: await curvePoints(page, 'train-line') };
   assert.equal(early.points, early.step, 'one training-loss point per step');
@@ -60,6 +64,19 @@ test('train in the panel, watch it learn, pause, deploy, write with it in the pl
   // A new poem from the newer weights every few seconds.
   const firstSample = await page.textContent('#train-sample');
   await page.waitForFunction((t) => document.querySelector('#train-sample')?.textContent !== t, firstSample, { timeout: 30_000 });
+
+  // A crash mid-run (the wasm aborts, as an out-of-memory would): the panel continues from the
+  // last weights the worker sent (it sends them every 10 s), and the page stays usable.
+  await page.waitForTimeout(Math.max(0, 11_000 - (Date.now() - startedAt)));
+  const crashedAt = await trainStep(page);
+  await (await trainWorker).evaluate(() => {
+    self.dispatchEvent(new MessageEvent('message', { data: { id: 1e9, type: 'crash', payload: {} } }));
+  });
+  await page.waitForFunction(() => document.body.dataset.training === 'recovered', null, { timeout: 30_000 });
+  const recovered = Number(/step (\d+)/.exec(await page.textContent('#train-status') || '')?.[1]);
+  assert.ok(recovered > 0 && recovered <= crashedAt + 5, `continues from step ${recovered} (crashed near ${crashedAt})`);
+  await page.click('#train-pause');  // resume
+  await page.waitForFunction((n) => Number(document.body.dataset.trainStep || 0) > n + 5, recovered, { timeout: 60_000 });
 
   await page.click('#train-pause');
   await page.waitForFunction(() => document.body.dataset.training === 'paused', null, { timeout: 30_000 });
