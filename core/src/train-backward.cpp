@@ -45,8 +45,6 @@ void rope_backward_row(float* d, int n_head, int head_dim, const float* cos, con
   }
 }
 
-void zero(std::vector<float>& v, size_t n) { v.assign(n, 0.0f); }
-
 }  // namespace
 
 void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
@@ -58,22 +56,12 @@ void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
   const float scale = 1.0f / std::sqrt(float(hd));
   thread_pool& pool = *pool_;
   std::fill(grads_.begin(), grads_.end(), 0.0f);
-  zero(A.dao, size_t(N) * qd);
-  zero(A.dq, size_t(N) * qd);
-  zero(A.dk, size_t(N) * kvd);
-  zero(A.dv, size_t(N) * kvd);
-  zero(A.da, size_t(N) * F);
-  zero(A.du, size_t(N) * F);
+  // Scratch; each is cleared (or overwritten, du) where a layer first writes it.
+  for (auto* v : {&A.dao, &A.dq}) v->resize(size_t(N) * qd);
+  for (auto* v : {&A.dk, &A.dv}) v->resize(size_t(N) * kvd);
+  for (auto* v : {&A.da, &A.du}) v->resize(size_t(N) * F);
 
-  // d_logits = (softmax - onehot(target)) / N, in place over the probabilities    (N, V)
-  const float inv_n = 1.0f / float(N);
-  pool.parallel_for(N, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      float* z = A.probs.data() + size_t(t) * V;
-      z[tokens[(t / n_tok) * (n_tok + 1) + t % n_tok + 1]] -= 1.0f;
-      for (int i = 0; i < V; ++i) z[i] *= inv_n;
-    }
-  });
+  // d_logits = (softmax - onehot(target)) / N is in A.probs already (forward's last step).
 
   // Output projection: d_Wout += d_logits^T xnf (V, D); d_xnf = d_logits Wout   (N, D)
   const char* out_name = c.tied_output ? "token_embd.weight" : "output.weight";
@@ -127,28 +115,25 @@ void trainer::backward(const int32_t* tokens, int n_seq, int n_tok) {
     std::fill(A.dq.begin(), A.dq.end(), 0.0f);
     std::fill(A.dk.begin(), A.dk.end(), 0.0f);
     std::fill(A.dv.begin(), A.dv.end(), 0.0f);
+    // The dots d_ao_i . v_j run across j over v transposed (vt, as the forward pass does keys).
     pool.parallel_for(int64_t(n_seq) * c.n_head_kv, [&](int64_t b0, int64_t b1) {
-      std::vector<float> d_att(n_tok);
+      std::vector<float> d_att(n_tok), vt(size_t(hd) * n_tok);
       for (int64_t b = b0; b < b1; ++b) {
         const int s = int(b / c.n_head_kv), gk = int(b % c.n_head_kv);
+        transpose_head(L.v.data() + size_t(s) * n_tok * kvd + gk * hd, kvd, n_tok, hd, vt.data());
         for (int h = gk * group; h < (gk + 1) * group; ++h) {
           const float* att = L.att.data() + (size_t(s) * c.n_head + h) * n_tok * n_tok;
           for (int i = 0; i < n_tok; ++i) {
             const size_t ti = size_t(s * n_tok + i);
             const float* row = att + size_t(i) * n_tok;
             const float* dao = A.dao.data() + ti * qd + h * hd;
+            dots_across(dao, vt.data(), hd, n_tok, i + 1, d_att.data());
             float dot_sum = 0.0f;
             for (int j = 0; j <= i; ++j) {
               const size_t tj = size_t(s * n_tok + j);
-              const float* vj = L.v.data() + tj * kvd + gk * hd;
               float* dvj = A.dv.data() + tj * kvd + gk * hd;
-              float d = 0.0f;
-              for (int e = 0; e < hd; ++e) {
-                d += dao[e] * vj[e];
-                dvj[e] += row[j] * dao[e];
-              }
-              d_att[j] = d;
-              dot_sum += row[j] * d;
+              for (int e = 0; e < hd; ++e) dvj[e] += row[j] * dao[e];
+              dot_sum += row[j] * d_att[j];
             }
             const float* qi = L.q.data() + ti * qd + h * hd;
             float* dqi = A.dq.data() + ti * qd + h * hd;

@@ -8,6 +8,7 @@
 #include "inkstone/trainer.h"
 #include "thread-pool.h"
 #include "train-internal.h"
+#include "train-softmax.h"
 
 namespace inkstone {
 
@@ -38,13 +39,35 @@ void resize(std::vector<float>& v, size_t n) { v.resize(n); }
 
 }  // namespace
 
-void trainer::forward(const int32_t* tokens, int n_seq, int n_tok) {
+// xt (hd, T) = the (T, hd) head slice at x, rows stride apart.
+void transpose_head(const float* x, int stride, int n_tok, int hd, float* xt) {
+  for (int j = 0; j < n_tok; ++j) {
+    for (int e = 0; e < hd; ++e) xt[size_t(e) * n_tok + j] = x[size_t(j) * stride + e];
+  }
+}
+
+// out[j] = sum over e = 0 .. hd-1, in order, of a[e] * bt[e * T + j], for j < n.
+void dots_across(const float* a, const float* bt, int hd, int n_tok, int n, float* __restrict out) {
+  std::fill(out, out + n, 0.0f);
+  for (int e = 0; e < hd; ++e) {
+    const float ae = a[e];
+    const float* __restrict b = bt + size_t(e) * n_tok;
+    for (int j = 0; j < n; ++j) out[j] += ae * b[j];
+  }
+}
+
+namespace {
+
+}  // namespace
+
+void trainer::forward(const int32_t* tokens, int n_seq, int n_tok, bool d_logits) {
   const train_config& c = config_;
   train_activations& A = *act_;
   const int N = n_seq * n_tok, D = c.n_embd, F = c.n_ff, V = c.n_vocab;
   const int hd = D / c.n_head, qd = D, kvd = c.n_head_kv * hd, half = hd / 2;
   const int group = c.n_head / c.n_head_kv;  // query heads per kv head
   const float scale = 1.0f / std::sqrt(float(hd));
+  const float inv_n = 1.0f / float(N);
   thread_pool& pool = *pool_;
 
   // Scratch for this batch shape.
@@ -103,20 +126,22 @@ void trainer::forward(const int32_t* tokens, int n_seq, int n_tok) {
 
     // Causal attention per (window s, kv head g) and its query heads h: for query i,
     // att[s,h,i,j] = softmax_j<=i(q_i . k_j / sqrt(hd)), ao_i = sum_j att[s,h,i,j] v_j   (N, qd)
+    // Each q_i . k_j sums e = 0 .. hd-1 in order; the keys are transposed to kt (hd, T) so the
+    // loop runs across j (independent dots) and vectorises.
     pool.parallel_for(int64_t(n_seq) * c.n_head_kv, [&](int64_t b0, int64_t b1) {
+      std::vector<float> kt(size_t(hd) * n_tok);
       for (int64_t b = b0; b < b1; ++b) {
         const int s = int(b / c.n_head_kv), g = int(b % c.n_head_kv);
+        transpose_head(L.k.data() + size_t(s) * n_tok * kvd + g * hd, kvd, n_tok, hd, kt.data());
         for (int h = g * group; h < (g + 1) * group; ++h) {
           float* att = L.att.data() + (size_t(s) * c.n_head + h) * n_tok * n_tok;  // (T, T)
           for (int i = 0; i < n_tok; ++i) {
             const float* qi = L.q.data() + size_t(s * n_tok + i) * qd + h * hd;
             float* row = att + size_t(i) * n_tok;
+            dots_across(qi, kt.data(), hd, n_tok, i + 1, row);
             float mx = -INFINITY;
             for (int j = 0; j <= i; ++j) {
-              const float* kj = L.k.data() + size_t(s * n_tok + j) * kvd + g * hd;
-              float dot = 0.0f;
-              for (int e = 0; e < hd; ++e) dot += qi[e] * kj[e];
-              row[j] = dot * scale;
+              row[j] *= scale;
               mx = std::max(mx, row[j]);
             }
             float sum = 0.0f;
@@ -170,21 +195,31 @@ void trainer::forward(const int32_t* tokens, int n_seq, int n_tok) {
   });
 
   // Logits = xnf Wout^T (N, V), Wout = output or (tied) token_embd; then per token the softmax
-  // probabilities (in place) and -log p(target) = log sum exp(z) - z_target.
+  // probabilities (in place) and -log p(target) = log sum exp(z) - z_target. With d_logits, the
+  // backward pass's first step too: d_logits = (softmax - onehot(target)) / N, in place. Done in
+  // slices of tokens, so that a slice's logits are still in cache for their softmax.
   const float* w_out = c.tied_output ? p("token_embd.weight") : p("output.weight");
-  matmul(w_out, V, D, A.xnf.data(), N, A.probs.data());
-  pool.parallel_for(N, [&](int64_t t0, int64_t t1) {
+  auto softmax_rows = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      float* z = A.probs.data() + size_t(t) * V;
-      const float mx = *std::max_element(z, z + V);
+      float* z = A.probs.data() + size_t(t) * V;                                    // (V)
       const float z_target = z[target_id(int(t))];
-      float sum = 0.0f;
-      for (int i = 0; i < V; ++i) sum += (z[i] = std::exp(z[i] - mx));
+      float mx;
+      const float sum = exp_shifted_sum(z, V, &mx);
       const float inv = 1.0f / sum;
       for (int i = 0; i < V; ++i) z[i] *= inv;
       A.row_loss[t] = std::log(double(sum)) + mx - z_target;
+      if (d_logits) {
+        z[target_id(int(t))] -= 1.0f;
+        for (int i = 0; i < V; ++i) z[i] *= inv_n;
+      }
     }
-  });
+  };
+  constexpr int kSlice = 32;
+  for (int s0 = 0; s0 < N; s0 += kSlice) {
+    const int s1 = std::min(N, s0 + kSlice);
+    matmul(w_out, V, D, A.xnf.data() + size_t(s0) * D, s1 - s0, A.probs.data() + size_t(s0) * V);
+    pool.parallel_for(s1 - s0, [&](int64_t t0, int64_t t1) { softmax_rows(s0 + t0, s0 + t1); });
+  }
 }
 
 result<float> trainer::run(std::span<const int32_t> tokens, int n_seq, int n_tok, bool backward_) {
@@ -202,7 +237,7 @@ result<float> trainer::run(std::span<const int32_t> tokens, int n_seq, int n_tok
                         " is outside the vocabulary of ", config_.n_vocab);
     }
   }
-  forward(tokens.data(), n_seq, n_tok);
+  forward(tokens.data(), n_seq, n_tok, backward_);
   // Mean cross-entropy, summed in token order.
   double sum = 0;
   for (double l : act_->row_loss) sum += l;

@@ -30,8 +30,8 @@ struct train_activations {
   std::vector<float> x_out;      // (N, D) residual after the last layer
   std::vector<float> rf;         // (N)
   std::vector<float> xnf;        // (N, D) final norm output
-  std::vector<float> probs;      // (N, V) softmax of the logits; the backward pass turns it
-                                 //        into d loss / d logits in place
+  std::vector<float> probs;      // (N, V) softmax of the logits, or with forward(..., d_logits)
+                                 //        d loss / d logits in their place
   std::vector<double> row_loss;  // (N)   -log p(target)
   // Backward scratch.
   std::vector<float> dx, dxn;  // (N, D)
@@ -39,5 +39,11 @@ struct train_activations {
   std::vector<float> dk, dv;   // (N, kvd)
   std::vector<float> da, du;   // (N, F)
 };
+
+// Attention helpers shared by the forward and backward passes (train-forward.cpp).
+// xt (hd, T) = the (T, hd) head slice at x, rows stride apart.
+void transpose_head(const float* x, int stride, int n_tok, int hd, float* xt);
+// out[j] = sum over e = 0 .. hd-1, in order, of a[e] * bt[e * T + j], for j < n.
+void dots_across(const float* a, const float* bt, int hd, int n_tok, int n, float* out);
 
 }  // namespace inkstone

@@ -204,7 +204,16 @@ void trainer::matmul(const float* w, int64_t rows, int64_t cols, const float* x,
                      float* y) {
   const matmul_fn f = kt_->matmul[static_cast<int>(weight_format::f32)];
   const auto* wb = reinterpret_cast<const uint8_t*>(w);
-  pool_->parallel_for(rows, [&](int64_t r0, int64_t r1) { f(wb, rows, cols, x, n, y, r0, r1); });
+  // The kernel walks all n tokens per tile of weight rows, writing a few floats of each token's
+  // output row; over a wide output (the logits: 4,000 floats a token) that touches every cache
+  // line of y many times apart. Slices of kTokens tokens keep the lines being written in cache.
+  // Each output is the same instruction sequence whatever the slice (kernel-table.h).
+  constexpr int64_t kTokens = 32;
+  pool_->parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    for (int64_t t0 = 0; t0 < n; t0 += kTokens) {
+      f(wb, rows, cols, x + t0 * cols, std::min(kTokens, n - t0), y + t0 * rows, r0, r1);
+    }
+  });
 }
 
 void trainer::matmul_nn_acc(const float* dy, const float* w, int64_t rows, int64_t cols, int64_t n,

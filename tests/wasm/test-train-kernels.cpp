@@ -20,9 +20,11 @@ TEST_CASE("wasmsimd: training products equal ref bit for bit over swept shapes")
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     return float(int64_t(s >> 40) - (int64_t{1} << 23)) / float(1 << 23);
   };
-  for (int64_t rows : {1, 5, 16}) {
-    for (int64_t cols : {1, 3, 4, 9, 64}) {
-      for (int64_t n : {1, 7}) {
+  // Past 64 rows or tokens the SIMD kernels walk the reduction in chunks; 4-, 8-column blocks and
+  // the scalar tail, 4-token and 4-row tiles with their remainders all occur below.
+  for (int64_t rows : {1, 5, 16, 131}) {
+    for (int64_t cols : {1, 3, 4, 9, 64, 77}) {
+      for (int64_t n : {1, 7, 69}) {
         std::vector<float> dy(n * rows), w(rows * cols), x(n * cols);
         for (float& v : dy) v = next();
         for (float& v : w) v = next();

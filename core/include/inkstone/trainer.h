@@ -130,7 +130,8 @@ class trainer {
   trainer() = default;
   status init(const train_config& config, const trainer_options& options);
   result<float> run(std::span<const int32_t> tokens, int n_seq, int n_tok, bool backward);
-  void forward(const int32_t* tokens, int n_seq, int n_tok);
+  // d_logits: leave d loss / d logits in the probabilities' place for backward().
+  void forward(const int32_t* tokens, int n_seq, int n_tok, bool d_logits);
   void backward(const int32_t* tokens, int n_seq, int n_tok);
   // y (n, rows) = x (n, cols) W^T; dX += dY W; dW += dY^T X (split by output rows).
   void matmul(const float* w, int64_t rows, int64_t cols, const float* x, int64_t n, float* y);
