@@ -14,7 +14,7 @@
 // the background (autoRecover); the next call waits for that and works.
 
 import { InkstoneError, fromWire, abortError } from './errors.js';
-import { download } from './model-store.js';
+import { bytesBlob, download } from './model-store.js';
 import { CHANNEL, PROTOCOL_VERSION } from './protocol.js';
 import { Poetry } from './poetry.js';
 import { DEFAULT_WASM_BASE } from './wasm-base.js';
@@ -398,8 +398,10 @@ export class Inkstone extends EventTarget {
       }
     }
     if (signal && signal.aborted) throw abortError(signal);
-    // Keep the bytes as a Blob (the browser may keep it off-heap) to reload after a crash.
-    const blob = source instanceof Blob ? source : new Blob([bytes]);
+    // Keep the bytes as a Blob (the browser may keep it off-heap) to reload after a crash; made
+    // through a stream (bytesBlob: Chromium cannot read back a `new Blob([bytes])` past ~500
+    // MiB). Pass a Blob (a File, ModelStore.blob) to keep no second copy.
+    const blob = source instanceof Blob ? source : await bytesBlob(bytes);
     // The worker frees the current model before it loads the next (never two in memory).
     this.#lastModel = null;
     const info = await this.#loadBytes(bytes, settings, onProgress, signal);
@@ -443,7 +445,7 @@ export class Inkstone extends EventTarget {
    */
   async inspect(file, options = {}) {
     await this.#whenReady();
-    const blob = file instanceof Blob ? file : new Blob([/** @type {BlobPart} */ (file)]);
+    const blob = file instanceof Blob ? file : await bytesBlob(file);
     const first = options.prefixBytes || 1 << 20;
     const sizes = [...[first, first * 8, first * 64].filter((n) => n < blob.size), blob.size];
     /** @type {unknown} */

@@ -34,6 +34,44 @@ export async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Stream chunk size of bytesBody (views into the bytes, not copies). */
+const BODY_CHUNK = 4 << 20;
+
+/**
+ * A response body of `bytes`, streamed in views of 4 MiB. Chromium cannot put a Response made
+ * from model-sized bytes at once (`new Response(bytes)`, past about 500 MiB) into the Cache API
+ * (UnknownError), nor read back a `new Blob([bytes])` that large (NotReadableError): both go
+ * through its in-memory blob space. A stream goes to the cache's files as it comes. The bytes
+ * must stay unchanged (not transferred) until the body has been read.
+ * @param {ArrayBuffer | Uint8Array} bytes
+ * @returns {ReadableStream<Uint8Array>}
+ */
+export function bytesBody(bytes) {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= view.byteLength) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(view.subarray(offset, offset + BODY_CHUNK));
+      offset += BODY_CHUNK;
+    },
+  });
+}
+
+/**
+ * A Blob of `bytes` made through a streamed body (bytesBody) rather than `new Blob([bytes])`.
+ * Past Chromium's in-memory blob space it is kept on disk where the browser has one; a Blob
+ * from the model cache (ModelStore.blob) is on disk always, so large models go through the cache.
+ * @param {ArrayBuffer | Uint8Array} bytes
+ * @returns {Promise<Blob>}
+ */
+export function bytesBlob(bytes) {
+  return new Response(bytesBody(bytes)).blob();
+}
+
 /**
  * Reads a response body with byte progress into one ArrayBuffer.
  * @param {Response} response
@@ -184,7 +222,7 @@ export class ModelStore {
   async put(url, bytes, sha256) {
     const cache = await this.#cache();
     const hash = sha256 || (await sha256Hex(bytes));
-    const response = new Response(bytes, {
+    const response = new Response(bytesBody(bytes), {
       headers: {
         'content-type': 'application/octet-stream',
         'content-length': String(bytes.byteLength),
@@ -194,6 +232,18 @@ export class ModelStore {
       },
     });
     await cache.put(String(url), response);
+  }
+
+  /**
+   * The stored bytes of a URL as a Blob backed by the cache's files (readable at any size), or
+   * null when not stored.
+   * @param {string | URL} url
+   * @returns {Promise<Blob | null>}
+   */
+  async blob(url) {
+    const cache = await this.#cache();
+    const hit = await cache.match(String(url));
+    return hit ? hit.blob() : null;
   }
 
   /**

@@ -145,14 +145,15 @@ export class PoemEngine {
    * @returns {Promise<ModelInfo>}
    */
   async loadBlob(blob) {
-    const bytes = await blob.arrayBuffer();
-    const hash = await sha256Hex(bytes);
+    // The blob itself goes to the client (which reads it again): its copy for crash recovery
+    // is then the blob, not a second one of a model that may be 0.5 GB and more.
+    const hash = await sha256Hex(await blob.arrayBuffer());
     this.info = null;
     this.#pieces.clear();
     this.#ciTag = null;
     this.#style = null;
-    await this.#ink.useBuild(buildFor(bytes.byteLength));
-    const info = await this.#ink.load(bytes);
+    await this.#ink.useBuild(buildFor(blob.size));
+    const info = await this.#ink.load(blob);
     this.info = info;
     this.modelId = hash.slice(0, 16);
     this.#loading = Promise.resolve(info);

@@ -22,7 +22,7 @@
 // inserted with textContent only; messages switch on error.code and detail, never on the text.
 
 import { InkstoneError, isQuotaError } from '../web/errors.js';
-import { ModelStore, download } from '../web/model-store.js';
+import { ModelStore, bytesBlob, download } from '../web/model-store.js';
 import { DEFAULT_MAX_CTX } from '../web/client.js';
 
 /** What a wasm32 heap can hold (the builds' MAXIMUM_MEMORY), less room for the runtime itself. */
@@ -151,6 +151,8 @@ export class ModelManager {
   /** @type {EventTarget} */ #target;
   /** @type {{blob: Blob, name: string, url: string | null, info: ModelInfo} | null} */ #candidate = null;
   /** @type {AbortController | null} */ #download = null;
+  /** a URL stored only to read its download back (#storedBlob), to delete unless kept */
+  /** @type {string | null} */ #unkept = null;
   /** @type {Record<string, HTMLElement>} */ ui = {};
   busy = false;
 
@@ -352,18 +354,23 @@ export class ModelManager {
     try {
       say(ui.status, 'downloading', { name });
       const cached = await this.#cachedResponse(url);
-      const bytes = cached
-        ? await cached.arrayBuffer()
-        : await download(url, {
+      // A Blob backed by the model cache's files, which reads back at any size: Chromium cannot
+      // read a Blob made in memory past ~500 MiB (web/model-store.js bytesBody). A download is
+      // stored first; useCandidate removes it again when it is not to be kept.
+      const blob = cached
+        ? await cached.blob()
+        : await this.#storedBlob(url, await download(url, {
             signal: controller.signal,
             onProgress: (/** @type {{loaded: number, total: number}} */ { loaded, total }) => {
               if (total) progress.value = loaded / total;
               else progress.removeAttribute('value');
               say(ui.status, total ? 'downloadingOf' : 'downloadingBytes', { name, loaded: formatBytes(loaded), total: formatBytes(total) });
             },
-          });
+          }));
       progress.value = 1;
-      return await this.consider(new Blob([bytes]), name, url);
+      const ok = await this.consider(blob, name, url);
+      if (!ok) await this.#dropUnkept();
+      return ok;
     } catch (err) {
       const e = /** @type {InkstoneError} */ (err);
       if (e.code === 'aborted') this.#fail('downloadCancelled');
@@ -375,6 +382,34 @@ export class ModelManager {
       ui.cancel.hidden = true;
       progress.hidden = true;
     }
+  }
+
+  /**
+   * Stores downloaded bytes and returns the cache's Blob of them (bytesBlob where storing fails,
+   * e.g. storage full).
+   * @param {string} url
+   * @param {ArrayBuffer} bytes
+   * @returns {Promise<Blob>}
+   */
+  async #storedBlob(url, bytes) {
+    try {
+      await this.#store.put(url, bytes);
+      const blob = await this.#store.blob(url);
+      if (blob) {
+        this.#unkept = url;
+        return blob;
+      }
+    } catch {
+      // not stored: the model still runs from memory
+    }
+    return bytesBlob(bytes);
+  }
+
+  /** Deletes the download #storedBlob stored, if any (not accepted, or not to be kept). */
+  async #dropUnkept() {
+    const url = this.#unkept;
+    this.#unkept = null;
+    if (url) await this.#store.delete(url).catch(() => false);
   }
 
   /** @param {string} url */
@@ -402,7 +437,11 @@ export class ModelManager {
         else this.#fail('keepFailed', { name: c.name, message: /** @type {Error} */ (err).message || String(err) });
       }
     }
+    const keep = /** @type {HTMLInputElement} */ (this.ui.keep).checked;
     const ok = await this.select(c.blob, c.name, c.url, c.info);
+    // The page has read the blob (or failed to): a download not to be kept leaves the cache.
+    if (keep) this.#unkept = null;
+    await this.#dropUnkept();
     void this.refresh();
     return ok;
   }

@@ -28,6 +28,31 @@ export function benchPromptText(nWords) {
  */
 export const BENCH_BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => i + 3);
 
+/**
+ * The same for the Qwen-shaped model (make_bench_models.py Q05, qwen_bench_model.py): its ids
+ * 0..255 are the byte-level symbols in byte order, and those of bytes 0x80..0xFF are not UTF-8
+ * alone. Its other tokens are Chinese characters and words, letter strings and control tokens.
+ */
+export const QWEN_BENCH_BYTE_TOKENS = Array.from({ length: 128 }, (_, i) => i + 128);
+
+/**
+ * What a benchmark model is, from its name: 'poetry' (the shipped model: its own prompt, no
+ * bans), 'qwen' (Q05-*), else 'llama' (S15, P8, S110).
+ * @param {string} name  model stem, e.g. 'Q05-q4_k_m'
+ * @param {boolean} [poetry]
+ */
+export function benchKind(name, poetry = false) {
+  if (poetry) return 'poetry';
+  return /^Q05-/.test(name) ? 'qwen' : 'llama';
+}
+
+/** Prompt text and banned tokens of a benchmark model kind (benchKind). */
+export function benchSetup(kind, nPrompt) {
+  if (kind === 'poetry') return { promptText: POETRY_PROMPT_TEXT, banTokens: [] };
+  return { promptText: benchPromptText(nPrompt - 1),
+    banTokens: kind === 'qwen' ? QWEN_BENCH_BYTE_TOKENS : BENCH_BYTE_TOKENS };
+}
+
 /** A prompt for the poetry model (character-level): repeated classical lines. */
 export const POETRY_PROMPT_TEXT =
   '床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。白日依山盡，黃河入海流。欲窮千里目，更上一層樓。' +
@@ -48,7 +73,8 @@ function check(r, what) {
  *   mark: called at 'prefill-start', 'prefill-end', 'decode-end' of the measured run (the browser
  *   benchmark samples the CPU time Chromium used between them)
  *   nAgree: after the measured run, also decode this many greedy tokens from promptText as it
- *   is (BOS + its tokens, not repeated or cut to nPrompt) with EOS banned, for the comparison
+ *   is (its tokens, after BOS where the file's add_bos_token asks for one; not repeated or cut
+ *   to nPrompt) with EOS banned, for the comparison
  *   with llama.cpp (ignore_eos): result.agreement = { nPrompt, tokens }
  */
 export function benchInkstone(M, bytes, o) {
@@ -70,8 +96,13 @@ export function benchInkstone(M, bytes, o) {
   const loadMs = now() - t0;
   try {
     const info = s.info();
-    let tokens = check(s.tokenize(o.promptText, true), 'tokenize').tokens;
-    while (tokens.length < o.nPrompt) tokens = tokens.concat(tokens.slice(1));  // repeat (no 2nd BOS)
+    // BOS where the file asks for it, as llama.cpp (and so wllama) does: Qwen's files say
+    // add_bos_token false; tokenize(text, true) would put one first regardless.
+    const addBosMeta = info.meta?.['tokenizer.ggml.add_bos_token'];
+    const addBos = typeof addBosMeta === 'boolean' ? addBosMeta : info.tokenizer !== 'gpt2';
+    let tokens = check(s.tokenize(o.promptText, addBos), 'tokenize').tokens;
+    const body = addBos ? tokens.slice(1) : tokens;
+    while (tokens.length < o.nPrompt) tokens = tokens.concat(body);  // repeat (no 2nd BOS)
     tokens = tokens.slice(0, o.nPrompt);
     const gen = { seed: 1, temperature: 0, maxTokens: o.nDecode, stopAtEos: false,
       logitBias: Object.fromEntries((o.banTokens || []).map((t) => [t, -1e30])) };
@@ -109,7 +140,7 @@ export function benchInkstone(M, bytes, o) {
     const r = run(tokens, o.nDecode, o.mark);
     let agreement;
     if (o.nAgree) {
-      const prompt = check(s.tokenize(o.promptText, true), 'tokenize').tokens;
+      const prompt = check(s.tokenize(o.promptText, addBos), 'tokenize').tokens;
       // EOS banned as llama.cpp's ignore_eos does (a -inf bias), which the wllama side uses.
       const logitBias = { ...gen.logitBias, [info.eos]: -Infinity };
       check(s.begin(prompt, { ...gen, logitBias, maxTokens: o.nAgree }), 'begin');

@@ -10,6 +10,9 @@ issue's table. Shapes (llama2.c / TinyStories-like):
   S15   n_embd 288, 6 layers, 6 heads, n_ff 768,  vocab 32000
   P8    n_embd 384, 6 layers, 6 heads, n_ff 1024, vocab 8000
   S110  n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000
+  Q05   Qwen2.5-0.5B's shape (qwen2, 494M weights, vocab 151936), types q8_0 and q4_k_m
+        (a Q4_K_M-style mix): qwen_bench_model.py; only when asked (--models Q05; ~0.5 GB,
+        minutes to write)
 Tied output (no output.weight), context 512, fixed seed: the same bytes on every run. The
 vocabulary is a valid `llama` (SentencePiece-style) one so llama.cpp / wllama load the same file:
 <unk> <s> </s>, the 256 byte tokens, then filler pieces. Tensors are streamed to disk one at a
@@ -17,7 +20,6 @@ time (the F32 S110 file is ~440 MB).
 """
 import argparse
 import os
-import struct
 import sys
 
 import numpy as np
@@ -25,6 +27,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "gguf"))
 import gguf_writer as gw  # noqa: E402
+import qwen_bench_model  # noqa: E402
 
 SHAPES = {
     "S15": dict(n_embd=288, n_layer=6, n_head=6, n_ff=768, n_vocab=32000),
@@ -73,12 +76,6 @@ def tensor_list(hp):
     return t
 
 
-def tensor_bytes(shape, gtype):
-    n = int(np.prod(shape))
-    return {gw.GGML_F32: 4 * n, gw.GGML_F16: 2 * n, gw.GGML_Q8_0: n // 32 * 34,
-            gw.GGML_Q4_0: n // 32 * 18}[gtype]
-
-
 def write_model(path, name, hp, wtype):
     w = gw.GGUFWriter()
     gw.add_llama_hparams(w, n_vocab=hp["n_vocab"], n_embd=hp["n_embd"], n_layer=hp["n_layer"],
@@ -96,35 +93,17 @@ def write_model(path, name, hp, wtype):
     w.add("tokenizer.ggml.unknown_token_id", 0, gw.T_UINT32)
     w.add("tokenizer.ggml.add_bos_token", True, gw.T_BOOL)
 
-    # Header: the writer's own encoding of the metadata, then the tensor infos with offsets.
-    tensors = [(n, s, std, gw.GGML_F32 if std is None else wtype) for n, s, std in tensor_list(hp)]
-    head = [gw.GGUF_MAGIC, struct.pack("<IQQ", gw.GGUF_VERSION, len(tensors), len(w.kv))]
-    for key, vtype, value in w.kv:
-        head.append(gw._str(key) + struct.pack("<I", vtype) + gw.encode_value(vtype, value))
-    offset = 0
-    for tname, shape, _, gtype in tensors:
-        ne = tuple(reversed(shape))
-        head.append(gw._str(tname) + struct.pack("<I", len(ne)) +
-                    b"".join(struct.pack("<Q", d) for d in ne) + struct.pack("<IQ", gtype, offset))
-        offset += tensor_bytes(shape, gtype)
-        offset += (-offset) % w.alignment
-    head_bytes = b"".join(head)
-    head_bytes += b"\0" * ((-len(head_bytes)) % w.alignment)
-
+    # One generator, drawn from in file order, one whole tensor at a time (the F32 S110 file is
+    # ~440 MB; no tensor of these shapes is large).
     rng = np.random.default_rng(SEED)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as out:
-        out.write(head_bytes)
-        for tname, shape, std, gtype in tensors:
-            if std is None:
-                x = rng.uniform(0.8, 1.2, shape).astype(np.float32)
-            else:
-                x = (rng.standard_normal(shape, dtype=np.float32) * std).astype(np.float32)
-            raw = gw.encode_tensor(x, gtype)
-            assert len(raw) == tensor_bytes(shape, gtype), tname
-            out.write(raw)
-            out.write(b"\0" * ((-len(raw)) % w.alignment))
-    os.replace(tmp, path)
+
+    def draw(shape, std):
+        if std is None:
+            return lambda: iter([rng.uniform(0.8, 1.2, shape).astype(np.float32)])
+        return lambda: iter([(rng.standard_normal(shape, dtype=np.float32) * std).astype(np.float32)])
+
+    w.write_streamed(path, [(n, s, gw.GGML_F32 if std is None else wtype, draw(s, std))
+                            for n, s, std in tensor_list(hp)])
 
 
 def default_out():
@@ -137,18 +116,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=default_out())
     ap.add_argument("--models", default="S15,P8,S110")
-    ap.add_argument("--types", default=None, help="default: q8_0 for all, plus f32 for S110")
+    ap.add_argument("--types", default=None,
+                    help="default: q8_0 for all, plus f32 for S110, plus q4_k_m for Q05")
     ap.add_argument("--force", action="store_true", help="rewrite files that exist")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     for m in a.models.split(","):
-        types = a.types.split(",") if a.types else (["q8_0", "f32"] if m == "S110" else ["q8_0"])
+        extra = {"S110": ["f32"], "Q05": ["q4_k_m"]}.get(m, [])
+        types = a.types.split(",") if a.types else ["q8_0"] + extra
         for t in types:
             path = os.path.join(a.out, f"{m}-{t}.gguf")
             if os.path.exists(path) and not a.force:
                 print(f"exists  {path}")
                 continue
-            write_model(path, f"bench-{m}-{t}", SHAPES[m], TYPES[t])
+            if m == "Q05":
+                qwen_bench_model.write(path, t)
+            else:
+                write_model(path, f"bench-{m}-{t}", SHAPES[m], TYPES[t])
             print(f"wrote   {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
 
 

@@ -11,9 +11,10 @@
 //
 // Options (defaults in brackets):
 //   --models DIR        GGUFs from make_bench_models.py [/work/cache/bench-models or build/bench-models]
-//   --only LIST         model stems, e.g. S15-q8_0,P8-q8_0 [S15-q8_0,P8-q8_0,S110-q8_0,S110-f32]
+//   --only LIST         model stems, e.g. S15-q8_0,P8-q8_0 [S15-q8_0,P8-q8_0,S110-q8_0,S110-f32];
+//                       also Q05-q8_0, Q05-q4_k_m (Qwen2.5-0.5B's shape: make_bench_models.py --models Q05)
 //   --poetry FILE       the shipped poetry model [first assets/models/*.gguf, if any]
-//   --skip LIST         any of native,native-ref,llama,node,chromium,wllama
+//   --skip LIST         any of native,native-ref,llama,node,chromium,wllama,poetry
 //   --threads LIST      thread counts of the native runs and of Chromium [1,2]
 //   --repeats N         runs per (engine, model, threads); the best is kept [2]
 //   --prompt N --decode N                                       [128, 120]
@@ -40,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 
 import { ROOT, startServer } from '../lib/static-server.mjs';
 import { launchChromium } from '../lib/chromium.mjs';
+import { benchKind } from './inkstone-bench-core.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -77,13 +79,15 @@ const poetryPath = opt(
 );
 
 const models = only
-  .map((stem) => ({ name: stem, file: path.join(modelsDir, `${stem}.gguf`), poetry: false }))
+  .map((stem) => ({ name: stem, file: path.join(modelsDir, `${stem}.gguf`), poetry: false, kind: benchKind(stem) }))
   .filter((m) => {
     if (fs.existsSync(m.file)) return true;
     console.error(`skip ${m.name}: ${m.file} is missing (run tools/bench/make_bench_models.py)`);
     return false;
   });
-if (poetryPath && fs.existsSync(poetryPath)) models.push({ name: 'poetry', file: path.resolve(poetryPath), poetry: true });
+if (poetryPath && fs.existsSync(poetryPath) && !skip.has('poetry')) {
+  models.push({ name: 'poetry', file: path.resolve(poetryPath), poetry: true, kind: 'poetry' });
+}
 if (models.length === 0) {
   console.error('no models to run');
   process.exit(2);
@@ -185,8 +189,8 @@ if (!skip.has('node')) {
       let best = null;
       for (let r = 0; r < repeats; r++) {
         try {
-          const args = [path.join(HERE, 'node-runner.mjs'), m.file, '--wasm-dir', wasmDir, '--prompt', String(nPrompt), '--decode', String(nDecode)];
-          if (m.poetry) args.push('--poetry');
+          const args = [path.join(HERE, 'node-runner.mjs'), m.file, '--wasm-dir', wasmDir, '--prompt', String(nPrompt),
+            '--decode', String(nDecode), '--kind', m.kind];
           const { stdout, maxRssBytes } = runMeasured('node', args);
           const j = JSON.parse(stdout.trim().split('\n').pop());
           const res = { ...j, model: m.name, maxRssBytes };
@@ -288,7 +292,7 @@ if (wantChromium) {
 
   for (const m of models) {
     for (const t of threadList) {
-      const cfg = { modelUrl: `${base}/models/${m.name}.gguf`, nThreads: t, nPrompt, nDecode, poetry: m.poetry,
+      const cfg = { modelUrl: `${base}/models/${m.name}.gguf`, nThreads: t, nPrompt, nDecode, kind: m.kind,
         wasmUrl: `${base}${wasmUrl}`, wllamaUrl: `${base}/${path.relative(ROOT, wllamaDir)}`,
         wllamaLog: argv.includes("--wllama-log"), nAgree };
       const best = { inkstone: null, wllama: null };

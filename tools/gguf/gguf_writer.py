@@ -8,6 +8,7 @@ the tensor types F32, F16, Q8_0 and Q4_0 with ggml's block layouts:
 and the K-quants Q4_K, Q5_K, Q6_K (super-blocks of 256; our own quantizer, k_quants.py).
 Tensor dims are written innermost first (ne[0] = row length), as ggml does.
 """
+import os
 import struct
 
 import numpy as np
@@ -161,25 +162,62 @@ class GGUFWriter:
             raise ValueError(f"{name}: row length {x.shape[-1]} is not a multiple of {block}")
         self.tensors.append((name, tuple(reversed(x.shape)), ggml_type, encode_tensor(x, ggml_type)))
 
-    def to_bytes(self):
-        head = [GGUF_MAGIC, struct.pack("<IQQ", GGUF_VERSION, len(self.tensors), len(self.kv))]
+    def _header(self, infos):
+        """infos: (name, ne, ggml type, data bytes) per tensor, in file order -> padded header."""
+        head = [GGUF_MAGIC, struct.pack("<IQQ", GGUF_VERSION, len(infos), len(self.kv))]
         for key, vtype, value in self.kv:
             head.append(_str(key) + struct.pack("<I", vtype) + encode_value(vtype, value))
         offset = 0
-        data = []
-        for name, ne, gtype, raw in self.tensors:
+        for name, ne, gtype, nbytes in infos:
             head.append(_str(name) + struct.pack("<I", len(ne)) +
                         b"".join(struct.pack("<Q", d) for d in ne) + struct.pack("<IQ", gtype, offset))
-            pad = (-len(raw)) % self.alignment
-            data.append(raw + b"\0" * pad)
-            offset += len(raw) + pad
+            offset += nbytes + (-nbytes) % self.alignment
         head_bytes = b"".join(head)
-        head_bytes += b"\0" * ((-len(head_bytes)) % self.alignment)
-        return head_bytes + b"".join(data)
+        return head_bytes + b"\0" * ((-len(head_bytes)) % self.alignment)
+
+    def to_bytes(self):
+        head = self._header([(n, ne, g, len(raw)) for n, ne, g, raw in self.tensors])
+        return head + b"".join(raw + b"\0" * ((-len(raw)) % self.alignment)
+                               for _, _, _, raw in self.tensors)
 
     def write(self, path):
         with open(path, "wb") as f:
             f.write(self.to_bytes())
+
+    def write_streamed(self, path, specs):
+        """Write the metadata added so far and the tensors of `specs` without holding them all:
+        specs = [(name, shape in PyTorch order, ggml type, chunks)], chunks() yielding float32
+        arrays of whole rows in order (row-wise quantization makes the chunks independent). The
+        file appears under `path` only once complete (written to path + ".tmp" first)."""
+        infos = [(name, tuple(reversed(shape)), gtype, tensor_nbytes(shape, gtype))
+                 for name, shape, gtype, _ in specs]
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as out:
+            out.write(self._header(infos))
+            for (name, shape, gtype, chunks), (_, _, _, nbytes) in zip(specs, infos):
+                if shape[-1] % BLOCK_ELEMENTS.get(gtype, 1):
+                    raise ValueError(f"{name}: row length {shape[-1]} is not a multiple of "
+                                     f"{BLOCK_ELEMENTS[gtype]}")
+                written = 0
+                for x in chunks():
+                    raw = encode_tensor(x, gtype)
+                    out.write(raw)
+                    written += len(raw)
+                if written != nbytes:
+                    raise ValueError(f"{name}: wrote {written} bytes, expected {nbytes}")
+                out.write(b"\0" * ((-written) % self.alignment))
+        os.replace(tmp, path)
+
+
+def tensor_nbytes(shape, ggml_type):
+    """Bytes of a tensor of `shape` stored as `ggml_type`."""
+    n = int(np.prod(shape))
+    if ggml_type == GGML_F32:
+        return 4 * n
+    if ggml_type == GGML_F16:
+        return 2 * n
+    per_block = {GGML_Q8_0: 34, GGML_Q4_0: 18, **k_quants.BLOCK_BYTES}[ggml_type]
+    return n // BLOCK_ELEMENTS[ggml_type] * per_block
 
 
 LLAMA_TOKEN_NORMAL, LLAMA_TOKEN_UNKNOWN, LLAMA_TOKEN_CONTROL, LLAMA_TOKEN_USER_DEFINED, \

@@ -1,5 +1,5 @@
 // Module worker: runs Inkstone's wasm build (single-threaded or -mt) on one model, posts the result.
-import { benchInkstone, benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from '../inkstone-bench-core.mjs';
+import { benchInkstone, benchSetup } from '../inkstone-bench-core.mjs';
 
 self.onmessage = async (e) => {
   const cfg = e.data;
@@ -12,10 +12,10 @@ self.onmessage = async (e) => {
     const t1 = performance.now();
     const bytes = new Uint8Array(await (await fetch(cfg.modelUrl)).arrayBuffer());
     const fetchMs = performance.now() - t1;
-    const promptText = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
+    const { promptText, banTokens } = benchSetup(cfg.kind, cfg.nPrompt);
     const mark = (label) => self.postMessage({ mark: label });
     const r = benchInkstone(M, bytes, { nThreads: cfg.nThreads, nPrompt: cfg.nPrompt, nDecode: cfg.nDecode, promptText, mark,
-      banTokens: cfg.poetry ? [] : BENCH_BYTE_TOKENS, nAgree: cfg.nAgree });
+      banTokens, nAgree: cfg.nAgree });
     self.postMessage({ ok: true, result: { ...r, instantiateMs, fetchMs, loadMs: r.loadMs + instantiateMs } });
   } catch (err) {
     self.postMessage({ ok: false, error: String(err && err.stack ? err.stack : err) });

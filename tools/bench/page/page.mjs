@@ -2,7 +2,7 @@
 // window.benchWllama(cfg) runs wllama (@wllama/wllama from tools/bench/node_modules) on the same
 // model URL. Both resolve to plain result objects (tools/bench/run.mjs reads them), with
 // `agreement: { nPrompt, tokens }`, the first cfg.nAgree greedy tokens from the prompt text.
-import { benchPromptText, POETRY_PROMPT_TEXT, BENCH_BYTE_TOKENS } from '../inkstone-bench-core.mjs';
+import { benchPromptText, benchSetup } from '../inkstone-bench-core.mjs';
 
 const status = document.getElementById('status');
 
@@ -50,9 +50,9 @@ window.benchWllama = async (cfg) => {
       useCache: false,
     });
     const loadMs = performance.now() - t0;
-    const prompt = cfg.poetry ? POETRY_PROMPT_TEXT : benchPromptText(cfg.nPrompt - 1);
+    const { promptText: prompt, banTokens } = benchSetup(cfg.kind, cfg.nPrompt);
     const params = { max_tokens: cfg.nDecode, temp: 0, temperature: 0, ignore_eos: true, seed: 1, cache_prompt: false,
-      logit_bias: cfg.poetry ? [] : BENCH_BYTE_TOKENS.map((t) => [t, false]) };
+      logit_bias: banTokens.map((t) => [t, false]) };
     // Warm-up (same reason as Inkstone's: V8 tiers wasm up on later calls).
     console.log('wllama: loaded; warm-up');
     await wllama.createCompletion({ prompt: benchPromptText(16), ...params, max_tokens: 8 });
