@@ -244,10 +244,10 @@ export class ClassroomEngine {
    * @param {{promptTokens: number[], seed: number, temperature: number, topK: number,
    *          topP: number, minP: number, maxTokens: number, constraint: object | null,
    *          guidance: {scale: number, promptTokens: number[]} | null}} run
-   * @returns {Promise<{tokens: number[], texts: string[], draws: number[], probs: number[]}>}
+   * @returns {Promise<{tokens: number[], draws: number[], probs: number[]}>}
    */
   async normalRun(run) {
-    const out = { tokens: /** @type {number[]} */ ([]), texts: /** @type {string[]} */ ([]),
+    const out = { tokens: /** @type {number[]} */ ([]),
       draws: /** @type {number[]} */ ([]), probs: /** @type {number[]} */ ([]) };
     for await (const ev of this.ink.generate({
       promptTokens: run.promptTokens,
@@ -264,7 +264,6 @@ export class ClassroomEngine {
     })) {
       if (ev.type !== 'token') continue;
       out.tokens.push(ev.token);
-      out.texts.push(ev.text);
       out.draws.push(typeof ev.draw === 'number' ? ev.draw : -1);
       out.probs.push(ev.prob);
     }

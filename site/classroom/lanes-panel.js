@@ -1,8 +1,8 @@
 // The temperature lanes: normal runs of the runtime with the same seed at three temperatures;
 // step i draws the same random number u in every lane, so they differ only by temperature.
 
-import { el, byId, pct, inkAlpha, modelText, tokenChip } from './views.js';
-import { state, engine, tokenOf, ensurePieces, constraintSpec, guidanceSpec } from './page-state.js';
+import { el, byId, pct, inkAlpha, modelText, tokenChip, showPiece } from './views.js';
+import { state, engine, tokenOf, spellOf, ensurePieces, constraintSpec, guidanceSpec } from './page-state.js';
 import { t } from './strings.js';
 
 const $ = {
@@ -53,7 +53,7 @@ export async function runLanes() {
   const texts = el('div', 'lane-texts');
   runs.forEach((r, k) => {
     const p = el('p', 'lane-text');
-    p.append(el('span', 'lane-t', `T = ${temps[k]}`), modelText(r.texts.join('')));
+    p.append(el('span', 'lane-t', `T = ${temps[k]}`), modelText(showPiece(spellOf(r.tokens))));
     texts.append(p);
   });
   $.lanes.append(texts);

@@ -21,6 +21,7 @@
 import { ClassroomEngine } from './engine.js';
 import { runChain, drawToken, uniforms, softmax } from './sampler.js';
 import { loadSettings } from '../app/settings.js';
+import { spell } from './token-text.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -102,7 +103,12 @@ export function forgetPieces() {
 
 /** A token's text and kind (token-text.js). @param {number} id */
 export function tokenOf(id) {
-  return pieces.get(id) ?? { text: `#${id}`, kind: /** @type {const} */ ('text') };
+  return pieces.get(id) ?? { text: `#${id}`, kind: /** @type {const} */ ('text'), bytes: new Uint8Array() };
+}
+
+/** What tokens spell together (token-text.js spell). @param {number[]} ids */
+export function spellOf(ids) {
+  return spell(ids.map(tokenOf));
 }
 
 /** A token's text: whole characters, <0xNN> for bytes that are not UTF-8 alone. @param {number} id */

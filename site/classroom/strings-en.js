@@ -110,7 +110,7 @@ export const EN = {
   overlayAverage: 'average of every layer and head',
   layerHead: 'layer {layer}, head {head}',
   hintAttention: 'Shading: how much the newest token (outlined) attends to each position — {which}.',
-  hintTokens: '{n} tokens ({prompt} in the prompt, including <s>). Numbers are token ids.',
+  hintTokens: '{n} tokens ({prompt} in the prompt). Numbers are token ids.',
   backedUp: 'Backed up: {n} later token(s) kept — “Next” retakes them if the draw agrees; picking another token starts a branch.',
   branchAt: 'branch at step {at}: {text}',
 

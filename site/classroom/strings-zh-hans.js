@@ -110,7 +110,7 @@ export const ZH_HANS = {
   overlayAverage: '所有层和头的平均',
   layerHead: '第 {layer} 层，第 {head} 头',
   hintAttention: '底色：最新词元（加框）对每个位置的注意力有多少——{which}。',
-  hintTokens: '{n} 个词元（提示里 {prompt} 个，含 <s>）。数字是词元编号。',
+  hintTokens: '{n} 个词元（提示里 {prompt} 个）。数字是词元编号。',
   backedUp: '已后退：保留了后面 {n} 个词元——抽到同一个时“下一个词元”会重走它们；选别的词元就开一条分支。',
   branchAt: '第 {at} 步的分支：{text}',
 

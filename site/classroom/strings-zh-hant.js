@@ -116,7 +116,7 @@ export const ZH_HANT = {
   overlayAverage: '所有層和頭的平均',
   layerHead: '第 {layer} 層，第 {head} 頭',
   hintAttention: '底色：最新詞元（加框）對每個位置的注意力有多少——{which}。',
-  hintTokens: '{n} 個詞元（提示裡 {prompt} 個，含 <s>）。數字是詞元編號。',
+  hintTokens: '{n} 個詞元（提示裡 {prompt} 個）。數字是詞元編號。',
   backedUp: '已後退：保留了後面 {n} 個詞元——抽到同一個時「下一個詞元」會重走它們；選別的詞元就開一條分支。',
   branchAt: '第 {at} 步的分支：{text}',
 

@@ -2,7 +2,7 @@
 // (or shown as token ids), the token list, and the branches a back-up left.
 
 import { el, byId, num4, showPiece, inkAlpha, modelText, tokenChip } from './views.js';
-import { state, engine, pieceOf, tokenOf, currentTokens } from './page-state.js';
+import { state, engine, tokenOf, spellOf, currentTokens } from './page-state.js';
 import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
@@ -92,7 +92,7 @@ export function renderBranches(onRestore) {
   }
   state.branches.forEach((b, k) => {
     const btn = el('button', 'btn ghost small');
-    btn.append(...tParts('branchAt', { at: b.at, text: modelText(b.tokens.map((c) => showPiece(pieceOf(c.token))).join('')) }));
+    btn.append(...tParts('branchAt', { at: b.at, text: modelText(showPiece(spellOf(b.tokens.map((c) => c.token)))) }));
     btn.setAttribute('type', 'button');
     btn.addEventListener('click', () => onRestore(k));
     info.push(btn);

@@ -9,7 +9,7 @@
  * @typedef {'control'|'bytes'|'text'} TokenKind
  *   control: decodes to nothing, shown by its piece; bytes: has bytes that are not UTF-8 alone;
  *   text: whole characters
- * @typedef {{text: string, kind: TokenKind}} TokenText
+ * @typedef {{text: string, kind: TokenKind, bytes: Uint8Array}} TokenText
  */
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -34,7 +34,7 @@ export function byteName(b) {
  * @returns {TokenText}
  */
 export function tokenText(piece, bytes) {
-  if (bytes.length === 0) return { text: piece, kind: 'control' };
+  if (bytes.length === 0) return { text: piece, kind: 'control', bytes };
   let text = '';
   let whole = true;
   for (let i = 0; i < bytes.length;) {
@@ -56,7 +56,22 @@ export function tokenText(piece, bytes) {
       i += 1;
     }
   }
-  return { text, kind: whole ? 'text' : 'bytes' };
+  return { text, kind: whole ? 'text' : 'bytes', bytes };
+}
+
+/**
+ * What a run of tokens spells together: their bytes joined, then shown as one token's are (a
+ * character split over two tokens is whole again; control tokens spell nothing).
+ * @param {TokenText[]} tokens
+ */
+export function spell(tokens) {
+  const all = new Uint8Array(tokens.reduce((n, t) => n + t.bytes.length, 0));
+  let at = 0;
+  for (const t of tokens) {
+    all.set(t.bytes, at);
+    at += t.bytes.length;
+  }
+  return tokenText('', all).text;
 }
 
 /** Whether a token's text is more than one character (shown as one chip). @param {string} text */

@@ -9,7 +9,8 @@
 //     characters as one unit, bytes that are not UTF-8 alone as <0xNN>, never U+FFFD; the chips'
 //     bytes together are the runtime's decoding of the whole prompt), labels attention columns
 //     by token, and its bars at T = 1 are the runtime's distribution (same ids, same top
-//     probabilities); three steps take the tokens of a normal seeded run
+//     probabilities); three steps take the tokens of a normal seeded run; the lanes show a chip
+//     per token and spell each run's bytes
 //   - guidance (the playground's 扣題, default 2.5, shipped model): the table shows the
 //     conditioned, the unconditioned (无题) and the mixed distributions, and the mix equals
 //     softmax(uncond + s·(cond − uncond)) of two plain runs made here; the bars follow the mix
@@ -207,6 +208,25 @@ test('a Qwen GGUF in the classroom: ChatML prompt, tokens shown whole, the runti
     }
   }
   assert.deepEqual(shown.poem.map((c) => c.id), [...prompt, ...want]);
+
+  // The temperature lanes: a chip per token, and each lane's text its tokens' bytes together.
+  await page.fill('#lane-n', '6');
+  await page.click('#lanes-run');
+  await page.waitForSelector('.lane-grid');
+  await idle(page);
+  const lanes = await page.evaluate(() => Array.from(document.querySelectorAll('.lane-grid tr.lane'), (tr, k) => ({
+    tokens: (/** @type {HTMLElement} */ (tr).dataset.tokens || '').split(',').map(Number),
+    chips: Array.from(tr.querySelectorAll('.lane-tok'), (td) => Number(/** @type {HTMLElement} */ (td).dataset.id)),
+    text: document.querySelectorAll('.lane-text .cjk')[k]?.textContent ?? '',
+  })));
+  assert.equal(lanes.length, 3);
+  for (const lane of lanes) {
+    assert.deepEqual(lane.chips, lane.tokens);
+    const control = (/** @type {number} */ id) => /^<\|[a-z_]+\|>$/.test(s.tokenPiece(id));
+    assert.deepEqual(chipBytes(lane.text), lane.tokens.filter((id) => !control(id)).flatMap((id) => gpt2Bytes(s.tokenPiece(id))),
+      `lane text ${lane.text}`);
+    assert.ok(!lane.text.includes('\uFFFD'), lane.text);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });
