@@ -24,13 +24,15 @@ export function renderGuidance(rec) {
   if (!view) return;
   $.guide.dataset.scale = String(view.scale);
   const head = el('p', 'guide-head');
-  head.append(el('strong', '', t('guideTitle')), ' ', el('code', 'guide-formula', t('guideFormula')), ' ',
-    el('span', 'guide-s', t('guideScale', { s: view.scale })));
+  // The formula is notation, the same in every language.
+  head.append(el('strong', '', t('guideTitle')), ' ', el('code', 'guide-formula', 'logits = uncond + s · (cond − uncond)'), ' ',
+    el('span', 'guide-s', `s = ${view.scale}`));
   const note = el('p', 'hint');
   note.append(...tParts('guideNote', { title: modelText(`「${state.title}」`), untitled: modelText(`「${UNTITLED}」`) }));
   const table = el('table', 'guide-table');
   const hr = el('tr');
-  for (const key of ['guideColToken', 'guideColCond', 'guideColUncond', 'guideColMix']) hr.append(el('th', '', t(key)));
+  hr.append(el('th', '', t('guideColToken')), el('th', '', t('guideColCond')), el('th', '', t('guideColUncond')),
+    el('th', '', t('guideColMix')));
   const thead = el('thead');
   thead.append(hr);
   const body = el('tbody');

@@ -90,8 +90,6 @@ export const EN = {
   'error.other': 'Something went wrong (see the console).',
   modelLine: 'Model: {name} · {layers} layers × {heads} heads · {dims}-dimensional · vocabulary {vocab} ({tokenizer}) · {params} M parameters · {types} · id {id}',
   guideTitle: 'Guided toward the title',
-  guideFormula: 'logits = uncond + s · (cond − uncond)',
-  guideScale: 's = {s}',
   guideNote: 'cond: the prompt with the title {title}; uncond: the same prompt with the title {untitled}. The playground writes this way (s is set in its Brush panel; s = 1 is off), so the bars below are the mix after the sampler chain.',
   guideColToken: 'token',
   guideColCond: 'with the title (cond)',

@@ -90,8 +90,6 @@ export const ZH_HANS = {
   'error.other': '出了点问题（详见控制台）。',
   modelLine: '模型：{name} · {layers} 层 × {heads} 头 · {dims} 维 · 词表 {vocab}（{tokenizer}）· {params} M 参数 · {types} · 编号 {id}',
   guideTitle: '扣题引导',
-  guideFormula: 'logits = uncond + s · (cond − uncond)',
-  guideScale: 's = {s}',
   guideNote: 'cond：以{title}为题的提示；uncond：同一提示，题为{untitled}。写诗页就这样写（s 在它的“笔性”面板里设定；s = 1 即不引导），所以下面的条形是混合分布经过采样链之后的样子。',
   guideColToken: '词元',
   guideColCond: 'cond（有题）',

@@ -96,8 +96,6 @@ export const ZH_HANT = {
   'error.other': '出了點問題（詳見主控臺）。',
   modelLine: '模型：{name} · {layers} 層 × {heads} 頭 · {dims} 維 · 詞彙表 {vocab}（{tokenizer}）· {params} M 參數 · {types} · 編號 {id}',
   guideTitle: '扣題引導',
-  guideFormula: 'logits = uncond + s · (cond − uncond)',
-  guideScale: 's = {s}',
   guideNote: 'cond：以{title}為題的提示；uncond：同一提示，題為{untitled}。寫詩頁就這樣寫（s 在它的「筆性」面板裡設定；s = 1 即不引導），所以下面的條形是混合分佈經過取樣鏈之後的樣子。',
   guideColToken: '詞元',
   guideColCond: 'cond（有題）',

@@ -1,7 +1,7 @@
 // The text panel: the prompt and the tokens taken so far, shaded by the newest token's attention
 // (or shown as token ids), the token list, and the branches a back-up left.
 
-import { el, byId, num4, showPiece, inkAlpha, modelText, tokenChip } from './views.js';
+import { el, byId, num4, showPiece, inkAlpha, modelText, tokenChip, tokenCell } from './views.js';
 import { state, engine, tokenOf, spellOf, currentTokens } from './page-state.js';
 import { t, tParts } from './strings.js';
 
@@ -77,7 +77,7 @@ export function renderText(/** @type {StepRecord} */ rec) {
   body.replaceChildren();
   tokens.forEach((id, j) => {
     const row = el('tr');
-    row.append(el('td', '', String(j)), tokenChip(tokenOf(id), id, { tag: 'td' }), el('td', '', String(id)),
+    row.append(el('td', '', String(j)), tokenCell(tokenOf(id), id), el('td', '', String(id)),
       el('td', '', t(`how.${j < nPrompt ? 'prompt' : state.chosen[j - nPrompt].how}`)));
     body.append(row);
   });

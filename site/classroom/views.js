@@ -84,6 +84,13 @@ export function tokenChip(tok, id, options = {}) {
   return node;
 }
 
+/** A table cell holding a token's chip. @param {import('./token-text.js').TokenText} tok @param {number} id */
+export function tokenCell(tok, id) {
+  const td = el('td');
+  td.append(tokenChip(tok, id));
+  return td;
+}
+
 /**
  * Ink colour for a weight in [0, 1] (attention cells and the text overlay): alpha grows with the
  * square root so small weights stay visible.
