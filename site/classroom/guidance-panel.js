@@ -13,7 +13,7 @@ import { t, tParts } from './strings.js';
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 
 const $ = {
-  guide: byId('guide-mix'),
+  guide: byId('guidance-mix'),
 };
 
 /** @param {StepRecord} rec */
@@ -23,16 +23,16 @@ export function renderGuidance(rec) {
   $.guide.replaceChildren();
   if (!view) return;
   $.guide.dataset.scale = String(view.scale);
-  const head = el('p', 'guide-head');
+  const head = el('p', 'guidance-head');
   // The formula is notation, the same in every language.
-  head.append(el('strong', '', t('guideTitle')), ' ', el('code', 'guide-formula', 'logits = uncond + s · (cond − uncond)'), ' ',
-    el('span', 'guide-s', `s = ${view.scale}`));
+  head.append(el('strong', '', t('guidanceTitle')), ' ', el('code', 'guidance-formula', 'logits = uncond + s · (cond − uncond)'), ' ',
+    el('span', 'guidance-s', `s = ${view.scale}`));
   const note = el('p', 'hint');
-  note.append(...tParts('guideNote', { title: modelText(`「${state.title}」`), untitled: modelText(`「${UNTITLED}」`) }));
-  const table = el('table', 'guide-table');
+  note.append(...tParts('guidanceNote', { title: modelText(`「${state.title}」`), untitled: modelText(`「${UNTITLED}」`) }));
+  const table = el('table', 'guidance-table');
   const hr = el('tr');
-  hr.append(el('th', '', t('guideColToken')), el('th', '', t('guideColCond')), el('th', '', t('guideColUncond')),
-    el('th', '', t('guideColMix')));
+  hr.append(el('th', '', t('guidanceColToken')), el('th', '', t('guidanceColCond')), el('th', '', t('guidanceColUncond')),
+    el('th', '', t('guidanceColMix')));
   const thead = el('thead');
   thead.append(hr);
   const body = el('tbody');
@@ -50,15 +50,15 @@ export function renderGuidance(rec) {
     body.append(tr);
   }
   table.append(thead, body);
-  const wrap = el('div', 'guide-wrap');
+  const wrap = el('div', 'guidance-wrap');
   wrap.append(table);
   $.guide.append(head, note, wrap);
 }
 
 /** @param {number} p @param {string} className */
 function probCell(p, className) {
-  const td = el('td', `guide-p ${className}`);
+  const td = el('td', `guidance-p ${className}`);
   td.style.setProperty('--len', String(p));
-  td.append(el('span', 'guide-v', pct(p)));
+  td.append(el('span', 'guidance-v', pct(p)));
   return td;
 }

@@ -246,9 +246,9 @@ test('guidance: the classroom shows cond, uncond (无题) and their mix, as the 
     const u = nextStep(s, [...uncond, ...shown.chosen]);
     const mix = softmax(Array.from(c.logits, (l, k) => u.logits[k] + scale * (l - u.logits[k])));
     const table = await page.evaluate(() => ({
-      s: document.getElementById('guide-mix')?.dataset.scale,
-      shownS: document.querySelector('#guide-mix .guide-s')?.textContent,
-      rows: Array.from(document.querySelectorAll('#guide-mix tbody tr'), (tr) => {
+      s: document.getElementById('guidance-mix')?.dataset.scale,
+      shownS: document.querySelector('#guidance-mix .guidance-s')?.textContent,
+      rows: Array.from(document.querySelectorAll('#guidance-mix tbody tr'), (tr) => {
         const d = /** @type {HTMLElement} */ (tr).dataset;
         return { token: Number(d.token), cond: Number(d.cond), uncond: Number(d.uncond), mix: Number(d.mix) };
       }),
@@ -272,7 +272,7 @@ test('guidance: the classroom shows cond, uncond (无题) and their mix, as the 
     window.dispatchEvent(new StorageEvent('storage', { key }));
   });
   await idle(page);
-  await page.waitForSelector('#guide-mix', { state: 'hidden' });
+  await page.waitForSelector('#guidance-mix', { state: 'hidden' });
   const shown = await readPage(page);
   const plain = nextStep(s, [...cond, ...shown.chosen]);
   for (const b of shown.bars) assert.ok(Math.abs(b.final - plain.dist[b.token]) <= kMaxProbError, `unguided bar ${b.token}`);
