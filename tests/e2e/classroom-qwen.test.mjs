@@ -232,18 +232,20 @@ test('a Qwen GGUF in the classroom: ChatML prompt, tokens shown whole, the runti
 });
 
 test('guidance: the classroom shows cond, uncond (无题) and their mix, as the playground samples', { skip, timeout: 120_000 }, async () => {
+  // Two plain sessions, one per prompt, and a third for the guided run.
   const s = session(MODEL);
+  const sUncond = session(MODEL);
   const cond = s.tokenize('<七绝>春江\n', true).tokens;
   const uncond = s.tokenize('<七绝>无题\n', true).tokens;
   const scale = 2.5;  // the playground's default (site/app/settings.js)
   const { page, errors } = await openClassroom(/** @type {any} */ (site), frag('<七绝>', '春江', 9), { lang: 'en', settings: { guidance: scale } });
-  const want = run(s, cond, { seed: 9, maxTokens: 2, guidanceScale: scale, guidancePrompt: uncond });
+  const want = run(session(MODEL), cond, { seed: 9, maxTokens: 2, guidanceScale: scale, guidancePrompt: uncond });
   for (let i = 0; i <= 2; i++) {
     if (i > 0) await steps(page, 1);
     const shown = await readPage(page);
     assert.deepEqual(shown.chosen, want.slice(0, i), `step ${i}: the guided run's tokens`);
     const c = nextStep(s, [...cond, ...shown.chosen]);
-    const u = nextStep(s, [...uncond, ...shown.chosen]);
+    const u = nextStep(sUncond, [...uncond, ...shown.chosen]);
     const mix = softmax(Array.from(c.logits, (l, k) => u.logits[k] + scale * (l - u.logits[k])));
     const table = await page.evaluate(() => ({
       s: document.getElementById('guidance-mix')?.dataset.scale,
