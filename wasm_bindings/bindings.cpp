@@ -135,6 +135,14 @@ class Session {
 
   std::string token_piece(int id) const { return std::string(model_->vocab.token_piece(id)); }
 
+  // The bytes a token decodes to (a Uint8Array; empty for control tokens such as BOS): a byte
+  // token of a multi-byte character is not UTF-8 alone, so it cannot travel as a string.
+  val token_bytes(int id) const {
+    const std::string b = model_->vocab.token_bytes(id);
+    return val::global("Uint8Array").new_(
+        val(emscripten::typed_memory_view(b.size(), reinterpret_cast<const uint8_t*>(b.data()))));
+  }
+
   val begin(val tokens, val options) {
     auto prompt = read_tokens(tokens, model_->vocab.n_vocab(), "begin: prompt");
     if (!prompt.ok()) return error_object(prompt.error());
@@ -584,6 +592,7 @@ EMSCRIPTEN_BINDINGS(inkstone) {
       .function("tokenizeSpecial", &Session::tokenize_special)
       .function("detokenize", &Session::detokenize)
       .function("tokenPiece", &Session::token_piece)
+      .function("tokenBytes", &Session::token_bytes)
       .function("begin", &Session::begin)
       .function("step", &Session::step)
       .function("forceToken", &Session::force_token)

@@ -506,6 +506,18 @@ export class Inkstone extends EventTarget {
     return r.pieces;
   }
 
+  /**
+   * The bytes each token decodes to (empty for control tokens such as BOS). A byte-level BPE or
+   * byte-fallback vocabulary has tokens that are part of a character: not UTF-8 alone.
+   * @param {number[]} tokens
+   * @returns {Promise<Uint8Array[]>}
+   */
+  async tokenBytes(tokens) {
+    await this.#whenReady();
+    const r = await this.#send('pieces', { tokens });
+    return r.bytes;
+  }
+
   // -------------------------------------------------------------- modules of web/
 
   /**

@@ -32,8 +32,9 @@
 //   tokenize    { text, addBos, special? }                               -> { tokens }
 //               special: control pieces in the text are matched whole (ChatML markup)
 //   detokenize  { tokens }                                               -> { text }
-//   pieces      { tokens }                                               -> { pieces: string[] }
-//               each token's raw piece (byte tokens as <0xNN>, "" for a bad id)
+//   pieces      { tokens }                              -> { pieces: string[], bytes: Uint8Array[] }
+//               each token's raw piece (byte tokens as <0xNN>, "" for a bad id) and the bytes
+//               it decodes to (empty for control tokens and a bad id)
 //   generate    { prompt?: string, promptTokens?: number[], addBos?, special?, options: SamplingOptions }
 //               -> token events, then GenerateSummary. A cancelled generation replies
 //                  { ok: false, error: { code: 'aborted' } }. An option left out takes the

@@ -192,7 +192,8 @@ async function dispatch(request) {
     }
     case 'pieces': {
       const s = requireSession();
-      return replyOk(id, { pieces: toTokenArray(payload.tokens, 'tokens').map((t) => s.tokenPiece(t)) });
+      const tokens = toTokenArray(payload.tokens, 'tokens');
+      return replyOk(id, { pieces: tokens.map((t) => s.tokenPiece(t)), bytes: tokens.map((t) => s.tokenBytes(t)) });
     }
     case 'generate':
       return generate(id, payload);

@@ -2,8 +2,8 @@
 // the causal matrix of the chosen head over the steps recorded so far, and hover tips with the
 // exact values.
 
-import { el, byId, num4, showPiece, inkAlpha, modelText } from './views.js';
-import { state, engine, pieceOf, currentTokens } from './page-state.js';
+import { el, byId, num4, inkAlpha, tokenChip } from './views.js';
+import { state, engine, tokenOf, currentTokens } from './page-state.js';
 import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
@@ -15,11 +15,14 @@ const $ = {
   tip: byId('tip'),
 };
 
-/** A heatmap column header: the token's piece (tags like <七绝> in small type). @param {number} id */
+/**
+ * A heatmap column header: one position, one token, whatever it spells (tags like <七绝> and
+ * control tokens in small type). @param {number} id
+ */
 function colHeader(id) {
-  const piece = pieceOf(id);
-  const th = modelText(showPiece(piece), 'th', 'col cjk');
-  if (piece.length > 2 && /^<.*>$/.test(piece)) th.classList.add('special');
+  const tok = tokenOf(id);
+  const th = tokenChip(tok, id, { tag: 'th', className: 'col' });
+  if (tok.kind !== 'text' || /^<[^<>]+>$/.test(tok.text)) th.classList.add('special');
   th.title = t('tokenN', { id });
   return th;
 }
@@ -89,7 +92,7 @@ export function renderAttention(rec, onSelect) {
     const q = r.nPos - 1;
     tr.dataset.query = String(q);
     const th = el('th', 'row');
-    th.append(`${q}: `, modelText(showPiece(pieceOf(tokens[q]))));
+    th.append(`${q}: `, tokenChip(tokenOf(tokens[q]), tokens[q]));
     tr.append(th);
     const base = (state.layer * nHead + state.head) * r.nPos;
     let sum = 0;
@@ -124,7 +127,7 @@ export function attachTips() {
       ? t('tipQuery', { q: row.dataset.query })
       : (row.classList.contains('avg') ? t('average') : t('layerHead', { layer: Number(row.dataset.layer) + 1, head: Number(row.dataset.head) + 1 }));
     if (cell.classList.contains('future')) $.tip.textContent = t('tipFuture', { who, pos });
-    else $.tip.replaceChildren(...tParts('tipValue', { who, pos, piece: modelText(showPiece(pieceOf(tokens[pos]))), v: cell.dataset.v || '' }));
+    else $.tip.replaceChildren(...tParts('tipValue', { who, pos, piece: tokenChip(tokenOf(tokens[pos]), tokens[pos]), v: cell.dataset.v || '' }));
     $.tip.hidden = false;
     const box = /** @type {HTMLElement} */ ($.tip.offsetParent || document.body).getBoundingClientRect();
     $.tip.style.setProperty('left', `${e.clientX - box.left + 12}px`);

@@ -9,9 +9,11 @@
 //   formula-panel.js      softmax(QKᵀ/√d_k) V computed from the runtime's Q/K/V, or the 2 × 5
 //                         worked example (worked-example.js) beside S·softmax(S)
 //   embedding-panel.js    the newest token's embedding row
+//   guidance-panel.js     with the playground's guidance: the conditioned, unconditioned (无题)
+//                         and mixed distributions
 //   lanes-panel.js        normal runs at three temperatures with one seed
 // Here: the setup row, the step buttons, sliders, the URL fragment, presenter mode, keys, the
-// guided tour and start-up.
+// guided tour, a model of the user's own (the Models dialog) and start-up.
 
 import { runChain } from './sampler.js';
 import { encodeState, decodeState } from './link-state.js';
@@ -23,7 +25,7 @@ import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
-  setFormulaMode, MAX_STEPS,
+  setFormulaMode, setGuidance, forgetPieces, MAX_STEPS,
 } from './page-state.js';
 import { renderText, renderBranches } from './text-panel.js';
 import { renderDistribution } from './distribution-panel.js';
@@ -297,6 +299,67 @@ function onKey(/** @type {KeyboardEvent} */ e) {
   }
 }
 
+/** The layer and head pickers for the loaded model; a pick it lacks goes back to 1/1. */
+function fillPickers(/** @type {import('../web/protocol.js').ModelInfo} */ info) {
+  $.layer.replaceChildren();
+  $.head.replaceChildren();
+  for (let l = 0; l < info.nLayer; l++) $.layer.append(new Option(String(l + 1), String(l)));
+  for (let h = 0; h < info.nHead; h++) $.head.append(new Option(String(h + 1), String(h)));
+  if (state.layer >= info.nLayer || state.head >= info.nHead) pickHead(0, 0);
+  $.layer.value = String(state.layer);
+  $.head.value = String(state.head);
+}
+
+/**
+ * Runs a model the user brought through the Models dialog (site/pwa/model-manager.js) with the
+ * playground's loader, and starts again from the setup row's prompt, written as the playground
+ * writes it for that model. If it fails, the default model comes back.
+ * @param {Blob} blob
+ * @param {string} name
+ */
+async function switchModel(blob, name) {
+  setBusy(true);
+  document.body.classList.add('busy');
+  document.body.dataset.model = 'loading';
+  try {
+    setStatus('status.loading');
+    const info = await engine.loadBlob(blob);
+    await afterLoad(info);
+    await startFromSetup();
+    setStatus('status.switched', { name });
+    document.body.dataset.model = 'ready';
+    document.body.dataset.modelName = name;
+    window.dispatchEvent(new CustomEvent('inkstone:model-loaded', { detail: { name, info } }));
+    return info;
+  } catch (err) {
+    console.error(err);
+    showError(err);
+    document.body.dataset.model = 'error';
+    void engine.load(DEFAULT_MODEL_URL, () => {}).then(afterLoad).then(startFromSetup).catch(showError);
+    throw err;
+  } finally {
+    setBusy(false);
+    document.body.classList.remove('busy');
+    updateButtons();
+  }
+}
+
+/** What a newly loaded model needs: its token texts, pickers, model line and the tone tables. */
+async function afterLoad(/** @type {import('../web/protocol.js').ModelInfo} */ info) {
+  forgetPieces();
+  fillPickers(info);
+  writeModelLine();
+  $.modelLine.dataset.modelId = engine.modelId;
+  try {
+    await engine.loadProsody(new URL('assets/prosody/', location.href).href);
+    $.rules.disabled = false;
+  } catch (err) {
+    $.rules.disabled = true;
+    $.rules.checked = false;
+    console.warn('prosody tables unavailable', err);
+  }
+}
+
 /** @param {Partial<import('./link-state.js').LinkState>} s */
 function applyLink(s) {
   if (s.formTag) {
@@ -385,9 +448,17 @@ async function main() {
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
   byId('lang-toggle').addEventListener('click', () => toggleLanguage('lang'));
   byId('script-toggle').addEventListener('click', () => toggleLanguage('script'));
-  // The playground in another tab changed the language: follow it.
+  // The playground in another tab changed the language or the guidance: follow it.
   window.addEventListener('storage', () => {
     if (followSettings()) resay();
+    if (setGuidance(loadSettings().guidance) && state.ready) void busy(refresh);
+  });
+  window.addEventListener('inkstone:model-selected', (event) => {
+    const detail = /** @type {CustomEvent} */ (event).detail;
+    if (!state.ready || state.busy || !detail || !(detail.source instanceof Blob)) return;
+    event.preventDefault();
+    const loading = switchModel(detail.source, String(detail.name || 'model'));
+    if (typeof detail.respondWith === 'function') detail.respondWith(loading);
   });
   byId('theme-toggle').addEventListener('click', toggleTheme);
   document.addEventListener('keydown', onKey);
@@ -444,17 +515,7 @@ async function main() {
       const [key] = explain(warning);
       storeWarning = key;
     });
-    for (let l = 0; l < info.nLayer; l++) $.layer.append(new Option(String(l + 1), String(l)));
-    for (let h = 0; h < info.nHead; h++) $.head.append(new Option(String(h + 1), String(h)));
-    writeModelLine();
-    $.modelLine.dataset.modelId = engine.modelId;
-    try {
-      await engine.loadProsody(new URL('assets/prosody/', location.href).href);
-    } catch (err) {
-      $.rules.disabled = true;
-      $.rules.checked = false;
-      console.warn('prosody tables unavailable', err);
-    }
+    await afterLoad(info);
     setReady();
     await busy(async () => {
       await restore(fromLink || {});

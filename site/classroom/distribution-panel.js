@@ -1,11 +1,13 @@
 // The distribution panel: the next token's probabilities over the whole vocabulary after the
 // sampler chain (temperature, top-k, top-p, min-p), the stats, the draw on the cumulative bar,
-// and the mass the form rules removed.
+// and the mass the form rules removed. With guidance (guidance-panel.js) the chain works on the
+// mix the playground samples from.
 
 import { entropy, softmax, drawToken } from './sampler.js';
-import { el, byId, pct, showPiece, modelText, asModelText } from './views.js';
-import { state, engine, pieceOf, ensurePieces, drawFor, N_BARS } from './page-state.js';
+import { el, byId, pct, showPiece, asModelText, tokenChip } from './views.js';
+import { state, engine, pieceOf, tokenOf, ensurePieces, drawFor, N_BARS } from './page-state.js';
 import { t, tParts } from './strings.js';
+import { renderGuidance } from './guidance-panel.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -74,7 +76,7 @@ export function renderDistribution(rec, chain, onPick) {
     if (cut) li.classList.add('cut');
     if (id === drawn) li.classList.add('drawn');
     const key = el('span', 'bar-key', r < 9 ? String(r + 1) : '');
-    const tok = modelText(showPiece(pieceOf(id)), 'button', 'bar-tok cjk');
+    const tok = tokenChip(tokenOf(id), id, { tag: 'button', className: 'bar-tok', withId: true });
     tok.setAttribute('type', 'button');
     tok.title = t('barTake', { piece: showPiece(pieceOf(id)), id });
     tok.addEventListener('click', () => onPick(id));
@@ -102,7 +104,7 @@ export function renderDistribution(rec, chain, onPick) {
   if (u < 0) {
     $.drawLabel.textContent = t('drawGreedy');
   } else {
-    $.drawLabel.replaceChildren(...tParts('drawU', { n: i + 1, seed: state.seed, u: u.toFixed(6), piece: modelText(showPiece(pieceOf(drawn))) }));
+    $.drawLabel.replaceChildren(...tParts('drawU', { n: i + 1, seed: state.seed, u: u.toFixed(6), piece: tokenChip(tokenOf(drawn), drawn) }));
   }
   let cum = 0;
   const nSeg = Math.min(chain.nKept, 40);
@@ -150,14 +152,15 @@ export function renderDistribution(rec, chain, onPick) {
     const list = el('p', 'mask-list');
     list.append(document.createTextNode(t('maskList')));
     for (const w of worst.slice(0, 8)) {
-      list.append(modelText(showPiece(pieceOf(w.id)), 'span', 'mask-tok cjk'), document.createTextNode(` ${pct(w.p)}  `));
+      list.append(tokenChip(tokenOf(w.id), w.id, { className: 'mask-tok' }), document.createTextNode(` ${pct(w.p)}  `));
     }
     $.mask.append(list);
     void ensurePieces(worst.slice(0, 8).map((w) => w.id)).then(() => {
       const spans = list.querySelectorAll('.mask-tok');
-      worst.slice(0, 8).forEach((w, k) => { spans[k].textContent = showPiece(pieceOf(w.id)); });
+      worst.slice(0, 8).forEach((w, k) => spans[k].replaceWith(tokenChip(tokenOf(w.id), w.id, { className: 'mask-tok' })));
     });
   } else {
     $.mask.hidden = true;
   }
+  renderGuidance(rec);
 }

@@ -1,7 +1,7 @@
 // The embedding panel: the newest token's row of the embedding table (from the Q/K/V probe).
 
-import { el, byId, showPiece, vectorRow, modelText } from './views.js';
-import { pieceOf, currentTokens } from './page-state.js';
+import { el, byId, vectorRow, tokenChip } from './views.js';
+import { tokenOf, currentTokens } from './page-state.js';
 import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
@@ -24,7 +24,7 @@ export function renderEmbedding(rec) {
   for (const x of emb) norm += x * x;
   const p = el('p', 'dims');
   p.append(...tParts('embeddingDims', {
-    id: newest, piece: modelText(showPiece(pieceOf(newest))), n: emb.length, norm: Math.sqrt(norm).toFixed(3),
+    id: newest, piece: tokenChip(tokenOf(newest), newest), n: emb.length, norm: Math.sqrt(norm).toFixed(3),
   }));
   $.embedding.append(p, vectorRow(t('embeddingLabel'), emb));
 }

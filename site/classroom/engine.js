@@ -7,9 +7,12 @@
 // The model is loaded by the playground's loader (PoemEngine.load, site/app/engine.js): the same
 // model store (Cache API, web/model-store.js) and the same SHA-256 check against the site's
 // `<model>.sha256` sidecar, so both pages share one cached, verified copy. The probes then go
-// through that loader's client.
+// through that loader's client. A GGUF of the user's own (the Models dialog) goes through the
+// same loader (loadBlob), and is prompted as the playground prompts it (site/app/prompt-format.js).
 
 import { PoemEngine } from '../app/engine.js';
+import { poemPrompt, templateThinks, UNTITLED } from '../app/prompt-format.js';
+import { tokenText } from './token-text.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
 
@@ -39,6 +42,15 @@ import { PoemEngine } from '../app/engine.js';
  * @property {Float32Array} attention (nLayer, nHead, nPos)
  * @property {number} nPos
  * @property {QkvProbe | null} qkv
+ * @property {GuideRecord | null} guide  with guidance: `logits` above are the mix
+ */
+
+/**
+ * The two runs guidance mixes, each a plain run of the runtime (no guidance, no constraint).
+ * @typedef {object} GuideRecord
+ * @property {number} scale           s
+ * @property {Float32Array} cond      (nVocab) logits after the prompt with the title
+ * @property {Float32Array} uncond    (nVocab) logits after the prompt with the title 无题
  */
 
 /**
@@ -46,6 +58,8 @@ import { PoemEngine } from '../app/engine.js';
  * @property {number[]} promptTokens
  * @property {number[]} chosen        tokens taken after the prompt
  * @property {object | null} constraint
+ * @property {{scale: number, promptTokens: number[]} | null} guidance  classifier-free guidance
+ *           against `promptTokens` (the prompt with the title 无题), as the playground writes
  * @property {{layer: number, head: number}} pick
  */
 
@@ -80,6 +94,34 @@ export class ClassroomEngine {
   }
 
   /**
+   * Loads a model the user brought (the Models dialog), through the playground's loader.
+   * @param {Blob} blob
+   */
+  async loadBlob(blob) {
+    this.info = null;
+    this.info = await this.#loader.loadBlob(blob);
+    return this.info;
+  }
+
+  /**
+   * The prompt as the playground writes it for this model, and the same prompt with the title
+   * 无题 (guidance's unconditioned prompt).
+   * @param {string} formTag  Inkstone's form tag (<七绝>, …)
+   * @param {string} title
+   * @returns {Promise<{tokens: number[], untitled: number[]}>}
+   */
+  async prompt(formTag, title) {
+    const style = await this.#loader.promptStyle();
+    const thinks = templateThinks(this.info ?? {});
+    const special = style === 'chatml';
+    const encode = (/** @type {string} */ t) => {
+      const p = poemPrompt(style, { tag: formTag, title: t, thinks });
+      return this.ink.tokenize(p.text, { addBos: p.addBos, special });
+    };
+    return { tokens: await encode(title), untitled: await encode(UNTITLED) };
+  }
+
+  /**
    * @param {string} tables base URL of assets/prosody/
    */
   async loadProsody(tables) {
@@ -89,18 +131,34 @@ export class ClassroomEngine {
     );
   }
 
-  /** @param {string} text */
-  async tokenize(text) {
-    return this.ink.tokenize(text, { addBos: true });
+  /**
+   * What tokens spell (token-text.js): their bytes as text, <0xNN> for bytes that are not UTF-8
+   * alone, control tokens (BOS, <|im_start|>) by their piece.
+   * @param {number[]} ids
+   * @returns {Promise<import('./token-text.js').TokenText[]>}
+   */
+  async pieces(ids) {
+    if (!ids.length) return [];
+    const [pieces, bytes] = await Promise.all([this.ink.tokenPieces(ids), this.ink.tokenBytes(ids)]);
+    return ids.map((_, k) => tokenText(pieces[k], bytes[k]));
   }
 
   /**
-   * The pieces of tokens as the vocabulary spells them (byte tokens as <0xNN>, BOS as <s>).
-   * @param {number[]} ids
-   * @returns {Promise<string[]>}
+   * The logits after a prompt, from a plain run (no guidance, no constraint).
+   * @param {number[]} promptTokens
+   * @returns {Promise<Float32Array>}
    */
-  async pieces(ids) {
-    return ids.length ? this.ink.tokenPieces(ids) : [];
+  async #plainLogits(promptTokens) {
+    /** @type {any} */
+    let last = null;
+    for await (const ev of this.ink.generate({
+      promptTokens, seed: 0, temperature: 1, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, stopAtEos: false,
+      maxTokens: 1, probes: { distribution: true },
+    })) {
+      if (ev.type === 'token') last = ev;
+    }
+    if (!last) throw new Error('the runtime produced no step');
+    return /** @type {Float32Array} */ (last.logits);
   }
 
   /**
@@ -111,7 +169,7 @@ export class ClassroomEngine {
    * @returns {Promise<StepRecord>}
    */
   async probe(request) {
-    const { promptTokens, chosen, constraint, pick } = request;
+    const { promptTokens, chosen, constraint, guidance, pick } = request;
     const withRules = constraint !== null;
     const probes = { distribution: true, attention: true, qkv: { layer: pick.layer, head: pick.head } };
     /** @type {Record<string, any>} */
@@ -125,6 +183,12 @@ export class ClassroomEngine {
       stopAtEos: false,
       probes,
     };
+    if (guidance) {
+      // The unconditioned run reads the same tokens after its own prompt: forced ones go to both
+      // runs, as in the playground; chosen ones folded into the prompt are folded into its too.
+      options.guidanceScale = guidance.scale;
+      options.guidancePrompt = withRules ? guidance.promptTokens : [...guidance.promptTokens, ...chosen];
+    }
     if (withRules) {
       options.promptTokens = promptTokens;
       options.forceTokens = chosen;
@@ -153,6 +217,14 @@ export class ClassroomEngine {
         if (dist1[i] === 0 && Number.isFinite(logits[i])) banned[i] = 1;
       }
     }
+    // The two runs the mix is made of (the runtime's probe of a guided run gives the mix only).
+    const guide = guidance
+      ? {
+        scale: guidance.scale,
+        cond: await this.#plainLogits([...promptTokens, ...chosen]),
+        uncond: await this.#plainLogits([...guidance.promptTokens, ...chosen]),
+      }
+      : null;
     return {
       tokens: [...promptTokens, ...chosen],
       logits,
@@ -163,17 +235,19 @@ export class ClassroomEngine {
       attention: last.attention,
       nPos: last.nPos,
       qkv: last.qkv || null,
+      guide,
     };
   }
 
   /**
    * A normal run of the runtime (it samples): for the temperature lanes.
    * @param {{promptTokens: number[], seed: number, temperature: number, topK: number,
-   *          topP: number, minP: number, maxTokens: number, constraint: object | null}} run
-   * @returns {Promise<{tokens: number[], texts: string[], draws: number[], probs: number[]}>}
+   *          topP: number, minP: number, maxTokens: number, constraint: object | null,
+   *          guidance: {scale: number, promptTokens: number[]} | null}} run
+   * @returns {Promise<{tokens: number[], draws: number[], probs: number[]}>}
    */
   async normalRun(run) {
-    const out = { tokens: /** @type {number[]} */ ([]), texts: /** @type {string[]} */ ([]),
+    const out = { tokens: /** @type {number[]} */ ([]),
       draws: /** @type {number[]} */ ([]), probs: /** @type {number[]} */ ([]) };
     for await (const ev of this.ink.generate({
       promptTokens: run.promptTokens,
@@ -186,10 +260,10 @@ export class ClassroomEngine {
       maxTokens: run.maxTokens,
       constraint: run.constraint,
       stopAtEos: true,
+      ...(run.guidance ? { guidanceScale: run.guidance.scale, guidancePrompt: run.guidance.promptTokens } : {}),
     })) {
       if (ev.type !== 'token') continue;
       out.tokens.push(ev.token);
-      out.texts.push(ev.text);
       out.draws.push(typeof ev.draw === 'number' ? ev.draw : -1);
       out.probs.push(ev.prob);
     }

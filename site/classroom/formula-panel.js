@@ -6,8 +6,8 @@
 //           ·V as small matrices, the correct softmax(S) beside S·softmax(S), with the step
 //           where the two part marked
 
-import { el, byId, num4, showPiece, vectorRow, modelText } from './views.js';
-import { state, engine, pieceOf, currentTokens } from './page-state.js';
+import { el, byId, num4, vectorRow, tokenCell } from './views.js';
+import { state, engine, tokenOf, currentTokens } from './page-state.js';
 import { t } from './strings.js';
 import { workedExample, STEPS, PARTING_STEP } from './worked-example.js';
 
@@ -89,7 +89,7 @@ function renderHead(rec) {
     const a = ex[j] / z;
     const aCell = el('td', 'a-formula', num4(a));
     const rCell = el('td', 'a-runtime', num4(rec.attention[base + j]));
-    tr.append(el('td', '', String(j)), modelText(showPiece(pieceOf(tokens[j])), 'td'), el('td', '', dots[j].toFixed(3)),
+    tr.append(el('td', '', String(j)), tokenCell(tokenOf(tokens[j]), tokens[j]), el('td', '', dots[j].toFixed(3)),
       el('td', '', (dots[j] / scale).toFixed(3)), el('td', '', ex[j].toFixed(4)), aCell, rCell);
     const bar = el('span', 'mini-bar');
     bar.style.setProperty('--len', String(a));

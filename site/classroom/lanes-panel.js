@@ -1,8 +1,8 @@
 // The temperature lanes: normal runs of the runtime with the same seed at three temperatures;
 // step i draws the same random number u in every lane, so they differ only by temperature.
 
-import { el, byId, pct, showPiece, inkAlpha, modelText } from './views.js';
-import { state, engine, pieceOf, ensurePieces, constraintSpec } from './page-state.js';
+import { el, byId, pct, inkAlpha, modelText, tokenChip, showPiece } from './views.js';
+import { state, engine, tokenOf, spellOf, ensurePieces, constraintSpec, guidanceSpec } from './page-state.js';
 import { t } from './strings.js';
 
 const $ = {
@@ -25,6 +25,7 @@ export async function runLanes() {
       minP: state.settings.minP,
       maxTokens: n,
       constraint: constraintSpec(),
+      guidance: guidanceSpec(),
     }));
   }
   await ensurePieces(runs.flatMap((r) => r.tokens));
@@ -41,7 +42,7 @@ export async function runLanes() {
     tr.dataset.tokens = r.tokens.join(',');
     tr.append(el('th', '', `T = ${temps[k]}`));
     r.tokens.forEach((id, i) => {
-      const td = modelText(showPiece(pieceOf(id)), 'td', 'cjk lane-tok');
+      const td = tokenChip(tokenOf(id), id, { tag: 'td', className: 'lane-tok' });
       td.title = t('laneTip', { id, p: pct(r.probs[i]), u: r.draws[i] < 0 ? t('laneGreedy') : r.draws[i].toFixed(6) });
       td.style.setProperty('--w', inkAlpha(r.probs[i]).toFixed(3));
       tr.append(td);
@@ -52,7 +53,7 @@ export async function runLanes() {
   const texts = el('div', 'lane-texts');
   runs.forEach((r, k) => {
     const p = el('p', 'lane-text');
-    p.append(el('span', 'lane-t', `T = ${temps[k]}`), modelText(r.texts.join('')));
+    p.append(el('span', 'lane-t', `T = ${temps[k]}`), modelText(showPiece(spellOf(r.tokens))));
     texts.append(p);
   });
   $.lanes.append(texts);

@@ -11,9 +11,17 @@
 // The sampler settings are applied in JS with the runtime's own rules (sampler.js), so moving a
 // slider never runs the model again; the random number of step i is draw i of pcg32(seed), as in
 // a normal run.
+//
+// The prompt is the playground's (site/app/prompt-format.js): Inkstone's tags, ChatML for a Qwen
+// chat model, plain words otherwise. Guidance is the playground's too (its Brush panel's 扣題,
+// saved in site/app/settings.js): with a title and a scale s ≠ 1 the model samples from
+// uncond + s·(cond − uncond), the unconditioned prompt the same prompt with the title 无题, and
+// the records carry the three distributions.
 
 import { ClassroomEngine } from './engine.js';
-import { runChain, drawToken, uniforms } from './sampler.js';
+import { runChain, drawToken, uniforms, softmax } from './sampler.js';
+import { loadSettings } from '../app/settings.js';
+import { spell } from './token-text.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
 /** @typedef {import('./sampler.js').ChainResult} ChainResult */
@@ -21,6 +29,8 @@ import { runChain, drawToken, uniforms } from './sampler.js';
 
 /** Bars in the distribution panel. */
 export const N_BARS = 12;
+/** Rows of the guidance table. */
+export const N_GUIDE = 8;
 export const MAX_STEPS = 200;
 const LINE_END = /[，。！？；\n]/;
 
@@ -46,6 +56,10 @@ export const state = {
   formulaMode: /** @type {'head'|'worked'} */ ('head'),
   /** @type {number[]} */
   promptTokens: [],
+  /** @type {number[]} the same prompt with the title 无题 (the unconditioned prompt) */
+  untitledTokens: [],
+  /** the playground's guidance scale s (1 = off) */
+  guidance: loadSettings().guidance,
   /** @type {Taken[]} */
   chosen: [],
   /** @type {Taken[]} tokens after the current step that a back-up left (redo / branch) */
@@ -60,7 +74,7 @@ export const state = {
   ready: false,
 };
 
-/** @type {Map<number, string>} */
+/** @type {Map<number, import('./token-text.js').TokenText>} */
 const pieces = new Map();
 
 export const engine = new ClassroomEngine({ wasmBase: new URL('wasm/', location.href).href });
@@ -82,9 +96,24 @@ export async function ensurePieces(ids) {
   missing.forEach((id, k) => pieces.set(id, got[k]));
 }
 
-/** @param {number} id */
+/** Forgets every token's text (another model was loaded). */
+export function forgetPieces() {
+  pieces.clear();
+}
+
+/** A token's text and kind (token-text.js). @param {number} id */
+export function tokenOf(id) {
+  return pieces.get(id) ?? { text: `#${id}`, kind: /** @type {const} */ ('text'), bytes: new Uint8Array() };
+}
+
+/** What tokens spell together (token-text.js spell). @param {number[]} ids */
+export function spellOf(ids) {
+  return spell(ids.map(tokenOf));
+}
+
+/** A token's text: whole characters, <0xNN> for bytes that are not UTF-8 alone. @param {number} id */
 export function pieceOf(id) {
-  return pieces.get(id) ?? `#${id}`;
+  return tokenOf(id).text;
 }
 
 /** @param {number} id */
@@ -105,6 +134,11 @@ export function constraintSpec() {
   return form ? { form } : null;
 }
 
+/** Guidance as the playground applies it to a 詩: with a title and s ≠ 1; else null. */
+export function guidanceSpec() {
+  return state.title && state.guidance !== 1 ? { scale: state.guidance, promptTokens: state.untitledTokens } : null;
+}
+
 /** The record of the current step, fetched when missing. */
 export async function ensureRecord() {
   const i = state.chosen.length;
@@ -114,6 +148,7 @@ export async function ensureRecord() {
       promptTokens: state.promptTokens,
       chosen: state.chosen.map((c) => c.token),
       constraint: constraintSpec(),
+      guidance: guidanceSpec(),
       pick: { layer: state.layer, head: state.head },
     });
     if (rec && !fetched.qkv) return rec;  // a runtime without the Q/K/V probe: keep what we had
@@ -128,6 +163,18 @@ export function shownTokens(chain) {
   const ids = Array.from(chain.order.subarray(0, Math.max(N_BARS, Math.min(chain.nKept, 40))));
   ids.push(drawToken(chain, drawFor(state.chosen.length)).token);
   return ids;
+}
+
+/**
+ * With guidance, the three distributions at T = 1 (softmax of each run's logits; the mix's are
+ * the record's logits) and the rows the guidance table lists: the mix's most likely tokens.
+ * @param {StepRecord} rec
+ */
+export function guideView(rec) {
+  if (!rec.guide) return null;
+  const mix = softmax(rec.logits);
+  const ids = Array.from(mix.keys()).sort((a, b) => mix[b] - mix[a]).slice(0, N_GUIDE);
+  return { scale: rec.guide.scale, cond: softmax(rec.guide.cond), uncond: softmax(rec.guide.uncond), mix, ids };
 }
 
 /** The draw of step i (-1 when greedy). @param {number} i */
@@ -152,8 +199,9 @@ export async function start(prompt) {
   state.title = prompt.title;
   state.seed = prompt.seed;
   state.rules = prompt.rules;
-  const text = `${state.formTag}${state.title}\n`;
-  state.promptTokens = await engine.tokenize(text);
+  const tokens = await engine.prompt(state.formTag, state.title);
+  state.promptTokens = tokens.tokens;
+  state.untitledTokens = tokens.untitled;
   state.chosen = [];
   state.future = [];
   state.branches = [];
@@ -167,7 +215,8 @@ export async function start(prompt) {
 export async function refresh() {
   const rec = await ensureRecord();
   const chain = runChain(rec.logits, state.settings, rec.banned);
-  await ensurePieces([...currentTokens(), ...shownTokens(chain)]);
+  const guide = guideView(rec);
+  await ensurePieces([...currentTokens(), ...shownTokens(chain), ...(guide ? guide.ids : [])]);
   renderer(rec, chain);
 }
 
@@ -258,6 +307,18 @@ export function setFormulaMode(mode) {
 /** @param {{temperature: number, topK: number, topP: number, minP: number}} settings */
 export function setSettings(settings) {
   state.settings = settings;
+}
+
+/**
+ * The playground's guidance scale changed: the records (their logits are the mix) are fetched
+ * again; the tokens taken stay.
+ * @param {number} scale
+ */
+export function setGuidance(scale) {
+  if (scale === state.guidance) return false;
+  state.guidance = scale;
+  state.records = [];
+  return true;
 }
 
 /** @param {boolean} on */

@@ -89,6 +89,13 @@ export const EN = {
   'error.aborted': 'Cancelled.',
   'error.other': 'Something went wrong (see the console).',
   modelLine: 'Model: {name} · {layers} layers × {heads} heads · {dims}-dimensional · vocabulary {vocab} ({tokenizer}) · {params} M parameters · {types} · id {id}',
+  guidanceTitle: 'Guided toward the title',
+  guidanceNote: 'cond: the prompt with the title {title}; uncond: the same prompt with the title {untitled}. The playground writes this way (s is set in its Brush panel; s = 1 is off), so the bars below are the mix after the sampler chain.',
+  guidanceColToken: 'token',
+  guidanceColCond: 'with the title (cond)',
+  guidanceColUncond: 'untitled (uncond)',
+  guidanceColMix: 'the mix',
+  'status.switched': '{name} is loaded and prompted as the playground prompts it. Press → for the next token.',
   stepCount: 'step {n}',
 
   'how.prompt': 'prompt',
@@ -101,7 +108,7 @@ export const EN = {
   overlayAverage: 'average of every layer and head',
   layerHead: 'layer {layer}, head {head}',
   hintAttention: 'Shading: how much the newest token (outlined) attends to each position — {which}.',
-  hintTokens: '{n} tokens ({prompt} in the prompt, including <s>). Numbers are token ids.',
+  hintTokens: '{n} tokens ({prompt} in the prompt). Numbers are token ids.',
   backedUp: 'Backed up: {n} later token(s) kept — “Next” retakes them if the draw agrees; picking another token starts a branch.',
   branchAt: 'branch at step {at}: {text}',
 

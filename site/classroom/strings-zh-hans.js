@@ -89,6 +89,13 @@ export const ZH_HANS = {
   'error.aborted': '已取消。',
   'error.other': '出了点问题（详见控制台）。',
   modelLine: '模型：{name} · {layers} 层 × {heads} 头 · {dims} 维 · 词表 {vocab}（{tokenizer}）· {params} M 参数 · {types} · 编号 {id}',
+  guidanceTitle: '扣题引导',
+  guidanceNote: 'cond：以{title}为题的提示；uncond：同一提示，题为{untitled}。写诗页就这样写（s 在它的“笔性”面板里设定；s = 1 即不引导），所以下面的条形是混合分布经过采样链之后的样子。',
+  guidanceColToken: '词元',
+  guidanceColCond: 'cond（有题）',
+  guidanceColUncond: 'uncond（无题）',
+  guidanceColMix: '混合',
+  'status.switched': '{name} 已载入，提示的写法与写诗页相同。按 → 取下一个词元。',
   stepCount: '第 {n} 步',
 
   'how.prompt': '提示',
@@ -101,7 +108,7 @@ export const ZH_HANS = {
   overlayAverage: '所有层和头的平均',
   layerHead: '第 {layer} 层，第 {head} 头',
   hintAttention: '底色：最新词元（加框）对每个位置的注意力有多少——{which}。',
-  hintTokens: '{n} 个词元（提示里 {prompt} 个，含 <s>）。数字是词元编号。',
+  hintTokens: '{n} 个词元（提示里 {prompt} 个）。数字是词元编号。',
   backedUp: '已后退：保留了后面 {n} 个词元——抽到同一个时“下一个词元”会重走它们；选别的词元就开一条分支。',
   branchAt: '第 {at} 步的分支：{text}',
 

@@ -95,6 +95,13 @@ export const ZH_HANT = {
   'error.aborted': '已取消。',
   'error.other': '出了點問題（詳見主控臺）。',
   modelLine: '模型：{name} · {layers} 層 × {heads} 頭 · {dims} 維 · 詞彙表 {vocab}（{tokenizer}）· {params} M 參數 · {types} · 編號 {id}',
+  guidanceTitle: '扣題引導',
+  guidanceNote: 'cond：以{title}為題的提示；uncond：同一提示，題為{untitled}。寫詩頁就這樣寫（s 在它的「筆性」面板裡設定；s = 1 即不引導），所以下面的條形是混合分佈經過取樣鏈之後的樣子。',
+  guidanceColToken: '詞元',
+  guidanceColCond: 'cond（有題）',
+  guidanceColUncond: 'uncond（無題）',
+  guidanceColMix: '混合',
+  'status.switched': '{name} 已載入，提示的寫法與寫詩頁相同。按 → 取下一個詞元。',
   stepCount: '第 {n} 步',
 
   'how.prompt': '提示',
@@ -107,7 +114,7 @@ export const ZH_HANT = {
   overlayAverage: '所有層和頭的平均',
   layerHead: '第 {layer} 層，第 {head} 頭',
   hintAttention: '底色：最新詞元（加框）對每個位置的注意力有多少——{which}。',
-  hintTokens: '{n} 個詞元（提示裡 {prompt} 個，含 <s>）。數字是詞元編號。',
+  hintTokens: '{n} 個詞元（提示裡 {prompt} 個）。數字是詞元編號。',
   backedUp: '已後退：保留了後面 {n} 個詞元——抽到同一個時「下一個詞元」會重走它們；選別的詞元就開一條分支。',
   branchAt: '第 {at} 步的分支：{text}',
 

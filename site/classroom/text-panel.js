@@ -1,8 +1,8 @@
 // The text panel: the prompt and the tokens taken so far, shaded by the newest token's attention
 // (or shown as token ids), the token list, and the branches a back-up left.
 
-import { el, byId, num4, showPiece, inkAlpha, modelText } from './views.js';
-import { state, engine, pieceOf, currentTokens } from './page-state.js';
+import { el, byId, num4, showPiece, inkAlpha, modelText, tokenChip, tokenCell } from './views.js';
+import { state, engine, tokenOf, spellOf, currentTokens } from './page-state.js';
 import { t, tParts } from './strings.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
@@ -41,14 +41,16 @@ export function renderText(/** @type {StepRecord} */ rec) {
   $.poem.replaceChildren();
   $.poem.dataset.view = state.view;
   tokens.forEach((id, j) => {
-    const piece = pieceOf(id);
-    const span = el('span', 'tok', showPiece(piece));
+    // One position, one token: a token that spells several characters is one chip.
+    const tok = tokenOf(id);
+    const piece = tok.text;
+    const span = tokenChip(tok, id, { className: 'tok' });
     span.dataset.pos = String(j);
     span.dataset.id = String(id);
     if (j < nPrompt) span.classList.add('prompt');
     else span.classList.add(state.chosen[j - nPrompt].how);
     if (j === tokens.length - 1) span.classList.add('newest');
-    if (piece.length > 1 && /^<.*>$/.test(piece)) span.classList.add('special');
+    if (tok.kind === 'control' || (tok.kind === 'text' && /^<[^<>]+>$/.test(piece))) span.classList.add('special');
     const w = weights[j] ?? 0;
     span.dataset.w = num4(w);
     if (state.view === 'attention') {
@@ -59,7 +61,7 @@ export function renderText(/** @type {StepRecord} */ rec) {
       span.append(el('sub', 'tok-id', String(id)));
     }
     $.poem.append(span);
-    if (piece === '\n' && state.view === 'attention') $.poem.append(el('br'));
+    if (piece.endsWith('\n') && state.view === 'attention') $.poem.append(el('br'));
   });
   const next = el('span', 'tok next-slot', '？');
   next.title = t('nextSlot');
@@ -75,7 +77,7 @@ export function renderText(/** @type {StepRecord} */ rec) {
   body.replaceChildren();
   tokens.forEach((id, j) => {
     const row = el('tr');
-    row.append(el('td', '', String(j)), modelText(showPiece(pieceOf(id)), 'td'), el('td', '', String(id)),
+    row.append(el('td', '', String(j)), tokenCell(tokenOf(id), id), el('td', '', String(id)),
       el('td', '', t(`how.${j < nPrompt ? 'prompt' : state.chosen[j - nPrompt].how}`)));
     body.append(row);
   });
@@ -90,7 +92,7 @@ export function renderBranches(onRestore) {
   }
   state.branches.forEach((b, k) => {
     const btn = el('button', 'btn ghost small');
-    btn.append(...tParts('branchAt', { at: b.at, text: modelText(b.tokens.map((c) => showPiece(pieceOf(c.token))).join('')) }));
+    btn.append(...tParts('branchAt', { at: b.at, text: modelText(showPiece(spellOf(b.tokens.map((c) => c.token)))) }));
     btn.setAttribute('type', 'button');
     btn.addEventListener('click', () => onRestore(k));
     info.push(btn);

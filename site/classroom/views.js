@@ -1,6 +1,8 @@
 // Small DOM helpers and the number formats the classroom uses. Text from the model, a file or
 // the URL only ever goes in through textContent.
 
+import { isMulti } from './token-text.js';
+
 /**
  * @param {string} tag
  * @param {string} [className]
@@ -55,14 +57,38 @@ export function num4(/** @type {number} */ v) {
 }
 
 /**
- * How a token's piece is shown: control characters and spaces made visible.
+ * How a token's text is shown: newlines, tabs and spaces made visible, wherever they are in it
+ * (a BPE token may be "。\n").
  * @param {string} piece
  */
 export function showPiece(piece) {
-  if (piece === '\n') return '↵';
   if (piece === '') return '∅';
-  if (piece === ' ') return '␠';
-  return piece;
+  return piece.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '␠');
+}
+
+/**
+ * A token as one unit: its text (showPiece) in a chip, marked when it spells several characters
+ * (multi), has bytes that are not UTF-8 alone (bytes) or is a control token (control); with its
+ * id after it when `withId`.
+ * @param {import('./token-text.js').TokenText} tok
+ * @param {number} id
+ * @param {{tag?: string, className?: string, withId?: boolean}} [options]
+ */
+export function tokenChip(tok, id, options = {}) {
+  const node = modelText('', options.tag || 'span', `chip cjk ${options.className || ''}`.trim());
+  node.dataset.id = String(id);
+  node.dataset.kind = tok.kind;
+  if (isMulti(tok.text)) node.classList.add('multi');
+  node.append(el('span', 'chip-text', showPiece(tok.text)));
+  if (options.withId) node.append(el('span', 'chip-id', String(id)));
+  return node;
+}
+
+/** A table cell holding a token's chip. @param {import('./token-text.js').TokenText} tok @param {number} id */
+export function tokenCell(tok, id) {
+  const td = el('td');
+  td.append(tokenChip(tok, id));
+  return td;
 }
 
 /**

@@ -77,9 +77,10 @@ export async function startClassroomSite() {
  * @param {ClassroomSite} site
  * @param {string} fragment
  * @param {{viewport?: {width: number, height: number}, colorScheme?: 'light'|'dark',
- *          lang?: Lang, expect?: 'true'|'error'}} [options]
+ *          lang?: Lang, expect?: 'true'|'error', settings?: Record<string, unknown>}} [options]
  *        lang: the interface language saved in the playground's settings (lang, script) before
- *        the page first loads in this tab; a reload keeps what the page saved since
+ *        the page first loads in this tab; a reload keeps what the page saved since;
+ *        settings: more of the playground's settings (site/app/settings.js) saved with it
  */
 export async function openClassroom(site, fragment, options = {}) {
   const page = await site.context.newPage();
@@ -91,7 +92,7 @@ export async function openClassroom(site, fragment, options = {}) {
   });
   await page.setViewportSize(options.viewport || { width: 1280, height: 900 });
   await page.emulateMedia({ colorScheme: options.colorScheme || 'light' });
-  if (options.lang) {
+  if (options.lang || options.settings) {
     await page.addInitScript((choice) => {
       if (sessionStorage.getItem('inkstone.test.lang')) return;
       sessionStorage.setItem('inkstone.test.lang', '1');
@@ -99,7 +100,7 @@ export async function openClassroom(site, fragment, options = {}) {
       let saved = {};
       try { saved = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch { saved = {}; }
       localStorage.setItem(key, JSON.stringify({ ...saved, ...choice, theme: '' }));
-    }, SETTINGS[options.lang]);
+    }, { ...(options.lang ? SETTINGS[options.lang] : {}), ...options.settings });
   }
   await page.goto(`${site.url}/classroom.html${fragment}`);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });

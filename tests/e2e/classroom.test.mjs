@@ -64,9 +64,13 @@ after(async () => {
   if (site) await site.close();
 });
 
+// The checks here are of the plain distribution (guidance off in the playground's settings);
+// classroom-qwen.test.mjs checks the guided one.
+const UNGUIDED = { guidance: 1 };
+
 /** Opens the classroom at a fragment (English interface) and waits until step 0 is drawn. */
 async function openClassroom(fragment = START) {
-  return open(/** @type {any} */ (site), fragment, { lang: 'en' });
+  return open(/** @type {any} */ (site), fragment, { lang: 'en', settings: UNGUIDED });
 }
 
 /** Sets the sampler sliders as a user would (input events). */
@@ -424,7 +428,7 @@ test('classroom: the worked example (2×5) shows softmax(QKᵀ/√d_k)·V and S�
   const parts = { en: 'parts here', 'zh-Hans': '从这里分岔', 'zh-Hant': '從這裡分岔' };
   for (const lang of /** @type {const} */ (['en', 'zh-Hans', 'zh-Hant'])) {
     await t.test(`every number shown equals the arithmetic done here (${lang})`, async () => {
-      const { page, errors } = await open(/** @type {any} */ (site), START, { lang });
+      const { page, errors } = await open(/** @type {any} */ (site), START, { lang, settings: UNGUIDED });
       await page.click('#formula-worked');
       const shown = await readWorked(page);
       assert.deepEqual(shown.pressed, ['false', 'true']);
@@ -480,11 +484,11 @@ test('classroom: the worked example (2×5) shows softmax(QKᵀ/√d_k)·V and S�
   }
 
   await t.test('the mode is kept in the link, and the head view comes back', async () => {
-    const { page, errors } = await open(/** @type {any} */ (site), START, { lang: 'en' });
+    const { page, errors } = await open(/** @type {any} */ (site), START, { lang: 'en', settings: UNGUIDED });
     await page.click('#formula-worked');
     const hash = await page.evaluate(() => location.hash);
     assert.equal(new URLSearchParams(hash.slice(1)).get('w'), '1', hash);
-    const { page: other, errors: otherErrors } = await open(/** @type {any} */ (site), hash, { lang: 'en' });
+    const { page: other, errors: otherErrors } = await open(/** @type {any} */ (site), hash, { lang: 'en', settings: UNGUIDED });
     const reopened = await readWorked(other);
     assert.deepEqual(reopened.pressed, ['false', 'true']);
     assert.equal(reopened.steps.length, 4);
@@ -567,7 +571,7 @@ test('classroom: the model comes through the playground\'s loader (model store, 
   fs.writeFileSync(theSite.sidecar, `${'0'.repeat(64)}  inkstone-poetry-q8_0.gguf\n`);
   const fresh = await launchChromium();
   try {
-    const { page: bad } = await open({ ...theSite, context: fresh.context }, START, { lang: 'en', expect: 'error' });
+    const { page: bad } = await open({ ...theSite, context: fresh.context }, START, { lang: 'en', expect: 'error', settings: UNGUIDED });
     assert.match(await bad.textContent('#status') ?? '', /SHA-256/);
     assert.equal(await bad.evaluate(async () => (await caches.open('inkstone-models-v1')).keys().then((k) => k.length)), 0,
       'nothing was stored');

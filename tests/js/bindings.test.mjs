@@ -307,6 +307,32 @@ test('streamed text equals detokenize of the tokens; tokenize round-trips', { sk
   }
 });
 
+test('tokenBytes: the bytes of a text\'s tokens are the text\'s UTF-8, part-characters included', { skip }, () => {
+  // A character outside tiny-qwen2-zh's 2,500 is spelled in bytes: tokens that are part of it.
+  const r = createSession(M, fixtureModel('tiny-qwen2-zh-q8_0.gguf'));
+  const s = r.session;
+  const text = '春风吹又生，鱻龘。\n';
+  const ids = s.tokenize(text, false).tokens;
+  const bytes = ids.flatMap((/** @type {number} */ id) => Array.from(s.tokenBytes(id)));
+  assert.deepEqual(bytes, Array.from(new TextEncoder().encode(text)));
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  const partial = ids.filter((/** @type {number} */ id) => {
+    try {
+      fatal.decode(s.tokenBytes(id));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  assert.ok(partial.length > 0, 'no token of the text is part of a character');
+  // Control tokens decode to nothing; a bad id too.
+  const control = s.tokenizeSpecial('<|im_start|>', false).tokens;
+  assert.equal(control.length, 1);
+  assert.equal(s.tokenBytes(control[0]).length, 0);
+  assert.equal(s.tokenBytes(-1).length, 0);
+  s.delete();
+});
+
 test('probes: alternatives sorted and summing to <= 1, attention rows sum to 1', { skip }, () => {
   const r = createSession(M, fixtureModel('tiny-llama-f32.gguf'));
   const s = r.session;
