@@ -17,6 +17,7 @@ import { sha256Hex } from '../web/model-store.js';
 import { Poetry } from '../web/poetry.js';
 import { planForm } from './forms.js';
 import { poemPrompt, promptStyle, templateThinks, UNTITLED } from './prompt-format.js';
+import { FIXED_SAMPLING } from './writing-defaults.js';
 
 /** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
 /** @typedef {import('../web/protocol.js').GenerateSummary} GenerateSummary */
@@ -42,8 +43,6 @@ export function buildFor(bytes) {
 /** Where the default model lives, relative to the page. */
 export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
-/** Sampling settings the playground does not show; fixed so that replays stay identical. */
-const FIXED_SAMPLING = Object.freeze({ minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 });
 /** How many alternatives each step records (for the character popover). */
 const TOP_ALTERNATIVES = 8;
 
