@@ -23,10 +23,13 @@
 
 import { InkstoneError, isQuotaError } from '../web/errors.js';
 import { ModelStore, download } from '../web/model-store.js';
-import { DEFAULT_MAX_CTX } from '../web/client.js';
+import { DEFAULT_MAX_CTX, WASM_MAXIMUM_MEMORY_BYTES } from '../web/client.js';
 
-/** What a wasm32 heap can hold (the builds' MAXIMUM_MEMORY), less room for the runtime itself. */
-export const HEAP_LIMIT_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
+/**
+ * What a wasm32 heap can hold for a model and its session, less room for the runtime itself:
+ * the Models dialog refuses a file whose estimate passes it (docs/limits.md).
+ */
+export const HEAP_LIMIT_BYTES = WASM_MAXIMUM_MEMORY_BYTES - 256 * 2 ** 20;
 import { say, sayAttr } from './strings.js';
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
