@@ -91,7 +91,8 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * @property {number} [nCtx]     context size (0: the model's, at most maxCtx)
  * @property {number} [maxCtx]   with nCtx 0, at most this many positions (default DEFAULT_MAX_CTX;
  *           0: the model's whole context)
- * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default 1.5 GiB)
+ * @property {number} [maxMemoryBytes]  cap on the session's KV cache + scratch (default: the
+ *           core's session_options::max_memory_bytes; docs/limits.md)
  * @property {number} [minSplitMacs]    threaded build: products smaller than this many
  *           multiply-adds run on one thread (default 2^18; 0 splits every product)
  */
@@ -111,6 +112,13 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * KV cache of a 32k-context model (Qwen2.5 0.5B: 805 MB in f32) would crowd out the wasm heap.
  */
 export const DEFAULT_MAX_CTX = 2048;
+
+/**
+ * The most a wasm heap can grow to: the builds' -sMAXIMUM_MEMORY (wasm_bindings/CMakeLists.txt),
+ * restated for JavaScript, which cannot read it (tests/js/pwa-strings.test.mjs checks that they
+ * agree). Who enforces which limit: docs/limits.md.
+ */
+export const WASM_MAXIMUM_MEMORY_BYTES = 4 * 2 ** 30;
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
 

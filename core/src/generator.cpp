@@ -155,8 +155,9 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
 result<step_result> generator::step() {
   if (!begun_) return make_error(status_code::invalid_state, "step: call begin first");
   if (done_) return make_error(status_code::invalid_state, "step: generation is done; call begin");
-  const int32_t token = sampler_->sample(step_logits(), options_.filter);
-  return finish_step(token, true);
+  const std::span<const float> logits = step_logits();
+  const int32_t token = sampler_->sample(logits, options_.filter);
+  return finish_step(token, true, logits);
 }
 
 result<step_result> generator::force(int32_t token) {
@@ -166,11 +167,13 @@ result<step_result> generator::force(int32_t token) {
     return make_error(status_code::invalid_argument, "force: token ", token,
                       " is outside the vocabulary (", model_->hp.n_vocab, ")");
   }
-  sampler_->evaluate(step_logits(), options_.filter);
-  return finish_step(token, false);
+  const std::span<const float> logits = step_logits();
+  sampler_->evaluate(logits, options_.filter);
+  return finish_step(token, false, logits);
 }
 
-result<step_result> generator::finish_step(int32_t token, bool drawn) {
+result<step_result> generator::finish_step(int32_t token, bool drawn,
+                                           std::span<const float> logits) {
   step_result r;
   r.token = token;
   const sample_info& info = sampler_->last();
@@ -178,7 +181,7 @@ result<step_result> generator::finish_step(int32_t token, bool drawn) {
   r.draw = drawn ? info.draw : -1.0f;
   r.masked_mass = info.masked_mass;
   r.report = info.report;
-  if (probes_.any()) probes_.record(*sampler_, *session_, step_logits());
+  if (probes_.any()) probes_.record(*sampler_, *session_, logits);
   r.probes = probes_.view();
   sampler_->accept(token, options_.filter);
   ++n_generated_;

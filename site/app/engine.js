@@ -16,7 +16,9 @@ import { Inkstone, ModelStore } from '../web/client.js';
 import { sha256Hex } from '../web/model-store.js';
 import { Poetry } from '../web/poetry.js';
 import { planForm } from './forms.js';
-import { poemPrompt, promptStyle, templateThinks, UNTITLED } from './prompt-format.js';
+import { GuidanceTokens } from './guidance-tokens.js';
+import { poemPrompt, promptStyle, templateThinks } from './prompt-format.js';
+import { FIXED_SAMPLING } from './writing-defaults.js';
 
 /** @typedef {import('../web/client.js').TokenEvent} TokenEvent */
 /** @typedef {import('../web/protocol.js').GenerateSummary} GenerateSummary */
@@ -42,8 +44,6 @@ export function buildFor(bytes) {
 /** Where the default model lives, relative to the page. */
 export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
-/** Sampling settings the playground does not show; fixed so that replays stay identical. */
-const FIXED_SAMPLING = Object.freeze({ minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 });
 /** How many alternatives each step records (for the character popover). */
 const TOP_ALTERNATIVES = 8;
 
@@ -81,11 +81,14 @@ export class PoemEngine {
   #ciTag = null;
   /** @type {Promise<import('./prompt-format.js').PromptStyle> | null} how the model is asked */
   #style = null;
+  /** the guidance prompt's tokens, once per model and form */
+  #guidance;
 
   /** @param {{wasmBase: string, build: 'auto'|'inkstone'|'inkstone-mt'}} options */
   constructor(options) {
     this.#ink = new Inkstone({ wasmBase: options.wasmBase, build: options.build });
     this.poetry = new Poetry(this.#ink);
+    this.#guidance = new GuidanceTokens((text, o) => this.#ink.tokenize(text, o));
   }
 
   get ready() {
@@ -127,6 +130,7 @@ export class PoemEngine {
     const sha256 = await expectedHash(absolute);
     this.#ciTag = null;
     this.#style = null;
+    this.#guidance.clear();
     await this.#ink.useBuild('inkstone');  // the site's own model is small (buildFor)
     const info = await this.#ink.load(absolute, { onProgress, store, sha256, onStoreError });
     this.info = info;
@@ -152,6 +156,7 @@ export class PoemEngine {
     this.#pieces.clear();
     this.#ciTag = null;
     this.#style = null;
+    this.#guidance.clear();
     await this.#ink.useBuild(buildFor(blob.size));
     const info = await this.#ink.load(blob);
     this.info = info;
@@ -266,9 +271,7 @@ export class PoemEngine {
     // so a 詞 is written as before.
     const poem = request.choice.form !== 'ci';
     const guidance = poem && request.title ? request.sampling.guidance ?? 1 : 1;
-    const guided = guidance !== 1
-      ? { guidanceScale: guidance, guidancePrompt: await this.#ink.tokenize(poemPrompt(style, { tag, title: UNTITLED, thinks }).text, { addBos: prompt.addBos, special }) }
-      : {};
+    const guided = guidance !== 1 ? { guidanceScale: guidance, guidancePrompt: await this.#guidance.get(style, tag, thinks) } : {};
     const constraint = plan.constraint && poem && request.sampling.noRepeat ? { ...plan.constraint, no_repeat: true } : plan.constraint;
     /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string, addBos: boolean, special: boolean}} */
     const options = {

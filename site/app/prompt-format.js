@@ -12,6 +12,8 @@
 // No general template engine: ChatML is recognised by its marker, and everything else is plain.
 // The guidance prompt (classifier-free guidance against 无题) is the same prompt with the
 // title 无题.
+// The CLI asks by the same rule in the same words (core/include/inkstone/prompt-format.h);
+// tests/py/test_cli_prompt.py checks that both write the same prompts for the same models.
 
 /** @typedef {'inkstone'|'chatml'|'plain'} PromptStyle */
 

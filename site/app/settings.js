@@ -1,6 +1,8 @@
 // Everything the user set, kept in localStorage so that nothing is lost on reload: the
 // composer's fields, sampling options, display choices, and the poem on the page.
 
+import { SAMPLING_DEFAULTS } from './writing-defaults.js';
+
 const KEY = 'inkstone.playground.v1';
 
 /**
@@ -45,12 +47,7 @@ export const DEFAULTS = Object.freeze({
   tones: true,
   rhyme: true,
   rhymeBook: 'xinyun',
-  temperature: 0.8,
-  topK: 40,
-  topP: 0.95,
-  // The way of writing blind readers preferred in 33 of 40 pairs (tools/train/blind/README.md).
-  guidance: 2.5,
-  noRepeat: true,
+  ...SAMPLING_DEFAULTS,
   seed: 1,
   seedLocked: false,
   layout: 'horizontal',

@@ -23,11 +23,14 @@
 
 import { InkstoneError, isQuotaError } from '../web/errors.js';
 import { ModelStore, bytesBlob, download } from '../web/model-store.js';
-import { DEFAULT_MAX_CTX } from '../web/client.js';
-
-/** What a wasm32 heap can hold (the builds' MAXIMUM_MEMORY), less room for the runtime itself. */
-export const HEAP_LIMIT_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
+import { DEFAULT_MAX_CTX, WASM_MAXIMUM_MEMORY_BYTES } from '../web/client.js';
 import { say, sayAttr } from './strings.js';
+
+/**
+ * What a wasm32 heap can hold for a model and its session, less room for the runtime itself:
+ * the Models dialog refuses a file whose estimate passes it (docs/limits.md).
+ */
+export const HEAP_LIMIT_BYTES = WASM_MAXIMUM_MEMORY_BYTES - 256 * 2 ** 20;
 
 /** @typedef {import('../web/protocol.js').ModelInfo} ModelInfo */
 /** @typedef {{inspect: (file: Blob) => Promise<ModelInfo>}} Inspector */

@@ -45,6 +45,9 @@ std::vector<double> mixed(std::span<const float> cond, std::span<const float> un
 }
 
 const std::vector<int32_t> kPrompt = {1, 40, 77, 120, 9, 301};
+// The generator mixes in float, the reference in double: a few float roundings of logits of size
+// ~10 apart.
+constexpr double kMaxMixError = 1e-4;
 const std::vector<int32_t> kGuidePrompt = {1, 40, 5};
 
 std::vector<int32_t> run(generator& g, generate_options go) {
@@ -133,6 +136,54 @@ TEST_CASE("guidance: sampled probabilities are the softmax of the mixed logits; 
   const std::vector<int32_t> off = run(*g, go);
   go.guidance_prompt.clear();
   CHECK(run(*g, go) == off);
+}
+
+TEST_CASE("guidance: probes see the mixed logits and do not change the tokens") {
+  loaded f = load("tiny-llama-f32.gguf");
+  const model& m = *f.m;
+  session_options so;
+  so.kernels = "ref";
+  so.n_ctx = 48;
+  auto g = std::move(generator::create(m, so)).value();
+  generate_options go;
+  go.seed = 11;
+  go.temperature = 1.0f;
+  go.top_k = 0;
+  go.top_p = 1.0f;
+  go.min_p = 0.0f;
+  go.max_tokens = 12;
+  go.stop_at_eos = false;
+  go.guidance_scale = 2.5f;
+  go.guidance_prompt = kGuidePrompt;
+  const std::vector<int32_t> plain = run(*g, go);
+
+  go.probes.top_alternatives = 5;
+  go.probes.distribution = true;
+  go.probes.attention = true;
+  // Sampled steps (step) and forced ones (force: the tokens the unprobed run drew) both probe.
+  for (const bool forced : {false, true}) {
+    CAPTURE(forced);
+    auto cond = plain_session(m, so);
+    auto uncond = plain_session(m, so);
+    REQUIRE(cond->prefill(kPrompt).ok());
+    REQUIRE(uncond->prefill(kGuidePrompt).ok());
+    REQUIRE(g->begin(kPrompt, go).ok());
+    std::vector<int32_t> probed;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      auto r = forced ? g->force(plain[i]) : g->step();
+      REQUIRE(r.ok());
+      const std::vector<double> l = mixed(cond->logits(), uncond->logits(), 2.5);
+      REQUIRE(r->probes.logits.size() == l.size());
+      double worst = 0;
+      for (size_t v = 0; v < l.size(); ++v)
+        worst = std::max(worst, std::fabs(r->probes.logits[v] - l[v]));
+      CHECK(worst < kMaxMixError);
+      probed.push_back(r->token);
+      REQUIRE(cond->decode(r->token).ok());
+      REQUIRE(uncond->decode(r->token).ok());
+    }
+    CHECK(probed == plain);
+  }
 }
 
 TEST_CASE("guidance: bad options are refused with invalid_argument") {

@@ -160,3 +160,14 @@ test('pwa: the memory estimate uses the capped context, and a model past the was
   assert.equal(big?.key, 'refuseMemory');
   assert.match(String(big?.vars.need), /GB/);
 });
+
+test('pwa: the heap limit is the wasm builds\' MAXIMUM_MEMORY, less room for the runtime', async () => {
+  const { HEAP_LIMIT_BYTES } = await import('../../site/pwa/model-manager.js');
+  const { WASM_MAXIMUM_MEMORY_BYTES } = await import('../../web/client.js');
+  const cmake = fs.readFileSync(new URL('../../wasm_bindings/CMakeLists.txt', import.meta.url), 'utf8');
+  const flag = /-sMAXIMUM_MEMORY=(\d+)(GB|MB)?\b/.exec(cmake);
+  assert.ok(flag, 'wasm_bindings/CMakeLists.txt sets -sMAXIMUM_MEMORY');
+  const bytes = Number(flag[1]) * (flag[2] === 'GB' ? 2 ** 30 : flag[2] === 'MB' ? 2 ** 20 : 1);
+  assert.equal(WASM_MAXIMUM_MEMORY_BYTES, bytes);
+  assert.ok(HEAP_LIMIT_BYTES < bytes && HEAP_LIMIT_BYTES > bytes / 2);
+});

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
+import { UNTITLED } from '../../site/app/prompt-format.js';
+import { DEFAULT_SAMPLER, SAMPLING_DEFAULTS } from '../../site/app/writing-defaults.js';
+import { TITLES as ALL_TITLES } from '../train/blind/titles.mjs';
+
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -16,7 +20,7 @@ const opt = (name, def) => {
 };
 const modelPath = opt('--model', 'assets/models/inkstone-poetry-q8_0.gguf');
 const n = Number(opt('--n', 40));
-const scale = Number(opt('--guidance', 2.5));
+const scale = Number(opt('--guidance', SAMPLING_DEFAULTS.guidance));
 const wasmDir = path.resolve('build-wasm/wasm_bindings');
 
 const { default: factory } = await import(pathToFileURL(path.join(wasmDir, 'inkstone.mjs')).href);
@@ -30,9 +34,9 @@ const created = M.createSession(ptr, bytes.length, { nCtx: 0, nThreads: 1 });
 if (!created.ok) throw new Error(created.message);
 const s = created.session;
 
-const SAMPLING = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: 64, maxTokens: 64 };
-const TITLES = ['春望', '秋夜', '山居', '江上', '送友人', '夜雨', '登高', '月夜', '梅花', '夏日'];
-const untitled = s.tokenize('<七绝>无题\n', true).tokens;
+const SAMPLING = { ...DEFAULT_SAMPLER, maxTokens: 64 };
+const TITLES = ALL_TITLES.slice(0, 10);
+const untitled = s.tokenize(`<七绝>${UNTITLED}\n`, true).tokens;
 
 function write(title, seed, newWay) {
   const prompt = s.tokenize(`<七绝>${title}\n`, true).tokens;

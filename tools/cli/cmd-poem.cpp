@@ -47,14 +47,16 @@ constexpr int64_t kMaxPoems = 1000000;
 void poem_usage(FILE* out) {
   std::fputs(
       "usage: inkstone poem -m MODEL.gguf [options]\n"
-      "Writes poems as the site does: the form's tag and the title prompt the model, the\n"
+      "Writes poems as the site does: the form and the title prompt the model (Inkstone's\n"
+      "form tags; ChatML for a chat template that uses it, as Qwen's; else plain words), the\n"
       "constraint engine holds it to the form, and each poem is analysed (tones, rhymes, faults).\n"
       "Form:\n"
       "  --form F            五言絕句 | 七言絕句 (default) | 五言律詩 | 七言律詩 (also 五绝 七绝\n"
       "                      五律 七律, 绝句/律诗 and wuyan-jueju ... spellings); a 詞牌 by its\n"
       "                      Simplified name (浣溪沙, 菩萨蛮, ...; prompted <词>詞牌, or <其他> "
       "when\n"
-      "                      the model has no <词> token); cangtou (藏頭); free (unconstrained)\n"
+      "                      an Inkstone model has no <词> token); cangtou (藏頭); free\n"
+      "                      (unconstrained)\n"
       "  --variant N         a 詞牌's 又一體 (default 0, its main structure)\n"
       "  --heads TEXT        藏頭: the characters that start the lines (with a preset or a 詞牌,\n"
       "                      or alone: 4 or 8 make a 絕句 or 律詩, other counts rhyming couplets)\n"
@@ -90,7 +92,7 @@ void poem_usage(FILE* out) {
       "                      (seed, text, complete, faults, logprob of each)\n"
       "                      Without --json: the poems as text, progress and a count on stderr.\n"
       "Exit codes (docs/status-codes.md): 0 ok, 2 bad option or value, 3 a file cannot be read,\n"
-      "4 invalid model, 5 unsupported model (e.g. not an Inkstone poetry model), 1 other.\n",
+      "4 invalid model, 5 unsupported model, 1 other.\n",
       out);
 }
 
@@ -148,9 +150,10 @@ int parse_args(int argc, char** argv, poem_args& a) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "-m",      "--model",      "--form",    "--variant", "--heads",  "--line-length", "--title",
-        "--start", "--rhyme-book", "--prosody", "-n",        "--drafts", "--seed",        "--temp",
-        "--top-k", "--top-p",      "--min-p",   "--kernels", "-t",       "--threads", "--guidance"};
+        "-m",      "--model",   "--form",       "--variant", "--heads", "--line-length",
+        "--title", "--start",   "--rhyme-book", "--prosody", "-n",      "--drafts",
+        "--seed",  "--temp",    "--top-k",      "--top-p",   "--min-p", "--kernels",
+        "-t",      "--threads", "--guidance"};
     bool known = false;
     for (const char* k : kWithValue) known = known || opt == k;
     if (!known) return usage_error(kCmd, "unknown option '" + opt + "'");
@@ -293,7 +296,9 @@ std::string settings_json(const poem_args& a, const poem_plan& plan, const std::
   if (plan.kind == poem_kind::cipai) o += ",\"variant\":" + std::to_string(plan.variant);
   o += ",\"tag\":" + json_string(plan.tag);
   o += ",\"title\":" + json_string(plan.title);
+  o += ",\"prompt_style\":" + json_string(prompt_style_name(plan.style));
   o += ",\"prompt\":" + json_string(plan.prompt);
+  o += ",\"add_bos\":" + std::string(plan.add_bos ? "true" : "false");
   o += ",\"heads\":" + json_string(a.request.heads);
   o += ",\"start\":" + json_string(a.request.start);
   o += std::string(",\"tones\":") + (a.request.tones ? "true" : "false");
@@ -404,7 +409,7 @@ int cmd_poem(int argc, char** argv) {
   if (!loaded.ok()) return fail(kCmd, loaded.error());
   const model& m = loaded.value();
 
-  auto planned = plan_poem(a.request, cipai.value(), m.vocab);
+  auto planned = plan_poem(a.request, cipai.value(), m.vocab, prompt_manner_of(m));
   if (!planned.ok()) {
     return planned.code() == status_code::invalid_argument
                ? usage_error(kCmd, planned.error().message)
@@ -444,12 +449,13 @@ int cmd_poem(int argc, char** argv) {
   w.tables = &tables.value();
   w.cipai = &cipai.value();
   w.plan = &plan;
-  w.prompt = m.vocab.encode(plan.prompt, m.vocab.bos() >= 0);
+  w.prompt = m.vocab.encode(plan.prompt, plan.add_bos, plan.parse_special);
   w.options = a.sampling;
   w.options.max_tokens = plan.max_tokens;
   if (!plan.guidance_prompt.empty()) {
     w.options.guidance_scale = a.request.guidance;
-    w.options.guidance_prompt = m.vocab.encode(plan.guidance_prompt, m.vocab.bos() >= 0);
+    w.options.guidance_prompt =
+        m.vocab.encode(plan.guidance_prompt, plan.add_bos, plan.parse_special);
   }
   const std::string settings = a.json ? settings_json(a, plan, book, tables.value()) : "";
   const bool progress = !a.json && a.n_poems > 1 && stderr_is_terminal();

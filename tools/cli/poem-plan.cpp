@@ -50,7 +50,6 @@ const preset_info* preset_of_shape(int n_lines, int n_chars) {
 
 constexpr const char* kFreeTag = "<其他>";
 constexpr const char* kCiTag = "<词>";
-constexpr const char* kUntitled = "无题";  // the unconditioned title under guidance (engine.js)
 constexpr int kMaxAcrostic = 12;     // site/app/forms.js MAX_ACROSTIC
 constexpr int kFreeMaxTokens = 160;  // site/app/forms.js FREE_MAX_TOKENS
 
@@ -61,12 +60,6 @@ bool is_free(std::string_view f) { return f == "free" || f == "其他"; }
 
 status bad(std::string_view option, const std::string& message) {
   return make_error(status_code::invalid_argument, option, ": ", message);
-}
-
-status need_tag(const tokenizer& vocab, const std::string& tag) {
-  if (vocab.find_piece(tag) >= 0) return status::success();
-  return make_error(status_code::unsupported_tokenizer, "the model has no ", tag,
-                    " token: it is not an Inkstone poetry model (see its inkstone.prompt_format)");
 }
 
 std::string json_bool(bool b) { return b ? "true" : "false"; }
@@ -96,8 +89,8 @@ const char* poem_kind_name(poem_kind k) {
   return "free";
 }
 
-result<poem_plan> plan_poem(const poem_request& r, const cipai_table& cipai,
-                            const tokenizer& vocab) {
+result<poem_plan> plan_poem(const poem_request& r, const cipai_table& cipai, const tokenizer& vocab,
+                            const prompt_manner& manner) {
   const std::u32string heads = decode_code_points(r.heads);
   for (char32_t c : heads) {
     if (!is_han(c)) {
@@ -149,7 +142,7 @@ result<poem_plan> plan_poem(const poem_request& r, const cipai_table& cipai,
     plan.pattern = pattern;
     plan.title = pattern->name;
     plan.tag = kCiTag;
-    if (vocab.find_piece(kCiTag) < 0) {
+    if (manner.style == prompt_style::inkstone && vocab.find_piece(kCiTag) < 0) {
       // issue 15: with a model that lacks <词>, the structure is still forced by the constraints.
       plan.tag = kFreeTag;
       plan.note = "the model has no <词> token: prompting with <其他>" + pattern->name +
@@ -203,15 +196,20 @@ result<poem_plan> plan_poem(const poem_request& r, const cipai_table& cipai,
                              "' (五言絕句 七言絕句 五言律詩 七言律詩, a 詞牌 by its Simplified "
                              "name such as 浣溪沙, cangtou or free; inkstone poem --list-forms)");
   }
-  INK_TRY(need_tag(vocab, plan.tag));
-  plan.prompt = plan.tag + plan.title + "\n";
+  plan.style = manner.style;
+  const poem_prompt prompt = make_poem_prompt(manner, plan.tag, plan.title);
+  plan.prompt = prompt.text;
+  plan.add_bos = prompt.add_bos;
+  plan.parse_special = prompt.parse_special;
   if (plan.kind != poem_kind::cipai) {
     if (r.no_repeat && !plan.spec_json.empty()) {
       plan.spec_json.insert(plan.spec_json.size() - 1, ",\"no_repeat\":true");
     }
     // Guidance contrasts the title with 无题 (no subject); without a title there is nothing to
     // follow.
-    if (r.guidance != 1.0f && !plan.title.empty()) plan.guidance_prompt = plan.tag + kUntitled + "\n";
+    if (r.guidance != 1.0f && !plan.title.empty()) {
+      plan.guidance_prompt = make_poem_prompt(manner, plan.tag, kUntitled).text;
+    }
   }
   return plan;
 }

@@ -1,13 +1,14 @@
 // A poem request as the site builds it (site/app/forms.js planForm, site/app/engine.js write):
-// the form the user picked becomes the model's prompt (form tag + title + "\n", the format of
-// the poetry model's GGUF key inkstone.prompt_format) and a constraint spec for the engine
-// (form.h, "The spec is a JSON object"). And the analysis of a finished poem, as the wasm
-// analysePoem returns it, a 詞 read as the 詞牌 it was written to.
+// the form the user picked becomes the model's prompt (inkstone/prompt-format.h: form tag +
+// title + "\n" for Inkstone's models, ChatML or plain words for others) and a constraint spec
+// for the engine (form.h, "The spec is a JSON object"). And the analysis of a finished poem, as the
+// wasm analysePoem returns it, a 詞 read as the 詞牌 it was written to.
 //
 //   form               tag           spec
 //   五言絕句 .. 七言律詩  <五绝> ..      {"form": preset, "tones", "rhyme", "start"?, "heads"?}
 //   a 詞牌 (浣溪沙)      <词> + 詞牌    {"cipai": name, "variant"?, "tones", "rhyme", "heads"?}
-//                       (<其他> when the model has no <词>: the constraints alone force it)
+//                       (<其他> when an Inkstone model has no <词>: the constraints alone
+//                       force it)
 //   cangtou (藏頭)       4 / 8 heads: the 絕句 / 律詩 of --line-length, as a preset with heads;
 //                       other counts: <其他>, {"lines": [..], "tones": false, "rhyme"}: couplets
 //                       rhyming on their second line (site/app/forms.js)
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "inkstone/cipai.h"
+#include "inkstone/prompt-format.h"
 #include "inkstone/prosody.h"
 #include "inkstone/status.h"
 #include "inkstone/tokenizer.h"
@@ -39,8 +41,8 @@ struct poem_request {
   bool rhyme = true;
   // The way of writing (as the site; tools/train/blind/README.md). Neither applies to a 詞,
   // whose title is its 詞牌 and which repeats characters by design.
-  bool no_repeat = true;   // no character twice (藏頭 heads excepted)
-  float guidance = 2.5f;   // classifier-free guidance toward the title; 1 = off
+  bool no_repeat = true;  // no character twice (藏頭 heads excepted)
+  float guidance = 2.5f;  // classifier-free guidance toward the title; 1 = off
 };
 
 struct poem_plan {
@@ -48,20 +50,22 @@ struct poem_plan {
   std::string form;  // canonical: "七言絕句", "浣溪沙", "藏頭", "free"
   int variant = 0;   // 詞牌 only
   const cipai_pattern* pattern = nullptr;  // 詞牌 only (points into the table)
-  std::string tag;                         // the model's form tag: "<七绝>"
+  std::string tag;                         // the form's Inkstone tag: "<七绝>"
   std::string title;                       // the title in the prompt
-  std::string prompt;                      // tag + title + "\n" (BOS is added when encoding)
-  std::string spec_json;                   // constraint spec; "" when unconstrained
-  std::string guidance_prompt;  // tag + 无题 + "\n" under guidance; "" when off
-  int max_tokens = 0;  // as the site: lines * (chars + 1) + 2; 160 for free verse
-  std::string note;    // why the plan differs from the request (a missing <词> tag)
+  prompt_style style = prompt_style::inkstone;
+  std::string prompt;   // make_poem_prompt(tag, title): "<七绝>春望\n" for Inkstone's models
+  bool add_bos = true;  // encode the prompts with BOS first
+  bool parse_special = false;   // encode the prompts with control pieces matched whole (ChatML)
+  std::string spec_json;        // constraint spec; "" when unconstrained
+  std::string guidance_prompt;  // the prompt titled 无题 under guidance; "" when off
+  int max_tokens = 0;           // as the site: lines * (chars + 1) + 2; 160 for free verse
+  std::string note;             // why the plan differs from the request (a missing <词> tag)
 };
 
-// Errors: invalid_argument naming the option (--form, --heads, --title, --start, --variant,
-// --line-length); unsupported_model when the model lacks the tags the poem needs (a model that
-// is not an Inkstone poetry model).
+// `manner`: how the model is asked (prompt_manner_of). Errors: invalid_argument naming the
+// option (--form, --heads, --title, --start, --variant, --line-length).
 result<poem_plan> plan_poem(const poem_request& request, const cipai_table& cipai,
-                            const tokenizer& vocab);
+                            const tokenizer& vocab, const prompt_manner& manner);
 
 // The presets with their aliases, and the 詞牌 of the table, one a line (poem --list-forms).
 std::string list_forms(const cipai_table& cipai);

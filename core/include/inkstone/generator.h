@@ -110,9 +110,11 @@ class generator {
 
  private:
   generator(const model& m, std::unique_ptr<session> s, session_options options);
-  result<step_result> finish_step(int32_t token, bool drawn);
+  // `logits`: what step_logits() gave for this step (sampled or evaluated, and probed).
+  result<step_result> finish_step(int32_t token, bool drawn, std::span<const float> logits);
   status begin_guide(std::span<const int32_t> prompt);
-  // The logits to sample from: the session's, or mixed with the guide's under guidance.
+  // The logits to sample from: the session's, or mixed with the guide's under guidance (into
+  // guided_, so called once per step and the view shared by the sampler and the probes).
   std::span<const float> step_logits();
 
   const model* model_;

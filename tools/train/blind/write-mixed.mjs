@@ -16,6 +16,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as OpenCC from 'opencc-js';
 
+import { UNTITLED } from '../../../site/app/prompt-format.js';
+import { DEFAULT_SAMPLER } from '../../../site/app/writing-defaults.js';
+
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -64,13 +67,12 @@ M.HEAPU8.set(bytes, ptr);
 const created = M.createSession(ptr, bytes.length, { nCtx: 0, nThreads: 1 });
 if (!created.ok) throw new Error(created.message);
 const s = created.session;
-const SITE_SAMPLING = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 };
 function write(title, seed) {
   const prompt = s.tokenize(`<七绝>${title}\n`, true).tokens;
-  const options = { ...SITE_SAMPLING, ...(way.sampling || {}), seed, maxTokens: 64,
+  const options = { ...DEFAULT_SAMPLER, ...(way.sampling || {}), seed, maxTokens: 64,
     constraint: JSON.stringify({ form: '七言絕句', tones: true, rhyme: true, ...(way.constraint || {}) }) };
   if (way.guidance) {
-    Object.assign(options, { guidanceScale: way.guidance.scale, guidancePrompt: s.tokenize(`<七绝>${way.guidance.title ?? '无题'}\n`, true).tokens });
+    Object.assign(options, { guidanceScale: way.guidance.scale, guidancePrompt: s.tokenize(`<七绝>${way.guidance.title ?? UNTITLED}\n`, true).tokens });
   }
   if (!s.begin(prompt, options).ok) throw new Error('begin');
   let text = '';

@@ -15,6 +15,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { UNTITLED } from '../../../site/app/prompt-format.js';
+import { DEFAULT_SAMPLER } from '../../../site/app/writing-defaults.js';
+import { TITLES } from './titles.mjs';
+
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -28,17 +32,9 @@ const seed0 = Number(opt('--seed', 1));
 const wasmDir = path.resolve(opt('--wasm-dir', 'build-wasm/wasm_bindings'));
 const ways = { A: JSON.parse(opt('--a', '{}')), B: JSON.parse(opt('--b', '{}')) };
 
-// The playground's defaults (site/app/settings.js, site/app/engine.js FIXED_SAMPLING).
-const SITE_SAMPLING = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1.0, repeatLastN: 64 };
+// The playground's defaults (site/app/writing-defaults.js).
+const SITE_SAMPLING = DEFAULT_SAMPLER;
 const TAGS = { 五言絕句: '<五绝>', 七言絕句: '<七绝>', 五言律詩: '<五律>', 七言律詩: '<七律>' };
-// Titles a visitor might type: seasons, times, places, things, partings; none is a famous poem's.
-const TITLES = [
-  '春望', '秋夜', '山居', '江上', '送友人', '夜雨', '登高', '月夜', '梅花', '夏日',
-  '冬雪', '边塞', '渔父', '晚泊', '秋思', '寒食', '清明', '中秋', '重阳', '故乡',
-  '寄远', '咏柳', '竹', '荷花', '菊', '晨起', '闲居', '访友不遇', '过山寺', '听雨',
-  '观潮', '落花', '归舟', '黄昏', '雪夜', '春雨', '西湖', '长江', '夜泊', '题画',
-  '牧童', '秋雁', '江村', '野望', '春晓', '暮归', '旅夜', '松', '孤舟', '溪行',
-];
 
 const { default: createInkstoneModule } = await import(pathToFileURL(path.join(wasmDir, 'inkstone.mjs')).href);
 const M = await createInkstoneModule({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'inkstone.wasm')) });
@@ -61,7 +57,7 @@ function write(session, way, title, seed) {
   // Guidance: {scale, title}: the unconditioned prompt is the same tag with `title` (无题).
   const guidance = {};
   if (way.guidance) {
-    const g = session.tokenize(`${tag}${way.guidance.title ?? '无题'}\n`, true);
+    const g = session.tokenize(`${tag}${way.guidance.title ?? UNTITLED}\n`, true);
     if (!g.ok) throw new Error(g.message);
     Object.assign(guidance, { guidanceScale: way.guidance.scale, guidancePrompt: g.tokens });
   }
