@@ -239,7 +239,7 @@ def write_card(args, R, card, form_res, T, vocab, stats, rec=None):
     w("- Titles only condition the poem loosely. Simplified output only.\n")
     w("## Reproduce\n")
     if rec:
-        reproduce_v2(w)
+        reproduce_v2(w, rec)
     w("```sh\n"
       "# 1. corpus (npm, pinned + integrity-checked) and data\n"
       "tools/corpus/fetch.sh /work/cache/corpus\n"
@@ -324,7 +324,11 @@ def training_v2(w, rec, stats):
       f"warm-up. Schedule: cosine from peak LR {a['lr']} to 10 % over {a['total_steps']:,} "
       f"steps of {a['batch']} × {rec['config']['n_ctx']} tokens, gradient clip 1.0, seed "
       f"{a['seed']}; PyTorch {torch.__version__} (Debian `python3-torch`, OpenBLAS), "
-      f"{a['threads']} threads, under `nice -n 5` beside other work.\n")
+      f"{a['threads']} threads, under `nice -n 5` beside other work.")
+    for ch in rec.get("schedule_changes", []):
+        w(f"At step {ch['step']:,} the planned total went from {ch['from']:,} to {ch['to']:,} "
+          f"steps ({ch['why']}); the cosine continued from there over the new total.")
+    w("")
     w(f"**{rec['tokens']:,} tokens** in version 2 ({rec['step']:,} steps; about "
       f"{run_seconds(c, a['ckpt_every']) / 3600:.1f} h of training, {c[0]['time'][:10]} to "
       f"{c[-1]['time'][:10]}), **{seen:,} seen in all** ({seen / stats['train_tokens']:.2f} "
@@ -347,16 +351,19 @@ def training_v1_brief(w, rec):
       "in the git history of `assets/models/README.md`).\n")
 
 
-def reproduce_v2(w):
+def reproduce_v2(w, rec):
     w("Version 2 (`tools/train/README.md`, \"Run 2\"): the same corpus and `prepare.py`, then, "
       "session after session until the record reaches its total steps,")
     w("```sh\n"
       "OPENBLAS_NUM_THREADS=2 nohup nice -n 5 /usr/bin/python3 tools/train/train.py "
-      "--data /work/cache/data --ckpt /work/cache/run2 --schedule steps --total-steps 8000 "
+      "--data /work/cache/data --ckpt /work/cache/run2 --schedule steps "
+      f"--total-steps {rec['args']['total_steps']} "
       "--lr 1.5e-3 --warmup 200 --threads 2 --ckpt-every 600 "
       "--init-gguf tools/train/run2-q8_0.gguf --record tools/train/run2.json &\n"
       "/usr/bin/python3 tools/train/export_gguf.py --ckpt /work/cache/run2/ckpt.pt "
       "--data /work/cache/data --f32 /work/cache/inkstone-poetry-f32.gguf "
       "--q8 assets/models/inkstone-poetry-q8_0.gguf\n```")
+    for ch in rec.get("schedule_changes", []):
+        w(f"(with `--total-steps {ch['from']}` until step {ch['step']:,})")
     w("Each session's restart from the Q8_0 file (fresh optimizer, warm-up) is part of the "
       "recipe, so a single uninterrupted run would not give the same weights. Version 1:\n")
