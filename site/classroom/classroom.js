@@ -25,7 +25,7 @@ import { DEFAULT_MODEL_URL } from '../app/engine.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
-  setFormulaMode, setGuidance, forgetPieces, MAX_STEPS,
+  setFormulaMode, setGuidance, setNoRepeat, forgetPieces, MAX_STEPS,
 } from './page-state.js';
 import { renderText, renderBranches } from './text-panel.js';
 import { renderDistribution } from './distribution-panel.js';
@@ -183,7 +183,7 @@ function writeLink() {
     formTag: state.formTag, title: state.title, seed: state.seed, temperature: s.temperature,
     topK: s.topK, topP: s.topP, minP: s.minP, layer: state.layer, head: state.head,
     rules: state.rules, tokens: [...state.chosen, ...state.future].map((c) => c.token),
-    step: state.chosen.length, formula: state.formulaMode,
+    step: state.chosen.length, formula: state.formulaMode, guidance: state.guidance, noRepeat: state.noRepeat,
   });
   history.replaceState(null, '', fragment);
 }
@@ -374,6 +374,31 @@ function applyLink(s) {
   if (s.topP !== undefined) $.topp.value = String(s.topP);
   if (s.minP !== undefined) $.minp.value = String(s.minP);
   if (s.formula !== undefined) chooseFormula(s.formula);
+  // The way of writing the link was made with holds for this session; the reader's saved
+  // settings stay as they are.
+  if (s.guidance !== undefined) setGuidance(s.guidance);
+  if (s.noRepeat !== undefined) setNoRepeat(s.noRepeat);
+}
+
+/** The playground's way of writing (guidance, 不重字) as last read from its saved settings. */
+let savedWay = wayOf(loadSettings());
+
+/** @param {import('../app/settings.js').Settings} settings */
+function wayOf(settings) {
+  return { guidance: settings.guidance, noRepeat: settings.noRepeat };
+}
+
+/**
+ * The playground's settings were saved (another tab): a guidance or 不重字 the reader changed
+ * there is followed (the records are fetched again); a link's values hold until then.
+ */
+function followWay() {
+  const now = wayOf(loadSettings());
+  let changed = false;
+  if (now.guidance !== savedWay.guidance) changed = setGuidance(now.guidance) || changed;
+  if (now.noRepeat !== savedWay.noRepeat) changed = setNoRepeat(now.noRepeat) || changed;
+  savedWay = now;
+  if (changed && state.ready) void busy(refresh);
 }
 
 /** Starts again from the prompt in the setup row. */
@@ -448,10 +473,10 @@ async function main() {
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
   byId('lang-toggle').addEventListener('click', () => toggleLanguage('lang'));
   byId('script-toggle').addEventListener('click', () => toggleLanguage('script'));
-  // The playground in another tab changed the language or the guidance: follow it.
+  // The playground in another tab changed the language, the guidance or 不重字: follow it.
   window.addEventListener('storage', () => {
     if (followSettings()) resay();
-    if (setGuidance(loadSettings().guidance) && state.ready) void busy(refresh);
+    followWay();
   });
   window.addEventListener('inkstone:model-selected', (event) => {
     const detail = /** @type {CustomEvent} */ (event).detail;

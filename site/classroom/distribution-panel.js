@@ -1,7 +1,7 @@
 // The distribution panel: the next token's probabilities over the whole vocabulary after the
 // sampler chain (temperature, top-k, top-p, min-p), the stats, the draw on the cumulative bar,
-// and the mass the form rules removed. With guidance (guidance-panel.js) the chain works on the
-// mix the playground samples from.
+// and the mass the form rules removed (with 不重字, the poem's characters too). With guidance
+// (guidance-panel.js) the chain works on the mix the playground samples from.
 
 import { entropy, softmax, drawToken } from './sampler.js';
 import { el, byId, pct, showPiece, asModelText, tokenChip } from './views.js';
@@ -149,6 +149,9 @@ export function renderDistribution(rec, chain, onPick) {
     head.append(strong, document.createTextNode(t('maskOf', { rule: rec.rule ? t('maskRule', { rule: t(`rule.${rec.rule}`) }) : '' })));
     $.mask.append(head);
     if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', t('maskWarn')));
+    // 不重字: say why a character of the poem has probability 0.
+    $.mask.dataset.noRepeat = String(state.noRepeat);
+    if (state.noRepeat) $.mask.append(el('p', 'mask-note', t('maskNoRepeat')));
     const list = el('p', 'mask-list');
     list.append(document.createTextNode(t('maskList')));
     for (const w of worst.slice(0, 8)) {

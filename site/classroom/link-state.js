@@ -3,9 +3,14 @@
 //   #c=1&f=<form tag>&t=<title>&s=<seed>&T=<temperature>&k=<top-k>&p=<top-p>&m=<min-p>
 //    &l=<layer>&h=<head>&r=<rules 0|1>&x=<chosen token ids, base 36, dot-separated>&n=<step>
 //    &w=1 (the formula panel shows the worked example; absent: the chosen head)
+//    &g=<guidance scale, 0..16; 1 = off>&q=<不重字 0|1>
 // `x` lists the tokens taken after the prompt (sampled or picked), so branches survive; `n` is
 // the step shown (n <= x.length: later tokens are kept as the "future" of a backed-up step). A
 // link with `n` but no `x` is replayed by sampling with the seed and settings.
+// `g` and `q` are the way of writing the link was made with (the playground's guidance toward the
+// title and 不重字, site/app/settings.js guidance and noRepeat): the page uses them for that
+// session instead of the reader's saved settings, which it leaves as they are. A link without
+// them (made before they were recorded) uses the reader's settings, as it always did.
 
 export const LINK_VERSION = '1';
 
@@ -24,6 +29,8 @@ export const LINK_VERSION = '1';
  * @property {number[] | null} tokens
  * @property {number} step
  * @property {'head'|'worked'} [formula]  what the formula panel computes (absent: 'head')
+ * @property {number} [guidance]  the guidance scale (absent: the reader's setting)
+ * @property {boolean} [noRepeat] 不重字 (absent: the reader's setting)
  */
 
 /**
@@ -46,6 +53,8 @@ export function encodeState(s) {
   if (s.tokens && s.tokens.length) p.set('x', s.tokens.map((t) => t.toString(36)).join('.'));
   p.set('n', String(s.step));
   if (s.formula === 'worked') p.set('w', '1');
+  if (s.guidance !== undefined) p.set('g', String(s.guidance));
+  if (s.noRepeat !== undefined) p.set('q', s.noRepeat ? '1' : '0');
   return `#${p.toString()}`;
 }
 
@@ -79,6 +88,7 @@ export function decodeState(hash) {
     ['layer', 'l', 0, 1024],
     ['head', 'h', 0, 1024],
     ['step', 'n', 0, 100000],
+    ['guidance', 'g', 0, 16],
   ]);
   for (const [name, key, lo, hi] of fields) {
     const v = num(key, lo, hi);
@@ -86,6 +96,8 @@ export function decodeState(hash) {
   }
   if (p.has('r')) out.rules = p.get('r') === '1';
   if (p.has('w')) out.formula = p.get('w') === '1' ? 'worked' : 'head';
+  const q = p.get('q');
+  if (q === '0' || q === '1') out.noRepeat = q === '1';
   const x = p.get('x');
   if (x) {
     const ids = x.split('.').map((s) => parseInt(s, 36));

@@ -16,7 +16,10 @@
 // chat model, plain words otherwise. Guidance is the playground's too (its Brush panel's 扣題,
 // saved in site/app/settings.js): with a title and a scale s ≠ 1 the model samples from
 // uncond + s·(cond − uncond), the unconditioned prompt the same prompt with the title 无题, and
-// the records carry the three distributions.
+// the records carry the three distributions. 不重字 is the playground's too (its noRepeat
+// setting): with the form rules on, the constraint also removes every character the poem already
+// has (core's `no_repeat`), so those show as mass the rules removed. A link may carry both
+// (link-state.js g, q); then the link's values hold for the session.
 
 import { ClassroomEngine } from './engine.js';
 import { runChain, drawToken, uniforms, softmax } from './sampler.js';
@@ -60,6 +63,8 @@ export const state = {
   untitledTokens: [],
   /** the playground's guidance scale s (1 = off) */
   guidance: loadSettings().guidance,
+  /** the playground's 不重字: no character twice in a 詩 (applied with the form rules) */
+  noRepeat: loadSettings().noRepeat,
   /** @type {Taken[]} */
   chosen: [],
   /** @type {Taken[]} tokens after the current step that a back-up left (redo / branch) */
@@ -131,7 +136,8 @@ export function constraintSpec() {
     '<五绝>': '五言絕句', '<七绝>': '七言絕句', '<五律>': '五言律詩', '<七律>': '七言律詩',
   });
   const form = presets[state.formTag];
-  return form ? { form } : null;
+  if (!form) return null;
+  return state.noRepeat ? { form, no_repeat: true } : { form };
 }
 
 /** Guidance as the playground applies it to a 詩: with a title and s ≠ 1; else null. */
@@ -310,13 +316,25 @@ export function setSettings(settings) {
 }
 
 /**
- * The playground's guidance scale changed: the records (their logits are the mix) are fetched
+ * The guidance scale changed (the playground's setting or a link's): the records (their logits are the mix) are fetched
  * again; the tokens taken stay.
  * @param {number} scale
  */
 export function setGuidance(scale) {
   if (scale === state.guidance) return false;
   state.guidance = scale;
+  state.records = [];
+  return true;
+}
+
+/**
+ * 不重字 was turned on or off (the playground's setting or a link's): the records (their rules)
+ * are fetched again; the tokens taken stay.
+ * @param {boolean} on
+ */
+export function setNoRepeat(on) {
+  if (on === state.noRepeat) return false;
+  state.noRepeat = on;
   state.records = [];
   return true;
 }

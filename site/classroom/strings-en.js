@@ -135,6 +135,7 @@ export const EN = {
   maskRule: ' (mostly: {rule})',
   maskWarn: 'The model “wanted” a forbidden character here.',
   maskList: 'Forbidden, most likely first: ',
+  maskNoRepeat: 'No repeated characters is on (the playground\'s setting, or the link\'s): a character the poem already has is removed too, so its probability is 0.',
   'rule.structure': 'length and punctuation',
   'rule.head': 'acrostic',
   'rule.banned': 'banned characters',

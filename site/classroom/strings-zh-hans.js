@@ -135,6 +135,7 @@ export const ZH_HANS = {
   maskRule: '（主要是：{rule}）',
   maskWarn: '模型在这里“想要”一个被禁止的字。',
   maskList: '被禁止的字，最可能的在前：',
+  maskNoRepeat: '不重字已开启（写诗页的设置，或链接里的）：诗里已有的字也被去掉，所以它的概率是 0。',
   'rule.structure': '字数与标点',
   'rule.head': '藏头',
   'rule.banned': '禁字',

@@ -141,6 +141,7 @@ export const ZH_HANT = {
   maskRule: '（主要是：{rule}）',
   maskWarn: '模型在這裡「想要」一個被禁止的字。',
   maskList: '被禁止的字，最可能的在前：',
+  maskNoRepeat: '不重字已開啟（寫詩頁的設定，或連結裡的）：詩裡已有的字也被去掉，所以它的機率是 0。',
   'rule.structure': '字數與標點',
   'rule.head': '藏頭',
   'rule.banned': '禁字',

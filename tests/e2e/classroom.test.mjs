@@ -64,9 +64,10 @@ after(async () => {
   if (site) await site.close();
 });
 
-// The checks here are of the plain distribution (guidance off in the playground's settings);
-// classroom-qwen.test.mjs checks the guided one.
-const UNGUIDED = { guidance: 1 };
+// The checks here are of the plain distribution and the form rules alone (guidance and 不重字 off
+// in the playground's settings); classroom-qwen.test.mjs checks the guided one and
+// classroom-way.test.mjs the two together.
+const UNGUIDED = { guidance: 1, noRepeat: false };
 
 /** Opens the classroom at a fragment (English interface) and waits until step 0 is drawn. */
 async function openClassroom(fragment = START) {
