@@ -22,10 +22,11 @@ import { Tour } from './tour.js';
 import { t, tParts, applyStrings, applyTheme, toggleTheme, chooseLanguage, followSettings, currentLang } from './strings.js';
 import { loadSettings } from '../app/settings.js';
 import { DEFAULT_MODEL_URL } from '../app/engine.js';
+import { DEFAULT_CIPAI } from '../app/forms.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
-  setFormulaMode, setGuidance, setNoRepeat, forgetPieces, MAX_STEPS,
+  setFormulaMode, setGuidance, setNoRepeat, forgetPieces, findCipai, MAX_STEPS, CI_TAG,
 } from './page-state.js';
 import { renderText, renderBranches } from './text-panel.js';
 import { renderDistribution } from './distribution-panel.js';
@@ -45,6 +46,7 @@ const $ = {
   status: byId('status'),
   form: /** @type {HTMLSelectElement} */ (byId('form')),
   title: /** @type {HTMLInputElement} */ (byId('title')),
+  cipaiNames: /** @type {HTMLDataListElement} */ (byId('cipai-names')),
   seed: /** @type {HTMLInputElement} */ (byId('seed')),
   rules: /** @type {HTMLInputElement} */ (byId('rules')),
   start: /** @type {HTMLButtonElement} */ (byId('start')),
@@ -108,6 +110,35 @@ function setStatus(key, vars = {}, kind = 'info', extra = '') {
   status = { key, vars, kind, extra };
   $.status.textContent = extra ? `${t(key, vars)} ${t(extra)}` : t(key, vars);
   $.status.dataset.kind = kind;
+}
+
+/**
+ * Set when a link (or the form chosen before a model switch) asked for a 詞 and the model loaded
+ * has no <词> token: the page writes free verse instead and says so, until the next start.
+ */
+let ciDropped = false;
+
+/**
+ * What the page must say about the form instead of its usual message, or null: a 詞 the model
+ * cannot write, or a 詞 whose title is no 詞牌 (run without rules).
+ * @returns {{key: string, vars: Record<string, string>} | null}
+ */
+function formNote() {
+  if (ciDropped) return { key: 'status.noCiTag', vars: {} };
+  if (state.formTag === CI_TAG && state.rules && !state.cipai) return { key: 'status.cipaiUnknown', vars: { name: state.title } };
+  return null;
+}
+
+/**
+ * The status after a start: the form's note when there is one, else `key`.
+ * @param {string} key
+ * @param {Record<string, string | number>} [vars]
+ * @param {string} [extra]
+ */
+function sayStarted(key, vars = {}, extra = '') {
+  const note = formNote();
+  if (note) setStatus(note.key, note.vars, 'error');
+  else setStatus(key, vars, 'info', extra);
 }
 
 /** @param {unknown} err */
@@ -326,7 +357,7 @@ async function switchModel(blob, name) {
     const info = await engine.loadBlob(blob);
     await afterLoad(info);
     await startFromSetup();
-    setStatus('status.switched', { name });
+    sayStarted('status.switched', { name });
     document.body.dataset.model = 'ready';
     document.body.dataset.modelName = name;
     window.dispatchEvent(new CustomEvent('inkstone:model-loaded', { detail: { name, info } }));
@@ -344,20 +375,67 @@ async function switchModel(blob, name) {
   }
 }
 
-/** What a newly loaded model needs: its token texts, pickers, model line and the tone tables. */
+/**
+ * What a newly loaded model needs: its token texts, pickers, model line, the tone tables and
+ * whether it can write a 詞.
+ */
 async function afterLoad(/** @type {import('../web/protocol.js').ModelInfo} */ info) {
   forgetPieces();
   fillPickers(info);
   writeModelLine();
   $.modelLine.dataset.modelId = engine.modelId;
   try {
-    await engine.loadProsody(new URL('assets/prosody/', location.href).href);
+    await engine.useRhymeBook('classical', true);
     $.rules.disabled = false;
   } catch (err) {
     $.rules.disabled = true;
     $.rules.checked = false;
     console.warn('prosody tables unavailable', err);
   }
+  await offerCi(await engine.hasCiTag().catch(() => false));
+}
+
+/** The 詞 option of the form select. */
+function ciOption() {
+  return /** @type {HTMLOptionElement} */ (Array.from($.form.options).find((o) => o.value === CI_TAG));
+}
+
+/**
+ * Offers the 詞 when the model has the <词> token; else the option stays, disabled, with the
+ * reason in its label, and a 詞 asked for (a link's) becomes free verse with a note.
+ * @param {boolean} can
+ */
+async function offerCi(can) {
+  const option = ciOption();
+  option.disabled = !can;
+  option.textContent = can ? t('form.ci') : t('form.ciNone');
+  option.dataset.i18n = can ? 'form.ci' : 'form.ciNone';
+  ciDropped = false;
+  if (!can && $.form.value === CI_TAG) {
+    $.form.value = '<其他>';
+    ciDropped = true;
+  }
+  await formChanged(false);
+}
+
+/**
+ * The form select changed (or a model was loaded): a 詞 suggests the table's 詞牌 for its title
+ * (a datalist); chosen in the select, it takes 浣溪沙 when the title is none of them (a link's
+ * title stays: the page says it is no 詞牌 when it starts).
+ * @param {boolean} chosen
+ */
+async function formChanged(chosen) {
+  if ($.form.value !== CI_TAG) {
+    $.title.removeAttribute('list');
+    return;
+  }
+  const patterns = await engine.loadCipai().catch(() => []);
+  if (!$.cipaiNames.options.length) {
+    const names = [...new Set(patterns.map((p) => p.name))];
+    $.cipaiNames.replaceChildren(...names.map((name) => new Option(name, name)));
+  }
+  $.title.setAttribute('list', $.cipaiNames.id);
+  if (chosen && patterns.length && !(await findCipai($.title.value.trim()))) $.title.value = DEFAULT_CIPAI;
 }
 
 /** @param {Partial<import('./link-state.js').LinkState>} s */
@@ -488,9 +566,14 @@ async function main() {
   byId('theme-toggle').addEventListener('click', toggleTheme);
   document.addEventListener('keydown', onKey);
   $.start.addEventListener('click', () => void busy(async () => {
+    ciDropped = false;
     await startFromSetup();
-    setStatus('status.started');
+    sayStarted('status.started');
   }));
+  $.form.addEventListener('change', () => {
+    ciDropped = false;
+    void formChanged(true).catch((err) => console.warn('詞牌 table unavailable', err));
+  });
   $.next.addEventListener('click', () => void busy(() => step()));
   $.back.addEventListener('click', () => void busy(back));
   $.run.addEventListener('click', () => void busy(toLineEnd));
@@ -544,7 +627,7 @@ async function main() {
     setReady();
     await busy(async () => {
       await restore(fromLink || {});
-      setStatus('status.ready', {}, 'info', storeWarning);
+      sayStarted('status.ready', {}, storeWarning);
     });
     document.body.dataset.ready = 'true';
   } catch (err) {

@@ -122,13 +122,32 @@ export class ClassroomEngine {
   }
 
   /**
-   * @param {string} tables base URL of assets/prosody/
+   * Gives the worker the tone table and a rhyme book (assets/prosody/rhyme-<book>.tsv), as the
+   * playground does: a 詩 by the classical book, a 詞 by the 詞 book ('ci').
+   * @param {string} book
+   * @param {boolean} [force] send the tables again
    */
-  async loadProsody(tables) {
-    await this.#loader.poetry.setProsody(
-      { tones: new URL('tones.tsv', tables), rhyme: new URL('rhyme-classical.tsv', tables) },
-      { fetch: true },
-    );
+  async useRhymeBook(book, force = false) {
+    await this.#loader.useRhymeBook(book, force);
+  }
+
+  /**
+   * Sends the 詞牌 table (assets/prosody/cipai.tsv) to the worker, once (the playground's loader
+   * keeps it, and the client restores it in a new worker), and resolves with its patterns.
+   * @returns {Promise<import('../web/protocol.js').CipaiPattern[]>}
+   */
+  loadCipai() {
+    return this.#loader.loadCipai();
+  }
+
+  /**
+   * Whether the loaded model's vocabulary spells the 詞 tag <词> as one token (the playground's
+   * test): only then does the classroom offer the 詞.
+   * @returns {Promise<boolean>}
+   */
+  async hasCiTag() {
+    if ((await this.#loader.promptStyle()) !== 'inkstone') return false;
+    return this.#loader.hasCiTag();
   }
 
   /**

@@ -4,6 +4,8 @@
 //    &l=<layer>&h=<head>&r=<rules 0|1>&x=<chosen token ids, base 36, dot-separated>&n=<step>
 //    &w=1 (the formula panel shows the worked example; absent: the chosen head)
 //    &g=<guidance scale, 0..16; 1 = off>&q=<不重字 0|1>
+// `f` is the form tag, <词> for a 詞 (its title `t` the 詞牌); a model without the <词> token
+// opens such a link as free verse (<其他>) and says so (classroom.js).
 // `x` lists the tokens taken after the prompt (sampled or picked), so branches survive; `n` is
 // the step shown (n <= x.length: later tokens are kept as the "future" of a backed-up step). A
 // link with `n` but no `x` is replayed by sampling with the seed and settings.

@@ -20,6 +20,13 @@
 // setting): with the form rules on, the constraint also removes every character the poem already
 // has (core's `no_repeat`), so those show as mass the rules removed. A link may carry both
 // (link-state.js g, q); then the link's values hold for the session.
+//
+// A 詞 (form tag <词>, offered when the model's vocabulary has that tag) is prompted
+// <词>詞牌 — its title is its 詞牌 — and its rules are the playground's: {"cipai": 詞牌} (the table
+// assets/prosody/cipai.tsv sent to the worker once, when a 詞 first needs it) with the 詞 rhyme
+// book. A title that is no 詞牌 of the table runs without rules (state.cipai null; the page says
+// so). As in the playground, guidance and 不重字 are not applied to a 詞: its title is a form,
+// not a subject, and a 詞 repeats characters by design.
 
 import { ClassroomEngine } from './engine.js';
 import { runChain, drawToken, uniforms, softmax } from './sampler.js';
@@ -35,6 +42,8 @@ export const N_BARS = 12;
 /** Rows of the guidance table. */
 export const N_GUIDE = 8;
 export const MAX_STEPS = 200;
+/** The 詞 form tag. */
+export const CI_TAG = '<词>';
 const LINE_END = /[，。！？；\n]/;
 
 /**
@@ -49,6 +58,8 @@ export const state = {
   title: '春江',
   seed: 7,
   rules: false,
+  /** the 詞牌 the rules follow: the title of a 詞 when it is one of the table's, else null */
+  cipai: /** @type {string | null} */ (null),
   settings: { temperature: 0.8, topK: 0, topP: 1, minP: 0 },
   layer: 0,
   head: 0,
@@ -132,6 +143,7 @@ export function currentTokens() {
 
 export function constraintSpec() {
   if (!state.rules) return null;
+  if (state.formTag === CI_TAG) return state.cipai ? { cipai: state.cipai } : null;
   const presets = /** @type {Record<string, string>} */ ({
     '<五绝>': '五言絕句', '<七绝>': '七言絕句', '<五律>': '五言律詩', '<七律>': '七言律詩',
   });
@@ -140,9 +152,9 @@ export function constraintSpec() {
   return state.noRepeat ? { form, no_repeat: true } : { form };
 }
 
-/** Guidance as the playground applies it to a 詩: with a title and s ≠ 1; else null. */
+/** Guidance as the playground applies it to a 詩: with a title and s ≠ 1; else null (a 詞 too). */
 export function guidanceSpec() {
-  return state.title && state.guidance !== 1 ? { scale: state.guidance, promptTokens: state.untitledTokens } : null;
+  return state.formTag !== CI_TAG && state.title && state.guidance !== 1 ? { scale: state.guidance, promptTokens: state.untitledTokens } : null;
 }
 
 /** The record of the current step, fetched when missing. */
@@ -197,7 +209,17 @@ export function ended() {
 // ------------------------------------------------------------------ actions
 
 /**
- * Starts again from a prompt.
+ * The 詞牌 of the table named `title`, or null (the table cannot be had: null too).
+ * @param {string} title
+ */
+export async function findCipai(title) {
+  const patterns = await engine.loadCipai().catch(() => []);
+  return patterns.some((p) => p.name === title) ? title : null;
+}
+
+/**
+ * Starts again from a prompt. With the rules on, a 詞 whose title is no 詞牌 of the table runs
+ * without them (state.cipai stays null).
  * @param {{formTag: string, title: string, seed: number, rules: boolean}} prompt
  */
 export async function start(prompt) {
@@ -205,6 +227,9 @@ export async function start(prompt) {
   state.title = prompt.title;
   state.seed = prompt.seed;
   state.rules = prompt.rules;
+  const ci = state.formTag === CI_TAG;
+  state.cipai = ci && state.rules ? await findCipai(state.title) : null;
+  if (state.rules) await engine.useRhymeBook(ci ? 'ci' : 'classical');
   const tokens = await engine.prompt(state.formTag, state.title);
   state.promptTokens = tokens.tokens;
   state.untitledTokens = tokens.untitled;

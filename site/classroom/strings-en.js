@@ -27,6 +27,8 @@ export const EN = {
   'form.qijue': '7-char quatrain',
   'form.wulu': '5-char regulated',
   'form.qilu': '7-char regulated',
+  'form.ci': 'ci (title: its tune)',
+  'form.ciNone': 'ci (this model has no <词> tag)',
   title: 'Title',
   seed: 'Seed',
   rules: 'Form rules',
@@ -95,6 +97,8 @@ export const EN = {
   guidanceColCond: 'with the title (cond)',
   guidanceColUncond: 'untitled (uncond)',
   guidanceColMix: 'the mix',
+  'status.noCiTag': 'The ci (<词>) needs a model whose vocabulary has the <词> tag, and the loaded model has none: it is written as free verse (<其他>) instead.',
+  'status.cipaiUnknown': '“{name}” is not a ci tune in the table (assets/prosody/cipai.tsv), so the form rules are off. Pick a tune from the suggestions in the title field.',
   'status.switched': '{name} is loaded and prompted as the playground prompts it. Press → for the next token.',
   stepCount: 'step {n}',
 

@@ -27,6 +27,8 @@ export const ZH_HANS = {
   'form.qijue': '七言绝句',
   'form.wulu': '五言律诗',
   'form.qilu': '七言律诗',
+  'form.ci': '词（题目即词牌）',
+  'form.ciNone': '词（此模型没有 <词> 标记）',
   title: '题目',
   seed: '种子',
   rules: '格律规则',
@@ -95,6 +97,8 @@ export const ZH_HANS = {
   guidanceColCond: 'cond（有题）',
   guidanceColUncond: 'uncond（无题）',
   guidanceColMix: '混合',
+  'status.noCiTag': '词（<词>）需要词表中有 <词> 标记的模型，载入的模型没有：改作不限体裁（<其他>）。',
+  'status.cipaiUnknown': '“{name}”不是词牌表（assets/prosody/cipai.tsv）中的词牌，格律规则未启用。请从题目栏的提示中选一个词牌。',
   'status.switched': '{name} 已载入，提示的写法与写诗页相同。按 → 取下一个词元。',
   stepCount: '第 {n} 步',
 

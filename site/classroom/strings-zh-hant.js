@@ -33,6 +33,8 @@ export const ZH_HANT = {
   'form.qijue': '七言絕句',
   'form.wulu': '五言律詩',
   'form.qilu': '七言律詩',
+  'form.ci': '詞（題目即詞牌）',
+  'form.ciNone': '詞（此模型沒有 <词> 標記）',
   title: '題目',
   seed: '種子',
   rules: '格律規則',
@@ -101,6 +103,8 @@ export const ZH_HANT = {
   guidanceColCond: 'cond（有題）',
   guidanceColUncond: 'uncond（無題）',
   guidanceColMix: '混合',
+  'status.noCiTag': '詞（<词>）需要詞彙表中有 <词> 標記的模型，載入的模型沒有：改作不限體裁（<其他>）。',
+  'status.cipaiUnknown': '「{name}」不是詞牌表（assets/prosody/cipai.tsv）中的詞牌，格律規則未啟用。請從題目欄的提示中選一個詞牌。',
   'status.switched': '{name} 已載入，提示的寫法與寫詩頁相同。按 → 取下一個詞元。',
   stepCount: '第 {n} 步',
 

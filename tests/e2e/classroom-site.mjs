@@ -3,7 +3,8 @@
 // server, a browser, and a page opened at a fragment that records script errors and waits until
 // the model is loaded and step 0 is drawn.
 //
-// Model: $INK_POETRY_MODEL, else assets/models/inkstone-poetry-q8_0.gguf.
+// Model: $INK_POETRY_MODEL, else assets/models/inkstone-poetry-q8_0.gguf (a suite may serve
+// another in its place: startClassroomSite's `model`).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -42,15 +43,19 @@ export const skip = requireOrSkip(canRunChromium(),
  * @property {() => Promise<void>} close
  */
 
-/** Builds the site into a temporary folder, adds the model and its sidecar, serves it, opens a browser. */
-export async function startClassroomSite() {
-  assert.ok(fs.existsSync(MODEL),
-    `the poetry model is missing: ${MODEL} (set INK_POETRY_MODEL to a model file to test with)`);
+/**
+ * Builds the site into a temporary folder, adds the model and its sidecar, serves it, opens a browser.
+ * @param {{model?: string}} [options]  model: the file served as the site's model (default MODEL)
+ */
+export async function startClassroomSite(options = {}) {
+  const model = options.model || MODEL;
+  assert.ok(fs.existsSync(model),
+    `the poetry model is missing: ${model} (set INK_POETRY_MODEL to a model file to test with)`);
   const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'inkstone-classroom-'));
   execFileSync(process.execPath, [path.join(ROOT, 'tools/site/build.mjs'), dist], { stdio: 'pipe' });
   const target = path.join(dist, MODEL_PATH);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.copyFileSync(MODEL, target);
+  fs.copyFileSync(model, target);
   // The sidecar of the model under test (the build wrote one for the shipped model).
   const bytes = fs.readFileSync(target);
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');

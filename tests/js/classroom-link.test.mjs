@@ -4,6 +4,7 @@
 //   - a link written before g and q were recorded (the fragment spelled out here) decodes as it
 //     did: its fields, and no guidance or 不重字, so the page keeps the reader's settings
 //   - g and q outside their ranges are left out (the reader's settings apply), each alone
+//   - a 詞 (f=<词>, its 詞牌 the title) comes back as it went
 //
 // Run: node --test tests/js/classroom-link.test.mjs
 import { test } from 'node:test';
@@ -66,4 +67,11 @@ test('classroom links: a malformed g or q is left out, the rest is kept', () => 
     assert.equal(s.noRepeat, undefined, `q=${q}`);
     assert.equal(s.guidance, 2, `q=${q}: g still read`);
   }
+});
+
+test('classroom links: a 詞 (<词>, its 詞牌 the title) comes back from the fragment', () => {
+  const ci = { ...STATE, formTag: '<词>', title: '浣溪沙' };
+  const fragment = encodeState(ci);
+  assert.equal(new URLSearchParams(fragment.slice(1)).get('f'), '<词>', fragment);
+  assert.deepEqual(decodeState(fragment), ci, fragment);
 });
