@@ -78,7 +78,7 @@ export const EN = {
   'status.verify': 'Checking the model (SHA-256)…',
   'status.ready': 'Ready. Press → (or Next token) to take one step; ← backs up; click a bar to branch.',
   'status.started': 'Ready. Press → for the next token.',
-  'status.copied': 'Link copied: it opens this prompt, seed, step, layer/head and temperature.',
+  'status.copied': 'Link copied: it opens this prompt, seed, step, layer/head, sampling, rules, guidance and no-repeat setting.',
   'status.link': 'Link: {href}',
   'error.network_error': 'The model file could not be downloaded ({url}).',
   'error.hash_mismatch': 'The model file failed its SHA-256 check (an incomplete or different download): reload the page.',

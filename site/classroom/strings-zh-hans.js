@@ -78,7 +78,7 @@ export const ZH_HANS = {
   'status.verify': '正在校验模型（SHA-256）……',
   'status.ready': '就绪。按 →（或“下一个词元”）走一步；← 后退；点一条概率可以换成它。',
   'status.started': '就绪。按 → 取下一个词元。',
-  'status.copied': '链接已复制：它会打开这个提示、种子、步数、层／头和温度。',
+  'status.copied': '链接已复制：它会打开这个提示、种子、步数、层／头、采样设置、规则、扣题和不重字。',
   'status.link': '链接：{href}',
   'error.network_error': '模型文件下载失败（{url}）。',
   'error.hash_mismatch': '模型文件没有通过 SHA-256 校验（下载不完整或文件不同）：请重新载入页面。',

@@ -84,7 +84,7 @@ export const ZH_HANT = {
   'status.verify': '正在驗證模型（SHA-256）……',
   'status.ready': '就緒。按 →（或「下一個詞元」）走一步；← 後退；點一條機率可以換成它。',
   'status.started': '就緒。按 → 取下一個詞元。',
-  'status.copied': '連結已複製：它會開啟這個提示、種子、步數、層／頭和溫度。',
+  'status.copied': '連結已複製：它會開啟這個提示、種子、步數、層／頭、取樣設定、規則、扣題和不重字。',
   'status.link': '連結：{href}',
   'error.network_error': '模型檔案下載失敗（{url}）。',
   'error.hash_mismatch': '模型檔案沒有通過 SHA-256 驗證（下載不完整或檔案不同）：請重新載入頁面。',
