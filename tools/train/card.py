@@ -51,7 +51,7 @@ def history_line(e):
 
 def way_of_writing(args, w):
     """The card's section on how the site writes: the blind readings and side-by-side pairs."""
-    if not (args.blind or args.mixed or args.pairs):
+    if not (args.blind or args.mixed or args.pairs or args.model_reading):
         return
     w("## The way of writing\n")
     w("The site writes a 詩 with its constraints (form, 平仄, rhyme) and, since the blind "
@@ -66,6 +66,12 @@ def way_of_writing(args, w):
             n, b, mean = score(name)
             w(f"| `{name}` | {n} | {b} ({100 * b / n:.1f} %) | {mean['A']:.2f} / {mean['B']:.2f} |")
         w("")
+    if args.model_reading:
+        n, b, mean = score(args.model_reading)
+        w(f"This model against version 1, both written that way (reading `{args.model_reading}`, "
+          f"{n} pairs, same title and seed): this model preferred in **{b} of {n}** "
+          f"({100 * b / n:.1f} %), coherence {mean['A']:.2f} for version 1 against "
+          f"{mean['B']:.2f} for this model.\n")
     if args.mixed:
         n, found, right, mean = score_mixed(args.mixed)
         w(f"Mixed test `{args.mixed}`: {n // 2} of ours (the new way) among {n // 2} little-read "

@@ -161,6 +161,9 @@ def main():
     ap.add_argument("--results", default="", help="save the measurements here (JSON)")
     ap.add_argument("--from-results", default="", help="only rewrite the card from saved JSON")
     ap.add_argument("--blind", default="", help="pair readings in tools/train/blind (NAME,NAME)")
+    ap.add_argument("--model-reading", default="",
+                    help="a pair reading in tools/train/blind: the previous model (A) against "
+                         "this one (B), both written the way the site writes")
     ap.add_argument("--mixed", default="", help="a mixed-test reading in tools/train/blind")
     ap.add_argument("--pairs", default="",
                     help="a write-pairs.mjs key (today's way | the new way) for the card")
