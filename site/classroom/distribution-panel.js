@@ -5,7 +5,7 @@
 
 import { entropy, softmax, drawToken } from './sampler.js';
 import { el, byId, pct, showPiece, asModelText, tokenChip } from './views.js';
-import { state, engine, pieceOf, tokenOf, ensurePieces, drawFor, N_BARS } from './page-state.js';
+import { state, engine, pieceOf, tokenOf, ensurePieces, drawFor, constraintSpec, N_BARS } from './page-state.js';
 import { t, tParts } from './strings.js';
 import { renderGuidance } from './guidance-panel.js';
 
@@ -149,9 +149,10 @@ export function renderDistribution(rec, chain, onPick) {
     head.append(strong, document.createTextNode(t('maskOf', { rule: rec.rule ? t('maskRule', { rule: t(`rule.${rec.rule}`) }) : '' })));
     $.mask.append(head);
     if (rec.maskedMass > 0.5) $.mask.append(el('p', 'mask-warn', t('maskWarn')));
-    // 不重字: say why a character of the poem has probability 0.
-    $.mask.dataset.noRepeat = String(state.noRepeat);
-    if (state.noRepeat) $.mask.append(el('p', 'mask-note', t('maskNoRepeat')));
+    // 不重字, when the rules apply it (not to a 詞): say why a character of the poem has probability 0.
+    const noRepeat = Boolean(constraintSpec()?.no_repeat);
+    $.mask.dataset.noRepeat = String(noRepeat);
+    if (noRepeat) $.mask.append(el('p', 'mask-note', t('maskNoRepeat')));
     const list = el('p', 'mask-list');
     list.append(document.createTextNode(t('maskList')));
     for (const w of worst.slice(0, 8)) {

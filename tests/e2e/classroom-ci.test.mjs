@@ -130,8 +130,10 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
       })),
       asked: /** @type {any} */ (window).asked,
       hash: location.hash,
+      noRepeatNote: document.querySelector('#mask .mask-note') !== null,
     };
   }, PUNCT);
+  assert.equal(read.noRepeatNote, false, '不重字 is not applied to a 詞, so the mask panel does not say it is');
   assert.deepEqual(read.prompt, read.expected, 'the prompt is <s><词>浣溪沙\\n');
   for (const ids of read.punctIds) assert.equal(ids.length, 1, 'each mark is one token');
   assert.ok(read.body.length >= 20, `only ${read.body.length} steps`);
