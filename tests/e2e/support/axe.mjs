@@ -29,6 +29,22 @@ let source = null;
  */
 
 /**
+ * Waits until the page shows what a user would see: a frame is drawn and every CSS transition
+ * that it started has ended. Without this axe can measure a colour mid-transition: a button
+ * enabled a moment ago still at its disabled opacity (0.42 → 1 over 120 ms), which happens when
+ * the main thread was busy (painting the picture) as the button changed, so that the
+ * transition only started when axe read the style.
+ * @param {import('playwright-core').Page} page
+ */
+export async function settle(page) {
+  await page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const transitions = document.getAnimations().filter((a) => a instanceof CSSTransition);
+    await Promise.all(transitions.map((a) => a.finished.catch(() => undefined)));
+  });
+}
+
+/**
  * Runs axe on the page (or on `include`, a CSS selector) and returns every violation.
  * @param {import('playwright-core').Page} page
  * @param {{include?: string, exclude?: string[], rules?: Record<string, {enabled: boolean}>}} [options]
@@ -39,6 +55,7 @@ export async function runAxe(page, options = {}) {
     if (!fs.existsSync(AXE_PATH)) throw new Error(`axe-core is missing: ${AXE_PATH} (run npm install)`);
     source = fs.readFileSync(AXE_PATH, 'utf8');
   }
+  await settle(page);
   const loaded = await page.evaluate(() => typeof (/** @type {any} */ (window).axe) === 'object');
   if (!loaded) await page.evaluate(source);
   return page.evaluate(async (o) => {
