@@ -8,7 +8,7 @@ import { els, $ } from './elements.js';
 import { t, show, setStatus, setRun, notify, clearNotice, errorCode, errorMessage } from './messages.js';
 import { engine, cipaiReady } from './model.js';
 import { readComposer, composerChoice, rollSeed, randomSeed } from './composer.js';
-import { InkPainting } from '../art/index.js';
+import { BackgroundPainting } from '../art/index.js';
 import { formatPoem, splitLines, hanChars, normalizeOpening, poemTitle, DEFAULT_CIPAI } from './forms.js';
 import { stanzaBreakOf } from './cipai.js';
 import { toSimplified, loadHanzi } from './hanzi.js';
@@ -23,7 +23,7 @@ import { cardAvailable } from './card-export.js';
 
 // ---------------------------------------------------------------- the poem's widgets
 
-export const painting = new InkPainting(els.canvas, { seed: 0, title: '' });
+export const painting = new BackgroundPainting(els.canvas, { seed: 0, title: '' });
 export const view = new PoemView(
   { title: els.poemTitle, body: els.poemBody, placeholder: els.placeholder, live: els.live, article: els.poem },
   {

@@ -614,6 +614,20 @@ export function paintPoem(canvas, options) {
 }
 
 /**
+ * What a painting depends on: the seed, the canvas size, the title and the motifs the poem
+ * names (and how often). Two poems with the same key paint the same pixels, so a painting that
+ * grows with the poem repaints only when its key changes.
+ * @param {{width: number, height: number}} canvas
+ * @param {number} seed
+ * @param {string} title
+ * @param {string} poem
+ */
+export function paintingKey(canvas, seed, title, poem) {
+  const motifs = findMotifs(poem, title);
+  return `${seed >>> 0}|${canvas.width}x${canvas.height}|${title}|${motifs.map((m) => `${m.id}:${m.count}`).join(',')}`;
+}
+
+/**
  * A painting that grows as a poem streams in. Repaints only when the set of
  * motifs changes, so calling setPoem for every character is cheap.
  */
@@ -674,8 +688,7 @@ export class InkPainting {
 
   /** @returns {PaintResult} */
   paint() {
-    const motifs = findMotifs(this.poem, this.title);
-    const key = `${this.seed >>> 0}|${this.canvas.width}x${this.canvas.height}|${motifs.map((m) => `${m.id}:${m.count}`).join(',')}`;
+    const key = paintingKey(this.canvas, this.seed, this.title, this.poem);
     if (key === this.key && this.result) return this.result;
     this.key = key;
     this.result = paintPoem(this.canvas, { poem: this.poem, title: this.title, seed: this.seed, reserve: this.reserve });

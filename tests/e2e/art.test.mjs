@@ -226,6 +226,29 @@ test('painting: a 1024 px painting finishes (time reported, not asserted tightly
   console.log(`# paint 1024px: ${r.ms.toFixed(0)} ms`);
 });
 
+test("painting in the background: the worker's picture is paintPoem's, byte for byte; piled-up requests are coalesced to the newest", { skip }, async () => {
+  const poem = '空山新雨後，天氣晚來秋。\n明月松間照，清泉石上流。\n竹喧歸浣女，蓮動下漁舟。\n隨意春芳歇，王孫自可留。';
+  const r = await page.evaluate((poem) => /** @type {any} */ (window).artDemo.background({ poem, title: '山居秋暝', seed: 11 }), poem);
+  assert.ok(r.usedWorker && r.workerLeft, 'the painting was not made in the worker');
+  assert.equal(r.pendingAfterFeeding, 'pending');
+  // Four lines fed at once: the first is sent, the middle two are replaced by the newest.
+  assert.equal(r.sent, 2, `${r.sent} requests sent to the worker`);
+  assert.equal(r.differing, 0, `${r.differing} of ${r.bytes} bytes differ from paintPoem on the page (OffscreenCanvas)`);
+  console.log(`# against a <canvas> on the page: ${r.differingFromCanvas} of ${r.bytes} bytes differ (Chromium's two rasterizers)`);
+  assert.ok(r.inkFraction > MIN_INK_FRACTION, 'blank painting');
+});
+
+test('painting in the background: a worker that fails leaves the painting to the page, same picture', { skip }, async () => {
+  const before = pageErrors.length;
+  const r = await page.evaluate(
+    () => /** @type {any} */ (window).artDemo.background({ poem: '千山鳥飛絕，萬徑人蹤滅。\n孤舟蓑笠翁，獨釣寒江雪。', title: '江雪', seed: 5, workerUrl: './no-such-worker.js' }),
+  );
+  assert.ok(r.usedWorker && !r.workerLeft, 'the broken worker was not given up');
+  assert.equal(r.differing, 0, `${r.differing} of ${r.bytes} bytes differ from paintPoem on the page`);
+  assert.ok(r.inkFraction > MIN_INK_FRACTION, 'blank painting');
+  pageErrors.length = before;  // the missing worker's 404 is this test's doing
+});
+
 test('no script errors or CSP violations on the page', { skip }, () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -63,6 +63,7 @@ async function write(page, query, name, seed) {
   await page.click('#generate');
   await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.body.dataset.run ?? ''), null, { timeout: 120_000 });
   await page.waitForSelector('#poem[data-prosody="analysed"]', { timeout: 30_000 });
+  await page.waitForSelector('#painting[data-paint="done"]', { timeout: 30_000 });
   await page.waitForTimeout(700); // the last characters' ink
 }
 

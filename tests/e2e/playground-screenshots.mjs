@@ -42,6 +42,7 @@ async function write(page, poem) {
   await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.body.dataset.run ?? ''), null, {
     timeout: 120_000,
   });
+  await page.waitForSelector('#painting[data-paint="done"]', { timeout: 30_000 });
   await page.waitForTimeout(700); // let the last characters' ink settle
 }
 

@@ -353,6 +353,7 @@ test('share link: same poem in a fresh browser at once, replay identical, card P
     await b.page.waitForFunction(() => document.body.dataset.run === 'shared', null, { timeout: 10_000 });
     assert.deepEqual(await poemLines(b.page), original, 'the shared link shows a different poem');
     assert.equal(await b.page.textContent('#poem-heading'), '秋夜');
+    await b.page.waitForSelector('#painting[data-paint="done"]', { timeout: 20_000 });
     const inked = await b.page.evaluate(() => {
       const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('painting'));
       const data = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d')).getImageData(0, 0, canvas.width, canvas.height).data;

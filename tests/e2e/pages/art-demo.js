@@ -1,6 +1,7 @@
 // Demo and test page for site/art (painter) and site/card (poem card).
 // window.artDemo is the hook the E2E tests drive; the form is for people.
 import { paintPoem, InkPainting } from '../../../site/art/ink-painter.js';
+import { BackgroundPainting } from '../../../site/art/background-painting.js';
 import { findMotifs } from '../../../site/art/motifs.js';
 import { decodeShare } from '../../../site/share/share-codec.js';
 
@@ -81,6 +82,54 @@ const api = {
     const painting = new InkPainting(canvas, { seed: o.seed });
     const lines = o.poem.split('\n');
     return lines.map((_, i) => painting.setPoem(lines.slice(0, i + 1).join('\n')).motifs);
+  },
+  /**
+   * Feeds a poem line by line to a BackgroundPainting (all at once, so the requests pile up
+   * while the worker paints), waits for data-paint="done", and compares the canvas with
+   * paintPoem of the whole poem on this thread: how many bytes differ, and how many requests
+   * the worker was sent. `workerUrl` replaces the worker (a broken one checks the fallback).
+   * @param {{poem: string, title?: string, seed?: number, width?: number, height?: number, workerUrl?: string}} o
+   */
+  async background(o) {
+    const canvas = document.createElement('canvas');
+    canvas.width = o.width ?? 400;
+    canvas.height = o.height ?? 500;
+    const painting = new BackgroundPainting(canvas, { seed: o.seed ?? 0, title: o.title ?? '', workerUrl: o.workerUrl });
+    const usedWorker = painting.worker !== null;
+    let sent = 0;
+    const send = painting.send.bind(painting);
+    painting.send = (req) => {
+      sent++;
+      send(req);
+    };
+    const lines = o.poem.split('\n');
+    for (let i = 1; i <= lines.length; i++) painting.setPoem(lines.slice(0, i).join('\n'));
+    const pendingAfterFeeding = canvas.dataset.paint;
+    const t0 = performance.now();
+    while (canvas.dataset.paint !== 'done') {
+      if (performance.now() - t0 > 30_000) throw new Error('the background painting never finished');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The reference: paintPoem of the whole poem on this thread, on the kind of canvas the
+    // worker paints on (Chromium rasterizes an OffscreenCanvas and a <canvas> a little
+    // differently: up to a few dozen levels at some edges), and on a <canvas> for the record.
+    const read = (/** @type {HTMLCanvasElement | OffscreenCanvas} */ c) =>
+      /** @type {CanvasRenderingContext2D} */ (c.getContext('2d')).getImageData(0, 0, c.width, c.height).data;
+    const count = (/** @type {Uint8ClampedArray} */ x, /** @type {Uint8ClampedArray} */ y) => {
+      let n = 0;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
+      return n;
+    };
+    const off = new OffscreenCanvas(canvas.width, canvas.height);
+    paintPoem(off, { poem: o.poem, title: o.title, seed: o.seed });
+    const html = document.createElement('canvas');
+    html.width = canvas.width;
+    html.height = canvas.height;
+    paintPoem(html, { poem: o.poem, title: o.title, seed: o.seed });
+    const a = read(canvas);
+    const differing = count(a, read(usedWorker && painting.worker ? off : html));
+    const differingFromCanvas = count(a, read(html));
+    return { usedWorker, workerLeft: painting.worker !== null, sent, pendingAfterFeeding, differing, differingFromCanvas, bytes: a.length, ...inkStats(canvas) };
   },
   /** @param {import('../../../site/card/poem-card.js').CardOptions} o */
   async card(o) {
