@@ -25,12 +25,14 @@
 // <词>詞牌 — its title is its 詞牌 — and its rules are the playground's: {"cipai": 詞牌} (the table
 // assets/prosody/cipai.tsv sent to the worker once, when a 詞 first needs it) with the 詞 rhyme
 // book. A title that is no 詞牌 of the table runs without rules (state.cipai null; the page says
-// so). As in the playground, guidance and 不重字 are not applied to a 詞: its title is a form,
+// so). A title typed in Traditional (菩薩蠻) is read in Simplified, as the playground reads it:
+// the model and the table know 菩萨蛮. As in the playground, guidance and 不重字 are not applied to a 詞: its title is a form,
 // not a subject, and a 詞 repeats characters by design.
 
 import { ClassroomEngine } from './engine.js';
 import { runChain, drawToken, uniforms, softmax } from './sampler.js';
 import { loadSettings } from '../app/settings.js';
+import { loadHanzi, toSimplified } from '../app/hanzi.js';
 import { spell } from './token-text.js';
 
 /** @typedef {import('./engine.js').StepRecord} StepRecord */
@@ -209,12 +211,23 @@ export function ended() {
 // ------------------------------------------------------------------ actions
 
 /**
- * The 詞牌 of the table named `title`, or null (the table cannot be had: null too).
+ * The 詞牌 of the table named `title`, typed in Simplified or Traditional (菩薩蠻 is 菩萨蛮), or
+ * null (the table cannot be had: null too).
  * @param {string} title
  */
 export async function findCipai(title) {
-  const patterns = await engine.loadCipai().catch(() => []);
-  return patterns.some((p) => p.name === title) ? title : null;
+  const [patterns, name] = await Promise.all([engine.loadCipai().catch(() => []), simplified(title)]);
+  return patterns.some((p) => p.name === name) ? name : null;
+}
+
+/**
+ * A title as the model reads it: the playground's way, Traditional becomes Simplified (the
+ * training text is Simplified); unchanged if the tables cannot be loaded.
+ * @param {string} title
+ */
+async function simplified(title) {
+  await loadHanzi();
+  return toSimplified(title);
 }
 
 /**
@@ -224,7 +237,7 @@ export async function findCipai(title) {
  */
 export async function start(prompt) {
   state.formTag = prompt.formTag;
-  state.title = prompt.title;
+  state.title = await simplified(prompt.title);
   state.seed = prompt.seed;
   state.rules = prompt.rules;
   const ci = state.formTag === CI_TAG;

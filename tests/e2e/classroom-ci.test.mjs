@@ -8,7 +8,8 @@
 //     runtime's distribution (without the {"cipai"} rules no finite logit gives 0); the page asks
 //     the runtime for {"cipai": "浣溪沙"} alone (no 不重字) and no guidance, though both are on in
 //     the playground's settings; the link keeps f=<词>
-//   - a title that is no 詞牌 runs without rules and the page says so; choosing 词 in the select
+//   - a title that is no 詞牌 runs without rules and the page says so; one typed in Traditional
+//     (菩薩蠻) is the table's 菩萨蛮, prompted in Simplified; choosing 词 in the select
 //     with such a title takes 浣溪沙, and the title field suggests every 詞牌 of the table
 //   - a model without the <词> token (the Qwen-shaped fixture, brought through the Models dialog
 //     while the page is at <词>): the 词 option is disabled, the page writes free verse (<其他>)
@@ -205,6 +206,25 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
     return Array.from(document.querySelectorAll(`#${id} option`)).map((o) => /** @type {HTMLOptionElement} */ (o).value);
   });
   assert.deepEqual(listed.sort(), [...new Set(TABLE.map((p) => p.name))].sort());
+
+  // A 詞牌 typed in Traditional is the table's (Simplified) one: rules on, the prompt in
+  // Simplified, as the playground writes it.
+  await page.fill('#title', '菩薩蠻');
+  await page.click('#start');
+  await idle(page);
+  assert.equal(await page.getAttribute('#status', 'data-kind'), 'info', await page.textContent('#status') ?? '');
+  const pusa = await page.evaluate(async () => {
+    const { state, engine } = /** @type {any} */ (window).classroom;
+    return {
+      cipai: state.cipai,
+      rules: state.records[0].banned !== null,
+      prompt: state.promptTokens,
+      expected: await engine.ink.tokenize('<词>菩萨蛮\n', { addBos: true }),
+    };
+  });
+  assert.equal(pusa.cipai, '菩萨蛮');
+  assert.equal(pusa.rules, true, 'the 詞牌 rules apply');
+  assert.deepEqual(pusa.prompt, pusa.expected, 'the prompt is <s><词>菩萨蛮\n');
 
   // A model without <词>, brought while the page is at <词>: free verse, and why.
   assert.equal(hasToken(QWEN, '<词>'), false);
