@@ -264,6 +264,7 @@ class Session {
       bool logits = false;
       if (!read_bool(probes, "distribution", &g->probes.distribution, err)) return false;
       if (!read_bool(probes, "logits", &logits, err)) return false;
+      if (!read_bool(probes, "guidance", &g->probes.guidance, err)) return false;
       g->probes.distribution = g->probes.distribution || logits;
       // qkv: { layer, head } -> the Q/K/V probe of that head (implies attention).
       const val qkv = probes["qkv"];
@@ -336,6 +337,10 @@ class Session {
     }
     if (!p.logits.empty()) o.set("logits", float_array_copy(p.logits));
     if (!p.probs.empty()) o.set("distribution", float_array_copy(p.probs));
+    if (!p.cond.empty()) {
+      o.set("condLogits", float_array_copy(p.cond));
+      o.set("uncondLogits", float_array_copy(p.uncond));
+    }
     return o;
   }
 

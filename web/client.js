@@ -43,6 +43,8 @@ import { DEFAULT_WASM_BASE } from './wasm-base.js';
  * @property {number} [draw]
  * @property {Float32Array} [logits]
  * @property {Float32Array} [distribution]
+ * @property {Float32Array} [condLogits]
+ * @property {Float32Array} [uncondLogits]
  * @property {string} [rule]
  * @property {import('./protocol.js').QkvProbe} [qkv]
  * @property {number} ms

@@ -239,6 +239,8 @@ export const CHANNEL = Symbol('inkstone.channel');
  * @property {number} [draw]                 the uniform draw (-1 when greedy)
  * @property {Float32Array} [logits]         raw logits this token was chosen from
  * @property {Float32Array} [distribution]   final distribution over the vocabulary
+ * @property {Float32Array} [condLogits]     under guidance (probes.guidance): the conditioned run's logits
+ * @property {Float32Array} [uncondLogits]   under guidance (probes.guidance): the unconditioned run's logits
  * @property {string} [rule]                 the constraint rule that removed the most mass
  * @property {QkvProbe} [qkv]                Q, K, V of one layer and head (probes.qkv)
  * @property {number} ms                     wall time of this step in the worker
@@ -280,6 +282,7 @@ export const CHANNEL = Symbol('inkstone.channel');
  * @property {boolean} [distribution]    the whole final distribution
  * @property {boolean} [logits]          the raw logits
  * @property {{layer: number, head: number}} [qkv]  Q/K/V of one layer and head (implies attention)
+ * @property {boolean} [guidance]        under guidance, the two runs' logits (condLogits, uncondLogits)
  */
 
 /**

@@ -514,7 +514,7 @@ async function generate(id, payload) {
       for (const key of ['alternatives', 'maskedMass', 'draw', 'nPos', 'rule']) {
         if (step[key] !== undefined) event[key] = step[key];
       }
-      for (const key of ['attention', 'logits', 'distribution']) {
+      for (const key of ['attention', 'logits', 'distribution', 'condLogits', 'uncondLogits']) {
         if (step[key] !== undefined) {
           event[key] = step[key];
           transfer.push(step[key].buffer);

@@ -181,7 +181,10 @@ result<step_result> generator::finish_step(int32_t token, bool drawn,
   r.draw = drawn ? info.draw : -1.0f;
   r.masked_mass = info.masked_mass;
   r.report = info.report;
-  if (probes_.any()) probes_.record(*sampler_, *session_, logits);
+  if (probes_.any()) {
+    probes_.record(*sampler_, *session_, logits);
+    if (guiding_) probes_.record_guidance(session_->logits(), guide_->logits());
+  }
   r.probes = probes_.view();
   sampler_->accept(token, options_.filter);
   ++n_generated_;

@@ -30,12 +30,24 @@ void probe_recorder::configure(const probe_options& options, int n_vocab, int n_
   attention_.resize(options_.attention || qkv ? size_t(n_layer) * n_head * n_ctx : 0);
   logits_.resize(options_.distribution ? n_vocab : 0);
   probs_.resize(options_.distribution ? n_vocab : 0);
+  guidance_recorded_ = false;
+  cond_.resize(options_.guidance ? n_vocab : 0);
+  uncond_.resize(options_.guidance ? n_vocab : 0);
+}
+
+void probe_recorder::record_guidance(std::span<const float> cond, std::span<const float> uncond) {
+  guidance_recorded_ = false;
+  if (!options_.guidance || cond.size() != cond_.size() || uncond.size() != uncond_.size()) return;
+  std::copy(cond.begin(), cond.end(), cond_.begin());
+  std::copy(uncond.begin(), uncond.end(), uncond_.begin());
+  guidance_recorded_ = true;
 }
 
 void probe_recorder::record(const sampler& s, const session& sess, std::span<const float> logits) {
   n_alternatives_ = 0;
   n_pos_ = 0;
   qkv_recorded_ = false;
+  guidance_recorded_ = false;
   if (options_.top_alternatives > 0) {
     const std::span<const token_prob> cands = s.candidates();
     n_alternatives_ = std::min(cands.size(), alternatives_.size());
@@ -105,6 +117,10 @@ step_probes probe_recorder::view() const {
   p.n_pos = n_pos_;
   p.logits = logits_;
   p.probs = probs_;
+  if (guidance_recorded_) {
+    p.cond = cond_;
+    p.uncond = uncond_;
+  }
   return p;
 }
 

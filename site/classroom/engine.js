@@ -46,7 +46,8 @@ import { tokenText } from './token-text.js';
  */
 
 /**
- * The two runs guidance mixes, each a plain run of the runtime (no guidance, no constraint).
+ * The two runs guidance mixes (no constraint applies to either), as the runtime recorded them in
+ * the guided run itself: `logits` = uncond + scale · (cond − uncond).
  * @typedef {object} GuideRecord
  * @property {number} scale           s
  * @property {Float32Array} cond      (nVocab) logits after the prompt with the title
@@ -163,24 +164,6 @@ export class ClassroomEngine {
   }
 
   /**
-   * The logits after a prompt, from a plain run (no guidance, no constraint).
-   * @param {number[]} promptTokens
-   * @returns {Promise<Float32Array>}
-   */
-  async #plainLogits(promptTokens) {
-    /** @type {any} */
-    let last = null;
-    for await (const ev of this.ink.generate({
-      promptTokens, seed: 0, temperature: 1, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, stopAtEos: false,
-      maxTokens: 1, probes: { distribution: true },
-    })) {
-      if (ev.type === 'token') last = ev;
-    }
-    if (!last) throw new Error('the runtime produced no step');
-    return /** @type {Float32Array} */ (last.logits);
-  }
-
-  /**
    * Runs the model over the prefix and records the next step's probes. With a constraint the
    * chosen tokens are forced one by one (the rules must see them); without, they are part of
    * the prompt (the runtime reuses its KV cache for the shared prefix).
@@ -190,7 +173,7 @@ export class ClassroomEngine {
   async probe(request) {
     const { promptTokens, chosen, constraint, guidance, pick } = request;
     const withRules = constraint !== null;
-    const probes = { distribution: true, attention: true, qkv: { layer: pick.layer, head: pick.head } };
+    const probes = { distribution: true, attention: true, qkv: { layer: pick.layer, head: pick.head }, guidance: guidance !== null };
     /** @type {Record<string, any>} */
     const options = {
       seed: 0,
@@ -236,14 +219,13 @@ export class ClassroomEngine {
         if (dist1[i] === 0 && Number.isFinite(logits[i])) banned[i] = 1;
       }
     }
-    // The two runs the mix is made of (the runtime's probe of a guided run gives the mix only).
-    const guide = guidance
-      ? {
-        scale: guidance.scale,
-        cond: await this.#plainLogits([...promptTokens, ...chosen]),
-        uncond: await this.#plainLogits([...guidance.promptTokens, ...chosen]),
-      }
-      : null;
+    // The two runs the mix is made of: the guided run's own (the runtime's guidance probe).
+    /** @type {GuideRecord | null} */
+    let guide = null;
+    if (guidance) {
+      if (!last.condLogits || !last.uncondLogits) throw new Error('the runtime gave no guidance probe');
+      guide = { scale: guidance.scale, cond: last.condLogits, uncond: last.uncondLogits };
+    }
     return {
       tokens: [...promptTokens, ...chosen],
       logits,

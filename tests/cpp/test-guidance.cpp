@@ -186,6 +186,67 @@ TEST_CASE("guidance: probes see the mixed logits and do not change the tokens") 
   }
 }
 
+TEST_CASE("guidance: the guidance probe gives the two runs, each equal to a plain session's logits") {
+  loaded f = load("tiny-llama-f32.gguf");
+  const model& m = *f.m;
+  session_options so;
+  so.kernels = "ref";
+  so.n_ctx = 48;
+  auto g = std::move(generator::create(m, so)).value();
+  generate_options go;
+  go.seed = 5;
+  go.temperature = 1.0f;
+  go.top_k = 0;
+  go.top_p = 1.0f;
+  go.min_p = 0.0f;
+  go.max_tokens = 10;
+  go.stop_at_eos = false;
+  go.guidance_scale = 2.5f;
+  go.guidance_prompt = kGuidePrompt;
+  go.probes.distribution = true;
+  go.probes.guidance = true;
+  auto cond = plain_session(m, so);
+  auto uncond = plain_session(m, so);
+  REQUIRE(cond->prefill(kPrompt).ok());
+  REQUIRE(uncond->prefill(kGuidePrompt).ok());
+  REQUIRE(g->begin(kPrompt, go).ok());
+  for (int i = 0; i < go.max_tokens; ++i) {
+    CAPTURE(i);
+    auto r = g->step();
+    REQUIRE(r.ok());
+    const step_probes& p = r->probes;
+    REQUIRE(p.cond.size() == size_t(m.hp.n_vocab));
+    REQUIRE(p.uncond.size() == size_t(m.hp.n_vocab));
+    double worst_cond = 0;
+    double worst_uncond = 0;
+    double worst_mix = 0;
+    for (size_t v = 0; v < p.cond.size(); ++v) {
+      worst_cond = std::max(worst_cond, std::fabs(double(p.cond[v]) - cond->logits()[v]));
+      worst_uncond = std::max(worst_uncond, std::fabs(double(p.uncond[v]) - uncond->logits()[v]));
+      const double mix = p.uncond[v] + 2.5 * (double(p.cond[v]) - p.uncond[v]);
+      worst_mix = std::max(worst_mix, std::fabs(p.logits[v] - mix));
+    }
+    // The same kernels on the same tokens: the generator's sessions and these agree closely
+    // (prefill and decode may order sums differently), and the mix is made of exactly these.
+    CHECK(worst_cond < 1e-4);
+    CHECK(worst_uncond < 1e-4);
+    CHECK(worst_mix < kMaxMixError);
+    REQUIRE(cond->decode(r->token).ok());
+    REQUIRE(uncond->decode(r->token).ok());
+    if (r->done) break;
+  }
+
+  // Without guidance the probe records nothing (there is one run).
+  go.guidance_scale = 1.0f;
+  go.guidance_prompt.clear();
+  REQUIRE(g->begin(kPrompt, go).ok());
+  auto r = g->step();
+  REQUIRE(r.ok());
+  CHECK(r->probes.cond.empty());
+  CHECK(r->probes.uncond.empty());
+  CHECK(r->probes.logits.size() == size_t(m.hp.n_vocab));
+}
+
 TEST_CASE("guidance: bad options are refused with invalid_argument") {
   loaded f = load("tiny-llama-f32.gguf");
   const model& m = *f.m;

@@ -13,6 +13,9 @@
 //                 its kv head, the head's output sum_j a_j v_j (head_dim, before the output
 //                 projection), and the query token's input embedding (n_embd); so that
 //                 softmax(q . k_j / sqrt(head_dim)) is that head's attention row (classroom)
+//   guidance      under classifier-free guidance, the two runs the step's logits mix: the
+//                 conditioned session's logits and the unconditioned guide's (each n_vocab), so
+//                 that logits = uncond + scale * (cond - uncond) exactly; empty without guidance
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,7 @@ struct probe_options {
   bool distribution = false;
   int qkv_layer = -1;  // qkv probe of this layer and head; -1: off (recorded with attention)
   int qkv_head = -1;
+  bool guidance = false;  // cond and uncond logits (recorded only while guiding)
   bool qkv() const { return qkv_layer >= 0 && qkv_head >= 0; }
 };
 
@@ -51,6 +55,8 @@ struct step_probes {
   std::span<const float> v;          // (n_pos, head_dim)
   std::span<const float> head_out;   // (head_dim)
   std::span<const float> embedding;  // (n_embd)
+  std::span<const float> cond;       // (n_vocab) under guidance: the conditioned logits
+  std::span<const float> uncond;     // (n_vocab) under guidance: the unconditioned logits
 };
 
 // Owns the buffers probes are copied into; allocated by configure(), never per step.
@@ -63,11 +69,13 @@ class probe_recorder {
   const probe_options& options() const { return options_; }
   bool any() const {
     return options_.top_alternatives > 0 || options_.attention || options_.distribution ||
-           options_.qkv();
+           options_.qkv() || options_.guidance;
   }
   // Copies what is enabled from the sampler's last evaluation and the session's last forward.
   // logits: the (n_vocab) logits the sampler saw.
   void record(const sampler& s, const session& sess, std::span<const float> logits);
+  // Under guidance (after record()): the two runs' logits, if options().guidance.
+  void record_guidance(std::span<const float> cond, std::span<const float> uncond);
   // The last record().
   step_probes view() const;
 
@@ -90,6 +98,9 @@ class probe_recorder {
   std::vector<float> v_;     // (n_ctx, head_dim)
   std::vector<float> out_;   // (head_dim)
   std::vector<float> embd_;  // (n_embd)
+  bool guidance_recorded_ = false;
+  std::vector<float> cond_;    // (n_vocab)
+  std::vector<float> uncond_;  // (n_vocab)
 };
 
 }  // namespace inkstone
