@@ -12,6 +12,7 @@
 //   guidance-panel.js     with the playground's guidance: the conditioned, unconditioned (无题)
 //                         and mixed distributions
 //   lanes-panel.js        normal runs at three temperatures with one seed
+//   form-setup.js         the form select and title: the 詞 when the model has <词>, 詞牌 hints
 // Here: the setup row, the step buttons, sliders, the URL fragment, presenter mode, keys, the
 // guided tour, a model of the user's own (the Models dialog) and start-up.
 
@@ -22,11 +23,11 @@ import { Tour } from './tour.js';
 import { t, tParts, applyStrings, applyTheme, toggleTheme, chooseLanguage, followSettings, currentLang } from './strings.js';
 import { loadSettings } from '../app/settings.js';
 import { DEFAULT_MODEL_URL } from '../app/engine.js';
-import { DEFAULT_CIPAI } from '../app/forms.js';
+import { FormSetup } from './form-setup.js';
 import {
   state, engine, onRender, refresh, start, step, back, toLineEnd, restoreBranch, replay, pickHead,
   showAverage, setView, setSettings, setBusy, setReady, ended, hasPiece, ensurePieces, shownTokens,
-  setFormulaMode, setGuidance, setNoRepeat, forgetPieces, findCipai, MAX_STEPS, CI_TAG,
+  setFormulaMode, setWay, forgetPieces, MAX_STEPS,
 } from './page-state.js';
 import { renderText, renderBranches } from './text-panel.js';
 import { renderDistribution } from './distribution-panel.js';
@@ -71,6 +72,9 @@ const $ = {
   modelLine: byId('model-line'),
 };
 
+/** The form select and title field (form-setup.js). */
+const setup = new FormSetup({ form: $.form, title: $.title, cipaiNames: $.cipaiNames });
+
 /**
  * Turns a runtime failure into a message; switches on the stable error code.
  * @param {unknown} err
@@ -113,30 +117,13 @@ function setStatus(key, vars = {}, kind = 'info', extra = '') {
 }
 
 /**
- * Set when a link (or the form chosen before a model switch) asked for a 詞 and the model loaded
- * has no <词> token: the page writes free verse instead and says so, until the next start.
- */
-let ciDropped = false;
-
-/**
- * What the page must say about the form instead of its usual message, or null: a 詞 the model
- * cannot write, or a 詞 whose title is no 詞牌 (run without rules).
- * @returns {{key: string, vars: Record<string, string>} | null}
- */
-function formNote() {
-  if (ciDropped) return { key: 'status.noCiTag', vars: {} };
-  if (state.formTag === CI_TAG && state.rules && !state.cipai) return { key: 'status.cipaiUnknown', vars: { name: state.title } };
-  return null;
-}
-
-/**
  * The status after a start: the form's note when there is one, else `key`.
  * @param {string} key
  * @param {Record<string, string | number>} [vars]
  * @param {string} [extra]
  */
 function sayStarted(key, vars = {}, extra = '') {
-  const note = formNote();
+  const note = setup.note();
   if (note) setStatus(note.key, note.vars, 'error');
   else setStatus(key, vars, 'info', extra);
 }
@@ -392,59 +379,12 @@ async function afterLoad(/** @type {import('../web/protocol.js').ModelInfo} */ i
     $.rules.checked = false;
     console.warn('prosody tables unavailable', err);
   }
-  await offerCi(await engine.hasCiTag().catch(() => false));
-}
-
-/** The 詞 option of the form select. */
-function ciOption() {
-  return /** @type {HTMLOptionElement} */ (Array.from($.form.options).find((o) => o.value === CI_TAG));
-}
-
-/**
- * Offers the 詞 when the model has the <词> token; else the option stays, disabled, with the
- * reason in its label, and a 詞 asked for (a link's) becomes free verse with a note.
- * @param {boolean} can
- */
-async function offerCi(can) {
-  const option = ciOption();
-  option.disabled = !can;
-  option.textContent = can ? t('form.ci') : t('form.ciNone');
-  option.dataset.i18n = can ? 'form.ci' : 'form.ciNone';
-  ciDropped = false;
-  if (!can && $.form.value === CI_TAG) {
-    $.form.value = '<其他>';
-    ciDropped = true;
-  }
-  await formChanged(false);
-}
-
-/**
- * The form select changed (or a model was loaded): a 詞 suggests the table's 詞牌 for its title
- * (a datalist); chosen in the select, it takes 浣溪沙 when the title is none of them (a link's
- * title stays: the page says it is no 詞牌 when it starts).
- * @param {boolean} chosen
- */
-async function formChanged(chosen) {
-  if ($.form.value !== CI_TAG) {
-    $.title.removeAttribute('list');
-    return;
-  }
-  const patterns = await engine.loadCipai().catch(() => []);
-  if (!$.cipaiNames.options.length) {
-    const names = [...new Set(patterns.map((p) => p.name))];
-    $.cipaiNames.replaceChildren(...names.map((name) => new Option(name, name)));
-  }
-  $.title.setAttribute('list', $.cipaiNames.id);
-  if (chosen && patterns.length && !(await findCipai($.title.value.trim()))) $.title.value = DEFAULT_CIPAI;
+  await setup.offerCi(await engine.hasCiTag().catch(() => false));
 }
 
 /** @param {Partial<import('./link-state.js').LinkState>} s */
 function applyLink(s) {
-  if (s.formTag) {
-    const option = Array.from($.form.options).find((o) => o.value === s.formTag);
-    if (option) $.form.value = s.formTag;
-  }
-  if (s.title !== undefined) $.title.value = s.title;
+  setup.show(s);
   if (s.seed !== undefined) $.seed.value = String(s.seed);
   if (s.rules !== undefined) $.rules.checked = s.rules;
   if (s.temperature !== undefined) $.temperature.value = String(s.temperature);
@@ -454,8 +394,7 @@ function applyLink(s) {
   if (s.formula !== undefined) chooseFormula(s.formula);
   // The way of writing the link was made with holds for this session; the reader's saved
   // settings stay as they are.
-  if (s.guidance !== undefined) setGuidance(s.guidance);
-  if (s.noRepeat !== undefined) setNoRepeat(s.noRepeat);
+  setWay({ guidance: s.guidance, noRepeat: s.noRepeat });
 }
 
 /** The playground's way of writing (guidance, 不重字) as last read from its saved settings. */
@@ -472,9 +411,10 @@ function wayOf(settings) {
  */
 function followWay() {
   const now = wayOf(loadSettings());
-  let changed = false;
-  if (now.guidance !== savedWay.guidance) changed = setGuidance(now.guidance) || changed;
-  if (now.noRepeat !== savedWay.noRepeat) changed = setNoRepeat(now.noRepeat) || changed;
+  const changed = setWay({
+    guidance: now.guidance !== savedWay.guidance ? now.guidance : undefined,
+    noRepeat: now.noRepeat !== savedWay.noRepeat ? now.noRepeat : undefined,
+  });
   savedWay = now;
   if (changed && state.ready) void busy(refresh);
 }
@@ -482,8 +422,7 @@ function followWay() {
 /** Starts again from the prompt in the setup row. */
 async function startFromSetup() {
   await start({
-    formTag: $.form.value,
-    title: $.title.value.trim(),
+    ...setup.read(),
     seed: Math.max(0, Math.trunc(Number($.seed.value) || 0)),
     rules: $.rules.checked,
   });
@@ -566,13 +505,12 @@ async function main() {
   byId('theme-toggle').addEventListener('click', toggleTheme);
   document.addEventListener('keydown', onKey);
   $.start.addEventListener('click', () => void busy(async () => {
-    ciDropped = false;
+    setup.ciDropped = false;
     await startFromSetup();
     sayStarted('status.started');
   }));
   $.form.addEventListener('change', () => {
-    ciDropped = false;
-    void formChanged(true).catch((err) => console.warn('詞牌 table unavailable', err));
+    void setup.changed(true).catch((err) => console.warn('詞牌 table unavailable', err));
   });
   $.next.addEventListener('click', () => void busy(() => step()));
   $.back.addEventListener('click', () => void busy(back));

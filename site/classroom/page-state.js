@@ -354,25 +354,18 @@ export function setSettings(settings) {
 }
 
 /**
- * The guidance scale changed (the playground's setting or a link's): the records (their logits are the mix) are fetched
- * again; the tokens taken stay.
- * @param {number} scale
+ * The way of writing changed (the playground's guidance scale or 不重字, or a link's): the
+ * records (their logits are guidance's mix, their rules hold 不重字) are fetched again; the
+ * tokens taken stay.
+ * @param {{guidance?: number, noRepeat?: boolean}} way  what to set (absent: as it is)
+ * @returns {boolean} whether anything changed
  */
-export function setGuidance(scale) {
-  if (scale === state.guidance) return false;
-  state.guidance = scale;
-  state.records = [];
-  return true;
-}
-
-/**
- * 不重字 was turned on or off (the playground's setting or a link's): the records (their rules)
- * are fetched again; the tokens taken stay.
- * @param {boolean} on
- */
-export function setNoRepeat(on) {
-  if (on === state.noRepeat) return false;
-  state.noRepeat = on;
+export function setWay(way) {
+  const guidance = way.guidance ?? state.guidance;
+  const noRepeat = way.noRepeat ?? state.noRepeat;
+  if (guidance === state.guidance && noRepeat === state.noRepeat) return false;
+  state.guidance = guidance;
+  state.noRepeat = noRepeat;
   state.records = [];
   return true;
 }
