@@ -83,13 +83,20 @@ export class BackgroundPainting {
       this.fail(msg.error ?? 'no picture');
       return;
     }
+    const fits = msg.bitmap.width === this.canvas.width && msg.bitmap.height === this.canvas.height;
     // An older step is still drawn when a newer one waits: the painting keeps growing.
     const ctx = this.canvas.getContext('2d');
-    if (ctx && msg.bitmap.width === this.canvas.width && msg.bitmap.height === this.canvas.height) {
+    if (ctx && fits) {
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
       ctx.drawImage(msg.bitmap, 0, 0);
     }
     msg.bitmap.close();
+    if (!fits && !this.waiting) {
+      // The canvas was resized while this was painted: paint again at its size.
+      this.key = null;
+      this.setPoem(this.poem);
+      return;
+    }
     const next = this.waiting;
     this.waiting = null;
     if (next) this.send(next);
