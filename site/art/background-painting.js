@@ -30,9 +30,17 @@ export class BackgroundPainting {
     this.nextId = 1;
     /** @type {number} the id of the newest request */
     this.latest = 0;
-    /** @type {number} the id in flight (0: none) */
-    this.busy = 0;
-    /** @type {PaintRequest | null} the newest request not yet sent */
+    /**
+     * Which painting the requests belong to: a new one starts with every reset (key set to
+     * null, as a new poem does) or a new seed or title; a picture of an earlier one that
+     * arrives late is not drawn.
+     */
+    this.generation = 0;
+    /** @type {{seed: number, title: string}} what the newest request painted */
+    this.painted = { seed: this.seed >>> 0, title: this.title };
+    /** @type {{id: number, generation: number} | null} the request in flight */
+    this.inFlight = null;
+    /** @type {{req: PaintRequest, generation: number} | null} the newest request not yet sent */
     this.waiting = null;
     const url = options.workerUrl ?? new URL('./paint-worker.js', import.meta.url);
     if (typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap !== 'undefined') {
@@ -43,6 +51,7 @@ export class BackgroundPainting {
           e.preventDefault();
           this.fail(e.message || 'the paint worker failed');
         };
+        this.worker.onmessageerror = () => this.fail('a picture could not be received');
       } catch (err) {
         this.worker = null;
       }
@@ -57,36 +66,44 @@ export class BackgroundPainting {
     this.poem = poem;
     const key = paintingKey(this.canvas, this.seed, this.title, poem);
     if (key === this.key) return;
+    const seed = this.seed >>> 0;
+    if (this.key === null || seed !== this.painted.seed || this.title !== this.painted.title) this.generation++;
     this.key = key;
+    this.painted = { seed, title: this.title };
     if (!this.worker) {
       this.paintHere();
       return;
     }
-    const req = { id: this.nextId++, width: this.canvas.width, height: this.canvas.height, seed: this.seed >>> 0, title: this.title, poem };
+    const req = { id: this.nextId++, width: this.canvas.width, height: this.canvas.height, seed, title: this.title, poem };
     this.latest = req.id;
     this.canvas.dataset.paint = 'pending';
-    if (this.busy) this.waiting = req;
-    else this.send(req);
+    if (this.inFlight) this.waiting = { req, generation: this.generation };
+    else this.send(req, this.generation);
   }
 
-  /** @param {PaintRequest} req */
-  send(req) {
-    this.busy = req.id;
+  /**
+   * @param {PaintRequest} req
+   * @param {number} generation
+   */
+  send(req, generation) {
+    this.inFlight = { id: req.id, generation };
     /** @type {Worker} */ (this.worker).postMessage(req);
   }
 
   /** @param {{id: number, bitmap?: ImageBitmap, error?: string}} msg */
   received(msg) {
-    if (msg.id !== this.busy) return;
-    this.busy = 0;
+    const sent = this.inFlight;
+    if (!sent || msg.id !== sent.id) return;
+    this.inFlight = null;
     if (msg.error !== undefined || !msg.bitmap) {
       this.fail(msg.error ?? 'no picture');
       return;
     }
     const fits = msg.bitmap.width === this.canvas.width && msg.bitmap.height === this.canvas.height;
-    // An older step is still drawn when a newer one waits: the painting keeps growing.
+    // An older step of this painting is still drawn when a newer one waits: the painting keeps
+    // growing. One of an earlier painting (another poem) is not.
     const ctx = this.canvas.getContext('2d');
-    if (ctx && fits) {
+    if (ctx && fits && sent.generation === this.generation) {
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
       ctx.drawImage(msg.bitmap, 0, 0);
     }
@@ -99,7 +116,7 @@ export class BackgroundPainting {
     }
     const next = this.waiting;
     this.waiting = null;
-    if (next) this.send(next);
+    if (next) this.send(next.req, next.generation);
     else if (msg.id === this.latest) this.canvas.dataset.paint = 'done';
   }
 
@@ -111,9 +128,10 @@ export class BackgroundPainting {
     console.warn(`painting in a worker failed (${why}); painting on the page`);
     if (this.worker) this.worker.terminate();
     this.worker = null;
-    this.busy = 0;
+    this.inFlight = null;
     this.waiting = null;
-    this.paintHere();
+    if (this.key !== null) this.paintHere();
+    else this.canvas.dataset.paint = 'done';
   }
 
   paintHere() {

@@ -236,8 +236,9 @@ async function simplified(title) {
  * @param {{formTag: string, title: string, seed: number, rules: boolean}} prompt
  */
 export async function start(prompt) {
+  const title = await simplified(prompt.title);
   state.formTag = prompt.formTag;
-  state.title = await simplified(prompt.title);
+  state.title = title;
   state.seed = prompt.seed;
   state.rules = prompt.rules;
   const ci = state.formTag === CI_TAG;

@@ -88,20 +88,36 @@ const api = {
    * while the worker paints), waits for data-paint="done", and compares the canvas with
    * paintPoem of the whole poem on this thread: how many bytes differ, and how many requests
    * the worker was sent. `workerUrl` replaces the worker (a broken one checks the fallback).
-   * @param {{poem: string, title?: string, seed?: number, width?: number, height?: number, workerUrl?: string}} o
+   * `before`: a poem painted first with its own seed, then a reset to `seed` (a new poem on the
+   * page).
+   * @param {{poem: string, title?: string, seed?: number, width?: number, height?: number, workerUrl?: string,
+   *          before?: {poem: string, seed: number}}} o
    */
   async background(o) {
     const canvas = document.createElement('canvas');
     canvas.width = o.width ?? 400;
     canvas.height = o.height ?? 500;
-    const painting = new BackgroundPainting(canvas, { seed: o.seed ?? 0, title: o.title ?? '', workerUrl: o.workerUrl });
+    const painting = new BackgroundPainting(canvas, { seed: o.before ? o.before.seed : o.seed ?? 0, title: o.title ?? '', workerUrl: o.workerUrl });
     const usedWorker = painting.worker !== null;
     let sent = 0;
     const send = painting.send.bind(painting);
-    painting.send = (req) => {
+    painting.send = (...a) => {
       sent++;
-      send(req);
+      send(...a);
     };
+    let drawn = 0;
+    const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+    const drawImage = ctx.drawImage.bind(ctx);
+    ctx.drawImage = /** @type {any} */ ((/** @type {any[]} */ ...a) => {
+      drawn++;
+      return /** @type {any} */ (drawImage)(...a);
+    });
+    if (o.before) {
+      // Another poem first (as the page before a new poem): in flight when the reset comes.
+      painting.setPoem(o.before.poem);
+      painting.seed = o.seed ?? 0;
+      painting.key = null;
+    }
     const lines = o.poem.split('\n');
     for (let i = 1; i <= lines.length; i++) painting.setPoem(lines.slice(0, i).join('\n'));
     const pendingAfterFeeding = canvas.dataset.paint;
@@ -129,7 +145,7 @@ const api = {
     const a = read(canvas);
     const differing = count(a, read(usedWorker && painting.worker ? off : html));
     const differingFromCanvas = count(a, read(html));
-    return { usedWorker, workerLeft: painting.worker !== null, sent, pendingAfterFeeding, differing, differingFromCanvas, bytes: a.length, ...inkStats(canvas) };
+    return { usedWorker, workerLeft: painting.worker !== null, sent, drawn, pendingAfterFeeding, differing, differingFromCanvas, bytes: a.length, ...inkStats(canvas) };
   },
   /** @param {import('../../../site/card/poem-card.js').CardOptions} o */
   async card(o) {
