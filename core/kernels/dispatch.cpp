@@ -48,9 +48,11 @@ const kernel_table& ref_kernels() {
   static const kernel_table table = {
       .name = "ref",
       .matmul = {f32_matmul__ref, f16_matmul__ref, q4_0_matmul__ref, q8_0_matmul__ref,
-                 q4_k_matmul__ref, q5_k_matmul__ref, q6_k_matmul__ref},
+                 q4_k_matmul__ref, q5_k_matmul__ref, q6_k_matmul__ref, q4_1_matmul__ref,
+                 q5_0_matmul__ref, q5_1_matmul__ref},
       .get_rows = {f32_get_rows__ref, f16_get_rows__ref, q4_0_get_rows__ref, q8_0_get_rows__ref,
-                   q4_k_get_rows__ref, q5_k_get_rows__ref, q6_k_get_rows__ref},
+                   q4_k_get_rows__ref, q5_k_get_rows__ref, q6_k_get_rows__ref,
+                   q4_1_get_rows__ref, q5_0_get_rows__ref, q5_1_get_rows__ref},
       .f32_rmsnorm = f32_rmsnorm__ref,
       .f32_rope = f32_rope__ref,
       .f32_rope_neox = f32_rope_neox__ref,

@@ -31,11 +31,15 @@ enum class weight_format : int {
   q8_0 = 3,
   q4_k = 4,
   q5_k = 5,
-  q6_k = 6
+  q6_k = 6,
+  q4_1 = 7,
+  q5_0 = 8,
+  q5_1 = 9
 };
-inline constexpr int kNumWeightFormats = 7;
+inline constexpr int kNumWeightFormats = 10;
 
-// Weights per block: 1 (f32, f16), 32 (Q4_0, Q8_0) or 256 (the K-quant super-blocks). A row of
+// Weights per block: 1 (f32, f16), 32 (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) or 256 (the K-quant
+// super-blocks). A row of
 // `cols` weights needs cols % weight_block_size(format) == 0.
 inline constexpr int64_t weight_block_size(weight_format format) {
   switch (format) {
@@ -43,6 +47,9 @@ inline constexpr int64_t weight_block_size(weight_format format) {
     case weight_format::f16:
       return 1;
     case weight_format::q4_0:
+    case weight_format::q4_1:
+    case weight_format::q5_0:
+    case weight_format::q5_1:
     case weight_format::q8_0:
       return 32;
     case weight_format::q4_k:
@@ -62,6 +69,12 @@ inline constexpr size_t weight_row_bytes(weight_format format, int64_t cols) {
       return static_cast<size_t>(cols) * 2;
     case weight_format::q4_0:
       return static_cast<size_t>(cols / 32) * 18;
+    case weight_format::q4_1:
+      return static_cast<size_t>(cols / 32) * 20;
+    case weight_format::q5_0:
+      return static_cast<size_t>(cols / 32) * 22;
+    case weight_format::q5_1:
+      return static_cast<size_t>(cols / 32) * 24;
     case weight_format::q8_0:
       return static_cast<size_t>(cols / 32) * 34;
     case weight_format::q4_k:

@@ -5,6 +5,9 @@
 //   Q8_0: value j = d * qs[j]                                  (j = 0 .. 31)
 //   Q4_0: value j = d * ((qs[j] & 0x0F) - 8)        for j < 16
 //         value j = d * ((qs[j - 16] >> 4) - 8)     for j >= 16
+//   Q4_1: value j = d * n_j + m, n_j the nibble of Q4_0 (0..15, no offset)
+//   Q5_0: value j = d * (n_j + 16 h_j - 16), h_j = bit j of qh (a little-endian uint32)
+//   Q5_1: value j = d * (n_j + 16 h_j) + m
 //
 // K-quants: a super-block of 256 values in sub-blocks, each with its own small integer scale.
 //   Q4_K: 8 sub-blocks s of 32; value = d * sc[s] * q - dmin * m[s], q in 0..15:
@@ -41,6 +44,33 @@ struct block_q4_0 {
   uint8_t qs[kQk4_0 / 2];  // nibbles: low = elements 0..15, high = elements 16..31
 };
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 must match ggml's layout");
+
+struct block_q4_1 {
+  uint16_t d;              // scale, fp16 bits
+  uint16_t m;              // offset (the block's minimum), fp16 bits
+  uint8_t qs[kQk4_0 / 2];  // nibbles as Q4_0's
+};
+static_assert(sizeof(block_q4_1) == 20, "block_q4_1 must match ggml's layout");
+
+struct block_q5_0 {
+  uint16_t d;              // scale, fp16 bits
+  uint8_t qh[4];           // bit j (of the little-endian uint32): the fifth bit of element j
+  uint8_t qs[kQk4_0 / 2];  // the low 4 bits, as Q4_0's nibbles
+};
+static_assert(sizeof(block_q5_0) == 22, "block_q5_0 must match ggml's layout");
+
+struct block_q5_1 {
+  uint16_t d;  // scale, fp16 bits
+  uint16_t m;  // offset, fp16 bits
+  uint8_t qh[4];
+  uint8_t qs[kQk4_0 / 2];
+};
+static_assert(sizeof(block_q5_1) == 24, "block_q5_1 must match ggml's layout");
+
+// The 5-bit integer (0..31) of element j of a Q5_0/Q5_1 block, and the 4-bit one (0..15) of a
+// Q4_0/Q4_1 block, from its nibbles and high bits.
+inline int block_nibble(const uint8_t* qs, int j) { return j < 16 ? qs[j] & 0x0F : qs[j - 16] >> 4; }
+inline int block_high_bit(const uint8_t* qh, int j) { return (qh[j / 8] >> (j % 8)) & 1; }
 
 inline constexpr int kQk_K = 256;  // weights per K-quant super-block
 

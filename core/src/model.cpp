@@ -15,6 +15,12 @@ const char* ggml_type_name(ggml_type t) {
       return "f16";
     case ggml_type::q4_0:
       return "q4_0";
+    case ggml_type::q4_1:
+      return "q4_1";
+    case ggml_type::q5_0:
+      return "q5_0";
+    case ggml_type::q5_1:
+      return "q5_1";
     case ggml_type::q8_0:
       return "q8_0";
     case ggml_type::q4_k:
@@ -40,30 +46,26 @@ const char* model_arch_name(model_arch a) {
 }
 
 bool is_supported_type(uint32_t type_id) {
-  return type_id == 0 || type_id == 1 || type_id == 2 || type_id == 8 || type_id == 12 ||
-         type_id == 13 || type_id == 14;
+  switch (static_cast<ggml_type>(type_id)) {
+    case ggml_type::f32:
+    case ggml_type::f16:
+    case ggml_type::q4_0:
+    case ggml_type::q4_1:
+    case ggml_type::q5_0:
+    case ggml_type::q5_1:
+    case ggml_type::q8_0:
+    case ggml_type::q4_k:
+    case ggml_type::q5_k:
+    case ggml_type::q6_k:
+      return true;
+  }
+  return false;
 }
 
 size_t row_bytes(ggml_type t, int64_t cols) {
-  if (cols < 0) return 0;
-  const size_t n = static_cast<size_t>(cols);
-  switch (t) {
-    case ggml_type::f32:
-      return 4 * n;
-    case ggml_type::f16:
-      return 2 * n;
-    case ggml_type::q8_0:
-      return n % kQuantBlock ? 0 : n / kQuantBlock * kQ8_0BlockBytes;
-    case ggml_type::q4_0:
-      return n % kQuantBlock ? 0 : n / kQuantBlock * kQ4_0BlockBytes;
-    case ggml_type::q4_k:
-      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 144;  // block_q4_k
-    case ggml_type::q5_k:
-      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 176;  // block_q5_k
-    case ggml_type::q6_k:
-      return n % kQuantBlockK ? 0 : n / kQuantBlockK * 210;  // block_q6_k
-  }
-  return 0;
+  const ggml_type_traits* info = ggml_type_info(static_cast<uint32_t>(t));
+  if (cols < 0 || info == nullptr || cols % info->block_size != 0) return 0;
+  return static_cast<size_t>(cols / info->block_size) * info->type_size;
 }
 
 // ---------------------------------------------------------------- model helpers

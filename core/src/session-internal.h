@@ -27,6 +27,12 @@ inline weight_format to_weight_format(ggml_type t) {
       return weight_format::f16;
     case ggml_type::q4_0:
       return weight_format::q4_0;
+    case ggml_type::q4_1:
+      return weight_format::q4_1;
+    case ggml_type::q5_0:
+      return weight_format::q5_0;
+    case ggml_type::q5_1:
+      return weight_format::q5_1;
     case ggml_type::q8_0:
       return weight_format::q8_0;
     case ggml_type::q4_k:

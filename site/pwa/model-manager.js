@@ -41,7 +41,7 @@ export const MODEL_LOADED = 'inkstone:model-loaded';
 /** @typedef {{key: string, vars: import('./strings.js').Vars}} Message */
 
 /** The weight types the runtime runs (docs/status-codes.md, unsupported_tensor_type). */
-const RUNNABLE_TYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k'];
+const RUNNABLE_TYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k'];
 
 /** Where models the user brought from a file are kept in the cache (a made-up URL). */
 const LOCAL_PREFIX = 'byo/';

@@ -55,7 +55,9 @@ inline void k_fixture_scale_min(const uint8_t* p, int j, int* scale, int* min) {
 }
 
 // Random weights: F32/F16 values uniform in [-1, 1); Q8_0 scales in [0.001, 0.02) with values in
-// [-127, 127]; Q4_0 scales in [0.01, 0.2) with random nibbles; K-quants: random bytes for every
+// [-127, 127]; Q4_0 scales in [0.01, 0.2) with random nibbles; Q4_1/Q5_0/Q5_1 the same (Q5_0/Q5_1
+// below 0.1) with random high bits and, for Q4_1/Q5_1, a min in [-1, 0) (d (q - offset) + m is
+// exact in float); K-quants: random bytes for every
 // packed field, Q4_K/Q5_K d and dmin k / 4096 (k = 1..15: every value d sc q - dmin m is then a
 // multiple of 2^-12 below 2^12, exact in float, so get_rows can be held to exact equality),
 // Q6_K d random in [0.0005, 0.004) (d sc (q - 32) is exact in float for any half d). Quantized
@@ -112,6 +114,31 @@ inline weights make_weights(weight_format format, int64_t rows, int64_t cols, ui
           d_out[j + 16] = d * ((byte >> 4) - 8);
         }
         p += 18;
+        i += 32;
+        break;
+      }
+      case weight_format::q4_1:
+      case weight_format::q5_0:
+      case weight_format::q5_1: {
+        // d, (Q4_1, Q5_1: m), (Q5_0, Q5_1: qh[4]), qs[16]
+        const bool has_min = format != weight_format::q5_0;
+        const bool five = format != weight_format::q4_1;
+        const size_t size = weight_row_bytes(format, 32);
+        const uint16_t dh = fp32_to_fp16(r.uniform(0.01f, five ? 0.1f : 0.2f));
+        const uint16_t mh = fp32_to_fp16(r.uniform(-1.0f, 0.0f));
+        put_u16(p, dh);
+        if (has_min) put_u16(p + 2, mh);
+        for (size_t k = has_min ? 4 : 2; k < size; ++k) p[k] = static_cast<uint8_t>(r.next() & 0xFF);
+        const double d = fp16_to_fp32(dh), m = has_min ? fp16_to_fp32(mh) : 0.0;
+        const uint8_t* qh = p + (has_min ? 4 : 2);
+        const uint8_t* qs = p + size - 16;
+        for (int j = 0; j < 32; ++j) {
+          int q = j < 16 ? qs[j] % 16 : qs[j - 16] / 16;
+          if (five) q += 16 * ((qh[j / 8] >> (j % 8)) & 1);
+          const int offset = format == weight_format::q5_0 ? 16 : 0;
+          d_out[j] = d * (q - offset) + m;
+        }
+        p += size;
         i += 32;
         break;
       }
@@ -172,6 +199,12 @@ inline const char* format_name(weight_format f) {
       return "q4_0";
     case weight_format::q8_0:
       return "q8_0";
+    case weight_format::q4_1:
+      return "q4_1";
+    case weight_format::q5_0:
+      return "q5_0";
+    case weight_format::q5_1:
+      return "q5_1";
     case weight_format::q4_k:
       return "q4_k";
     case weight_format::q5_k:
@@ -188,6 +221,7 @@ inline bool is_k_quant(weight_format f) { return weight_block_size(f) == 256; }
 
 inline constexpr weight_format kFormats[] = {
     weight_format::f32,  weight_format::f16,  weight_format::q4_0, weight_format::q8_0,
-    weight_format::q4_k, weight_format::q5_k, weight_format::q6_k};
+    weight_format::q4_k, weight_format::q5_k, weight_format::q6_k, weight_format::q4_1,
+    weight_format::q5_0, weight_format::q5_1};
 
 }  // namespace inkstone::fixtures

@@ -24,7 +24,7 @@ using namespace inkstone::fixtures;
 // sum_j |w_j x_j| stays ~sqrt(n) eps.
 inline constexpr double kMaxRelErrF32 = 2e-5;
 inline constexpr double kMaxRelErrF16 = 2e-5;  // weights widened exactly; same float reduction
-// Q8_0 / Q4_0 (integer path): the weight side is exact; the activation is rounded to the nearest
+// Q8_0 / Q4_0 / Q4_1 / Q5_0 / Q5_1 (integer path): the weight side is exact; the activation is rounded to the nearest
 // multiple of d_x = max|x_block| / 127, so per element the error is at most half a step. Bound:
 //   |y - y_ref| <= kMaxRelErrQ8_0 * sum|w x| + kActQuantHalfStep * sum_b d_x,b * sum_j |w_bj|
 inline constexpr double kMaxRelErrQ8_0 = 2e-5;
@@ -51,6 +51,9 @@ inline double rel_tolerance(weight_format f) {
     case weight_format::f16:
       return kMaxRelErrF16;
     case weight_format::q4_0:
+    case weight_format::q4_1:
+    case weight_format::q5_0:
+    case weight_format::q5_1:
       return kMaxRelErrQ4_0;
     case weight_format::q8_0:
       return kMaxRelErrQ8_0;
@@ -183,7 +186,7 @@ inline int check_matmul(const kernel_table& simd) {
 
 inline constexpr int kNumMatmulCases =
     int(std::size(kRows) * std::size(kBatch) *
-        (2 * std::size(kQuantCols) + 2 * std::size(kFloatCols) + 3 * std::size(kKQuantCols)));
+        (5 * std::size(kQuantCols) + 2 * std::size(kFloatCols) + 3 * std::size(kKQuantCols)));
 
 // rmsnorm, softmax, silu_mul, add against ref (add bit-exact), the exp edge cases, and RoPE
 // bit-exact (the same products and sums as ref).

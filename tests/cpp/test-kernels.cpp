@@ -50,6 +50,9 @@ double tolerance(weight_format f) {
     case weight_format::f16:
       return kMaxRelErrF16;
     case weight_format::q4_0:
+    case weight_format::q4_1:
+    case weight_format::q5_0:
+    case weight_format::q5_1:
       return kMaxRelErrQ4_0;
     case weight_format::q8_0:
       return kMaxRelErrQ8_0;
@@ -86,6 +89,53 @@ TEST_CASE("quant blocks: ggml sizes and Q4_0 nibble order") {
   CHECK(out[16] == -7.0f);
   CHECK(out[1] == 0.0f);
   CHECK(out[17] == 0.0f);
+}
+
+// Hand-made Q4_1/Q5_0/Q5_1 blocks, values worked out from ggml's layouts (docs/model-conventions.md):
+// the fifth bit of element j is bit j of qh read as a little-endian uint32.
+TEST_CASE("quant blocks: Q4_1, Q5_0, Q5_1 sizes and hand-computed values") {
+  CHECK(sizeof(block_q4_1) == 20);
+  CHECK(sizeof(block_q5_0) == 22);
+  CHECK(sizeof(block_q5_1) == 24);
+  float out[32];
+  const auto& get_rows = ref_kernels().get_rows;
+  {  // Q4_1, d = 0.5, m = -2: qs[0] = 0x1F -> element 0 = 0.5 * 15 - 2, element 16 = 0.5 * 1 - 2.
+    std::vector<uint8_t> b(20, 0);
+    put_u16(b.data(), fp32_to_fp16(0.5f));
+    put_u16(b.data() + 2, fp32_to_fp16(-2.0f));
+    b[4] = 0x1F;
+    get_rows[int(weight_format::q4_1)](b.data(), 32, 0, out);
+    CHECK(out[0] == 5.5f);
+    CHECK(out[16] == -1.5f);
+    CHECK(out[1] == -2.0f);
+  }
+  {  // Q5_0, d = 1: qh = bits 0, 17, 31; qs[0] = 0x1F, qs[1] = 0x20.
+    std::vector<uint8_t> b(22, 0);
+    put_u16(b.data(), fp32_to_fp16(1.0f));
+    b[2] = 0x01;  // bit 0
+    b[4] = 0x02;  // bit 17
+    b[5] = 0x80;  // bit 31
+    b[6] = 0x1F;
+    b[7] = 0x20;
+    get_rows[int(weight_format::q5_0)](b.data(), 32, 0, out);
+    CHECK(out[0] == 15.0f);   // 0xF + 16 - 16
+    CHECK(out[16] == -15.0f); // 0x1 - 16
+    CHECK(out[1] == -16.0f);  // 0x0 - 16
+    CHECK(out[17] == 2.0f);   // 0x2 + 16 - 16
+    CHECK(out[31] == 0.0f);   // 0x0 + 16 - 16
+    CHECK(out[15] == -16.0f);
+  }
+  {  // Q5_1, d = 0.25, m = 1: qh = bit 8 (byte 1, bit 0); qs[8] = 0x3C.
+    std::vector<uint8_t> b(24, 0);
+    put_u16(b.data(), fp32_to_fp16(0.25f));
+    put_u16(b.data() + 2, fp32_to_fp16(1.0f));
+    b[5] = 0x01;   // qh byte 1, bit 0 = bit 8
+    b[8 + 8] = 0x3C;
+    get_rows[int(weight_format::q5_1)](b.data(), 32, 0, out);
+    CHECK(out[8] == 0.25f * (0xC + 16) + 1.0f);
+    CHECK(out[24] == 0.25f * 0x3 + 1.0f);
+    CHECK(out[0] == 1.0f);
+  }
 }
 
 // Hand-made K-quant blocks (every byte not named is 0), values worked out from the layouts in

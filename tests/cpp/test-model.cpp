@@ -24,7 +24,7 @@ struct tiny_spec {
   bool tied = true;
   bool write_optional = true;   // head_count_kv, rope, eps
   std::string skip_tensor;      // leave this tensor out
-  std::string bad_type_tensor;  // give this tensor type q5_1 (7)
+  std::string bad_type_tensor;  // give this tensor type iq4_nl (20: known to ggml, not run here)
   std::string arch = "llama";   // general.architecture and the key prefix
   std::string key_prefix;       // keys under this prefix instead of arch's, when set
   int key_length = 0;           // written as {arch}.attention.key_length when > 0
@@ -42,10 +42,16 @@ size_t tensor_bytes(uint32_t t, int64_t rows, int64_t cols) {
       return static_cast<size_t>(n * 2);
     case 2:
       return static_cast<size_t>(n / 32 * 18);
+    case 3:
+      return static_cast<size_t>(n / 32 * 20);
+    case 6:
+      return static_cast<size_t>(n / 32 * 22);
     case 7:
       return static_cast<size_t>(n / 32 * 24);
     case 8:
       return static_cast<size_t>(n / 32 * 34);
+    case 20:  // iq4_nl
+      return static_cast<size_t>(n / 32 * 18);
   }
   return 0;
 }
@@ -79,7 +85,7 @@ bytes_t tiny_model(const tiny_spec& s) {
   auto add = [&](const std::string& name, bool norm, int64_t rows, int64_t cols) {
     if (name == s.skip_tensor) return;
     uint32_t t = norm ? s.norm_type : s.wtype;
-    if (name == s.bad_type_tensor) t = 7;
+    if (name == s.bad_type_tensor) t = 20;
     const bytes_t data(tensor_bytes(t, rows, cols), ++fill);
     if (norm) {
       b.tensor(name, t, {static_cast<uint64_t>(cols)}, data);
@@ -121,14 +127,19 @@ TEST_CASE("model: row bytes of each weight type") {
   CHECK(row_bytes(ggml_type::f16, 64) == 128);
   CHECK(row_bytes(ggml_type::q8_0, 64) == 68);
   CHECK(row_bytes(ggml_type::q4_0, 64) == 36);
+  CHECK(row_bytes(ggml_type::q4_1, 64) == 40);
+  CHECK(row_bytes(ggml_type::q5_0, 64) == 44);
+  CHECK(row_bytes(ggml_type::q5_1, 64) == 48);
+  CHECK(row_bytes(ggml_type::q6_k, 512) == 420);
+  CHECK(row_bytes(ggml_type::q4_k, 96) == 0);
   CHECK(row_bytes(ggml_type::q8_0, 48) == 0);  // not a whole number of blocks
   CHECK(row_bytes(ggml_type::f32, 3) == 12);
-  CHECK(is_supported_type(8));
-  CHECK_FALSE(is_supported_type(7));
+  for (uint32_t id : {0u, 1u, 2u, 3u, 6u, 7u, 8u, 12u, 13u, 14u}) CHECK(is_supported_type(id));
+  for (uint32_t id : {4u, 5u, 9u, 10u, 11u, 15u, 20u, 30u, 99u}) CHECK_FALSE(is_supported_type(id));
 }
 
 TEST_CASE("model: an in-test llama of each weight type loads with views into the bytes") {
-  for (uint32_t wtype : {0u, 1u, 2u, 8u}) {
+  for (uint32_t wtype : {0u, 1u, 2u, 3u, 6u, 7u, 8u}) {
     for (bool tied : {true, false}) {
       CAPTURE(wtype);
       CAPTURE(tied);
@@ -336,7 +347,7 @@ TEST_CASE("model: validation errors name the tensor") {
     auto r = load_model(tiny_model(s));
     CHECK(r.code() == status_code::unsupported_tensor_type);
     CHECK(r.error().message ==
-          "load model: tensor blk.1.ffn_up.weight: type q5_1 is not supported");
+          "load model: tensor blk.1.ffn_up.weight: type iq4_nl is not supported");
   }
   SUBCASE("missing tensor") {
     tiny_spec s;

@@ -239,7 +239,7 @@ test('bring your own GGUF: refusals keep the current model; gpt2 and URL models 
   await refuse('broken/truncated-in-tensor-data.gguf', /truncated: its tensors need .* but the file has only/);
   await refuse('broken/truncated-header.gguf', /truncated/);
   await refuse('broken/arch-gpt-neox.gguf', /Unsupported architecture “gpt-neox”/);
-  await refuse('broken/tensor-type-q5_1.gguf', /Unsupported weight type.*q5_1/);
+  await refuse('broken/tensor-type-iq4_nl.gguf', /Unsupported weight type.*iq4_nl/);
 
   // A valid model with a gpt2 tokenizer: the report, then "Use".
   await p.setInputFiles('#pwa-models [data-role=file]', path.join(ROOT, 'tests/fixtures/models/tiny-gpt2-f32.gguf'));

@@ -431,11 +431,11 @@ test('inspectModel reads a header from a prefix and reports problems without fai
   assert.equal(part.info.nVocab, 338);
   assert.equal(part.info.fileBytes, bytes.length);
   // A valid GGUF we cannot run: described, with the reason.
-  const q51 = inspectModel(M, new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-q5_1.gguf'))));
-  assert.equal(q51.ok, true);
-  assert.equal(q51.info.runnable, false);
-  assert.equal(q51.info.problem.code, 'unsupported_model');
-  assert.ok(q51.info.weightTypes.includes('q5_1'));
+  const iq4 = inspectModel(M, new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-iq4_nl.gguf'))));
+  assert.equal(iq4.ok, true);
+  assert.equal(iq4.info.runnable, false);
+  assert.equal(iq4.info.problem.code, 'unsupported_model');
+  assert.ok(iq4.info.weightTypes.includes('iq4_nl'));
   // Not a GGUF at all.
   const bad = inspectModel(M, new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/bad-magic.gguf'))));
   assert.equal(bad.ok, false);

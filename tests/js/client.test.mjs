@@ -104,7 +104,7 @@ test('every error code from a real bad input, as InkstoneError', { skip }, async
     assert.equal(await codeOf(ink.complete({ prompt: 'x' })), 'invalid_state');   // nothing loaded
     assert.equal(await codeOf(ink.load(broken('bad-magic.gguf'))), 'invalid_model');
     assert.equal(await codeOf(ink.load(broken('truncated-in-tensor-data.gguf'))), 'invalid_model');
-    assert.equal(await codeOf(ink.load(broken('tensor-type-q5_1.gguf'))), 'unsupported_model');
+    assert.equal(await codeOf(ink.load(broken('tensor-type-iq4_nl.gguf'))), 'unsupported_model');
     assert.equal(await codeOf(ink.load(broken('arch-gpt-neox.gguf'))), 'unsupported_model');
     const tiny = fixtureModel('tiny-llama-f32.gguf');
     assert.equal(await codeOf(ink.load(tiny, { nCtx: 1 << 20, maxMemoryBytes: 64 << 20 })), 'out_of_memory');
@@ -137,9 +137,9 @@ test('inspect reads only a header and describes models we cannot run', { skip },
     assert.ok(again.header.bytesGiven > 512 && again.header.bytesGiven < bytes.length);
     assert.equal(info.nHeadKv, 1);
     assert.equal(info.tiedOutput, false);
-    const q51 = await ink.inspect(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-q5_1.gguf'))));
-    assert.equal(q51.runnable, false);
-    assert.equal(q51.problem.code, 'unsupported_model');
+    const iq4 = await ink.inspect(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'broken/tensor-type-iq4_nl.gguf'))));
+    assert.equal(iq4.runnable, false);
+    assert.equal(iq4.problem.code, 'unsupported_model');
   } finally {
     ink.dispose();
   }

@@ -1,4 +1,5 @@
-// The K-quant weight types (Q4_K, Q5_K, Q6_K) in the real wasm build: the fixture models load with
+// The K-quant weight types (Q4_K, Q5_K, Q6_K), and the Q5_0 / Q5_1 / Q4_1 of the K-quant files llama.cpp
+// writes for rows that are not a multiple of 256, in the real wasm build: the fixture models load with
 // their types named, and their logits match the float64 numpy reference (tools/reference/
 // llama_ref.py, its own dequantizers): the ref kernels to f32 accuracy; the shipped wasmsimd
 // kernels, which quantize activations to int8 per 32-block, to f32 accuracy against the exact
@@ -18,26 +19,36 @@ const kMaxRelErrGolden = 1e-5;
 // (make_fixtures.py prints it per model); the bound used for Q8_0/Q4_0 holds.
 const kMaxRelErrGoldenQuantizedActivations = 5e-2;
 // An activation within kMinTieMargin of a rounding tie may round the other way (bindings.test.mjs
-// explains the margin): a position may then miss 1e-5, at most this many across the models.
-const kMinTieMargin = 1e-5;
-const kMaxTieExemptPositions = 3;
+// explains the margin): its position, and through the KV cache every later one of its sequence, may
+// then miss 1e-5. The kernel rounds x * (1 / d) with d = max|x| / 127 and 1 / d each rounded to
+// f32; near |x / d| = 127 one f32 ulp is 7.6e-6 of a step, so three roundings reach 2.3e-5 (a flip
+// at margin 1.53e-5 was measured, tiny-kquant-q5_k_m-w96 seq 3). At most this many sequences of
+// the 24 may have one (measured: 3).
+const kMinTieMargin = 3e-5;
+const kMaxTieExemptSequences = 4;
 
 const skip = requireOrSkip(missingBuilds('inkstone'));
 const M = skip ? null : await loadWasm('inkstone');
 
 test('the K-quant fixtures load and report their weight types', { skip }, () => {
-  const want = {
-    'tiny-kquant-q4_k_m': ['q4_k', 'q6_k'],  // Q4_K, with attn_v and ffn_down in Q6_K
-    'tiny-kquant-q5_k': ['q5_k'],
-    'tiny-kquant-q6_k': ['q6_k'],
+  const want = {  // [n_embd, the weight types other than f32]
+    'tiny-kquant-q4_k_m': [256, ['q4_k', 'q6_k']],  // Q4_K, with attn_v and ffn_down in Q6_K
+    'tiny-kquant-q5_k': [256, ['q5_k']],
+    'tiny-kquant-q6_k': [256, ['q6_k']],
+    // llama.cpp's Q4_K_M / Q5_K_M for rows of 96: Q5_0 / Q5_1 for Q4_K / Q5_K, Q8_0 for Q6_K
+    // (token_embd, blk.0.attn_v); ffn_down (rows of 256) Q6_K, then Q4_K / Q5_K
+    'tiny-kquant-q4_k_m-w96': [96, ['q4_k', 'q5_0', 'q6_k', 'q8_0']],
+    'tiny-kquant-q5_k_m-w96': [96, ['q5_1', 'q5_k', 'q6_k', 'q8_0']],
+    'tiny-kquant-q4_1-w96': [96, ['q4_1']],
   };
+  assert.deepEqual(Object.keys(want).sort(), [...KQUANT_STEMS].sort());
   for (const stem of KQUANT_STEMS) {
     const r = createSession(M, readKquantGolden(stem, 'golden-kquant').bytes);
     assert.equal(r.ok, true, `${stem}: ${r.message}`);
     const info = r.session.info();
-    assert.equal(info.nEmbd, 256);
+    assert.equal(info.nEmbd, want[stem][0], stem);
     const quant = [...new Set(info.weightTypes.filter((t) => t !== 'f32'))].sort();
-    assert.deepEqual(quant, want[stem], stem);
+    assert.deepEqual(quant, want[stem][1], stem);
     r.session.delete();
   }
 });
@@ -57,11 +68,12 @@ test('K-quant logits: the wasm ref kernels match numpy to 1e-5', { skip }, () =>
     }
     r.session.delete();
   }
-  assert.equal(positions, 3 * 40);
+  assert.equal(positions, KQUANT_STEMS.length * 40);
 });
 
 test('K-quant logits: wasmsimd matches the exact model of its int8 activations to 1e-5', { skip }, (t) => {
   const exempt = [];
+  const exemptSeqs = new Set();
   let worstHeld = 0;
   let worstExact = 0;
   for (const stem of KQUANT_STEMS) {
@@ -80,15 +92,16 @@ test('K-quant logits: wasmsimd matches the exact model of its int8 activations t
         if (rel > kMaxRelErrGolden) {  // only a rounding the other way at a near-tie may do that
           assert.ok(g.margins[si][p] < kMinTieMargin, `${where}: rel err ${rel}`);
           exempt.push(`${where}: ${rel.toExponential(2)}`);
+          exemptSeqs.add(`${stem} seq ${si}`);
           return;
         }
         assert.equal(argmaxOf(ours), argmaxOf(seq.logits[p]), where);
-        worstHeld = Math.max(worstHeld, rel);
+        if (g.margins[si][p] >= kMinTieMargin) worstHeld = Math.max(worstHeld, rel);
       });
     }
     r.session.delete();
   }
   t.diagnostic(`worst ${worstHeld} (held positions), ${worstExact} from the exact goldens; ` +
     `near-tie positions: ${exempt.join('; ') || 'none'}`);
-  assert.ok(exempt.length <= kMaxTieExemptPositions, exempt.join('; '));
+  assert.ok(exemptSeqs.size <= kMaxTieExemptSequences, exempt.join('; '));
 });

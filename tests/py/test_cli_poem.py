@@ -409,7 +409,7 @@ class CliPoemTest(unittest.TestCase):
             (["poem", "-m", SHIPPED, "--prosody", "/nonexistent"], 3, "--prosody"),
             (["poem", "-m", os.path.join(ROOT, "tests/fixtures/broken/bad-magic.gguf")], 4,
              "bad_magic"),
-            (["poem", "-m", os.path.join(ROOT, "tests/fixtures/broken/tensor-type-q5_1.gguf")], 5,
+            (["poem", "-m", os.path.join(ROOT, "tests/fixtures/broken/tensor-type-iq4_nl.gguf")], 5,
              "unsupported_tensor_type"),
             (["analyse"], 2, "no text to analyse"),
             (["analyse", "--form", "不是词牌", "春眠不觉晓"], 2, "--form: no 詞牌"),

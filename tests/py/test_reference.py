@@ -338,12 +338,13 @@ class DequantTest(unittest.TestCase):
     def test_reference_agrees_with_writer_decoder(self):
         """Two independent dequantizers (reference vs tools/gguf) on every fixture tensor."""
         for name in ("tiny-llama-f16", "tiny-llama-q8_0", "tiny-llama-q4_0",
-                     "tiny-kquant-q4_k_m", "tiny-kquant-q5_k", "tiny-kquant-q6_k"):
+                     "tiny-kquant-q4_k_m", "tiny-kquant-q5_k", "tiny-kquant-q6_k",
+                     "tiny-kquant-q4_k_m-w96", "tiny-kquant-q5_k_m-w96", "tiny-kquant-q4_1-w96"):
             g = llama_ref.GGUFFile(os.path.join(FIX, "models", name + ".gguf"))
             for tname, (ne, t, off) in g.tensors.items():
                 n = int(np.prod(ne))
-                blk = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34), 12: (256, 144),
-                       13: (256, 176), 14: (256, 210)}[t]
+                blk = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24),
+                       8: (32, 34), 12: (256, 144), 13: (256, 176), 14: (256, 210)}[t]
                 raw = g.buf[off:off + n // blk[0] * blk[1]]
                 np.testing.assert_array_equal(g.tensor(tname).reshape(-1),
                                               gw.decode_tensor(raw, t, n), err_msg=tname)
@@ -414,20 +415,24 @@ class ActivationQuantTest(unittest.TestCase):
             np.testing.assert_allclose(np.array(rows), want, rtol=1e-8, atol=1e-12,
                                        err_msg=fname)
 
-    def test_kquant_wasmsimd_goldens_are_the_reference(self):
-        """golden-kquant-wasmsimd: the K-quant models with int8 activations per 32-block."""
-        files = sorted(os.listdir(os.path.join(FIX, "golden-kquant-wasmsimd")))
-        self.assertEqual(len(files), 3)
-        for fname in files:
-            model_rel, blocks = read_golden(os.path.join(FIX, "golden-kquant", fname))
-            m = llama_ref.Model(os.path.join(ROOT, model_rel))
-            _, simd = read_golden(os.path.join(FIX, "golden-kquant-wasmsimd", fname))
-            self.assertEqual([s for s, _ in simd], [s for s, _ in blocks])
-            for seq, logits in simd:
-                want = llama_ref.forward(m, seq, quantize_activations=True)
-                np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12,
-                                           err_msg=fname)
-                self.assertGreater(np.abs(want - llama_ref.forward(m, seq)).max(), 1e-3)
+    def test_kquant_quantized_activation_goldens_are_the_reference(self):
+        """golden-kquant-wasmsimd: the K-quant models with int8 activations per 32-block;
+        golden-kquant-llama-cpp: with llama.cpp's activation blocks (Q8_K / Q8_0 / Q8_1)."""
+        for sub, mode in (("golden-kquant-wasmsimd", True), ("golden-kquant-llama-cpp",
+                                                              "llama.cpp")):
+            files = sorted(os.listdir(os.path.join(FIX, sub)))
+            self.assertEqual(files, sorted(os.listdir(os.path.join(FIX, "golden-kquant"))))
+            self.assertEqual(len(files), 6)
+            for fname in files:
+                model_rel, blocks = read_golden(os.path.join(FIX, "golden-kquant", fname))
+                m = llama_ref.Model(os.path.join(ROOT, model_rel))
+                _, quant = read_golden(os.path.join(FIX, sub, fname))
+                self.assertEqual([s for s, _ in quant], [s for s, _ in blocks])
+                for seq, logits in quant:
+                    want = llama_ref.forward(m, seq, quantize_activations=mode)
+                    np.testing.assert_allclose(np.array(logits), want, rtol=1e-8, atol=1e-12,
+                                               err_msg=f"{sub}/{fname}")
+                    self.assertGreater(np.abs(want - llama_ref.forward(m, seq)).max(), 1e-3)
 
 
 class TokenizerRefTest(unittest.TestCase):
@@ -474,7 +479,7 @@ class FixtureTest(unittest.TestCase):
         files = [os.path.join("golden", f) for f in sorted(os.listdir(os.path.join(FIX, "golden")))]
         self.assertGreaterEqual(len(files), 8)
         kquant = sorted(os.listdir(os.path.join(FIX, "golden-kquant")))
-        self.assertEqual(len(kquant), 3)
+        self.assertEqual(len(kquant), 6)
         for fname in files + [os.path.join("golden-kquant", f) for f in kquant]:
             model, blocks = read_golden(os.path.join(FIX, fname))
             m = llama_ref.Model(os.path.join(ROOT, model))

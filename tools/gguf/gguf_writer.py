@@ -5,6 +5,7 @@ the tensor types F32, F16, Q8_0 and Q4_0 with ggml's block layouts:
   Q8_0 block (34 bytes): f16 scale d, int8 qs[32];            x = d * q
   Q4_0 block (18 bytes): f16 scale d, uint8 qs[16];           x = d * (nibble - 8)
      element j < 16 is the low nibble of qs[j], element j + 16 its high nibble.
+the legacy Q4_1, Q5_0, Q5_1 (32 weights a block; ggml's reference rounding, legacy_quants.py)
 and the K-quants Q4_K, Q5_K, Q6_K (super-blocks of 256; our own quantizer, k_quants.py).
 Tensor dims are written innermost first (ne[0] = row length), as ggml does.
 """
@@ -14,6 +15,7 @@ import struct
 import numpy as np
 
 import k_quants
+import legacy_quants
 
 GGUF_MAGIC = b"GGUF"
 GGUF_VERSION = 3
@@ -28,10 +30,12 @@ _SCALAR_FMT = {T_UINT8: "<B", T_INT8: "<b", T_UINT16: "<H", T_INT16: "<h", T_UIN
 
 # ggml tensor types
 GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q8_0 = 0, 1, 2, 8
+GGML_Q4_1, GGML_Q5_0, GGML_Q5_1 = legacy_quants.GGML_Q4_1, legacy_quants.GGML_Q5_0, \
+    legacy_quants.GGML_Q5_1
 GGML_Q4_K, GGML_Q5_K, GGML_Q6_K = 12, 13, 14
 QK = 32  # elements per quant block
-BLOCK_ELEMENTS = {GGML_Q4_0: QK, GGML_Q8_0: QK, GGML_Q4_K: k_quants.QK_K,
-                  GGML_Q5_K: k_quants.QK_K, GGML_Q6_K: k_quants.QK_K}
+BLOCK_ELEMENTS = {GGML_Q4_0: QK, GGML_Q8_0: QK, GGML_Q4_1: QK, GGML_Q5_0: QK, GGML_Q5_1: QK,
+                  GGML_Q4_K: k_quants.QK_K, GGML_Q5_K: k_quants.QK_K, GGML_Q6_K: k_quants.QK_K}
 
 
 def quantize_q8_0(x):
@@ -85,6 +89,8 @@ def encode_tensor(x, ggml_type):
         return quantize_q8_0(x)
     if ggml_type == GGML_Q4_0:
         return quantize_q4_0(x)
+    if ggml_type in legacy_quants.QUANTIZE:
+        return legacy_quants.QUANTIZE[ggml_type](x)
     if ggml_type in k_quants.QUANTIZE:
         return k_quants.QUANTIZE[ggml_type](x)
     raise ValueError(f"unsupported tensor type {ggml_type}")
@@ -100,6 +106,8 @@ def decode_tensor(raw, ggml_type, n):
         return dequantize_q8_0(raw, n)
     if ggml_type == GGML_Q4_0:
         return dequantize_q4_0(raw, n)
+    if ggml_type in legacy_quants.DEQUANTIZE:
+        return legacy_quants.DEQUANTIZE[ggml_type](raw, n)
     if ggml_type in k_quants.DEQUANTIZE:
         return k_quants.DEQUANTIZE[ggml_type](raw, n)
     raise ValueError(f"unsupported tensor type {ggml_type}")
@@ -216,7 +224,8 @@ def tensor_nbytes(shape, ggml_type):
         return 4 * n
     if ggml_type == GGML_F16:
         return 2 * n
-    per_block = {GGML_Q8_0: 34, GGML_Q4_0: 18, **k_quants.BLOCK_BYTES}[ggml_type]
+    per_block = {GGML_Q8_0: 34, GGML_Q4_0: 18, **legacy_quants.BLOCK_BYTES,
+                 **k_quants.BLOCK_BYTES}[ggml_type]
     return n // BLOCK_ELEMENTS[ggml_type] * per_block
 
 

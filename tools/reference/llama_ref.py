@@ -10,11 +10,12 @@ expected to agree within a small tolerance.
 With --quantize-activations it models the shipped browser path instead (the wasmsimd kernels,
 core/kernels/wasmsimd/quantize-activations.cpp): before every product with quantized weights
 (QUANT_TYPES) the activations are rounded to float32 and quantized to int8 per 32-block, as that
-file documents;
-everything else stays float64 (see quantize_q8_activations).
+file documents; everything else stays float64 (see quantize_q8_activations). With
+--llama-cpp-activations it models llama.cpp's CPU arithmetic the same way: activations quantized
+to the block format llama.cpp pairs with each weight type (Q8_0, Q8_1 or Q8_K; see forward).
 
   /usr/bin/python3 tools/reference/llama_ref.py model.gguf --tokens 1,5,9 [--out file] \
-      [--quantize-activations]
+      [--quantize-activations | --llama-cpp-activations]
 
 prints (or writes) one line per position: `logits <pos> v0 v1 ... v(n_vocab-1)` (%.9g).
 """
@@ -32,12 +33,19 @@ _SCALARS = {_U8: "<B", _I8: "<b", _U16: "<H", _I16: "<h", _U32: "<I", _I32: "<i"
             _BOOL: "<B", _U64: "<Q", _I64: "<q", _F64: "<d"}
 
 # tensor type ids -> (block elements, block bytes)
-TYPE_F32, TYPE_F16, TYPE_Q4_0, TYPE_Q8_0 = 0, 1, 2, 8
+TYPE_F32, TYPE_F16, TYPE_Q4_0, TYPE_Q4_1, TYPE_Q5_0, TYPE_Q5_1, TYPE_Q8_0 = 0, 1, 2, 3, 6, 7, 8
 TYPE_Q4_K, TYPE_Q5_K, TYPE_Q6_K = 12, 13, 14
-_BLOCK = {TYPE_F32: (1, 4), TYPE_F16: (1, 2), TYPE_Q4_0: (32, 18), TYPE_Q8_0: (32, 34),
+_BLOCK = {TYPE_F32: (1, 4), TYPE_F16: (1, 2), TYPE_Q4_0: (32, 18), TYPE_Q4_1: (32, 20),
+          TYPE_Q5_0: (32, 22), TYPE_Q5_1: (32, 24), TYPE_Q8_0: (32, 34),
           TYPE_Q4_K: (256, 144), TYPE_Q5_K: (256, 176), TYPE_Q6_K: (256, 210)}
 # Weight types whose products the wasmsimd kernels compute on int8 activations.
-QUANT_TYPES = (TYPE_Q8_0, TYPE_Q4_0, TYPE_Q4_K, TYPE_Q5_K, TYPE_Q6_K)
+QUANT_TYPES = (TYPE_Q8_0, TYPE_Q4_0, TYPE_Q4_1, TYPE_Q5_0, TYPE_Q5_1, TYPE_Q4_K, TYPE_Q5_K,
+               TYPE_Q6_K)
+# The activation blocks llama.cpp's CPU backend quantizes to for a product with each weight type
+# (ggml-cpu's type traits, vec_dot_type): see the "activations" section below.
+LLAMA_CPP_ACTIVATIONS = {TYPE_Q4_0: "q8_0", TYPE_Q5_0: "q8_0", TYPE_Q8_0: "q8_0",
+                         TYPE_Q4_1: "q8_1", TYPE_Q5_1: "q8_1",
+                         TYPE_Q4_K: "q8_k", TYPE_Q5_K: "q8_k", TYPE_Q6_K: "q8_k"}
 
 
 class GGUFError(Exception):
@@ -122,6 +130,15 @@ class GGUFFile:
         vals = dequantize(raw, ttype, n)
         return vals.reshape(tuple(reversed(ne)))
 
+    def tensor_mins(self, name):
+        """Q4_1 / Q5_1: the min m of every block, float64 (rows, cols / 32); else None."""
+        ne, ttype, off = self.tensors[name]
+        if ttype not in (TYPE_Q4_1, TYPE_Q5_1):
+            return None
+        blocks = np.frombuffer(self.buf, dtype=np.uint8, count=int(np.prod(ne)) // 32 *
+                               _BLOCK[ttype][1], offset=off).reshape(-1, _BLOCK[ttype][1])
+        return _half(blocks, 2).reshape(tuple(reversed(ne))[:-1] + (ne[0] // 32,))
+
 
 def dequantize(raw, ttype, n):
     """Bytes of n elements of ggml type ttype -> float64 values."""
@@ -144,6 +161,8 @@ def dequantize(raw, ttype, n):
         qs = blocks[:, 2:]
         nib = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float64) - 8.0
         return (d * nib).reshape(-1)
+    if ttype in (TYPE_Q4_1, TYPE_Q5_0, TYPE_Q5_1):
+        return _dequantize_legacy(raw, nb, ttype)
     if ttype in (TYPE_Q4_K, TYPE_Q5_K):
         return _dequantize_q45_k(raw, n, ttype == TYPE_Q5_K)
     if ttype == TYPE_Q6_K:
@@ -154,6 +173,27 @@ def dequantize(raw, ttype, n):
 def _half(b, at):
     """(nb, bytes) uint8 -> the f16 at byte offset `at` of each row, as float64 (nb,)."""
     return b[:, at:at + 2].copy().view("<f2").astype(np.float64)[:, 0]
+
+
+def _dequantize_legacy(raw, nb, ttype):
+    """Q4_1 (20 bytes): f16 d, f16 m, qs[16]                x = d * q + m
+    Q5_0 (22 bytes): f16 d, qh[4], qs[16]                   x = d * (q - 16)
+    Q5_1 (24 bytes): f16 d, f16 m, qh[4], qs[16]            x = d * q + m
+    Element j (0..31): bits 0-3 of q are the low nibble of qs[j] for j < 16, the high nibble of
+    qs[j - 16] for j >= 16; bit 4 (Q5_0, Q5_1) is bit j of the 4 bytes qh as a little-endian
+    uint32 (qh[j // 8] >> (j % 8))."""
+    size = _BLOCK[ttype][1]
+    b = np.frombuffer(raw, dtype=np.uint8).reshape(nb, size)
+    qs = b[:, size - 16:].astype(np.int64)
+    q = np.concatenate([qs & 15, qs >> 4], axis=1)                      # (nb, 32)
+    if ttype != TYPE_Q4_1:
+        at = size - 20                                                   # qh[4] before qs
+        j = np.arange(32)
+        q = q + 16 * ((b[:, at + j // 8].astype(np.int64) >> (j % 8)) & 1)
+    d = _half(b, 0)[:, None]
+    if ttype == TYPE_Q5_0:
+        return (d * (q - 16)).reshape(-1)
+    return (d * q + _half(b, 2)[:, None]).reshape(-1)
 
 
 def _k_scale_min(packed, s):
@@ -296,6 +336,56 @@ def q8_k_tie_margin(x):
     return dist.reshape(dist.shape[0], -1).min(axis=1)
 
 
+def _q8_0_llama_cpp_scaled(x):
+    """llama.cpp's Q8_0 activation blocks, the operand of its Q4_0/Q5_0/Q8_0 dot products, as
+    ggml-cpu's quantize_row_q8_0 makes them on x86 (AVX and up, the CPU variants node-llama-cpp
+    runs): per 32-block, with a = max_j |x_j| of the float32 values,
+        d   = a / 127                     in float32; the block stores f16(d)
+        id  = 127 / a, or 0 when a == 0    in float32 (not 1 / d)
+        q_j = round_half_even(x_j * id)   the product rounded to float32 first (_MM_ROUND_NEAREST)
+    ggml's scalar reference (quantize_row_q8_0_ref) takes id = 1 / d and rounds half away from
+    zero (roundf); both agree except within an ulp of a tie, which the tie margin measures.
+    -> (x_j * id as float32, blocked (..., nb, 32); d as float32 (..., nb))."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[-1] % 32 != 0:
+        raise ValueError(f"Q8_0 activations: {x.shape[-1]} columns, not a multiple of 32")
+    blocks = _f32(x).reshape(x.shape[:-1] + (x.shape[-1] // 32, 32))
+    a = np.abs(blocks).max(axis=-1)
+    with np.errstate(divide="ignore"):
+        inv = np.where(a != 0.0, _f32(127.0 / np.where(a != 0.0, a, 1.0)), 0.0)
+    return _f32(blocks * inv[..., None]), _f32(a / 127.0)
+
+
+def _f16(v):
+    """Round to the nearest float16 (ties to even), kept as float64."""
+    return np.asarray(v, dtype=np.float64).astype(np.float16).astype(np.float64)
+
+
+def dequantize_q8_0_llama_cpp_activations(x):
+    """x (..., cols) -> q_j * f16(d) of llama.cpp's Q8_0 blocks (see _q8_0_llama_cpp_scaled)."""
+    scaled, d = _q8_0_llama_cpp_scaled(x)
+    return (np.rint(scaled) * _f16(d)[..., None]).reshape(np.shape(x))
+
+
+def q8_1_sum_correction(x):
+    """x (..., cols) -> (..., cols / 32): what llama.cpp's Q8_1 blocks (the operand of its Q4_1/
+    Q5_1 dot products) change in the min term. A Q8_1 block is the Q8_0 block (same q_j, same
+    f16(d)) plus s = f16(d * sum_j q_j), d the float32 scale, the product in float32; the dot
+    product adds m * s for the weight block's min m, where the dequantized activations would give
+    m * f16(d) * sum_j q_j. Returns s - f16(d) * sum_j q_j per block: a Q4_1/Q5_1 product is
+    dequantize_q8_0_llama_cpp_activations(x) @ w.T + q8_1_sum_correction(x) @ mins.T."""
+    scaled, d = _q8_0_llama_cpp_scaled(x)
+    qsum = np.rint(scaled).sum(axis=-1)
+    return _f16(_f32(d * qsum)) - _f16(d) * qsum
+
+
+def q8_0_llama_cpp_tie_margin(x):
+    """As q8_tie_margin, for llama.cpp's Q8_0 (and Q8_1) blocks."""
+    scaled, _ = _q8_0_llama_cpp_scaled(x)
+    dist = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5)
+    return dist.reshape(dist.shape[0], -1).min(axis=1)
+
+
 # ---------------------------------------------------------------------------- model
 
 # Architectures (docs/model-conventions.md, "Architectures"): RoPE layout and the extra tensors
@@ -326,17 +416,24 @@ class Model:
         self.eps = float(md.get(a + "attention.layer_norm_rms_epsilon", 1e-5))
         self.n_ctx = md[a + "context_length"]
         assert md.get(a + "rope.dimension_count", self.head_dim) == self.head_dim
-        # Names (as in self.layers / "output") of the weights stored quantized (QUANT_TYPES).
-        quant = {n for n, (_, t, _) in g.tensors.items() if t in QUANT_TYPES}
+        # The ggml type of each weight (as in self.layers / "output"), and for Q4_1/Q5_1 the min
+        # of each block (GGUFFile.tensor_mins: llama.cpp's Q8_1 arithmetic needs them).
+        ttype = {n: t for n, (_, t, _) in g.tensors.items()}
         out_name = "output.weight" if "output.weight" in g.tensors else "token_embd.weight"
-        self.output_quantized = out_name in quant
+        self.output_type = ttype[out_name]
+        self.output_mins = g.tensor_mins(out_name)
+        self.output_quantized = self.output_type in QUANT_TYPES
         self.tok_embd = g.tensor("token_embd.weight")                      # (n_vocab, n_embd)
         self.n_vocab = self.tok_embd.shape[0]
         self.out_norm = g.tensor("output_norm.weight")                     # (n_embd)
         self.output = (g.tensor("output.weight") if "output.weight" in g.tensors
                        else self.tok_embd)                                 # (n_vocab, n_embd)
         self.layers = []
+        self.layer_types = []      # per layer: key of self.layers[i] -> ggml type (matrices)
+        self.layer_mins = []       # per layer: key -> block mins (Q4_1/Q5_1 matrices only)
         self.layer_quantized = []  # per layer: the keys of self.layers[i] stored quantized
+        matrices = dict(wq="attn_q", wk="attn_k", wv="attn_v", wo="attn_output",
+                        w_gate="ffn_gate", w_up="ffn_up", w_down="ffn_down")
         extras = ARCHS[self.arch]["extras"]
         for i in range(self.n_layer):
             t = lambda s, kind="weight": g.tensor(f"blk.{i}.{s}.{kind}")  # noqa: E731
@@ -348,11 +445,12 @@ class Model:
             if "qk_norm" in extras:                                        # qwen3
                 L.update(q_norm=t("attn_q_norm"), k_norm=t("attn_k_norm"))  # (head_dim)
             self.layers.append(L)
-            self.layer_quantized.append({
-                k for k, s in (("wq", "attn_q"), ("wk", "attn_k"), ("wv", "attn_v"),
-                               ("wo", "attn_output"), ("w_gate", "ffn_gate"),
-                               ("w_up", "ffn_up"), ("w_down", "ffn_down"))
-                if f"blk.{i}.{s}.weight" in quant})
+            names = {k: f"blk.{i}.{s}.weight" for k, s in matrices.items()}
+            self.layer_types.append({k: ttype[n] for k, n in names.items()})
+            self.layer_mins.append({k: g.tensor_mins(n) for k, n in names.items()
+                                    if ttype[n] in (TYPE_Q4_1, TYPE_Q5_1)})
+            self.layer_quantized.append({k for k, t in self.layer_types[-1].items()
+                                         if t in QUANT_TYPES})
 
 
 def rmsnorm(x, w, eps):
@@ -386,34 +484,51 @@ def silu(z):
 
 def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margins=None):
     """tokens: list of ids at positions 0..n-1 -> logits (n, n_vocab) float64.
-    quantize_activations: the input of every product with quantized weights goes through
-    dequantize_q8_activations first (the wasmsimd integer path); "q8_k": through
-    dequantize_q8_k_activations (llama.cpp's CPU path for K-quant weights).
-    tie_margins: a list that receives (n) floats: per position p, the smallest q8_tie_margin of
-    any activation quantized at positions 0..p (a rounding that goes the other way at an earlier
-    position reaches p through the KV cache of the next layers)."""
+    quantize_activations: the arithmetic of every product with quantized weights (QUANT_TYPES):
+      False        exact (float64 activations)
+      True         the wasmsimd integer path: the input goes through dequantize_q8_activations
+      "llama.cpp"  llama.cpp's CPU path, whose activation blocks depend on the weight type
+                   (LLAMA_CPP_ACTIVATIONS): Q8_K (dequantize_q8_k_activations) for Q4_K, Q5_K,
+                   Q6_K; Q8_0 (dequantize_q8_0_llama_cpp_activations) for Q4_0, Q5_0, Q8_0;
+                   Q8_1 for Q4_1, Q5_1 (Q8_0's values, plus q8_1_sum_correction times the
+                   weight blocks' mins).
+    tie_margins: a list that receives (n) floats: per position p, the smallest tie margin
+    (q8_tie_margin or its llama.cpp counterparts) of any activation quantized at positions 0..p
+    (a rounding that goes the other way at an earlier position reaches p through the KV cache of
+    the next layers)."""
+    if quantize_activations not in (False, True, "llama.cpp"):
+        raise ValueError(f"quantize_activations={quantize_activations!r}")
     n = len(tokens)
     margin = np.full(n, np.inf)
 
-    def act(h, quantized):
-        if not (quantize_activations and quantized):
-            return h
-        if quantize_activations == "q8_k":  # llama.cpp's arithmetic (K-quant models only)
+    def product(h, w, wtype, mins):
+        """h (n, cols) @ w.T for w (rows, cols) stored as wtype, in the chosen arithmetic."""
+        if not quantize_activations or wtype not in QUANT_TYPES:
+            return h @ w.T
+        if quantize_activations is True:
+            np.minimum(margin, q8_tie_margin(h), out=margin)
+            return dequantize_q8_activations(h) @ w.T
+        blocks = LLAMA_CPP_ACTIVATIONS[wtype]
+        if blocks == "q8_k":
             np.minimum(margin, q8_k_tie_margin(h), out=margin)
-            return dequantize_q8_k_activations(h)
-        np.minimum(margin, q8_tie_margin(h), out=margin)
-        return dequantize_q8_activations(h)
+            return dequantize_q8_k_activations(h) @ w.T
+        np.minimum(margin, q8_0_llama_cpp_tie_margin(h), out=margin)
+        y = dequantize_q8_0_llama_cpp_activations(h) @ w.T
+        if blocks == "q8_1":
+            y = y + q8_1_sum_correction(h) @ mins.T
+        return y
 
     hd, nh, nkv = m.head_dim, m.n_head, m.n_head_kv
     group = nh // nkv
     x = m.tok_embd[np.asarray(tokens)]                                      # (n, n_embd)
     causal = np.tril(np.ones((n, n), dtype=bool))
     attns = []
-    for L, Q in zip(m.layers, m.layer_quantized):
+    for L, T, M in zip(m.layers, m.layer_types, m.layer_mins):
+        mm = lambda h, w: product(h, L[w], T[w], M.get(w))  # noqa: E731   h @ L[w].T
         h = rmsnorm(x, L["attn_norm"], m.eps)                               # (n, n_embd)
-        q = act(h, "wq" in Q) @ L["wq"].T                                   # (n, n_head*hd)
-        k = act(h, "wk" in Q) @ L["wk"].T                                   # (n, n_head_kv*hd)
-        v = act(h, "wv" in Q) @ L["wv"].T
+        q = mm(h, "wq")                                                     # (n, n_head*hd)
+        k = mm(h, "wk")                                                     # (n, n_head_kv*hd)
+        v = mm(h, "wv")
         if "bq" in L:                                                       # qwen2: biases
             q, k, v = q + L["bq"], k + L["bk"], v + L["bv"]
         q = q.reshape(n, nh, hd)                                            # (n, n_head, hd)
@@ -436,12 +551,12 @@ def forward(m, tokens, return_attn=False, quantize_activations=False, tie_margin
             layer_attn[hq] = a
             o[:, hq, :] = a @ v[:, kh, :]
         attns.append(layer_attn)
-        x = x + act(o.reshape(n, nh * hd), "wo" in Q) @ L["wo"].T
+        x = x + mm(o.reshape(n, nh * hd), "wo")
         h = rmsnorm(x, L["ffn_norm"], m.eps)
-        f = silu(act(h, "w_gate" in Q) @ L["w_gate"].T) * (act(h, "w_up" in Q) @ L["w_up"].T)
-        x = x + act(f, "w_down" in Q) @ L["w_down"].T
+        f = silu(mm(h, "w_gate")) * mm(h, "w_up")                           # (n, n_ff)
+        x = x + mm(f, "w_down")
     h = rmsnorm(x, m.out_norm, m.eps)
-    logits = act(h, m.output_quantized) @ m.output.T                        # (n, n_vocab)
+    logits = product(h, m.output, m.output_type, m.output_mins)            # (n, n_vocab)
     if tie_margins is not None:
         tie_margins.extend(np.minimum.accumulate(margin).tolist())
     return (logits, attns) if return_attn else logits
@@ -459,10 +574,13 @@ def main(argv=None):
     ap.add_argument("--out", help="write here instead of stdout")
     ap.add_argument("--quantize-activations", action="store_true",
                     help="model the wasmsimd path (int8 activations per 32-block)")
+    ap.add_argument("--llama-cpp-activations", action="store_true",
+                    help="model llama.cpp's CPU path (Q8_0 / Q8_1 / Q8_K per weight type)")
     a = ap.parse_args(argv)
     tokens = [int(t) for t in a.tokens.split(",") if t.strip()]
     m = Model(a.model)
-    text = format_logits(forward(m, tokens, quantize_activations=a.quantize_activations))
+    mode = "llama.cpp" if a.llama_cpp_activations else a.quantize_activations
+    text = format_logits(forward(m, tokens, quantize_activations=mode))
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)

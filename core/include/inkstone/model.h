@@ -21,22 +21,22 @@ enum class ggml_type : uint32_t {
   f32 = 0,
   f16 = 1,
   q4_0 = 2,
+  q4_1 = 3,
+  q5_0 = 6,
+  q5_1 = 7,
   q8_0 = 8,
   q4_k = 12,
   q5_k = 13,
   q6_k = 14
 };
 
-inline constexpr int64_t kQuantBlock = 32;     // elements per Q8_0 / Q4_0 block
-inline constexpr size_t kQ8_0BlockBytes = 34;  // f16 d + int8 qs[32]
-inline constexpr size_t kQ4_0BlockBytes = 18;  // f16 d + uint8 qs[16]
-inline constexpr int64_t kQuantBlockK = 256;   // elements per Q4_K / Q5_K / Q6_K super-block
-
-const char* ggml_type_name(ggml_type t);  // "f32", "f16", "q4_0", "q8_0", "q4_k", "q5_k", "q6_k"
-// True for the seven ids above.
+// "f32", "f16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k", "q5_k", "q6_k"
+const char* ggml_type_name(ggml_type t);
+// True for the ten ids above.
 bool is_supported_type(uint32_t type_id);
-// Bytes of one row of `cols` elements; 0 when cols is not a multiple of the block (32 for
-// Q8_0/Q4_0, 256 for the K-quants; the GGUF reader already refuses such a tensor).
+// Bytes of one row of `cols` elements (ggml's block sizes, gguf.h's ggml_type_info); 0 when cols
+// is not a multiple of the block (32 for Q4_0..Q8_0, 256 for the K-quants; the GGUF reader
+// already refuses such a tensor).
 size_t row_bytes(ggml_type t, int64_t cols);
 
 struct tensor_view {

@@ -47,6 +47,12 @@ void q8_0_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float
 void f32_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void f16_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q4_0_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q4_1_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
+void q5_0_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
+void q5_1_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
 void q8_0_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
 
 void f32_rmsnorm__avx2(const float* x, const float* weight, int64_t n, float eps, float* out);

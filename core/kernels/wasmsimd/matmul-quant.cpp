@@ -1,10 +1,12 @@
-// Q8_0 and Q4_0 weights (SIMD128): matmul and row lookup, on the integer path.
+// Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 weights (SIMD128): matmul and row lookup, on the integer path.
 //
 // Activations are quantized once per call (quantize-activations.cpp: int8 per 32-block with an
 // f32 scale, widened to int16). Per weight block the kernel forms the exact integer dot product
-// of 32 int8 weights (Q4_0: nibbles 0..15) with the activation block via i32x4.dot_i16x8_s, and
-// adds  float(isum) * (d_w * d_x)  to an f32 accumulator. Q4_0 dots the raw nibbles and
-// subtracts 8 * sum(x_q) afterwards (exact in integers).
+// of 32 int8 weights (Q4_0, Q4_1: nibbles 0..15; Q5_0, Q5_1: 0..31) with the activation block via
+// i32x4.dot_i16x8_s, and adds  float(isum) * (d_w * d_x)  to an f32 accumulator. Q4_0 and Q5_0
+// dot the raw integers and subtract 8 (16) * sum(x_q) afterwards (exact in integers). Q4_1 and
+// Q5_1 (value d q + m) add the block's  float(isum) * (d_w * d_x) + m_w * (d_x * sum(x_q))  as one
+// term.
 //
 // Register tile (tiling in row-tiling.h): 4 weight rows x 2 tokens = 8 i32x4 partial sums per
 // block; the 4 rows' sums are folded into one i32x4 (lane = row) so scaling costs one convert, one
@@ -20,10 +22,14 @@ namespace inkstone {
 
 namespace {
 
+// A weight format on the integer path: chunk<K>() gives elements 8K .. 8K+7 of a block as int16,
+// their value is d * (chunk - kOffset) (+ m, read at kMinAt, when kHasMin).
 struct q8_0_weights {
   static constexpr weight_format kFormat = weight_format::q8_0;
   static constexpr int64_t kBlockBytes = sizeof(block_q8_0);
-  static constexpr bool kNibbles = false;
+  static constexpr int kOffset = 0;
+  static constexpr bool kHasMin = false;
+  static constexpr int kMinAt = 0;
   // Elements 8k .. 8k+7 of the block as int16 (one pmovsxbw with a memory operand on x86).
   template <int K>
   static v128_t chunk(const uint8_t* block) {
@@ -31,17 +37,68 @@ struct q8_0_weights {
   }
 };
 
+// Elements 8K .. 8K+7 of 32 nibbles at qs (elements 0..15 the low nibbles, 16..31 the high).
+template <int K>
+inline v128_t nibble_chunk(const uint8_t* qs) {
+  const v128_t bytes = wasm_v128_load(qs);
+  const v128_t nib =
+      K < 2 ? wasm_v128_and(bytes, wasm_i8x16_splat(0x0F)) : wasm_u8x16_shr(bytes, 4);
+  return (K % 2 == 0) ? wasm_u16x8_extend_low_u8x16(nib) : wasm_u16x8_extend_high_u8x16(nib);
+}
+
+// 16 in the lanes l of elements 8K + l whose fifth bit (bit 8K + l of qh) is set, else 0.
+template <int K>
+inline v128_t high_bit_chunk(const uint8_t* qh) {
+  const v128_t bits = wasm_v128_and(wasm_i16x8_splat(qh[K]),
+                                    wasm_i16x8_make(1, 2, 4, 8, 16, 32, 64, 128));
+  return wasm_v128_and(wasm_i16x8_ne(bits, wasm_i16x8_splat(0)), wasm_i16x8_splat(16));
+}
+
 struct q4_0_weights {
   static constexpr weight_format kFormat = weight_format::q4_0;
   static constexpr int64_t kBlockBytes = sizeof(block_q4_0);
-  static constexpr bool kNibbles = true;  // chunk() yields nibble values 0..15; value = nibble - 8
+  static constexpr int kOffset = 8;  // chunk() yields nibble values 0..15; value = nibble - 8
+  static constexpr bool kHasMin = false;
+  static constexpr int kMinAt = 0;
   template <int K>
   static v128_t chunk(const uint8_t* block) {
-    const v128_t bytes = wasm_v128_load(block + 2);
-    // Elements 0..15 are the low nibbles, 16..31 the high nibbles.
-    const v128_t nib =
-        K < 2 ? wasm_v128_and(bytes, wasm_i8x16_splat(0x0F)) : wasm_u8x16_shr(bytes, 4);
-    return (K % 2 == 0) ? wasm_u16x8_extend_low_u8x16(nib) : wasm_u16x8_extend_high_u8x16(nib);
+    return nibble_chunk<K>(block + 2);
+  }
+};
+
+struct q4_1_weights {
+  static constexpr weight_format kFormat = weight_format::q4_1;
+  static constexpr int64_t kBlockBytes = sizeof(block_q4_1);
+  static constexpr int kOffset = 0;
+  static constexpr bool kHasMin = true;
+  static constexpr int kMinAt = 2;
+  template <int K>
+  static v128_t chunk(const uint8_t* block) {
+    return nibble_chunk<K>(block + 4);
+  }
+};
+
+struct q5_0_weights {
+  static constexpr weight_format kFormat = weight_format::q5_0;
+  static constexpr int64_t kBlockBytes = sizeof(block_q5_0);
+  static constexpr int kOffset = 16;
+  static constexpr bool kHasMin = false;
+  static constexpr int kMinAt = 0;
+  template <int K>
+  static v128_t chunk(const uint8_t* block) {
+    return wasm_v128_or(nibble_chunk<K>(block + 6), high_bit_chunk<K>(block + 2));
+  }
+};
+
+struct q5_1_weights {
+  static constexpr weight_format kFormat = weight_format::q5_1;
+  static constexpr int64_t kBlockBytes = sizeof(block_q5_1);
+  static constexpr int kOffset = 0;
+  static constexpr bool kHasMin = true;
+  static constexpr int kMinAt = 2;
+  template <int K>
+  static v128_t chunk(const uint8_t* block) {
+    return wasm_v128_or(nibble_chunk<K>(block + 8), high_bit_chunk<K>(block + 4));
   }
 };
 
@@ -89,16 +146,32 @@ inline void quant_tile(const uint8_t* w, int64_t cols, const q8_activations& a, 
       const v128_t dw = simd::load_f16x4_scales(blk[0], blk[1], blk[2], blk[3]);
       for (int t = 0; t < T; ++t) {
         v128_t s = simd::i32x4_hsum4(isum[0][t], isum[1][t], isum[2][t], isum[3][t]);
-        if constexpr (W::kNibbles) s = wasm_i32x4_sub(s, wasm_i32x4_splat(8 * a.sum[t * nb + b]));
-        const v128_t scale = wasm_f32x4_mul(dw, wasm_f32x4_splat(a.d[t * nb + b]));
-        acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), scale));
+        const int32_t xsum = a.sum[t * nb + b];
+        const float dx = a.d[t * nb + b];
+        if constexpr (W::kOffset != 0) s = wasm_i32x4_sub(s, wasm_i32x4_splat(W::kOffset * xsum));
+        const v128_t scale = wasm_f32x4_mul(dw, wasm_f32x4_splat(dx));
+        v128_t term = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), scale);
+        if constexpr (W::kHasMin) {
+          const v128_t mw = simd::load_f16x4_scales(blk[0] + W::kMinAt, blk[1] + W::kMinAt,
+                                                    blk[2] + W::kMinAt, blk[3] + W::kMinAt);
+          const float dsum = dx * static_cast<float>(xsum);
+          term = wasm_f32x4_add(term, wasm_f32x4_mul(mw, wasm_f32x4_splat(dsum)));
+        }
+        acc[t] = wasm_f32x4_add(acc[t], term);
       }
     } else {
       const float dw = simd::f16_to_f32(simd::load_u16(blk[0]));
       for (int t = 0; t < T; ++t) {
         int32_t s = simd::i32x4_hsum(isum[0][t]);
-        if constexpr (W::kNibbles) s -= 8 * a.sum[t * nb + b];
-        acc1[t] += static_cast<float>(s) * (dw * a.d[t * nb + b]);
+        const int32_t xsum = a.sum[t * nb + b];
+        const float dx = a.d[t * nb + b];
+        if constexpr (W::kOffset != 0) s -= W::kOffset * xsum;
+        float term = static_cast<float>(s) * (dw * dx);
+        if constexpr (W::kHasMin) {
+          const float mw = simd::f16_to_f32(simd::load_u16(blk[0] + W::kMinAt));
+          term += mw * (dx * static_cast<float>(xsum));
+        }
+        acc1[t] += term;
       }
     }
   }
@@ -139,6 +212,21 @@ void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const f
   quant_matmul<q4_0_weights>(w, rows, cols, x, n, y, row_begin, row_end);
 }
 
+void q4_1_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end) {
+  quant_matmul<q4_1_weights>(w, rows, cols, x, n, y, row_begin, row_end);
+}
+
+void q5_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end) {
+  quant_matmul<q5_0_weights>(w, rows, cols, x, n, y, row_begin, row_end);
+}
+
+void q5_1_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end) {
+  quant_matmul<q5_1_weights>(w, rows, cols, x, n, y, row_begin, row_end);
+}
+
 // ---------------------------------------------------------------- row lookup (embeddings)
 void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
   assert(w != nullptr && out != nullptr && cols % 32 == 0 && row >= 0);
@@ -172,6 +260,43 @@ void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float*
       wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_mul(d, hi));
     }
   }
+}
+
+namespace {
+// Values d * (chunk - kOffset) + m of a row: the product and the sum in ref's order, so the same
+// bits as ref.
+template <class W>
+void small_quant_get_rows(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  assert(w != nullptr && out != nullptr && cols % 32 == 0 && row >= 0);
+  const uint8_t* src = w + row * weight_row_bytes(W::kFormat, cols);
+  for (int64_t b = 0; b < cols / 32; ++b) {
+    const uint8_t* blk = src + b * W::kBlockBytes;
+    const v128_t d = wasm_f32x4_splat(simd::f16_to_f32(simd::load_u16(blk)));
+    const v128_t m = wasm_f32x4_splat(W::kHasMin ? simd::f16_to_f32(simd::load_u16(blk + W::kMinAt))
+                                                 : 0.0f);
+    const v128_t chunks[4] = {W::template chunk<0>(blk), W::template chunk<1>(blk),
+                              W::template chunk<2>(blk), W::template chunk<3>(blk)};
+    for (int k = 0; k < 4; ++k) {
+      const v128_t q = wasm_i16x8_sub(chunks[k], wasm_i16x8_splat(W::kOffset));
+      const v128_t lo = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
+      const v128_t hi = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
+      wasm_v128_store(out + b * 32 + 8 * k, wasm_f32x4_add(wasm_f32x4_mul(d, lo), m));
+      wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_add(wasm_f32x4_mul(d, hi), m));
+    }
+  }
+}
+}  // namespace
+
+void q4_1_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  small_quant_get_rows<q4_1_weights>(w, cols, row, out);
+}
+
+void q5_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  small_quant_get_rows<q5_0_weights>(w, cols, row, out);
+}
+
+void q5_1_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  small_quant_get_rows<q5_1_weights>(w, cols, row, out);
 }
 
 }  // namespace inkstone

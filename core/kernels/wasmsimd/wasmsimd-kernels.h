@@ -32,6 +32,12 @@ void f16_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const fl
                           float* y, int64_t row_begin, int64_t row_end);
 void q4_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end);
+void q4_1_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+void q5_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
+void q5_1_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                           float* y, int64_t row_begin, int64_t row_end);
 void q8_0_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                            float* y, int64_t row_begin, int64_t row_end);
 void q4_k_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
@@ -44,6 +50,9 @@ void q6_k_matmul__wasmsimd(const uint8_t* w, int64_t rows, int64_t cols, const f
 void f32_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void f16_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q4_1_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q5_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
+void q5_1_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q4_k_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);
 void q5_k_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out);

@@ -1,8 +1,11 @@
 // Shared by tests/js/kquant.test.mjs and tests/js/kquant-llama-cpp.test.mjs: the K-quant fixture
-// models (tools/fixtures/make_fixtures.py, n_embd 256) and their golden files.
+// models (tools/fixtures/make_fixtures.py: n_embd 256; and n_embd 96, stored as llama.cpp's
+// Q4_K_M / Q5_K_M store rows that are not a multiple of 256, with Q5_0 / Q5_1 / Q8_0, and as Q4_1)
+// and their golden files.
 //   golden-kquant/            exact float64 logits (tools/reference/llama_ref.py)
 //   golden-kquant-wasmsimd/   logits with activations quantized as our wasmsimd kernels do
-//   golden-kquant-llama-cpp/  logits with activations quantized as llama.cpp does (Q8_K)
+//   golden-kquant-llama-cpp/  logits with activations quantized as llama.cpp does (Q8_K, Q8_0 or
+//                             Q8_1 blocks, by weight type)
 // The last two carry a `tie_margins` line per sequence (see bindings.test.mjs for what it means).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +13,8 @@ import path from 'node:path';
 import { FIXTURES, ROOT } from './paths.mjs';
 import { readGolden } from './golden.mjs';
 
-export const KQUANT_STEMS = ['tiny-kquant-q4_k_m', 'tiny-kquant-q5_k', 'tiny-kquant-q6_k'];
+export const KQUANT_STEMS = ['tiny-kquant-q4_k_m', 'tiny-kquant-q5_k', 'tiny-kquant-q6_k',
+  'tiny-kquant-q4_k_m-w96', 'tiny-kquant-q5_k_m-w96', 'tiny-kquant-q4_1-w96'];
 
 /**
  * @param {string} stem one of KQUANT_STEMS
