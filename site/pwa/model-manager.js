@@ -106,7 +106,7 @@ export function refusalReason(error, info, size) {
     if (p.detail === 'unsupported_architecture') return { key: 'refuseArch', vars: { arch: info.architecture || '?' } };
     if (p.detail === 'unsupported_tensor_type') {
       const types = [...new Set((info.header?.tensors || []).map((t) => t.type))].filter((t) => !RUNNABLE_TYPES.includes(t));
-      return { key: 'refuseType', vars: { types: types.join(', ') || message } };
+      return { key: 'refuseType', vars: { types: types.join(', ') || message, runnable: RUNNABLE_TYPES.join(', ') } };
     }
     if (p.code === 'invalid_model') return { key: 'refuseDamaged', vars: { message } };
     return { key: 'refuseUnsupported', vars: { message } };

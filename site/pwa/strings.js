@@ -78,7 +78,7 @@ const EN = {
   refuseInvalid: 'This file is not a usable GGUF model: {message}',
   refuseDamaged: 'This GGUF file is damaged: {message}',
   refuseArch: 'Unsupported architecture “{arch}”: Inkstone runs llama-family models (general.architecture = llama) only.',
-  refuseType: 'Unsupported weight type: {types}. Inkstone runs f32, f16, q8_0 and q4_0 weights.',
+  refuseType: 'Unsupported weight type: {types}. Inkstone runs these weight types: {runnable}.',
   refuseUnsupported: 'This model cannot run here: {message}',
   refuseUnread: 'Could not read this file: {message}',
 };
@@ -147,7 +147,7 @@ const ZH_HANS = {
   refuseInvalid: '这个文件不是可用的 GGUF 模型：{message}',
   refuseDamaged: '这个 GGUF 文件已损坏：{message}',
   refuseArch: '不支持的架构“{arch}”：砚只运行 llama 系列的模型（general.architecture = llama）。',
-  refuseType: '不支持的权重类型：{types}。砚运行 f32、f16、q8_0 和 q4_0 权重。',
+  refuseType: '不支持的权重类型：{types}。砚能运行的权重类型：{runnable}。',
   refuseUnsupported: '这个模型不能在这里运行：{message}',
   refuseUnread: '无法读取这个文件：{message}',
 };
@@ -216,7 +216,7 @@ const ZH_HANT = {
   refuseInvalid: '這個檔案不是可用的 GGUF 模型：{message}',
   refuseDamaged: '這個 GGUF 檔案已損壞：{message}',
   refuseArch: '不支援的架構「{arch}」：硯只執行 llama 系列的模型（general.architecture = llama）。',
-  refuseType: '不支援的權重型別：{types}。硯執行 f32、f16、q8_0 和 q4_0 權重。',
+  refuseType: '不支援的權重型別：{types}。硯能執行的權重型別：{runnable}。',
   refuseUnsupported: '這個模型不能在這裡執行：{message}',
   refuseUnread: '無法讀取這個檔案：{message}',
 };

@@ -125,11 +125,11 @@ test('pwa strings: a refusal is chosen by the runtime\'s codes, not by its messa
   /** @param {{code: string, detail: string, message: string}} problem @param {object} [extra] */
   const info = (problem, extra = {}) => /** @type {any} */ ({ runnable: false, problem, architecture: 'gpt-neox', ...extra });
   // A message that names the other failure must not steer the choice.
-  const arch = refusalReason(null, info({ code: 'unsupported_model', detail: 'unsupported_architecture', message: 'tensor type q5_1' }), 10);
+  const arch = refusalReason(null, info({ code: 'unsupported_model', detail: 'unsupported_architecture', message: 'tensor type iq4_nl' }), 10);
   assert.deepEqual(arch, { key: 'refuseArch', vars: { arch: 'gpt-neox' } });
-  const tensors = [{ type: 'f32' }, { type: 'q5_1' }, { type: 'q8_0' }, { type: 'q5_1' }];
+  const tensors = [{ type: 'f32' }, { type: 'iq4_nl' }, { type: 'q5_0' }, { type: 'q8_0' }, { type: 'iq4_nl' }];
   const type = refusalReason(null, info({ code: 'unsupported_model', detail: 'unsupported_tensor_type', message: 'architecture llama' }, { header: { tensors, dataEnd: 1 } }), 10);
-  assert.deepEqual(type, { key: 'refuseType', vars: { types: 'q5_1' } });
+  assert.deepEqual(type, { key: 'refuseType', vars: { types: 'iq4_nl', runnable: 'f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k' } });
   const damaged = refusalReason(null, info({ code: 'invalid_model', detail: 'bad_shape', message: 'the architecture is wrong' }), 10);
   assert.equal(damaged?.key, 'refuseDamaged');
   const tokenizer = refusalReason(null, info({ code: 'unsupported_model', detail: 'unsupported_tokenizer', message: 'weight type' }), 10);
