@@ -254,6 +254,16 @@ class Session {
       }
       g->guidance_prompt = std::move(gp).value();
     }
+    // forcedPrefix: token ids taken before the first step, prefilled with the prompt.
+    if (is_present(options) && is_present(options["forcedPrefix"])) {
+      auto fp = read_tokens(options["forcedPrefix"], model_->vocab.n_vocab(),
+                            "options.forcedPrefix");
+      if (!fp.ok()) {
+        *err = std::move(fp).error();
+        return false;
+      }
+      g->forced_prefix = std::move(fp).value();
+    }
 
     if (is_present(options) && is_present(options["probes"])) {
       const val probes = options["probes"];

@@ -301,7 +301,9 @@ export const CHANNEL = Symbol('inkstone.channel');
  * @property {ProbeOptions} [probes]
  * @property {boolean} [slideWindow]
  * @property {boolean} [stopAtEos]
- * @property {number[]} [forceTokens]    tokens to force first (replay / classroom), in order
+ * @property {number[]} [forceTokens]    tokens to force first, one step each (replay, an opening line)
+ * @property {number[]} [forcedPrefix]   tokens taken before the first step without steps of their
+ *                                       own, prefilled with the prompt (the classroom's rules)
  * @property {number} [guidanceScale]    classifier-free guidance (1 = off)
  * @property {number[]} [guidancePrompt] the unconditioned prompt's tokens (with guidanceScale ≠ 1)
  */

@@ -92,9 +92,23 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
                         session_->n_ctx(), ")");
     }
   }
-  if (!options.slide_window && prompt.size() > size_t(session_->n_ctx())) {
-    return make_error(status_code::context_full, "begin: the prompt (", prompt.size(),
-                      " tokens) is longer than the context (", session_->n_ctx(), ")");
+  for (int32_t t : options.forced_prefix) {
+    if (t < 0 || t >= n_vocab) {
+      return make_error(status_code::invalid_argument, "begin: forced_prefix token ", t,
+                        " is outside the vocabulary (", n_vocab, ")");
+    }
+    if (options.stop_at_eos && t == model_->vocab.eos()) {
+      return make_error(status_code::invalid_argument,
+                        "begin: forced_prefix holds EOS, which would end the generation");
+    }
+  }
+  // What the session reads: the prompt, then the forced prefix (the guide likewise).
+  std::vector<int32_t> sequence(prompt.begin(), prompt.end());
+  sequence.insert(sequence.end(), options.forced_prefix.begin(), options.forced_prefix.end());
+  if (!options.slide_window && sequence.size() > size_t(session_->n_ctx())) {
+    return make_error(status_code::context_full, "begin: the prompt (", sequence.size(),
+                      " tokens with the forced prefix) is longer than the context (",
+                      session_->n_ctx(), ")");
   }
 
   sampler_params sp;
@@ -120,18 +134,21 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
   const auto start = std::chrono::steady_clock::now();
   const std::span<const int32_t> cached = session_->tokens();
   size_t common = 0;
-  while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common])
+  while (common < cached.size() && common < sequence.size() && cached[common] == sequence[common])
     ++common;
-  common = std::min(common, prompt.size() - 1);
+  common = std::min(common, sequence.size() - 1);
   INK_TRY_CTX(session_->truncate(static_cast<int>(common)), "begin");
-  const status st = session_->prefill(prompt.subspan(common));
+  const status st = session_->prefill(std::span<const int32_t>(sequence).subspan(common));
   if (!st.ok()) {
     session_->reset();
     return std::move(st).with_context("begin");
   }
   guiding_ = options_.guidance_scale != 1.0f;
   if (guiding_) {
-    const status gst = begin_guide(options_.guidance_prompt);
+    std::vector<int32_t> guide_sequence = options_.guidance_prompt;
+    guide_sequence.insert(guide_sequence.end(), options_.forced_prefix.begin(),
+                          options_.forced_prefix.end());
+    const status gst = begin_guide(guide_sequence);
     if (!gst.ok()) {
       guiding_ = false;
       return std::move(gst).with_context("begin");
@@ -140,13 +157,14 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
   const auto end = std::chrono::steady_clock::now();
 
   sampler_->reset(prompt);
+  for (int32_t t : options_.forced_prefix) sampler_->accept(t, options_.filter);
   decoder_.reset();
   text_.clear();
   n_generated_ = 0;
   done_ = false;
   begun_ = true;
   begin_result r;
-  r.n_prompt = static_cast<int>(prompt.size());
+  r.n_prompt = static_cast<int>(sequence.size());
   r.n_reused = static_cast<int>(common);
   r.prefill_ms = std::chrono::duration<double, std::milli>(end - start).count();
   return r;

@@ -165,8 +165,10 @@ export class ClassroomEngine {
 
   /**
    * Runs the model over the prefix and records the next step's probes. With a constraint the
-   * chosen tokens are forced one by one (the rules must see them); without, they are part of
-   * the prompt (the runtime reuses its KV cache for the shared prefix).
+   * chosen tokens are the run's forced prefix (the rules must see them; they are prefilled after
+   * the prompt without steps of their own); without, they are part of the prompt. Either way the
+   * runtime reuses its KV cache for the part shared with the previous step, so a step that adds
+   * one token decodes one.
    * @param {ProbeRequest} request
    * @returns {Promise<StepRecord>}
    */
@@ -186,15 +188,15 @@ export class ClassroomEngine {
       probes,
     };
     if (guidance) {
-      // The unconditioned run reads the same tokens after its own prompt: forced ones go to both
-      // runs, as in the playground; chosen ones folded into the prompt are folded into its too.
+      // The unconditioned run reads the same tokens after its own prompt: a forced prefix goes to
+      // both runs, as in the playground; chosen ones folded into the prompt are folded into its too.
       options.guidanceScale = guidance.scale;
       options.guidancePrompt = withRules ? guidance.promptTokens : [...guidance.promptTokens, ...chosen];
     }
     if (withRules) {
       options.promptTokens = promptTokens;
-      options.forceTokens = chosen;
-      options.maxTokens = chosen.length + 1;
+      options.forcedPrefix = chosen;
+      options.maxTokens = 1;
       options.constraint = constraint;
     } else {
       options.promptTokens = [...promptTokens, ...chosen];

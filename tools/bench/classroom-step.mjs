@@ -1,10 +1,10 @@
-// What one guided classroom step costs the runtime (wasm build in Node, one thread, one session,
-// as the classroom's worker has): the probe as site/classroom/engine.js makes it now (one guided
-// run with probes.guidance: the two runs' logits come with the mix) against the way before
-// (the guided run, then two plain runs for cond and uncond, which also break the KV-cache reuse
-// of the next step's prefix). Along a 七絕 written by the model, alternating per step, with the
-// form rules (the chosen tokens forced one by one, as the classroom does) and without (the chosen
-// tokens part of the prompt). Reported, never asserted.
+// What one guided classroom step with the form rules costs the runtime (wasm build in Node, one
+// thread, as the classroom's worker has): the chosen tokens as the run's forced prefix (prefilled
+// after the prompt, the cached part reused: what site/classroom/engine.js does now) against forced
+// one by one (one step each: what it did before, every chosen token decoded again at every step).
+// Each way has its own session (the classroom has one), so each reuses only its own cache; along a
+// 七絕 written by the model, alternating per step. Without the rules (the chosen tokens part of the
+// prompt) for reference. All with the guidance probe. Reported, never asserted.
 //   node tools/bench/classroom-step.mjs [--model assets/models/inkstone-poetry-q8_0.gguf] [--steps 32]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,32 +27,32 @@ if (!M.setProsodyTables(prosody('tones.tsv'), prosody('rhyme-xinyun.tsv')).ok) t
 const bytes = new Uint8Array(fs.readFileSync(modelPath));
 const ptr = M._malloc(bytes.length);
 M.HEAPU8.set(bytes, ptr);
-const created = M.createSession(ptr, bytes.length, { nCtx: 0, nThreads: 1 });
-if (!created.ok) throw new Error(created.message);
-const s = created.session;
+const session = () => {
+  const created = M.createSession(ptr, bytes.length, { nCtx: 0, nThreads: 1 });
+  if (!created.ok) throw new Error(created.message);
+  return created.session;
+};
+const s = session();
+const sessions = { prefix: s, oneByOne: session(), noRules: session() };
 
 const prompt = s.tokenize('<七绝>春江\n', true).tokens;
 const untitled = s.tokenize('<七绝>无题\n', true).tokens;
 const constraint = JSON.stringify({ form: '七言絕句', tones: true, rhyme: true, no_repeat: true });
 const PLAIN = { seed: 0, temperature: 1, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, stopAtEos: false };
 
-/** One step's probes after `chosen` (engine.js probe): forced under the rules, else prompted. */
-function guidedStep(chosen, withGuideProbe, rules) {
-  const probes = { distribution: true, attention: true, qkv: { layer: 0, head: 0 }, guidance: withGuideProbe };
-  const ok = rules
-    ? s.begin(prompt, { ...PLAIN, constraint, maxTokens: chosen.length + 1, guidanceScale: 2.5, guidancePrompt: untitled, probes })
-    : s.begin([...prompt, ...chosen], { ...PLAIN, maxTokens: 1, guidanceScale: 2.5, guidancePrompt: [...untitled, ...chosen], probes });
+/** One step's probes after `chosen` on session `ss`, the chosen tokens given as `way`. */
+function guidedStep(ss, chosen, way) {
+  const probes = { distribution: true, attention: true, qkv: { layer: 0, head: 0 }, guidance: true };
+  const guide = { guidanceScale: 2.5, guidancePrompt: untitled, probes };
+  const ok = way === 'prefix' ? ss.begin(prompt, { ...PLAIN, ...guide, constraint, maxTokens: 1, forcedPrefix: chosen })
+    : way === 'oneByOne' ? ss.begin(prompt, { ...PLAIN, ...guide, constraint, maxTokens: chosen.length + 1 })
+      : ss.begin([...prompt, ...chosen], { ...PLAIN, ...guide, guidancePrompt: [...untitled, ...chosen], maxTokens: 1 });
   if (!ok.ok) throw new Error(ok.message);
-  if (rules) for (const t of chosen) if (!s.forceToken(t).ok) throw new Error('force');
-  const r = s.step();
+  if (way === 'oneByOne') for (const t of chosen) if (!ss.forceToken(t).ok) throw new Error('force');
+  const r = ss.step();
   if (!r.ok) throw new Error(r.message);
+  if (!r.condLogits || !r.uncondLogits) throw new Error('no guidance probe');
   return r;
-}
-
-/** The logits after a prompt, from a plain run (what engine.js did before, twice per step). */
-function plainLogits(tokens) {
-  if (!s.begin(tokens, { ...PLAIN, maxTokens: 1, probes: { distribution: true } }).ok) throw new Error('begin');
-  return s.step().logits;
 }
 
 // The path: a poem the model writes with the rules and guidance.
@@ -65,27 +65,22 @@ for (;;) {
 }
 const steps = Math.min(nSteps, path_.length);
 const result = { model: path.basename(modelPath), steps };
-for (const rules of [true, false]) {
-  const total = { now: 0, before: 0 };
-  guidedStep([], true, rules);
-  for (let i = 0; i < steps; i++) {
-    const chosen = path_.slice(0, i);
-    for (const way of i % 2 ? ['before', 'now'] : ['now', 'before']) {
-      const t0 = performance.now();
-      if (way === 'now') {
-        const r = guidedStep(chosen, true, rules);
-        if (!r.condLogits || !r.uncondLogits) throw new Error('no guidance probe');
-      } else {
-        guidedStep(chosen, false, rules);
-        plainLogits([...prompt, ...chosen]);
-        plainLogits([...untitled, ...chosen]);
-      }
-      total[way] += performance.now() - t0;
-    }
+const total = { prefix: 0, oneByOne: 0, noRules: 0 };
+const same = { tokens: 0, logits: 0 };
+for (const way of Object.keys(total)) guidedStep(sessions[way], [], way);
+for (let i = 0; i < steps; i++) {
+  const chosen = path_.slice(0, i);
+  const order = i % 2 ? ['oneByOne', 'prefix', 'noRules'] : ['prefix', 'oneByOne', 'noRules'];
+  const got = {};
+  for (const way of order) {
+    const t0 = performance.now();
+    got[way] = guidedStep(sessions[way], chosen, way);
+    total[way] += performance.now() - t0;
   }
-  result[rules ? 'rules' : 'noRules'] = {
-    msPerStep: { before: Number((total.before / steps).toFixed(2)), now: Number((total.now / steps).toFixed(2)) },
-    nowOverBefore: Number((total.now / total.before).toFixed(3)),
-  };
+  same.tokens += got.prefix.token === got.oneByOne.token;
+  same.logits += got.prefix.logits.every((v, k) => Object.is(v, got.oneByOne.logits[k]));
 }
+result.msPerStep = Object.fromEntries(Object.entries(total).map(([k, v]) => [k, Number((v / steps).toFixed(2))]));
+result.prefixOverOneByOne = Number((total.prefix / total.oneByOne).toFixed(3));
+result.sameAsOneByOne = `${same.logits} of ${steps} steps' logits bit for bit, ${same.tokens} tokens`;
 console.log(JSON.stringify(result));

@@ -55,6 +55,12 @@ struct generate_options {
   // session, no extra cost); > 1 follows the prompt more closely; each step costs two decodes.
   float guidance_scale = 1.0f;
   std::vector<int32_t> guidance_prompt;
+  // Tokens taken as if force()d one by one before the first step, but prefilled in one batch
+  // after the prompt (the cached prefix is reused, so a sequence that grows by one token each
+  // begin decodes one token): the filter and the repeat window see them, under guidance the
+  // unconditioned run reads them after its own prompt too, and they make no step (no text, no
+  // probes) and do not count towards max_tokens. The classroom's steps with rules use it.
+  std::vector<int32_t> forced_prefix;
   token_filter* filter = nullptr;  // constraint hook; not owned, must outlive the generation
   probe_options probes;
   bool slide_window =
@@ -67,7 +73,7 @@ enum class stop_reason { none, eos, max_tokens, context_full };
 const char* stop_reason_name(stop_reason r);
 
 struct begin_result {
-  int n_prompt = 0;  // prompt tokens
+  int n_prompt = 0;  // prompt tokens, with the forced prefix
   int n_reused = 0;  // of them, taken from the KV cache of the previous sequence
   double prefill_ms = 0;
 };
