@@ -48,6 +48,8 @@ const $ = {
   form: /** @type {HTMLSelectElement} */ (byId('form')),
   title: /** @type {HTMLInputElement} */ (byId('title')),
   cipaiNames: /** @type {HTMLDataListElement} */ (byId('cipai-names')),
+  variant: /** @type {HTMLSelectElement} */ (byId('cipai-variant')),
+  variantField: byId('variant-field'),
   seed: /** @type {HTMLInputElement} */ (byId('seed')),
   rules: /** @type {HTMLInputElement} */ (byId('rules')),
   start: /** @type {HTMLButtonElement} */ (byId('start')),
@@ -73,7 +75,7 @@ const $ = {
 };
 
 /** The form select and title field (form-setup.js). */
-const setup = new FormSetup({ form: $.form, title: $.title, cipaiNames: $.cipaiNames });
+const setup = new FormSetup({ form: $.form, title: $.title, cipaiNames: $.cipaiNames, variant: $.variant, variantField: $.variantField });
 
 /**
  * Turns a runtime failure into a message; switches on the stable error code.
@@ -202,6 +204,7 @@ function writeLink() {
     topK: s.topK, topP: s.topP, minP: s.minP, layer: state.layer, head: state.head,
     rules: state.rules, tokens: [...state.chosen, ...state.future].map((c) => c.token),
     step: state.chosen.length, formula: state.formulaMode, guidance: state.guidance, noRepeat: state.noRepeat,
+    variant: state.cipaiVariant,
   });
   history.replaceState(null, '', fragment);
 }
@@ -436,6 +439,7 @@ async function restore(/** @type {Partial<import('./link-state.js').LinkState>} 
   if (s.layer !== undefined || s.head !== undefined) pickHead(layer, head);
   $.layer.value = String(state.layer);
   $.head.value = String(state.head);
+  await setup.listVariants(s.variant ?? 0);
   await startFromSetup();
   await replay(s);
 }
@@ -511,6 +515,9 @@ async function main() {
   }));
   $.form.addEventListener('change', () => {
     void setup.changed(true).catch((err) => console.warn('詞牌 table unavailable', err));
+  });
+  $.title.addEventListener('change', () => {
+    void setup.listVariants().catch((err) => console.warn('詞牌 table unavailable', err));
   });
   $.next.addEventListener('click', () => void busy(() => step()));
   $.back.addEventListener('click', () => void busy(back));

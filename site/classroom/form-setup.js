@@ -1,7 +1,8 @@
 // The classroom's form select and title field, for the forms a model can write: a 詞 (<词>) is
 // offered when the model's vocabulary has that tag, else its option stays, disabled, with the
-// reason; a 詞's title field suggests the 詞牌 of the table (a datalist); and what the page must
-// say about the form when it starts (a 詞 the model cannot write, a title that is no 詞牌).
+// reason; a 詞's title field suggests the 詞牌 of the table (a datalist), and a 詞牌 with 又一體
+// (other forms of the tune, each a row of the table) offers them in a select; and what the page
+// must say about the form when it starts (a 詞 the model cannot write, a title that is no 詞牌).
 
 import { state, engine, findCipai, CI_TAG } from './page-state.js';
 import { t } from './strings.js';
@@ -12,7 +13,8 @@ const FREE_VERSE = '<其他>';
 
 export class FormSetup {
   /**
-   * @param {{form: HTMLSelectElement, title: HTMLInputElement, cipaiNames: HTMLDataListElement}} els
+   * @param {{form: HTMLSelectElement, title: HTMLInputElement, cipaiNames: HTMLDataListElement,
+   *          variant: HTMLSelectElement, variantField: HTMLElement}} els
    */
   constructor(els) {
     this.els = els;
@@ -35,18 +37,43 @@ export class FormSetup {
     return null;
   }
 
-  /** The prompt the setup row describes (its form tag and title). */
+  /** The prompt the setup row describes (its form tag, title and, for a 詞, the 詞牌's form). */
   read() {
-    return { formTag: this.els.form.value, title: this.els.title.value.trim() };
+    const { form, title, variant, variantField } = this.els;
+    const chosen = form.value === CI_TAG && !variantField.hidden ? Number(variant.value) || 0 : 0;
+    return { formTag: form.value, title: title.value.trim(), variant: chosen };
   }
 
   /**
-   * Shows a link's form tag (when the select has it) and title.
+   * Shows a link's form tag (when the select has it) and title (its 又一體: listVariants, once
+   * the table is there).
    * @param {{formTag?: string, title?: string}} s
    */
   show(s) {
     if (s.formTag && Array.from(this.els.form.options).some((o) => o.value === s.formTag)) this.els.form.value = s.formTag;
     if (s.title !== undefined) this.els.title.value = s.title;
+  }
+
+  /**
+   * The forms of the 詞牌 in the title field (its rows of the table: 0 the main form, then the
+   * 又一體), in the variant select, shown when there is more than one. Keeps the form chosen
+   * (or `want`) when the 詞牌 has it, else the main one.
+   * @param {number} [want]
+   */
+  async listVariants(want) {
+    const { form, title, variant, variantField } = this.els;
+    const keep = want ?? (Number(variant.value) || 0);
+    const name = form.value === CI_TAG ? await findCipai(title.value.trim()) : null;
+    const patterns = name ? (await engine.loadCipai().catch(() => [])).filter((p) => p.name === name) : [];
+    const forms = patterns.map((p) => p.variant).sort((a, b) => a - b);
+    variant.replaceChildren(...forms.map((v) => {
+      const option = new Option(v ? t('variant.other', { n: String(v) }) : t('variant.main'), String(v));
+      option.dataset.i18n = v ? 'variant.other' : 'variant.main';
+      if (v) option.dataset.i18nN = String(v);
+      return option;
+    }));
+    variant.value = String(forms.includes(keep) ? keep : 0);
+    variantField.hidden = forms.length < 2;
   }
 
   /** The 詞 option of the form select. */
@@ -83,6 +110,7 @@ export class FormSetup {
     if (chosen) this.ciDropped = false;
     if (form.value !== CI_TAG) {
       title.removeAttribute('list');
+      await this.listVariants(0);
       return;
     }
     const patterns = await engine.loadCipai().catch(() => []);
@@ -92,5 +120,6 @@ export class FormSetup {
     }
     title.setAttribute('list', cipaiNames.id);
     if (chosen && patterns.length && !(await findCipai(title.value.trim()))) title.value = DEFAULT_CIPAI;
+    await this.listVariants();
   }
 }

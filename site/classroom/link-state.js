@@ -3,7 +3,7 @@
 //   #c=1&f=<form tag>&t=<title>&s=<seed>&T=<temperature>&k=<top-k>&p=<top-p>&m=<min-p>
 //    &l=<layer>&h=<head>&r=<rules 0|1>&x=<chosen token ids, base 36, dot-separated>&n=<step>
 //    &w=1 (the formula panel shows the worked example; absent: the chosen head)
-//    &g=<guidance scale, 0..16; 1 = off>&q=<不重字 0|1>
+//    &g=<guidance scale, 0..16; 1 = off>&q=<不重字 0|1>&v=<又一體 of a 詞's 詞牌; absent: the main form>
 // `f` is the form tag, <词> for a 詞 (its title `t` the 詞牌); a model without the <词> token
 // opens such a link as free verse (<其他>) and says so (classroom.js).
 // `x` lists the tokens taken after the prompt (sampled or picked), so branches survive; `n` is
@@ -33,6 +33,7 @@ export const LINK_VERSION = '1';
  * @property {'head'|'worked'} [formula]  what the formula panel computes (absent: 'head')
  * @property {number} [guidance]  the guidance scale (absent: the reader's setting)
  * @property {boolean} [noRepeat] 不重字 (absent: the reader's setting)
+ * @property {number} [variant]  a 詞's 又一體 (the row of cipai.tsv; absent or 0: the main form)
  */
 
 /**
@@ -57,6 +58,7 @@ export function encodeState(s) {
   if (s.formula === 'worked') p.set('w', '1');
   if (s.guidance !== undefined) p.set('g', String(s.guidance));
   if (s.noRepeat !== undefined) p.set('q', s.noRepeat ? '1' : '0');
+  if (s.variant) p.set('v', String(s.variant));
   return `#${p.toString()}`;
 }
 
@@ -91,10 +93,11 @@ export function decodeState(hash) {
     ['head', 'h', 0, 1024],
     ['step', 'n', 0, 100000],
     ['guidance', 'g', 0, 16],
+    ['variant', 'v', 0, 99],
   ]);
   for (const [name, key, lo, hi] of fields) {
     const v = num(key, lo, hi);
-    if (v !== undefined) out[name] = name === 'seed' || name === 'topK' || name === 'layer' || name === 'head' || name === 'step' ? Math.trunc(v) : v;
+    if (v !== undefined) out[name] = name === 'seed' || name === 'topK' || name === 'layer' || name === 'head' || name === 'step' || name === 'variant' ? Math.trunc(v) : v;
   }
   if (p.has('r')) out.rules = p.get('r') === '1';
   if (p.has('w')) out.formula = p.get('w') === '1' ? 'worked' : 'head';

@@ -62,6 +62,8 @@ export const state = {
   rules: false,
   /** the 詞牌 the rules follow: the title of a 詞 when it is one of the table's, else null */
   cipai: /** @type {string | null} */ (null),
+  /** The 詞牌's form: its row of the table (0 the main form, then the 又一體). */
+  cipaiVariant: 0,
   settings: { temperature: 0.8, topK: 0, topP: 1, minP: 0 },
   layer: 0,
   head: 0,
@@ -145,7 +147,10 @@ export function currentTokens() {
 
 export function constraintSpec() {
   if (!state.rules) return null;
-  if (state.formTag === CI_TAG) return state.cipai ? { cipai: state.cipai } : null;
+  if (state.formTag === CI_TAG) {
+    if (!state.cipai) return null;
+    return state.cipaiVariant ? { cipai: state.cipai, variant: state.cipaiVariant } : { cipai: state.cipai };
+  }
   const presets = /** @type {Record<string, string>} */ ({
     '<五绝>': '五言絕句', '<七绝>': '七言絕句', '<五律>': '五言律詩', '<七律>': '七言律詩',
   });
@@ -221,6 +226,16 @@ export async function findCipai(title) {
 }
 
 /**
+ * `variant` when the 詞牌 `name` has that form in the table, else 0 (the main form).
+ * @param {string} name
+ * @param {number} variant
+ */
+async function variantOf(name, variant) {
+  const patterns = await engine.loadCipai().catch(() => []);
+  return patterns.some((p) => p.name === name && p.variant === variant) ? variant : 0;
+}
+
+/**
  * A title as the model reads it: the playground's way, Traditional becomes Simplified (the
  * training text is Simplified); unchanged if the tables cannot be loaded.
  * @param {string} title
@@ -232,8 +247,8 @@ async function simplified(title) {
 
 /**
  * Starts again from a prompt. With the rules on, a 詞 whose title is no 詞牌 of the table runs
- * without them (state.cipai stays null).
- * @param {{formTag: string, title: string, seed: number, rules: boolean}} prompt
+ * without them (state.cipai stays null); a 又一體 the 詞牌 does not have is its main form.
+ * @param {{formTag: string, title: string, seed: number, rules: boolean, variant?: number}} prompt
  */
 export async function start(prompt) {
   const title = await simplified(prompt.title);
@@ -243,6 +258,7 @@ export async function start(prompt) {
   state.rules = prompt.rules;
   const ci = state.formTag === CI_TAG;
   state.cipai = ci && state.rules ? await findCipai(state.title) : null;
+  state.cipaiVariant = state.cipai && prompt.variant ? await variantOf(state.cipai, prompt.variant) : 0;
   if (state.rules) await engine.useRhymeBook(ci ? 'ci' : 'classical');
   const tokens = await engine.prompt(state.formTag, state.title);
   state.promptTokens = tokens.tokens;

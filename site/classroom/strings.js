@@ -10,7 +10,7 @@
 // OpenCC at run time; the classroom's Traditional strings are written out, with Taiwan's words.)
 //
 // Markup names its strings like the playground's (site/app/i18n.js):
-//   data-i18n="key"  textContent · data-i18n-title="key"  title · data-i18n-aria-label="key"
+//   data-i18n="key"  textContent (with data-i18n-n="3": the string's {n}) · data-i18n-title="key"  title · data-i18n-aria-label="key"
 // Strings are only ever set as text. {name} in a string is replaced by t()'s vars; tParts() also
 // takes DOM nodes as vars, so that model output inside a sentence keeps its own markup
 // (views.js modelText: model output is never translated).
@@ -80,7 +80,8 @@ export function applyStrings() {
   document.documentElement.lang = lang;
   document.title = t('documentTitle');
   for (const node of document.querySelectorAll('[data-i18n]')) {
-    node.textContent = t(/** @type {HTMLElement} */ (node).dataset.i18n || '');
+    const { i18n, i18nN } = /** @type {HTMLElement} */ (node).dataset;
+    node.textContent = t(i18n || '', i18nN !== undefined ? { n: i18nN } : {});
   }
   for (const node of document.querySelectorAll('[data-i18n-title]')) {
     node.setAttribute('title', t(/** @type {HTMLElement} */ (node).dataset.i18nTitle || ''));

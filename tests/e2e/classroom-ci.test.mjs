@@ -11,6 +11,9 @@
 //   - a title that is no 詞牌 runs without rules and the page says so; one typed in Traditional
 //     (菩薩蠻) is the table's 菩萨蛮, prompted in Simplified; choosing 词 in the select
 //     with such a title takes 浣溪沙, and the title field suggests every 詞牌 of the table
+//   - a 詞牌 with 又一體 (柳梢青) offers its forms in a select; a link with v=1 asks the runtime for
+//     {"cipai": "柳梢青", "variant": 1}, writes clauses of that form of cipai.tsv and keeps v=1; the
+//     main form chosen asks {"cipai": "柳梢青"}; a 詞牌 of one form, or a 詩, hides the select
 //   - a model without the <词> token (the Qwen-shaped fixture, brought through the Models dialog
 //     while the page is at <词>): the 词 option is disabled, the page writes free verse (<其他>)
 //     and says why
@@ -67,30 +70,12 @@ function readTable() {
 const TABLE = readTable();
 const CI_MODEL = [MODEL, RUN2].find((f) => fs.existsSync(f) && hasToken(f, '<词>'));
 
-/** @type {import('./classroom-site.mjs').ClassroomSite | null} */
-let site = null;
-
-before(async () => {
-  if (skip) return;
-  assert.ok(CI_MODEL, `neither ${MODEL} nor ${RUN2} has the <词> token`);
-  site = await startClassroomSite({ model: CI_MODEL });
-});
-
-after(async () => {
-  if (site) await site.close();
-});
-
-test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; an unknown 詞牌 and a model without <词> are said', { skip, timeout: 300000 }, async () => {
-  const pattern = TABLE.find((p) => p.name === '浣溪沙' && p.variant === 0);
-  assert.ok(pattern, '浣溪沙 in cipai.tsv');
-  const fragment = `#c=1&f=${encodeURIComponent('<词>')}&t=${encodeURIComponent('浣溪沙')}&s=5&T=0.8&k=0&p=1&m=0&r=1&n=0`;
-  const { page, errors } = await openClassroom(/** @type {any} */ (site), fragment,
-    { lang: 'en', settings: { guidance: 2.5, noRepeat: true } });
-  assert.equal(await page.inputValue('#form'), '<词>');
-  assert.equal(await page.isChecked('#rules'), true);
-  assert.equal(await page.getAttribute('#status', 'data-kind'), 'info', await page.textContent('#status') ?? '');
-
-  // What the page asks of the runtime from here on.
+/**
+ * From here on, what the page asks of the runtime (window.asked: each run's constraint and
+ * whether it is guided).
+ * @param {import('playwright-core').Page} page
+ */
+async function recordAsked(page) {
   await page.evaluate(() => {
     const ink = /** @type {any} */ (window).classroom.engine.ink;
     const generate = ink.generate.bind(ink);
@@ -100,6 +85,20 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
       return generate(options);
     };
   });
+}
+
+/** The constraint of a run recordAsked saw, as an object. @param {{constraint: any}} a */
+function specOf(a) {
+  return typeof a.constraint === 'string' ? JSON.parse(a.constraint) : a.constraint;
+}
+
+/**
+ * Steps the page until </s> (at most MAX_STEPS) and reads what it wrote: the prompt, the tokens
+ * and their text, each step's probability of the marks and whether rules and guidance were on,
+ * what the page asked of the runtime (recorded by askedOf), the link and the 不重字 note.
+ * @param {import('playwright-core').Page} page
+ */
+async function writeToEnd(page) {
   for (let i = 0; i < MAX_STEPS; i++) {
     const done = await page.evaluate(() => {
       const { state, engine } = /** @type {any} */ (window).classroom;
@@ -110,7 +109,7 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
     await page.keyboard.press('ArrowRight');
     await idle(page);
   }
-  const read = await page.evaluate(async (punct) => {
+  return page.evaluate(async (punct) => {
     const { state, engine } = /** @type {any} */ (window).classroom;
     const ink = engine.ink;
     const body = state.chosen.map((/** @type {any} */ c) => c.token);
@@ -119,7 +118,7 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
     const decoder = new TextDecoder();
     return {
       prompt: state.promptTokens,
-      expected: await ink.tokenize('<词>浣溪沙\n', { addBos: true }),
+      expected: await ink.tokenize(`<词>${state.title}\n`, { addBos: true }),
       eos: engine.info.eos,
       body,
       texts: bytes.map((/** @type {Uint8Array} */ b) => decoder.decode(b)),
@@ -134,18 +133,15 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
       noRepeatNote: document.querySelector('#mask .mask-note') !== null,
     };
   }, PUNCT);
-  assert.equal(read.noRepeatNote, false, '不重字 is not applied to a 詞, so the mask panel does not say it is');
-  assert.deepEqual(read.prompt, read.expected, 'the prompt is <s><词>浣溪沙\\n');
-  for (const ids of read.punctIds) assert.equal(ids.length, 1, 'each mark is one token');
-  assert.ok(read.body.length >= 20, `only ${read.body.length} steps`);
-  assert.ok(read.asked.length > 0);
-  for (const a of read.asked) {
-    const spec = typeof a.constraint === 'string' ? JSON.parse(a.constraint) : a.constraint;
-    assert.deepEqual(spec, { cipai: '浣溪沙' }, 'the rules: the 詞牌 alone (no 不重字)');
-    assert.equal(a.guided, false, 'no guidance for a 詞');
-  }
-  assert.equal(new URLSearchParams(read.hash.slice(1)).get('f'), '<词>', 'the link keeps the form tag');
+}
 
+/**
+ * The 詞 `read` (writeToEnd) follows `pattern`: inside a clause every mark has probability 0,
+ * each clause has the pattern's length and mark, nothing but </s> after the last one.
+ * @param {Awaited<ReturnType<typeof writeToEnd>>} read
+ * @param {{lines: {chars: number, punct: string}[]}} pattern
+ */
+function checkClauses(read, pattern) {
   // Walk the 詞: clause k, n characters into it, before each step.
   let k = 0;
   let n = 0;
@@ -183,6 +179,45 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
   }
   if (ended) assert.equal(k, pattern.lines.length, 'at </s> every clause is written');
   assert.ok(k >= 2, `only ${k} clauses in ${read.body.length} steps`);
+}
+
+/** @type {import('./classroom-site.mjs').ClassroomSite | null} */
+let site = null;
+
+before(async () => {
+  if (skip) return;
+  assert.ok(CI_MODEL, `neither ${MODEL} nor ${RUN2} has the <词> token`);
+  site = await startClassroomSite({ model: CI_MODEL });
+});
+
+after(async () => {
+  if (site) await site.close();
+});
+
+test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; an unknown 詞牌 and a model without <词> are said', { skip, timeout: 300000 }, async () => {
+  const pattern = TABLE.find((p) => p.name === '浣溪沙' && p.variant === 0);
+  assert.ok(pattern, '浣溪沙 in cipai.tsv');
+  const fragment = `#c=1&f=${encodeURIComponent('<词>')}&t=${encodeURIComponent('浣溪沙')}&s=5&T=0.8&k=0&p=1&m=0&r=1&n=0`;
+  const { page, errors } = await openClassroom(/** @type {any} */ (site), fragment,
+    { lang: 'en', settings: { guidance: 2.5, noRepeat: true } });
+  assert.equal(await page.inputValue('#form'), '<词>');
+  assert.equal(await page.isChecked('#rules'), true);
+  assert.equal(await page.getAttribute('#status', 'data-kind'), 'info', await page.textContent('#status') ?? '');
+
+  await recordAsked(page);
+  const read = await writeToEnd(page);
+  assert.equal(read.noRepeatNote, false, '不重字 is not applied to a 詞, so the mask panel does not say it is');
+  assert.deepEqual(read.prompt, read.expected, 'the prompt is <s><词>浣溪沙\\n');
+  for (const ids of read.punctIds) assert.equal(ids.length, 1, 'each mark is one token');
+  assert.ok(read.body.length >= 20, `only ${read.body.length} steps`);
+  assert.ok(read.asked.length > 0);
+  for (const a of read.asked) {
+    assert.deepEqual(specOf(a), { cipai: '浣溪沙' }, 'the rules: the 詞牌 alone (no 不重字)');
+    assert.equal(a.guided, false, 'no guidance for a 詞');
+  }
+  assert.equal(new URLSearchParams(read.hash.slice(1)).get('f'), '<词>', 'the link keeps the form tag');
+
+  checkClauses(read, pattern);
 
   // A title that is no 詞牌: no rules, and the page says so.
   await page.fill('#title', '春江');
@@ -236,5 +271,53 @@ test('classroom: a 詞 (<词>浣溪沙) with the form rules follows the 詞牌; 
   assert.equal(await page.textContent('#form option[value="<词>"]'), STRINGS.en['form.ciNone']);
   assert.equal(await page.textContent('#status'), STRINGS.en['status.noCiTag']);
   assert.equal(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('f'), '<其他>');
+  assert.deepEqual(errors, []);
+});
+
+test('classroom: a 詞牌 with 又一體 offers its forms; a link with v=1 writes the 又一體 and keeps it', { skip, timeout: 300000 }, async () => {
+  const forms = TABLE.filter((p) => p.name === '柳梢青');
+  assert.ok(forms.length >= 2, '柳梢青 has 又一體 in cipai.tsv');
+  const variant1 = /** @type {any} */ (forms.find((p) => p.variant === 1));
+  const main = /** @type {any} */ (forms.find((p) => p.variant === 0));
+  assert.notDeepEqual(variant1.lines, main.lines, 'the forms differ');
+  const fragment = `#c=1&f=${encodeURIComponent('<词>')}&t=${encodeURIComponent('柳梢青')}&s=3&T=0.8&k=0&p=1&m=0&r=1&n=0&v=1`;
+  const { page, errors } = await openClassroom(/** @type {any} */ (site), fragment, { lang: 'zh-Hant' });
+  assert.equal(await page.getAttribute('#status', 'data-kind'), 'info', await page.textContent('#status') ?? '');
+  // The select lists the forms of the tune, the link's chosen.
+  assert.equal(await page.isVisible('#cipai-variant'), true);
+  assert.equal(await page.inputValue('#cipai-variant'), '1');
+  assert.deepEqual(await page.$$eval('#cipai-variant option', (os) => os.map((o) => [/** @type {HTMLOptionElement} */ (o).value, o.textContent])),
+    forms.map((p) => [String(p.variant), p.variant ? STRINGS['zh-Hant']['variant.other'].replace('{n}', String(p.variant)) : STRINGS['zh-Hant']['variant.main']]));
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).classroom.state.cipaiVariant), 1);
+
+  await recordAsked(page);
+  const read = await writeToEnd(page);
+  assert.deepEqual(read.prompt, read.expected, 'the prompt is <s><词>柳梢青\n');
+  assert.ok(read.asked.length > 0);
+  for (const a of read.asked) assert.deepEqual(specOf(a), { cipai: '柳梢青', variant: 1 });
+  checkClauses(read, variant1);
+  assert.equal(new URLSearchParams(read.hash.slice(1)).get('v'), '1', 'the link keeps the 又一體');
+
+  // The main form, chosen in the select: no variant asked, none in the link.
+  await page.selectOption('#cipai-variant', '0');
+  await page.click('#start');
+  await idle(page);
+  await recordAsked(page);
+  await page.keyboard.press('ArrowRight');
+  await idle(page);
+  const asked = await page.evaluate(() => /** @type {any} */ (window).asked);
+  assert.ok(asked.length > 0);
+  for (const a of asked) assert.deepEqual(specOf(a), { cipai: '柳梢青' });
+  assert.equal(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).has('v'), false);
+
+  // A 詞牌 with one form hides the select; so does a 詩.
+  await page.fill('#title', '浣溪沙');
+  await page.dispatchEvent('#title', 'change');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.getElementById('variant-field')).hidden);
+  await page.fill('#title', '柳梢青');
+  await page.dispatchEvent('#title', 'change');
+  await page.waitForFunction(() => !(/** @type {HTMLElement} */ (document.getElementById('variant-field')).hidden));
+  await page.selectOption('#form', '<七绝>');
+  await page.waitForFunction(() => /** @type {HTMLElement} */ (document.getElementById('variant-field')).hidden);
   assert.deepEqual(errors, []);
 });

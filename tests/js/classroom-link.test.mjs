@@ -4,7 +4,8 @@
 //   - a link written before g and q were recorded (the fragment spelled out here) decodes as it
 //     did: its fields, and no guidance or 不重字, so the page keeps the reader's settings
 //   - g and q outside their ranges are left out (the reader's settings apply), each alone
-//   - a 詞 (f=<词>, its 詞牌 the title) comes back as it went
+//   - a 詞 (f=<词>, its 詞牌 the title) comes back as it went, with its 又一體 (v); the main form
+//     (0) is written without v, and a malformed v is left out
 //
 // Run: node --test tests/js/classroom-link.test.mjs
 import { test } from 'node:test';
@@ -75,3 +76,20 @@ test('classroom links: a 詞 (<词>, its 詞牌 the title) comes back from the f
   assert.equal(new URLSearchParams(fragment.slice(1)).get('f'), '<词>', fragment);
   assert.deepEqual(decodeState(fragment), ci, fragment);
 });
+
+test('classroom links: the 又一體 of a 詞 (v) comes back; the main form has no v; a bad v is left out', () => {
+  const ci = { ...STATE, formTag: '<词>', title: '柳梢青', variant: 2 };
+  const fragment = encodeState(ci);
+  assert.equal(new URLSearchParams(fragment.slice(1)).get('v'), '2', fragment);
+  assert.deepEqual(decodeState(fragment), ci, fragment);
+  const main = encodeState({ ...ci, variant: 0 });
+  assert.equal(new URLSearchParams(main.slice(1)).has('v'), false, main);
+  assert.equal(decodeState(main)?.variant, undefined);
+  for (const v of ['-1', '100', 'x', '']) {
+    const s = decodeState(`${main}&v=${encodeURIComponent(v)}`);
+    assert.equal(s?.variant, undefined, `v=${v}`);
+    assert.equal(s?.title, '柳梢青');
+  }
+  assert.equal(decodeState(`${main}&v=1.7`)?.variant, 1);
+});
+
