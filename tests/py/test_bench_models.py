@@ -60,16 +60,16 @@ class StreamedWriter(unittest.TestCase):
 class QwenBenchModel(unittest.TestCase):
     def test_q4_k_m_mix(self):
         """llama.cpp's Q4_K_M on 24 layers gives attn_v / ffn_down Q6_K in layers 0-2, 5, 8, 11,
-        14, 17, 20-23; 896-column matrices cannot hold K-quants (Q6_K -> Q8_0, Q4_K -> Q4_0 here)."""
+        14, 17, 20-23; 896-column matrices cannot hold K-quants (Q6_K -> Q8_0, Q4_K -> Q5_0)."""
         more = [0, 1, 2, 5, 8, 11, 14, 17, 20, 21, 22, 23]
         self.assertEqual([i for i in range(24) if qb.more_bits(i, 24)], more)
         for i in range(24):
             self.assertEqual(qb.q4_k_m_type("ffn_down", i, 4864),
                              gw.GGML_Q6_K if i in more else gw.GGML_Q4_K)
             self.assertEqual(qb.q4_k_m_type("attn_v", i, 896),
-                             gw.GGML_Q8_0 if i in more else gw.GGML_Q4_0)
+                             gw.GGML_Q8_0 if i in more else gw.GGML_Q5_0)
             for role in ("attn_q", "attn_k", "attn_output", "ffn_gate", "ffn_up"):
-                self.assertEqual(qb.q4_k_m_type(role, i, 896), gw.GGML_Q4_0)
+                self.assertEqual(qb.q4_k_m_type(role, i, 896), gw.GGML_Q5_0)
         self.assertEqual(qb.q4_k_m_type("token_embd", -1, 896), gw.GGML_Q8_0)
         self.assertEqual(qb.q4_k_m_type("token_embd", -1, 1024), gw.GGML_Q6_K)
         self.assertEqual(qb.q4_k_m_type("attn_q", 3, 1024), gw.GGML_Q4_K)

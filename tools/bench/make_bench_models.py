@@ -11,7 +11,7 @@ issue's table. Shapes (llama2.c / TinyStories-like):
   P8    n_embd 384, 6 layers, 6 heads, n_ff 1024, vocab 8000
   S110  n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000
   Q05   Qwen2.5-0.5B's shape (qwen2, 494M weights, vocab 151936), types q8_0 and q4_k_m
-        (a Q4_K_M-style mix): qwen_bench_model.py; only when asked (--models Q05; ~0.5 GB,
+        (llama.cpp's Q4_K_M mix): qwen_bench_model.py; only when asked (--models Q05; ~0.5 GB,
         minutes to write)
 Tied output (no output.weight), context 512, fixed seed: the same bytes on every run. The
 vocabulary is a valid `llama` (SentencePiece-style) one so llama.cpp / wllama load the same file:

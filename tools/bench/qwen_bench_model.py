@@ -19,16 +19,15 @@ Weights: normal, per tensor from its own seeded generator, drawn and quantized i
 most ~4M values at a time) and streamed to disk, so generation holds a few hundred MB at most.
 
 Types: q8_0 (every matrix Q8_0, norms and biases F32), or q4_k_m, the mix llama.cpp's Q4_K_M
-picks for this shape (llama-quant.cpp, llama_tensor_get_type), with one substitution:
+picks for this shape (llama-quant.cpp, llama_tensor_get_type):
   - default type Q4_K; attn_v and ffn_down Q6_K in the "more bits" layers
     (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2: layers 0-2, 5, 8, 11, 14, 17, 20-23 of 24);
-  - the tied token_embd follows the output tensor's rule: Q6_K, or Q8_0 where the row length is
-    not a multiple of 256;
+  - the tied token_embd follows the output tensor's rule: Q6_K;
   - a row length that is not a multiple of 256 (every matrix with 896 columns: attn_q/k/v/output,
     ffn_gate/up, token_embd) cannot hold K-quants: llama.cpp falls back Q6_K -> Q8_0 and
-    Q4_K -> Q5_0. Inkstone reads no Q5_0, so Q4_K -> Q4_0 here (4.5 bits a weight, against Q5_0's
-    5.5). So: ffn_down Q4_K (12 layers) / Q6_K (12 layers); attn_v Q8_0 / Q4_0; token_embd Q8_0;
-    the other matrices Q4_0.
+    Q4_K -> Q5_0.
+So: ffn_down Q4_K (12 layers) / Q6_K (12 layers); attn_v Q8_0 (12) / Q5_0 (12); token_embd Q8_0;
+the other matrices Q5_0. (Until 2026-12-04, when Inkstone read no Q5_0, they were Q4_0 here.)
 """
 import os
 import sys
@@ -98,7 +97,7 @@ def more_bits(i, n):
 
 
 def q4_k_m_type(role, layer, cols):
-    """ggml type of a matrix under the Q4_K_M-style mix (module docstring)."""
+    """ggml type of a matrix under llama.cpp's Q4_K_M mix (module docstring)."""
     want = gw.GGML_Q4_K
     if role == "token_embd":
         want = gw.GGML_Q6_K
@@ -106,9 +105,8 @@ def q4_k_m_type(role, layer, cols):
         want = gw.GGML_Q6_K
     if cols % 256 == 0:
         return want
-    if role == "token_embd" or want == gw.GGML_Q6_K:
-        return gw.GGML_Q8_0
-    return gw.GGML_Q4_0  # llama.cpp: Q5_0
+    # llama.cpp's fallback for rows that K-quant blocks of 256 do not divide.
+    return {gw.GGML_Q6_K: gw.GGML_Q8_0, gw.GGML_Q4_K: gw.GGML_Q5_0}[want]
 
 
 def tensor_plan():
