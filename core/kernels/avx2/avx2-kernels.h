@@ -12,7 +12,12 @@
 // - Q8_0 / Q4_0 weights: activations quantized once per call to int8 per 32-block
 //   (d_x = max|x| / 127, round half to even), an exact integer dot product per block
 //   (vpmaddubsw + vpmaddwd; Q8_0 through |w| and sign(x, w), Q4_0 on the raw nibbles with
-//   8 * sum(x_q) subtracted), then acc += float(isum) * (d_w * d_x) in f32, no FMA.
+//   8 * sum(x_q) subtracted), then acc += float(isum) * (d_w * d_x) in f32, no FMA. Q4_1, Q5_0
+//   and Q5_1 the same way on their unsigned integers (matmul-quant.cpp).
+// - Q4_K / Q5_K / Q6_K weights: the same activation quantization (a 32-value sub-block meets one
+//   activation block), exact integer dots per sub-block weighed by the integer sub-block scales,
+//   then acc += float(isum) * (d * d_x), and for Q4_K/Q5_K acc -= float(m * sum(x_q)) * (dmin *
+//   d_x), in f32 (matmul-k-quants.cpp).
 // - F32 / F16 weights: per output 4 lanes (lane k sums columns k, k+4, ...; products and sums
 //   rounded separately, no FMA), lanes added as (l0 + l2) + (l1 + l3), then the scalar tail.
 //   A 256-bit register holds the 4 lanes of two rows (or two heads in attention), so the
@@ -52,6 +57,12 @@ void q4_1_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float
 void q5_0_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                        float* y, int64_t row_begin, int64_t row_end);
 void q5_1_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
+void q4_k_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
+void q5_k_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, int64_t row_begin, int64_t row_end);
+void q6_k_matmul__avx2(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                        float* y, int64_t row_begin, int64_t row_end);
 void q8_0_get_rows__avx2(const uint8_t* w, int64_t cols, int64_t row, float* out);
 

@@ -108,18 +108,6 @@ inline __m256 load_f16x8_pair(const uint8_t* const* blk0, const uint8_t* const* 
       static_cast<short>(avx2::load_u16(blk1[2] + at)), static_cast<short>(avx2::load_u16(blk1[3] + at))));
 }
 
-// The 4 rows' integer block sums for two tokens, [t0: r0 r1 r2 r3 | t1: r0 r1 r2 r3], from
-// their 8-lane partial sums d0[i] (token t0, row i) and d1[i] (exact in any order).
-inline __m256i hsum4x2_epi32(const __m256i* d0, const __m256i* d1) {
-  const __m256i t0 =
-      _mm256_hadd_epi32(_mm256_hadd_epi32(d0[0], d0[1]), _mm256_hadd_epi32(d0[2], d0[3]));
-  const __m256i t1 =
-      _mm256_hadd_epi32(_mm256_hadd_epi32(d1[0], d1[1]), _mm256_hadd_epi32(d1[2], d1[3]));
-  // t0 = [t0 rows' sums of lanes 0-3 | of lanes 4-7], t1 likewise.
-  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-                          _mm256_permute2x128_si256(t0, t1, 0x31));
-}
-
 // Decode's tile (4 rows, 1 token): two blocks per step, their 8 integer sums in one vector
 // [block b: r0 r1 r2 r3 | block b+1: r0 r1 r2 r3] and their scales multiplied in 256 bits; the
 // 4-lane accumulator takes block b, then block b+1, as one block per step would.
@@ -147,7 +135,7 @@ inline void quant_tile_4x1(const uint8_t* w, int64_t cols, const q8_activations_
       d0[i] = W::dot(W::prepare(blk0[i]), x0, ones16);
       d1[i] = W::dot(W::prepare(blk1[i]), x1, ones16);
     }
-    __m256i s = hsum4x2_epi32(d0, d1);
+    __m256i s = avx2::hsum4x2_epi32(d0, d1);
     if constexpr (W::kOffset != 0) {
       s = _mm256_sub_epi32(s, _mm256_setr_m128i(_mm_set1_epi32(W::kOffset * a.sum[b]),
                                                 _mm_set1_epi32(W::kOffset * a.sum[b + 1])));
@@ -225,7 +213,7 @@ inline void quant_tile_4xT(const uint8_t* w, int64_t cols, const q8_activations_
         d0[i] = W::dot(pw[i], x0, ones16);
         d1[i] = W::dot(pw[i], x1, ones16);
       }
-      __m256i s = hsum4x2_epi32(d0, d1);
+      __m256i s = avx2::hsum4x2_epi32(d0, d1);
       const int32_t sum0 = a.sum[t0 * nb + b], sum1 = a.sum[t1 * nb + b];
       const float dx0 = a.d[t0 * nb + b], dx1 = a.d[t1 * nb + b];
       if constexpr (W::kOffset != 0) {

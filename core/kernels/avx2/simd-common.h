@@ -73,6 +73,18 @@ static inline __m128i hsum4_epi32(__m256i a, __m256i b, __m256i c, __m256i d) {
   return _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
 }
 
+// The 4 rows' integer sums of two blocks (or two tokens), [d0: r0 r1 r2 r3 | d1: r0 r1 r2 r3],
+// from their 8-lane partial sums d0[i] and d1[i] (row i; exact in any order).
+static inline __m256i hsum4x2_epi32(const __m256i* d0, const __m256i* d1) {
+  const __m256i t0 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(d0[0], d0[1]), _mm256_hadd_epi32(d0[2], d0[3]));
+  const __m256i t1 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(d1[0], d1[1]), _mm256_hadd_epi32(d1[2], d1[3]));
+  // t0 = [d0 rows' sums of lanes 0-3 | of lanes 4-7], t1 likewise.
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+                          _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
 static inline float hmax(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));
