@@ -3,10 +3,12 @@
 // character".
 //
 // Which tokens the form forbade is read from the step's probes: `logits` are the model's raw
-// logits, `distribution` the final probabilities (0 for removed tokens). With repetition penalty
-// 1 and no logit bias, temperature, top-k, top-p and min-p all keep a prefix of the allowed
-// tokens ranked by logit, so a token that scores at least as high as the lowest kept token but
-// got probability 0 was removed by the constraint mask — not by the sampling cut-offs.
+// logits, `distribution` the final probabilities (0 for removed tokens). They are not streamed
+// with the poem: the `details` hook gives them for the step shown (computed again, engine.js).
+// With repetition penalty 1 and no logit bias, temperature, top-k, top-p and min-p all keep a
+// prefix of the allowed tokens ranked by logit, so a token that scores at least as high as the
+// lowest kept token but got probability 0 was removed by the constraint mask — not by the
+// sampling cut-offs.
 
 /** @typedef {import('./poem-view.js').TokenRecord} TokenRecord */
 
@@ -57,6 +59,7 @@ export class AlternativesPopover {
    * @param {{t: (key: string, vars?: Record<string, string|number>) => string,
    *          show: (ch: string) => string,
    *          piece: (token: number) => Promise<string>,
+   *          details: (rec: TokenRecord) => Promise<TokenRecord>,
    *          canContinue: () => boolean,
    *          onContinue: (tokenIndex: number, token: number) => void,
    *          canRewrite: () => boolean,
@@ -174,8 +177,15 @@ export class AlternativesPopover {
    * @param {number} generation
    */
   async #showForbidden(rec, generation) {
-    const { show, piece } = this.hooks;
-    const candidates = forbiddenTokens(rec, 12);
+    const { show, piece, details } = this.hooks;
+    let full = rec;
+    try {
+      full = await details(rec);
+    } catch {
+      return;
+    }
+    if (generation !== this.generation) return;
+    const candidates = forbiddenTokens(full, 12);
     /** @type {{text: string, prob: number}[]} */
     const items = [];
     for (const c of candidates) {

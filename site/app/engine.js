@@ -12,7 +12,7 @@
 // like generated text and the seeded sampler starts after it: the same opening and seed give the
 // same poem again (share-link replay relies on this).
 
-import { Inkstone, ModelStore } from '../web/client.js';
+import { Inkstone, InkstoneError, ModelStore } from '../web/client.js';
 import { sha256Hex } from '../web/model-store.js';
 import { Poetry } from '../web/poetry.js';
 import { planForm } from './forms.js';
@@ -46,6 +46,29 @@ export const DEFAULT_MODEL_URL = 'assets/models/inkstone-poetry-q8_0.gguf';
 
 /** How many alternatives each step records (for the character popover). */
 const TOP_ALTERNATIVES = 8;
+
+/**
+ * What each step of a poem reports as it is written: its best alternatives. Not its logits and
+ * final distribution (2 × nVocab floats a step): streaming those cost the playground about a
+ * third of its writing speed in Chromium (a 七律: 1.4-1.5× as many characters per second without
+ * them; tools/bench/README.md, writing-pace.mjs). The popover's forbidden characters need them for one step at a
+ * time, and PoemEngine.stepDetails computes that step again when it is opened.
+ */
+export const WRITING_PROBES = Object.freeze({ topAlternatives: TOP_ALTERNATIVES });
+
+/**
+ * The generate options that compute one step of a poem again: the poem's own options (prompt,
+ * constraint, guidance, sampling) with the tokens written before that step as a forced prefix
+ * (the constraint, the repeat window and guidance read them as they read the poem's tokens) and
+ * one step, probed for its logits and final distribution. The seed changes the draw, never the
+ * distribution, so the step's probes equal those of the poem's own step, bit for bit.
+ * @template {object} T
+ * @param {T} options  the options the poem was written with (PoemEngine.write)
+ * @param {number[]} prefix  the tokens before the step, a forced opening included
+ */
+export function stepOptions(options, prefix) {
+  return { ...options, forceTokens: [], forcedPrefix: prefix, maxTokens: 1, probes: { logits: true } };
+}
 
 /**
  * @typedef {object} PoemRequest
@@ -255,6 +278,33 @@ export class PoemEngine {
    * @returns {AsyncGenerator<TokenEvent | GenerateSummary>}
    */
   async *write(request) {
+    yield* this.#ink.generate({ ...(await this.#options(request)), signal: request.signal });
+  }
+
+  /**
+   * The logits and final distribution of one step of a poem that write(request) wrote,
+   * computed again (stepOptions): the tokens before it are prefilled, the KV cache of the poem
+   * reused, and one step decoded.
+   * @param {PoemRequest} request  the poem's request (its signal is not used)
+   * @param {number[]} prefix  the poem's tokens before that step
+   * @returns {Promise<{logits: Float32Array, distribution: Float32Array}>}
+   */
+  async stepDetails(request, prefix) {
+    const options = stepOptions(await this.#options(request), prefix);
+    /** @type {TokenEvent | null} */
+    let step = null;
+    for await (const ev of this.#ink.generate(options)) {
+      if (ev.type === 'token' && !step) step = /** @type {TokenEvent} */ (ev);
+    }
+    if (!step || !step.logits || !step.distribution) throw new InkstoneError('invalid_state', 'the step was not computed again');
+    return { logits: step.logits, distribution: step.distribution };
+  }
+
+  /**
+   * The generate options of a poem (the rhyme book it is written with is sent first).
+   * @param {PoemRequest} request
+   */
+  async #options(request) {
     const plan = planForm(request.choice, { rhymeGroup: request.rhymeGroup, slotGroups: request.slotGroups });
     await this.useRhymeBook(request.choice.form === 'ci' ? 'ci' : request.rhymeBook || 'xinyun');
     const style = await this.promptStyle();
@@ -273,12 +323,11 @@ export class PoemEngine {
     const guidance = poem && request.title ? request.sampling.guidance ?? 1 : 1;
     const guided = guidance !== 1 ? { guidanceScale: guidance, guidancePrompt: await this.#guidance.get(style, tag, thinks) } : {};
     const constraint = plan.constraint && poem && request.sampling.noRepeat ? { ...plan.constraint, no_repeat: true } : plan.constraint;
-    /** @type {import('../web/protocol.js').SamplingOptions & {signal?: AbortSignal, prompt: string, addBos: boolean, special: boolean}} */
+    /** @type {import('../web/protocol.js').SamplingOptions & {prompt: string, addBos: boolean, special: boolean}} */
     const options = {
       prompt: prompt.text,
       addBos: prompt.addBos,
       special,
-      signal: request.signal,
       seed: request.sampling.seed >>> 0,
       temperature: request.sampling.temperature,
       topK: request.sampling.topK,
@@ -287,10 +336,10 @@ export class PoemEngine {
       ...guided,
       maxTokens: plan.maxTokens + forceTokens.length,
       constraint: constraint ? JSON.stringify(constraint) : null,
-      probes: { topAlternatives: TOP_ALTERNATIVES, logits: true },
+      probes: WRITING_PROBES,
       forceTokens,
     };
-    yield* this.#ink.generate(options);
+    return options;
   }
 
   /**

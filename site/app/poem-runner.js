@@ -20,6 +20,7 @@ import { cardAvailable } from './card-export.js';
 
 /** @typedef {import('./state.js').PoemRecord} PoemRecord */
 /** @typedef {import('./forms.js').FormChoice} FormChoice */
+/** @typedef {import('./poem-view.js').TokenRecord} TokenRecord */
 
 // ---------------------------------------------------------------- the poem's widgets
 
@@ -78,6 +79,7 @@ export const popover = new AlternativesPopover(
     t,
     show,
     piece: (token) => engine.piece(token),
+    details: (rec) => stepDetails(rec),
     canContinue: () => engine.ready && !state.running,
     onContinue: (index, token) => void continueWith(index, token),
     canRewrite: () => engine.ready && !state.running && Boolean(state.current && state.current.complete),
@@ -173,6 +175,7 @@ export function updateSeal() {
  */
 export function showRecord(record) {
   popover.close(false);
+  tokensRun = null;
   setState({ current: record, tokens: [] });
   els.stats.textContent = '';
   view.showStatic(record.title, record.text, stanzaBreakFor(record.choice));
@@ -236,6 +239,7 @@ export async function runPoem(spec, mode) {
     modelId: engine.modelId,
     complete: false,
   };
+  tokensRun = { spec, modelId: engine.modelId };
   setState({ current: record, tokens: [] });
   view.reset(spec.title, stanzaBreakFor(spec.choice));
   prosody.clear();
@@ -269,8 +273,6 @@ export async function runPoem(spec, mode) {
         alternatives: e.alternatives,
         maskedMass: e.maskedMass,
         rule: e.rule,
-        logits: e.logits,
-        distribution: e.distribution,
       };
       state.tokens.push(rec);
       if (!e.text) continue;
@@ -473,6 +475,43 @@ function ciSlotGroups(analysis) {
 
 export function stop() {
   if (state.running) state.running.abort(new Error('stopped by the user'));
+}
+
+// ---------------------------------------------------------------- a step's distribution
+
+/**
+ * The run whose token records are in state.tokens: its request and the model that wrote it
+ * (null for a poem shown without records).
+ * @type {{spec: RunSpec, modelId: string} | null}
+ */
+let tokensRun = null;
+/** @type {WeakMap<TokenRecord, Promise<TokenRecord>>} */
+const detailsAsked = new WeakMap();
+
+/**
+ * A step's record with its logits and final distribution, for the popover's forbidden
+ * characters. They are not streamed (engine.js WRITING_PROBES): the step is computed again from
+ * the run's request and the tokens before it, once, when the popover first asks. A record of an
+ * earlier run, or of a model no longer loaded, is returned as it is.
+ * @param {TokenRecord} rec
+ * @returns {Promise<TokenRecord>}
+ */
+export function stepDetails(rec) {
+  if (rec.logits && rec.distribution) return Promise.resolve(rec);
+  const run = tokensRun;
+  if (!run || state.tokens[rec.index] !== rec || !engine.ready || engine.modelId !== run.modelId) return Promise.resolve(rec);
+  let asked = detailsAsked.get(rec);
+  if (!asked) {
+    const prefix = state.tokens.slice(0, rec.index).map((r) => r.token);
+    asked = engine.stepDetails(run.spec, prefix).then(({ logits, distribution }) => {
+      rec.logits = logits;
+      rec.distribution = distribution;
+      return rec;
+    });
+    asked.catch(() => detailsAsked.delete(rec));
+    detailsAsked.set(rec, asked);
+  }
+  return asked;
 }
 
 /**

@@ -22,8 +22,8 @@ import { display, displayChars } from './hanzi.js';
  * @property {{token: number, text: string, prob: number}[]} [alternatives]
  * @property {number} [maskedMass]
  * @property {string} [rule]
- * @property {Float32Array} [logits]
- * @property {Float32Array} [distribution]
+ * @property {Float32Array} [logits]        the step's raw logits and final distribution: not
+ * @property {Float32Array} [distribution]  streamed; set once the popover asks (stepDetails)
  */
 
 /**
