@@ -267,7 +267,7 @@ export const CHANNEL = Symbol('inkstone.channel');
  * @property {number} id
  * @property {number[]} tokens       generated token ids
  * @property {string} text           generated text
- * @property {number} nPrompt        prompt tokens
+ * @property {number} nPrompt        prompt tokens (with a forced prefix)
  * @property {'eos'|'max_tokens'|'context_full'|'stop'} reason
  * @property {{prefillMs: number, firstTokenMs: number, decodeMs: number, totalMs: number}} timings
  *           firstTokenMs: from the request to the first token (prefill included)

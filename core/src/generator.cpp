@@ -86,9 +86,10 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
                           " is outside the vocabulary (", n_vocab, ")");
       }
     }
-    if (!options.slide_window && options.guidance_prompt.size() > size_t(session_->n_ctx())) {
-      return make_error(status_code::context_full, "begin: the guidance prompt (",
-                        options.guidance_prompt.size(), " tokens) is longer than the context (",
+    const size_t guide_size = options.guidance_prompt.size() + options.forced_prefix.size();
+    if (!options.slide_window && guide_size > size_t(session_->n_ctx())) {
+      return make_error(status_code::context_full, "begin: the guidance prompt (", guide_size,
+                        " tokens with the forced prefix) is longer than the context (",
                         session_->n_ctx(), ")");
     }
   }
@@ -159,6 +160,10 @@ result<begin_result> generator::begin(std::span<const int32_t> prompt, generate_
   sampler_->reset(prompt);
   for (int32_t t : options_.forced_prefix) sampler_->accept(t, options_.filter);
   decoder_.reset();
+  // The prefix's text is not returned, but the decoder reads it, so the first step's text is
+  // what it would be after forcing the prefix (a character split across the prefix's last
+  // tokens, a leading space).
+  for (int32_t t : options_.forced_prefix) decoder_.push(t);
   text_.clear();
   n_generated_ = 0;
   done_ = false;

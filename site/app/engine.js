@@ -287,15 +287,22 @@ export class PoemEngine {
    * reused, and one step decoded.
    * @param {PoemRequest} request  the poem's request (its signal is not used)
    * @param {number[]} prefix  the poem's tokens before that step
+   * @param {string} modelId  the model that wrote the poem: invalid_state if another is loaded
+   *        before or while the step is computed
    * @returns {Promise<{logits: Float32Array, distribution: Float32Array}>}
    */
-  async stepDetails(request, prefix) {
+  async stepDetails(request, prefix, modelId) {
     const options = stepOptions(await this.#options(request), prefix);
+    const sameModel = () => {
+      if (this.modelId !== modelId) throw new InkstoneError('invalid_state', 'another model was loaded');
+    };
+    sameModel();
     /** @type {TokenEvent | null} */
     let step = null;
     for await (const ev of this.#ink.generate(options)) {
       if (ev.type === 'token' && !step) step = /** @type {TokenEvent} */ (ev);
     }
+    sameModel();
     if (!step || !step.logits || !step.distribution) throw new InkstoneError('invalid_state', 'the step was not computed again');
     return { logits: step.logits, distribution: step.distribution };
   }

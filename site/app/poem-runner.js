@@ -503,7 +503,13 @@ export function stepDetails(rec) {
   let asked = detailsAsked.get(rec);
   if (!asked) {
     const prefix = state.tokens.slice(0, rec.index).map((r) => r.token);
-    asked = engine.stepDetails(run.spec, prefix).then(({ logits, distribution }) => {
+    asked = engine.stepDetails(run.spec, prefix, run.modelId).then(({ logits, distribution }) => {
+      // Kept only while the poem and its model are the page's (a model switched meanwhile
+      // would have computed it on other weights).
+      if (tokensRun !== run || engine.modelId !== run.modelId) {
+        detailsAsked.delete(rec);
+        return rec;
+      }
       rec.logits = logits;
       rec.distribution = distribution;
       return rec;

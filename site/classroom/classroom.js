@@ -424,6 +424,7 @@ function followWay() {
 
 /** Starts again from the prompt in the setup row. */
 async function startFromSetup() {
+  await setup.settled();
   await start({
     ...setup.read(),
     seed: Math.max(0, Math.trunc(Number($.seed.value) || 0)),
@@ -583,7 +584,7 @@ async function main() {
 }
 
 // For the E2E test and curious teachers: the page's state and runtime, read-only by convention.
-/** @type {any} */ (window).classroom = { state, engine, get ready() { return state.ready; }, get train() { return trainPanel; } };
+/** @type {any} */ (window).classroom = { state, engine, setup, get ready() { return state.ready; }, get train() { return trainPanel; } };
 
 onRender(render);
 void main();

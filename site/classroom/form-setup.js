@@ -24,6 +24,10 @@ export class FormSetup {
      * start or form change.
      */
     this.ciDropped = false;
+    /** The 詞牌 the variant select lists the forms of (null: none). @type {string | null} */
+    this.variantsOf = null;
+    /** The latest listVariants, awaited before the setup row is read. @type {Promise<void>} */
+    this.listing = Promise.resolve();
   }
 
   /**
@@ -56,14 +60,27 @@ export class FormSetup {
 
   /**
    * The forms of the 詞牌 in the title field (its rows of the table: 0 the main form, then the
-   * 又一體), in the variant select, shown when there is more than one. Keeps the form chosen
-   * (or `want`) when the 詞牌 has it, else the main one.
+   * 又一體), in the variant select, shown when there is more than one. Selects `want` when the
+   * 詞牌 has it; without `want`, keeps the form chosen if the 詞牌 is the one listed, else the
+   * main form (又一體 numbers of two 詞牌 are unrelated).
    * @param {number} [want]
    */
-  async listVariants(want) {
+  listVariants(want) {
+    this.listing = this.listing.catch(() => {}).then(() => this.#list(want));
+    return this.listing;
+  }
+
+  /** Waits for the variant select to describe the title field. */
+  settled() {
+    return this.listing.catch(() => {});
+  }
+
+  /** @param {number} [want] */
+  async #list(want) {
     const { form, title, variant, variantField } = this.els;
-    const keep = want ?? (Number(variant.value) || 0);
     const name = form.value === CI_TAG ? await findCipai(title.value.trim()) : null;
+    const keep = want ?? (name !== null && name === this.variantsOf ? Number(variant.value) || 0 : 0);
+    this.variantsOf = name;
     const patterns = name ? (await engine.loadCipai().catch(() => [])).filter((p) => p.name === name) : [];
     const forms = patterns.map((p) => p.variant).sort((a, b) => a - b);
     variant.replaceChildren(...forms.map((v) => {

@@ -33,6 +33,7 @@ std::vector<uint8_t> poetry_bytes() {
 }
 
 struct step_copy {
+  std::string text;
   int32_t token;
   float prob, masked_mass;
   bool relaxed;
@@ -40,7 +41,8 @@ struct step_copy {
 };
 
 step_copy copy(const step_result& r) {
-  return {r.token,
+  return {std::string(r.text),
+          r.token,
           r.prob,
           r.masked_mass,
           r.report.relaxed,
@@ -144,6 +146,7 @@ TEST_CASE("forced prefix: the steps after it equal those after forcing its token
     for (size_t i = 0; i < 4; ++i) {
       CAPTURE(i);
       CHECK(folded[i].token == forced[i].token);
+      CHECK(folded[i].text == forced[i].text);
       CHECK(folded[i].prob == forced[i].prob);
       CHECK(folded[i].masked_mass == forced[i].masked_mass);
       CHECK(folded[i].relaxed == forced[i].relaxed);
@@ -188,4 +191,22 @@ TEST_CASE("forced prefix: tokens outside the vocabulary, or EOS, are refused") {
   CHECK(r.code() == status_code::invalid_argument);
   go.stop_at_eos = false;  // then EOS is an ordinary token
   CHECK(g->begin(prompt, go).ok());
+}
+
+TEST_CASE("forced prefix: the decoder reads it (a character split across it and the first step)") {
+  // tiny-llama: byte tokens are 3 + byte; 明 is E6 98 8E in UTF-8.
+  const std::string path = INK_SOURCE_DIR "/tests/fixtures/models/tiny-llama-f32.gguf";
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  auto loaded = load_model(bytes);
+  REQUIRE(loaded.ok());
+  auto g = std::move(generator::create(loaded.value(), session_options{.n_ctx = 32})).value();
+  const std::vector<int32_t> prompt = {1};
+  generate_options go;
+  go.forced_prefix = {3 + 0xE6, 3 + 0x98};
+  REQUIRE(g->begin(prompt, go).ok());
+  auto r = g->force(3 + 0x8E);
+  REQUIRE(r.ok());
+  CHECK(std::string(r->text) == "明");
 }

@@ -310,6 +310,16 @@ test('classroom: a 詞牌 with 又一體 offers its forms; a link with v=1 write
   for (const a of asked) assert.deepEqual(specOf(a), { cipai: '柳梢青' });
   assert.equal(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).has('v'), false);
 
+  // A 又一體 number is not carried to another 詞牌 (their numbers are unrelated).
+  await page.selectOption('#cipai-variant', '2');
+  await page.fill('#title', '水调歌头');
+  await page.dispatchEvent('#title', 'change');
+  assert.deepEqual(await page.evaluate(async () => {
+    const { setup } = /** @type {any} */ (window).classroom;
+    await setup.settled();
+    return [setup.variantsOf, /** @type {HTMLSelectElement} */ (document.getElementById('cipai-variant')).value];
+  }), ['水调歌头', '0']);
+
   // A 詞牌 with one form hides the select; so does a 詩.
   await page.fill('#title', '浣溪沙');
   await page.dispatchEvent('#title', 'change');
