@@ -244,27 +244,9 @@ void q8_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float*
   }
 }
 
-void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
-  assert(w != nullptr && out != nullptr && cols % 32 == 0 && row >= 0);
-  const uint8_t* src = w + row * weight_row_bytes(weight_format::q4_0, cols);
-  for (int64_t b = 0; b < cols / 32; ++b) {
-    const uint8_t* blk = src + b * sizeof(block_q4_0);
-    const v128_t d = wasm_f32x4_splat(simd::f16_to_f32(simd::load_u16(blk)));
-    const v128_t chunks[4] = {q4_0_weights::chunk<0>(blk), q4_0_weights::chunk<1>(blk),
-                              q4_0_weights::chunk<2>(blk), q4_0_weights::chunk<3>(blk)};
-    for (int k = 0; k < 4; ++k) {
-      const v128_t q = wasm_i16x8_sub(chunks[k], wasm_i16x8_splat(8));
-      const v128_t lo = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
-      const v128_t hi = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
-      wasm_v128_store(out + b * 32 + 8 * k, wasm_f32x4_mul(d, lo));
-      wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_mul(d, hi));
-    }
-  }
-}
-
 namespace {
-// Values d * (chunk - kOffset) + m of a row: the product and the sum in ref's order, so the same
-// bits as ref.
+// Values d * (chunk - kOffset) (+ m) of a row of Q4_0, Q4_1, Q5_0 or Q5_1: the product and the
+// sum in ref's order, so the same bits as ref.
 template <class W>
 void small_quant_get_rows(const uint8_t* w, int64_t cols, int64_t row, float* out) {
   assert(w != nullptr && out != nullptr && cols % 32 == 0 && row >= 0);
@@ -274,18 +256,26 @@ void small_quant_get_rows(const uint8_t* w, int64_t cols, int64_t row, float* ou
     const v128_t d = wasm_f32x4_splat(simd::f16_to_f32(simd::load_u16(blk)));
     const v128_t m = wasm_f32x4_splat(W::kHasMin ? simd::f16_to_f32(simd::load_u16(blk + W::kMinAt))
                                                  : 0.0f);
+    const auto value = [&](v128_t q) {
+      const v128_t v = wasm_f32x4_mul(d, q);
+      return W::kHasMin ? wasm_f32x4_add(v, m) : v;
+    };
     const v128_t chunks[4] = {W::template chunk<0>(blk), W::template chunk<1>(blk),
                               W::template chunk<2>(blk), W::template chunk<3>(blk)};
     for (int k = 0; k < 4; ++k) {
       const v128_t q = wasm_i16x8_sub(chunks[k], wasm_i16x8_splat(W::kOffset));
       const v128_t lo = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_low_i16x8(q));
       const v128_t hi = simd::small_i32x4_to_f32x4(wasm_i32x4_extend_high_i16x8(q));
-      wasm_v128_store(out + b * 32 + 8 * k, wasm_f32x4_add(wasm_f32x4_mul(d, lo), m));
-      wasm_v128_store(out + b * 32 + 8 * k + 4, wasm_f32x4_add(wasm_f32x4_mul(d, hi), m));
+      wasm_v128_store(out + b * 32 + 8 * k, value(lo));
+      wasm_v128_store(out + b * 32 + 8 * k + 4, value(hi));
     }
   }
 }
 }  // namespace
+
+void q4_0_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  small_quant_get_rows<q4_0_weights>(w, cols, row, out);
+}
 
 void q4_1_get_rows__wasmsimd(const uint8_t* w, int64_t cols, int64_t row, float* out) {
   small_quant_get_rows<q4_1_weights>(w, cols, row, out);

@@ -1,8 +1,8 @@
-// Q4_1, Q5_0 and Q5_1 weights: matmul and row lookup (scalar reference). Activations stay f32.
-// Per block of 32, in element order j = 0..31:
-//   Q5_0: s = sum_j (q_j - 16) * x[j];                    acc += d * s
-//   Q4_1, Q5_1: s = sum_j q_j * x[j], sx = sum_j x[j];    acc += d * s + m * sx
-// with q_j the block's 4-bit (Q4_1) or 5-bit (Q5_0, Q5_1) integer (quant-blocks.h).
+// Q4_0, Q4_1, Q5_0 and Q5_1 weights: matmul and row lookup (scalar reference). Activations stay
+// f32. Per block of 32, in element order j = 0..31:
+//   Q4_0, Q5_0: s = sum_j (q_j - 8 or 16) * x[j];          acc += d * s
+//   Q4_1, Q5_1: s = sum_j q_j * x[j], sx = sum_j x[j];     acc += d * s;  acc += m * sx
+// with q_j the block's 4-bit (Q4_0, Q4_1) or 5-bit (Q5_0, Q5_1) integer (quant-blocks.h).
 #include <cassert>
 
 #include "quant-blocks.h"
@@ -12,8 +12,16 @@ namespace inkstone {
 
 namespace {
 
-// What the three formats differ in: where the nibbles and high bits sit, the offset of the
-// integers, and whether a block has a minimum m.
+// What the formats differ in: where the nibbles and high bits sit, the offset of the integers,
+// and whether a block has a minimum m (kOffset == 0).
+struct q4_0_format {
+  using block = block_q4_0;
+  static constexpr weight_format kFormat = weight_format::q4_0;
+  static constexpr int kOffset = 8;
+  static int q(const block& b, int j) { return block_nibble(b.qs, j); }
+  static float m(const block&) { return 0.0f; }
+};
+
 struct q4_1_format {
   using block = block_q4_1;
   static constexpr weight_format kFormat = weight_format::q4_1;
@@ -44,13 +52,14 @@ float row_dot(const uint8_t* row, int64_t cols, const float* x) {
   float acc = 0.0f;
   for (int64_t b = 0; b < cols / 32; ++b) {
     const float* xb = x + b * 32;
-    float s = 0.0f, sx = 0.0f;
-    for (int j = 0; j < 32; ++j) {
-      s += static_cast<float>(F::q(blocks[b], j) - F::kOffset) * xb[j];
-      sx += xb[j];
-    }
+    float s = 0.0f;
+    for (int j = 0; j < 32; ++j) s += static_cast<float>(F::q(blocks[b], j) - F::kOffset) * xb[j];
     acc += fp16_to_fp32(blocks[b].d) * s;
-    if (F::kOffset == 0) acc += F::m(blocks[b]) * sx;
+    if constexpr (F::kOffset == 0) {
+      float sx = 0.0f;
+      for (int j = 0; j < 32; ++j) sx += xb[j];
+      acc += F::m(blocks[b]) * sx;
+    }
   }
   return acc;
 }
@@ -74,13 +83,19 @@ void get_rows(const uint8_t* w, int64_t cols, int64_t row, float* out) {
       reinterpret_cast<const typename F::block*>(w + row * weight_row_bytes(F::kFormat, cols));
   for (int64_t b = 0; b < cols / 32; ++b) {
     const float d = fp16_to_fp32(blocks[b].d), m = F::m(blocks[b]);
-    for (int j = 0; j < 32; ++j)
-      out[b * 32 + j] = d * static_cast<float>(F::q(blocks[b], j) - F::kOffset) + m;
+    for (int j = 0; j < 32; ++j) {
+      const float v = d * static_cast<float>(F::q(blocks[b], j) - F::kOffset);
+      out[b * 32 + j] = F::kOffset == 0 ? v + m : v;
+    }
   }
 }
 
 }  // namespace
 
+void q4_0_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
+                      float* y, int64_t row_begin, int64_t row_end) {
+  matmul<q4_0_format>(w, rows, cols, x, n, y, row_begin, row_end);
+}
 void q4_1_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t n,
                       float* y, int64_t row_begin, int64_t row_end) {
   matmul<q4_1_format>(w, rows, cols, x, n, y, row_begin, row_end);
@@ -94,6 +109,9 @@ void q5_1_matmul__ref(const uint8_t* w, int64_t rows, int64_t cols, const float*
   matmul<q5_1_format>(w, rows, cols, x, n, y, row_begin, row_end);
 }
 
+void q4_0_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {
+  get_rows<q4_0_format>(w, cols, row, out);
+}
 void q4_1_get_rows__ref(const uint8_t* w, int64_t cols, int64_t row, float* out) {
   get_rows<q4_1_format>(w, cols, row, out);
 }
